@@ -1,0 +1,44 @@
+#!/bin/sh
+# setup.sh: install hawk's build and test dependencies (Debian 12, as root) and configure build/.
+set -eu
+
+cd "$(dirname "$0")"
+
+packages="build-essential pkg-config meson ninja-build flex bison
+llvm-16-dev libzstd-dev zlib1g-dev libbpf-dev libelf-dev libdw-dev
+clang-14 libclang-rt-14-dev
+bpftrace bpftool hyperfine"
+# clang-14 + libclang-rt-14-dev: the libFuzzer target (tests/fuzz).
+# bpftrace: its tools are the corpus test and the bench's reference; hawk never runs it.
+
+missing=""
+for p in $packages; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+		missing="$missing $p"
+	fi
+done
+
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "setup.sh: missing packages:$missing; run as root to install them" >&2
+		exit 1
+	fi
+	echo "setup.sh: installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update
+	# shellcheck disable=SC2086
+	apt-get install -y --no-install-recommends $missing
+fi
+
+werror=""
+if [ "${CI:-}" = "true" ]; then
+	werror="-Dwerror=true"
+fi
+
+if [ -f build/meson-private/coredata.dat ]; then
+	# shellcheck disable=SC2086
+	meson setup --reconfigure $werror build
+else
+	# shellcheck disable=SC2086
+	meson setup $werror build
+fi

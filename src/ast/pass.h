@@ -1,0 +1,25 @@
+/* pass: the front-end passes share one signature and run as one ordered list (driver.c). */
+#ifndef HAWK_PASS_H
+#define HAWK_PASS_H
+
+#include <stdbool.h>
+
+#include "arena.h"
+#include "diag.h"
+#include "ast/ast.h"
+
+struct pass_ctx {
+	struct arena *arena;
+	struct diag *diag;
+	struct ast *prog;
+	char *const *params;   /* positional parameters $1..$N */
+	int nparams;
+	bool unsafe;
+};
+
+struct pass {
+	const char *name;       /* also the -d stage that dumps after it, when dump != NULL */
+	unsigned (*run)(struct pass_ctx *ctx);   /* returns the number of errors */
+};
+
+#endif

@@ -1,0 +1,170 @@
+/* diag: located diagnostics in the FILE:LINE:COL form with the source line and an underline. */
+#include "diag.h"
+#include "arena.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct diag {
+	FILE *out;
+	bool color;
+	unsigned errors, warnings;
+	struct diag_source *src;
+	uint16_t nsrc, capsrc;
+};
+
+static bool color_default(FILE *out)
+{
+	const char *force = getenv("HAWK_COLOR");
+	if (force && !strcmp(force, "always"))
+		return true;
+	if (force && !strcmp(force, "never"))
+		return false;
+	if (getenv("NO_COLOR"))
+		return false;
+	return isatty(fileno(out));
+}
+
+struct diag *diag_new(FILE *out)
+{
+	struct diag *d = xcalloc(1, sizeof(*d));
+	d->out = out ? out : stderr;
+	d->color = color_default(d->out);
+	return d;
+}
+
+void diag_free(struct diag *d)
+{
+	if (!d)
+		return;
+	for (uint16_t i = 0; i < d->nsrc; i++)
+		free((char *)d->src[i].name);
+	free(d->src);
+	free(d);
+}
+
+void diag_set_color(struct diag *d, bool on) { d->color = on; }
+FILE *diag_output(const struct diag *d) { return d->out; }
+
+void diag_set_output(struct diag *d, FILE *out)
+{
+	d->out = out;
+	d->color = color_default(out);
+}
+
+uint16_t diag_source_add(struct diag *d, const char *name, const char *text, size_t len)
+{
+	if (d->nsrc == d->capsrc) {
+		d->capsrc = d->capsrc ? d->capsrc * 2 : 4;
+		d->src = xrealloc(d->src, d->capsrc * sizeof(*d->src));
+	}
+	d->src[d->nsrc] = (struct diag_source){ xstrdup(name), text, len };
+	return d->nsrc++;
+}
+
+const struct diag_source *diag_source(const struct diag *d, uint16_t file)
+{
+	return file < d->nsrc ? &d->src[file] : NULL;
+}
+
+unsigned diag_errors(const struct diag *d) { return d->errors; }
+unsigned diag_warnings(const struct diag *d) { return d->warnings; }
+
+struct span span_join(struct span a, struct span b)
+{
+	struct span s = a;
+	if (b.end > a.end || (b.end == a.end && b.end_line > a.end_line)) {
+		s.end = b.end;
+		s.end_line = b.end_line;
+		s.end_col = b.end_col;
+	}
+	return s;
+}
+
+static const char *level_name[] = {
+	[DIAG_ERROR] = "error", [DIAG_WARNING] = "warning", [DIAG_NOTE] = "note",
+};
+static const char *level_color[] = {
+	[DIAG_ERROR] = "\033[1;31m", [DIAG_WARNING] = "\033[1;35m", [DIAG_NOTE] = "\033[1;36m",
+};
+
+/* The source line holding the span's start, then a marker line that copies
+ * the line's tabs so the caret lines up however the terminal expands them. */
+static void show_line(struct diag *d, const struct diag_source *s, struct span at)
+{
+	if (!s->text || at.off > s->len)
+		return;
+	size_t b = at.off;
+	while (b > 0 && s->text[b - 1] != '\n')
+		b--;
+	size_t e = at.off;
+	while (e < s->len && s->text[e] != '\n')
+		e++;
+	fprintf(d->out, "%.*s\n", (int)(e - b), s->text + b);
+	size_t last = at.end > at.off ? at.end - 1 : at.off;
+	if (last >= e)
+		last = e > at.off ? e - 1 : at.off;
+	for (size_t i = b; i < at.off; i++)
+		fputc(s->text[i] == '\t' ? '\t' : ' ', d->out);
+	if (d->color)
+		fputs("\033[1;32m", d->out);
+	fputc('^', d->out);
+	for (size_t i = at.off + 1; i <= last; i++)
+		fputc('~', d->out);
+	if (d->color)
+		fputs("\033[0m", d->out);
+	fputc('\n', d->out);
+}
+
+void diag_report(struct diag *d, enum diag_level lvl, struct span at, const char *fmt, va_list ap)
+{
+	const struct diag_source *s = diag_source(d, at.file);
+	if (lvl == DIAG_ERROR)
+		d->errors++;
+	else if (lvl == DIAG_WARNING)
+		d->warnings++;
+	if (d->color)
+		fputs("\033[1m", d->out);
+	fprintf(d->out, "%s:%u:%u: ", s ? s->name : "hawk", at.line, at.col);
+	if (d->color)
+		fprintf(d->out, "%s%s:\033[0m\033[1m ", level_color[lvl], level_name[lvl]);
+	else
+		fprintf(d->out, "%s: ", level_name[lvl]);
+	vfprintf(d->out, fmt, ap);
+	if (d->color)
+		fputs("\033[0m", d->out);
+	fputc('\n', d->out);
+	if (s)
+		show_line(d, s, at);
+}
+
+#define DIAG_FN(fn, lvl)                                              \
+	void fn(struct diag *d, struct span at, const char *fmt, ...) \
+	{                                                             \
+		va_list ap;                                           \
+		va_start(ap, fmt);                                    \
+		diag_report(d, lvl, at, fmt, ap);                     \
+		va_end(ap);                                           \
+	}
+DIAG_FN(diag_error, DIAG_ERROR)
+DIAG_FN(diag_warning, DIAG_WARNING)
+DIAG_FN(diag_note, DIAG_NOTE)
+
+void diag_plain(struct diag *d, enum diag_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+	if (lvl == DIAG_ERROR)
+		d->errors++;
+	else if (lvl == DIAG_WARNING)
+		d->warnings++;
+	if (d->color)
+		fprintf(d->out, "\033[1mhawk: %s%s:\033[0m ", level_color[lvl], level_name[lvl]);
+	else
+		fprintf(d->out, "hawk: %s: ", level_name[lvl]);
+	va_start(ap, fmt);
+	vfprintf(d->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', d->out);
+}

@@ -1,0 +1,383 @@
+/* driver: reads the program, runs the ordered pass list, dumps after any stage, reports status. */
+#include "driver.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/utsname.h>
+
+#include <bpf/libbpf.h>
+#include <llvm-c/Core.h>
+#include <llvm/Config/llvm-config.h>
+
+#include "arena.h"
+#include "diag.h"
+#include "ast/ast.h"
+#include "ast/pass.h"
+#include "parser/parse.h"
+
+#ifndef HAWK_VERSION
+#define HAWK_VERSION "0.1.0"   /* meson passes the project version; this is the fallback */
+#endif
+
+const char drv_version[] = HAWK_VERSION;
+
+#define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
+
+/* Message for everything whose code arrives with the code generator. */
+#define LATER_CODEGEN "not available yet (arrives with code generation)"
+
+void drv_opts_init(struct drv_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->format = DRV_FORMAT_TEXT;
+	o->buffer = DRV_BUFFER_LINE;
+}
+
+void drv_opts_free(struct drv_opts *o)
+{
+	if (!o)
+		return;
+	free(o->include_dirs);
+	free(o->includes);
+	o->include_dirs = o->includes = NULL;
+	o->ninclude_dirs = o->nincludes = 0;
+}
+
+static void push(const char ***v, int *n, const char *s)
+{
+	*v = xrealloc(*v, (size_t)(*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = s;
+}
+
+void drv_opts_add_include_dir(struct drv_opts *o, const char *dir)
+{
+	push(&o->include_dirs, &o->ninclude_dirs, dir);
+}
+
+void drv_opts_add_include(struct drv_opts *o, const char *file)
+{
+	push(&o->includes, &o->nincludes, file);
+}
+
+static void vplain(enum diag_level lvl, const char *fmt, va_list ap)
+{
+	char buf[1024];
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	struct diag *d = diag_new(stderr);
+	diag_plain(d, lvl, "%s", buf);
+	diag_free(d);
+}
+
+void drv_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vplain(DIAG_ERROR, fmt, ap);
+	va_end(ap);
+}
+
+void drv_warning(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vplain(DIAG_WARNING, fmt, ap);
+	va_end(ap);
+}
+
+/* One compilation: the pass context plus what only the driver needs. */
+struct drv_state {
+	struct pass_ctx ctx;
+	uint16_t file;
+};
+
+/* parse: source text to tree. */
+static unsigned pass_parse(struct pass_ctx *ctx)
+{
+	struct drv_state *st = container_of(ctx, struct drv_state, ctx);
+	unsigned before = diag_errors(ctx->diag);
+	ctx->prog = parse_program(ctx->arena, ctx->diag, st->file);
+	unsigned n = diag_errors(ctx->diag) - before;
+	if (!ctx->prog && n == 0) {
+		diag_plain(ctx->diag, DIAG_ERROR, "internal: the parser failed without a diagnostic");
+		n = 1;
+	}
+	return n;
+}
+
+/* attachpoints: split each probe spec into provider, target, function... */
+static unsigned pass_attachpoints(struct pass_ctx *ctx)
+{
+	return ap_parse_program(ctx->prog, ctx->arena, ctx->diag, ctx->params, ctx->nparams);
+}
+
+/* The front end, in order. A failing pass stops the list: later passes may
+ * assume the tree they get is whole. */
+static const struct pass passes[] = {
+	{ "parse", pass_parse },
+	{ "attachpoints", pass_attachpoints },
+};
+
+static void dump_tree(const struct pass_ctx *ctx)
+{
+	ast_dump(stdout, ctx->prog);
+}
+
+/* The -d stages: which pass each one dumps after. A NULL `after` is a stage
+ * whose pass is not written yet; asking for it is an error, never a no-op. */
+static const struct drv_stage {
+	const char *name;
+	unsigned bit;
+	const char *after;
+	void (*dump)(const struct pass_ctx *ctx);
+} stages[] = {
+	{ "parse", DRV_DUMP_PARSE, "parse", dump_tree },
+	{ "ast", DRV_DUMP_AST, "attachpoints", dump_tree },
+	{ "types", DRV_DUMP_TYPES, NULL, NULL },
+	{ "ir", DRV_DUMP_IR, NULL, NULL },
+	{ "codegen", DRV_DUMP_CODEGEN, NULL, NULL },
+	{ "bpf", DRV_DUMP_BPF, NULL, NULL },
+	{ "libbpf", DRV_DUMP_LIBBPF, NULL, NULL },
+	{ "verifier", DRV_DUMP_VERIFIER, NULL, NULL },
+};
+#define NSTAGES (sizeof(stages) / sizeof(stages[0]))
+#define NPASSES (sizeof(passes) / sizeof(passes[0]))
+
+int drv_parse_dump(struct drv_opts *o, const char *arg)
+{
+	const char *p = arg;
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		bool found = false;
+		if (n == 3 && !strncmp(p, "all", 3)) {
+			o->dump |= DRV_DUMP_ALL;
+			found = true;
+		}
+		for (size_t i = 0; i < NSTAGES && !found; i++) {
+			if (strlen(stages[i].name) == n && !strncmp(p, stages[i].name, n)) {
+				o->dump |= stages[i].bit;
+				found = true;
+			}
+		}
+		if (!found) {
+			drv_error("-d: unknown stage '%.*s' (expected all, parse, ast, types, ir, "
+				  "codegen, bpf, libbpf or verifier)", (int)n, p);
+			return -1;
+		}
+		if (!p[n])
+			return 0;
+		p += n + 1;
+	}
+}
+
+/* Reads all of `f` into a NUL-terminated malloc'd buffer. */
+static char *read_all(FILE *f, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *buf = xmalloc(cap);
+	for (;;) {
+		if (cap - n < 2) {
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+		size_t got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+/* The program text and the name diagnostics use for it ("stdin" for -e and -). */
+static char *load_program(const struct drv_opts *o, const char **name, size_t *len)
+{
+	if (o->prog_text) {
+		*name = "stdin";
+		*len = strlen(o->prog_text);
+		return xstrdup(o->prog_text);
+	}
+	if (!strcmp(o->script, "-")) {
+		*name = "stdin";
+		char *text = read_all(stdin, len);
+		if (!text)
+			drv_error("cannot read the program from stdin: %s", strerror(errno));
+		return text;
+	}
+	*name = o->script;
+	FILE *f = fopen(o->script, "r");
+	if (!f) {
+		drv_error("cannot open script %s: %s", o->script, strerror(errno));
+		return NULL;
+	}
+	char *text = read_all(f, len);
+	if (!text)
+		drv_error("cannot read script %s: %s", o->script, strerror(errno));
+	fclose(f);
+	return text;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Runs the pass list, dumping after each pass the -d stages that follow it.
+ * Returns the number of errors. */
+static unsigned run_passes(struct drv_state *st, const struct drv_opts *o)
+{
+	for (size_t i = 0; i < NPASSES; i++) {
+		double t0 = now_ms();
+		unsigned errors = passes[i].run(&st->ctx);
+		if (o->verbose)
+			fprintf(stderr, "hawk: pass %-12s %8.3f ms, %u error%s\n", passes[i].name,
+				now_ms() - t0, errors, errors == 1 ? "" : "s");
+		if (errors)
+			return errors;
+		for (size_t s = 0; s < NSTAGES; s++) {
+			if ((o->dump & stages[s].bit) && stages[s].after &&
+			    !strcmp(stages[s].after, passes[i].name)) {
+				stages[s].dump(&st->ctx);
+				fflush(stdout);
+			}
+		}
+	}
+	return 0;
+}
+
+/* Options whose code is not written yet are refused up front, by name. */
+static int refuse_unavailable(const struct drv_opts *o)
+{
+	if ((o->dump & DRV_DUMP_ALL) == DRV_DUMP_ALL) {
+		drv_error("-d all: " LATER_CODEGEN);
+		return -1;
+	}
+	for (size_t s = 0; s < NSTAGES; s++) {
+		if ((o->dump & stages[s].bit) && !stages[s].after) {
+			drv_error("-d %s: " LATER_CODEGEN, stages[s].name);
+			return -1;
+		}
+	}
+	if (o->emit_elf) {
+		drv_error("--emit-elf: " LATER_CODEGEN);
+		return -1;
+	}
+	if (o->emit_llvm) {
+		drv_error("--emit-llvm: " LATER_CODEGEN);
+		return -1;
+	}
+	return 0;
+}
+
+/* --check compiles only; options that shape a run are said to have no effect. */
+static void warn_run_options(const struct drv_opts *o)
+{
+	char names[128] = "";
+	size_t n = 0;
+#define NOTE(cond, s)                                                                  \
+	do {                                                                           \
+		if ((cond) && n < sizeof(names))                                       \
+			n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s",    \
+					      n ? ", " : "", s);               \
+	} while (0)
+	NOTE(o->has_pid, "-p");
+	NOTE(o->cmd, "-c");
+	NOTE(o->output, "-o");
+	NOTE(o->format_set, "-f");
+	NOTE(o->buffer_set, "-B");
+	NOTE(o->warnings_k, "-k");
+	NOTE(o->dry_run, "--dry-run");
+	NOTE(o->ninclude_dirs, "-I");
+	NOTE(o->nincludes, "--include");
+#undef NOTE
+	if (n && !o->no_warnings)
+		drv_warning("--check: %s %s no effect (nothing is run, and C headers are read by "
+			    "the type pass, which arrives with code generation)",
+			    names, strchr(names, ',') ? "have" : "has");
+}
+
+int drv_run(struct drv_opts *o)
+{
+	if (o->list) {
+		/* HOOK(-l): the probe catalogue (src/runtime, rt_list) lands here:
+		 *   return rt_list(o->list_pattern, o->verbose, ...) ? 1 : 0;
+		 * with -e or a script, it lists that program's probes instead. */
+		drv_error("-l: not available yet (probe listing arrives with the runtime's probe "
+			  "catalogue)");
+		return 1;
+	}
+	if (refuse_unavailable(o))
+		return 1;
+	if (o->check)
+		warn_run_options(o);
+
+	const char *name;
+	size_t len;
+	char *text = load_program(o, &name, &len);
+	if (!text)
+		return 1;
+
+	struct diag *d = diag_new(stderr);
+	struct arena *a = arena_new();
+	struct drv_state st = {
+		.ctx = {
+			.arena = a,
+			.diag = d,
+			.params = o->params,
+			.nparams = o->nparams,
+			.unsafe = o->unsafe,
+		},
+	};
+	st.file = diag_source_add(d, name, text, len);
+
+	int status = 0;
+	if (run_passes(&st, o) || diag_errors(d)) {
+		status = 1;
+		goto out;
+	}
+	if (o->check)
+		goto out;
+	/* HOOK(run): types, codegen, load, attach and the event loop arrive with
+	 * the next milestone; -p, -c, -o, -f, -B, -k and --dry-run are used there. */
+	drv_error("running programs is not available yet in this build (code generation "
+		  "arrives with the next milestone); use --check");
+	status = 1;
+out:
+	arena_free(a);
+	diag_free(d);
+	free(text);
+	return status;
+}
+
+int drv_info(void)
+{
+	struct utsname u;
+	unsigned major, minor, patch;
+
+	LLVMGetVersion(&major, &minor, &patch);
+	printf("System\n");
+	if (uname(&u) == 0) {
+		printf("  OS: %s %s %s\n", u.sysname, u.release, u.version);
+		printf("  Arch: %s\n", u.machine);
+	} else {
+		printf("  OS: unknown (uname: %s)\n", strerror(errno));
+	}
+	printf("\nBuild\n");
+	printf("  version: v%s\n", HAWK_VERSION);
+	printf("  LLVM: %u.%u.%u (built with %s)\n", major, minor, patch, LLVM_VERSION_STRING);
+	printf("  libbpf: v%u.%u\n", libbpf_major_version(), libbpf_minor_version());
+	printf("\nKernel features\n");
+	printf("  not probed yet (feature detection arrives with the runtime)\n");
+	return 0;
+}

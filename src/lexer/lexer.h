@@ -1,0 +1,36 @@
+/* lexer: state shared between the flex scanner and the parser driver (parse.c). */
+#ifndef HAWK_LEXER_H
+#define HAWK_LEXER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "diag.h"
+
+/* The scanner starts in attach-point mode at the top level of a program and
+ * switches to code tokens inside braces, predicates and declarations. */
+struct lex_state {
+	struct arena *arena;
+	struct diag *diag;
+	uint16_t file;
+	const char *text;       /* the whole source; spans index into it */
+	uint32_t len;
+
+	uint32_t pos, line, col; /* where the next token starts */
+	int depth;               /* brace depth in code and declarations */
+	bool error;              /* a lexical error was reported already */
+
+	/* a struct/union/enum definition being collected at the top level */
+	struct span cdef_at;
+	int cdef_kind;
+	const char *cdef_name;
+	int cdef_depth;
+};
+
+/* Report a lexical error once per token and remember that one was reported,
+ * so the parser does not add a second error for the same mistake. */
+void lex_error(struct lex_state *ls, struct span at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,260 @@
+/* main: the hawk command line, a thin getopt layer over the driver. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver.h"
+
+static const char usage[] =
+	"USAGE:\n"
+	"    hawk [options] FILE [ARGS...]\n"
+	"    hawk [options] - [ARGS...]          read the program from stdin\n"
+	"    hawk [options] -e 'program' [ARGS...]\n"
+	"    hawk -l [PATTERN]\n"
+	"\n"
+	"ARGS are the positional parameters $1, $2, ...; anything after -- is one too.\n"
+	"\n"
+	"OPTIONS:\n"
+	"    -e PROG            program text\n"
+	"    -n, --check        parse and check the program, run nothing (needs no root)\n"
+	"    -l, --list         list probes matching PATTERN\n"
+	"    -v, --verbose      verbose messages (with -l: show probe arguments)\n"
+	"    -p, --pid PID      enable USDT probes on PID, filter probes to it\n"
+	"    -c, --cmd CMD      run CMD and trace it, exit with it\n"
+	"    -o, --output FILE  write program output to FILE\n"
+	"    -f FORMAT          output format: text (default) or json\n"
+	"    -B MODE            output buffering: line (default), full or none\n"
+	"    -q, --quiet        no \"Attaching N probes\" message\n"
+	"    -k, --warnings     report runtime errors of helpers (probe reads, map updates)\n"
+	"    --no-warnings      suppress warnings\n"
+	"    -d STAGE[,STAGE]   dump after a stage: parse, ast, types, ir, codegen, bpf,\n"
+	"                       libbpf, verifier, all\n"
+	"    --dry-run          compile, load and attach, then exit\n"
+	"    --unsafe           allow unsafe functions (system, signal, ...)\n"
+	"    -I DIR             add DIR to the C include path (repeatable)\n"
+	"    --include FILE     include a C header before the program (repeatable)\n"
+	"    --emit-elf FILE    write the BPF ELF object to FILE\n"
+	"    --emit-llvm FILE   write the LLVM IR to FILE\n"
+	"    -b, --btf          accepted for bpftrace compatibility; no effect\n"
+	"    --info             print build and system information\n"
+	"    -V, --version      print the version\n"
+	"    -h, --help         print this help\n"
+	"\n"
+	"EXAMPLES:\n"
+	"    hawk --check -e 'tracepoint:syscalls:sys_enter_openat { printf(\"%s\\n\", comm); }'\n"
+	"    hawk -l 'tracepoint:syscalls:*'\n";
+
+enum {
+	OPT_NO_WARNINGS = 256,
+	OPT_DRY_RUN,
+	OPT_UNSAFE,
+	OPT_INCLUDE,
+	OPT_INFO,
+	OPT_EMIT_ELF,
+	OPT_EMIT_LLVM,
+};
+
+static const struct option long_opts[] = {
+	{ "list", no_argument, NULL, 'l' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "cmd", required_argument, NULL, 'c' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "warnings", no_argument, NULL, 'k' },
+	{ "no-warnings", no_argument, NULL, OPT_NO_WARNINGS },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "unsafe", no_argument, NULL, OPT_UNSAFE },
+	{ "include", required_argument, NULL, OPT_INCLUDE },
+	{ "info", no_argument, NULL, OPT_INFO },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "check", no_argument, NULL, 'n' },
+	{ "emit-elf", required_argument, NULL, OPT_EMIT_ELF },
+	{ "emit-llvm", required_argument, NULL, OPT_EMIT_LLVM },
+	{ "btf", no_argument, NULL, 'b' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Leading ':' makes getopt return ':' for a missing argument and stay quiet. */
+static const char short_opts[] = ":e:lvp:c:o:f:B:qkd:I:Vhnb";
+
+static int parse_pid(const char *s, pid_t *pid)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v <= 0 || v > INT_MAX)
+		return -1;
+	*pid = (pid_t)v;
+	return 0;
+}
+
+/* The option as the user wrote it, for messages. */
+static const char *opt_text(char *const argv[], int optind_now, int opt, char *buf, size_t n)
+{
+	const char *arg = argv[optind_now - 1];
+	if (!strncmp(arg, "--", 2)) {
+		size_t len = strcspn(arg, "=");
+		snprintf(buf, n, "%.*s", (int)len, arg);
+	} else {
+		snprintf(buf, n, "-%c", opt);
+	}
+	return buf;
+}
+
+static int parse_args(int argc, char *argv[], struct drv_opts *o, int *exit_now)
+{
+	char buf[64];
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'e':
+			if (o->prog_text) {
+				drv_error("-e given more than once");
+				return -1;
+			}
+			o->prog_text = optarg;
+			break;
+		case 'l': o->list = true; break;
+		case 'v': o->verbose++; break;
+		case 'p':
+			if (parse_pid(optarg, &o->pid)) {
+				drv_error("-p: '%s' is not a process id", optarg);
+				return -1;
+			}
+			o->has_pid = true;
+			break;
+		case 'c':
+			if (!*optarg) {
+				drv_error("-c: empty command");
+				return -1;
+			}
+			o->cmd = optarg;
+			break;
+		case 'o': o->output = optarg; break;
+		case 'f':
+			if (!strcmp(optarg, "text")) {
+				o->format = DRV_FORMAT_TEXT;
+			} else if (!strcmp(optarg, "json")) {
+				o->format = DRV_FORMAT_JSON;
+			} else {
+				drv_error("-f: unknown output format '%s' (expected text or json)", optarg);
+				return -1;
+			}
+			o->format_set = true;
+			break;
+		case 'B':
+			if (!strcmp(optarg, "line")) {
+				o->buffer = DRV_BUFFER_LINE;
+			} else if (!strcmp(optarg, "full")) {
+				o->buffer = DRV_BUFFER_FULL;
+			} else if (!strcmp(optarg, "none")) {
+				o->buffer = DRV_BUFFER_NONE;
+			} else {
+				drv_error("-B: unknown buffering mode '%s' (expected line, full or none)",
+					  optarg);
+				return -1;
+			}
+			o->buffer_set = true;
+			break;
+		case 'q': o->quiet = true; break;
+		case 'k': o->warnings_k++; break;
+		case 'd':
+			if (drv_parse_dump(o, optarg))
+				return -1;
+			break;
+		case 'I': drv_opts_add_include_dir(o, optarg); break;
+		case 'n': o->check = true; break;
+		case 'b': o->btf = true; break;
+		case 'V':
+			printf("hawk v%s\n", drv_version);
+			*exit_now = 1;
+			return 0;
+		case 'h':
+			fputs(usage, stdout);
+			*exit_now = 1;
+			return 0;
+		case OPT_NO_WARNINGS: o->no_warnings = true; break;
+		case OPT_DRY_RUN: o->dry_run = true; break;
+		case OPT_UNSAFE: o->unsafe = true; break;
+		case OPT_INCLUDE: drv_opts_add_include(o, optarg); break;
+		case OPT_INFO:
+			drv_info();
+			*exit_now = 1;
+			return 0;
+		case OPT_EMIT_ELF: o->emit_elf = optarg; break;
+		case OPT_EMIT_LLVM: o->emit_llvm = optarg; break;
+		case ':':
+			drv_error("option '%s' needs an argument (see --help)",
+				  opt_text(argv, optind, optopt, buf, sizeof(buf)));
+			return -1;
+		case '?':
+		default: {
+			const char *arg = argv[optind - 1];
+			if (!strncmp(arg, "--", 2) && optopt)   /* --check=1 */
+				drv_error("option '%s' takes no argument (see --help)",
+					  opt_text(argv, optind, optopt, buf, sizeof(buf)));
+			else if (!strncmp(arg, "--", 2))
+				drv_error("unknown option '%.*s' (see --help)",
+					  (int)strcspn(arg, "="), arg);
+			else
+				drv_error("unknown option '-%c' (see --help)", optopt);
+			return -1;
+		}
+		}
+	}
+
+	if (o->warnings_k && o->no_warnings) {
+		drv_error("-k and --no-warnings cannot be used together");
+		return -1;
+	}
+
+	/* What remains: [FILE|-] then the positional parameters, getopt having
+	 * moved them to the end. With -e they are all parameters; with -l and no
+	 * program, the one argument is the pattern. */
+	char **rest = argv + optind;
+	int nrest = argc - optind;
+	if (o->list && !o->prog_text) {
+		if (nrest > 1) {
+			drv_error("-l takes one PATTERN, got %d arguments", nrest);
+			return -1;
+		}
+		o->list_pattern = nrest ? rest[0] : NULL;
+		return 0;
+	}
+	if (!o->prog_text) {
+		if (nrest == 0) {
+			drv_error("no program given: use -e PROG, a script FILE, or - to read stdin "
+				  "(see --help)");
+			return -1;
+		}
+		o->script = rest[0];
+		rest++;
+		nrest--;
+	}
+	o->params = rest;
+	o->nparams = nrest;
+	return 0;
+}
+
+int main(int argc, char *argv[])
+{
+	struct drv_opts o;
+	int exit_now = 0, status;
+
+	drv_opts_init(&o);
+	if (parse_args(argc, argv, &o, &exit_now))
+		status = 1;
+	else if (exit_now)
+		status = 0;
+	else
+		status = drv_run(&o);
+	drv_opts_free(&o);
+	return status;
+}

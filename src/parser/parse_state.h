@@ -1,0 +1,18 @@
+/* parse_state: what the grammar actions and the scanner share during one parse. */
+#ifndef HAWK_PARSE_STATE_H
+#define HAWK_PARSE_STATE_H
+
+#include "arena.h"
+#include "diag.h"
+#include "ast/ast.h"
+#include "lexer/lexer.h"
+
+struct parse_state {
+	struct arena *arena;
+	struct diag *diag;
+	struct lex_state *ls;
+	struct ast *prog;
+	unsigned errors;
+};
+
+#endif

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# run.sh SECONDS [BUILD_DIR]: build the front-end libFuzzer target with clang-14 and fuzz it.
+#
+# The front end is compiled with exactly the flags meson uses for the hawk-front library
+# and its generated scanner/parser (read from BUILD_DIR/compile_commands.json), plus
+# -fsanitize=fuzzer,address,undefined. Without BUILD_DIR, build/ is built first.
+# Exits non-zero on any crash, leak, timeout or sanitizer report; the input that caused it
+# is left in tests/fuzz/artifacts/.
+set -euo pipefail
+
+secs="${1:?usage: run.sh SECONDS [BUILD_DIR]}"
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+if [ $# -ge 2 ]; then
+	build="$(cd "$2" && pwd)"        # from meson test: already built
+else
+	build="$root/build"
+	ninja -C "$build" libhawk-front.a >/dev/null
+fi
+
+cc="${FUZZ_CC:-clang-14}"
+san=(-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -g -O1)
+work="$(mktemp -d -t hawk-fuzz.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+
+# One clang command per front-end source: meson's own command with the compiler, the
+# output, the dependency-file flags and the optimisation level swapped out.
+python3 - "$build/compile_commands.json" "$work" "$cc" "${san[@]}" > "$work/compile.sh" <<'PY'
+import json, re, shlex, sys
+db, work, cc, san = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+n = 0
+for e in json.load(open(db)):
+    # hawk-front and the generated scanner/parser it links whole (hawk-gen)
+    if not re.search(r"(^|/)libhawk-(front|gen)\.a\.p/", e["output"]):
+        continue
+    args = shlex.split(e["command"])[1:]
+    out, skip = [], False
+    for a in args:
+        if skip:
+            skip = False
+        elif a in ("-o", "-MQ", "-MF"):
+            skip = True
+        elif a in ("-c", "-MD", "-Werror", e["file"]) or a.startswith(("-O", "-g", "-fdiagnostics-color")):
+            pass
+        else:
+            out.append(a)
+    obj = "%s/front%d.o" % (work, n)
+    n += 1
+    print("cd %s && %s %s %s -c %s -o %s" % (shlex.quote(e["directory"]), cc,
+          " ".join(map(shlex.quote, out)), " ".join(san), shlex.quote(e["file"]), obj))
+if n == 0:
+    sys.exit("run.sh: no hawk-front sources in " + db)
+PY
+echo "run.sh: compiling the front end with $cc"
+bash -e "$work/compile.sh"
+"$cc" "${san[@]}" -std=gnu11 -D_GNU_SOURCE -I"$root/src" "$here/fuzz_parse.c" "$work"/front*.o \
+	-o "$work/fuzz_parse"
+
+# Seeds: ours (read-only), the Debian bpftrace tools (copied to the temporary dir, never into
+# the repository), and what earlier runs found (corpus-run/, git-ignored, grows).
+mkdir -p "$here/corpus-run" "$here/artifacts" "$work/debian"
+if dpkg-query -W -f='${Status}' bpftrace 2>/dev/null | grep -q '^install ok installed$'; then
+	dpkg -L bpftrace | grep '\.bt$' | while read -r f; do cp "$f" "$work/debian/"; done
+fi
+
+echo "run.sh: fuzzing for $secs s"
+status=0
+ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:${ASAN_OPTIONS:-}" \
+UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}" \
+"$work/fuzz_parse" -max_total_time="$secs" -detect_leaks=1 -timeout=10 -max_len=16384 \
+	-print_final_stats=1 -artifact_prefix="$here/artifacts/" \
+	"$here/corpus-run" "$here/corpus" "$work/debian" || status=$?
+if [ "$status" -ne 0 ]; then
+	echo "run.sh: FAILED (exit $status); reproduce with the input in tests/fuzz/artifacts/" >&2
+	exit 1
+fi
+echo "run.sh: no crash, leak or sanitizer report in $secs s"
