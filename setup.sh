@@ -30,7 +30,8 @@ if [ -n "$missing" ]; then
 	apt-get install -y --no-install-recommends $missing
 fi
 
-werror=""
+# Warnings fail the build in CI; set either way so a reconfigure never keeps a stale value.
+werror="-Dwerror=false"
 if [ "${CI:-}" = "true" ]; then
 	werror="-Dwerror=true"
 fi

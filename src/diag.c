@@ -10,6 +10,7 @@
 struct diag {
 	FILE *out;
 	bool color;
+	bool no_warnings;
 	unsigned errors, warnings;
 	struct diag_source *src;
 	uint16_t nsrc, capsrc;
@@ -46,6 +47,7 @@ void diag_free(struct diag *d)
 }
 
 void diag_set_color(struct diag *d, bool on) { d->color = on; }
+void diag_set_warnings(struct diag *d, bool on) { d->no_warnings = !on; }
 FILE *diag_output(const struct diag *d) { return d->out; }
 
 void diag_set_output(struct diag *d, FILE *out)
@@ -71,17 +73,6 @@ const struct diag_source *diag_source(const struct diag *d, uint16_t file)
 
 unsigned diag_errors(const struct diag *d) { return d->errors; }
 unsigned diag_warnings(const struct diag *d) { return d->warnings; }
-
-struct span span_join(struct span a, struct span b)
-{
-	struct span s = a;
-	if (b.end > a.end || (b.end == a.end && b.end_line > a.end_line)) {
-		s.end = b.end;
-		s.end_line = b.end_line;
-		s.end_col = b.end_col;
-	}
-	return s;
-}
 
 static const char *level_name[] = {
 	[DIAG_ERROR] = "error", [DIAG_WARNING] = "warning", [DIAG_NOTE] = "note",
@@ -121,6 +112,8 @@ static void show_line(struct diag *d, const struct diag_source *s, struct span a
 void diag_report(struct diag *d, enum diag_level lvl, struct span at, const char *fmt, va_list ap)
 {
 	const struct diag_source *s = diag_source(d, at.file);
+	if (lvl == DIAG_WARNING && d->no_warnings)
+		return;
 	if (lvl == DIAG_ERROR)
 		d->errors++;
 	else if (lvl == DIAG_WARNING)
@@ -155,6 +148,8 @@ DIAG_FN(diag_note, DIAG_NOTE)
 void diag_plain(struct diag *d, enum diag_level lvl, const char *fmt, ...)
 {
 	va_list ap;
+	if (lvl == DIAG_WARNING && d->no_warnings)
+		return;
 	if (lvl == DIAG_ERROR)
 		d->errors++;
 	else if (lvl == DIAG_WARNING)

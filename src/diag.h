@@ -33,6 +33,8 @@ void diag_free(struct diag *d);
 /* Colour: auto (a terminal and no NO_COLOR), or forced either way. */
 void diag_set_color(struct diag *d, bool on);
 void diag_set_output(struct diag *d, FILE *out);
+/* --no-warnings: warnings are neither printed nor counted. */
+void diag_set_warnings(struct diag *d, bool on);
 FILE *diag_output(const struct diag *d);
 
 uint16_t diag_source_add(struct diag *d, const char *name, const char *text, size_t len);
@@ -55,7 +57,17 @@ void diag_plain(struct diag *d, enum diag_level lvl, const char *fmt, ...)
 unsigned diag_errors(const struct diag *d);
 unsigned diag_warnings(const struct diag *d);
 
-/* A span covering a and b (a first). */
-struct span span_join(struct span a, struct span b);
+/* A span from the start of a to the end of b (a first); inline because the
+ * parser joins spans on every reduction. */
+static inline struct span span_join(struct span a, struct span b)
+{
+	struct span s = a;
+	if (b.end >= a.end) {
+		s.end = b.end;
+		s.end_line = b.end_line;
+		s.end_col = b.end_col;
+	}
+	return s;
+}
 
 #endif

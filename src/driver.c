@@ -310,9 +310,11 @@ static void warn_run_options(const struct drv_opts *o)
 int drv_run(struct drv_opts *o)
 {
 	if (o->list) {
-		/* HOOK(-l): the probe catalogue (src/runtime, rt_list) lands here:
-		 *   return rt_list(o->list_pattern, o->verbose, ...) ? 1 : 0;
-		 * with -e or a script, it lists that program's probes instead. */
+		/* HOOK(-l): wire the probe catalogue (src/runtime/list.h) here once
+		 * list.c is in runtime_src. Without a program:
+		 *   rt_list(o->list_pattern, o->verbose, o->has_pid ? o->pid : 0, stdout, d)
+		 * with -e or a script: run the passes, then rt_list_program(prog, ...).
+		 * A negative return is exit status 1. */
 		drv_error("-l: not available yet (probe listing arrives with the runtime's probe "
 			  "catalogue)");
 		return 1;
@@ -329,6 +331,7 @@ int drv_run(struct drv_opts *o)
 		return 1;
 
 	struct diag *d = diag_new(stderr);
+	diag_set_warnings(d, !o->no_warnings);
 	struct arena *a = arena_new();
 	struct drv_state st = {
 		.ctx = {

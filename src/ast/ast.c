@@ -11,7 +11,9 @@ struct ast *ast_new(struct arena *a, enum ast_kind k, struct span at)
 	return n;
 }
 
-#define S(s) ((s) ? arena_strdup(a, (s)) : NULL)
+/* Names are not copied: they come from the arena (the scanner put them
+ * there) or are static. */
+#define S(s) (s)
 
 struct ast *ast_program(struct arena *a, struct span at, struct ast *items)
 {
@@ -73,7 +75,8 @@ struct ast *ast_probe(struct arena *a, struct span at, struct ast *aps, struct a
 struct ast *ast_attach_point(struct arena *a, struct span at, const char *raw)
 {
 	struct ast *n = ast_new(a, AST_ATTACH_POINT, at);
-	n->ap.raw = S(raw);
+	n->ap = arena_alloc(a, sizeof(*n->ap));
+	n->ap->raw = S(raw);
 	return n;
 }
 

@@ -124,7 +124,7 @@ struct ast {
 		struct { const char *name; struct ast *params, *body; } macro;
 		struct { const char *name, *map_type; struct ast *args; } map_decl;
 		struct { struct ast *aps, *pred, *body; } probe;
-		struct ast_attach ap;
+		struct ast_attach *ap;   /* out of line: it would double every node's size */
 		struct { struct ast *stmts; bool has_value; } block;
 		struct { struct ast *expr; } expr_stmt;
 		struct { enum ast_op op; struct ast *target, *value; } assign;
@@ -164,7 +164,8 @@ struct ast {
 	};
 };
 
-/* Constructors: one per kind. All allocate from `a`; strings are copied. */
+/* Constructors: one per kind. All allocate from `a`. Names and strings are
+ * NOT copied: pass strings that live in `a` (or static ones). */
 struct ast *ast_new(struct arena *a, enum ast_kind k, struct span at);
 struct ast *ast_program(struct arena *a, struct span at, struct ast *items);
 struct ast *ast_cdef(struct arena *a, struct span at, enum ast_cdef_kind k, const char *name, const char *text);

@@ -186,7 +186,7 @@ static void put_payload(FILE *out, const struct ast *n)
 		fprintf(out, " %s %s", n->map_decl.name, n->map_decl.map_type);
 		break;
 	case AST_ATTACH_POINT:
-		fprintf(out, " %s", n->ap.raw);
+		fprintf(out, " %s", n->ap->raw);
 		break;
 	case AST_BLOCK:
 		if (n->block.has_value)
@@ -283,8 +283,8 @@ static void put_children(FILE *out, const struct ast *n, int d)
 		dump_node(out, n->probe.body, d);
 		break;
 	case AST_ATTACH_POINT:
-		if (n->ap.parsed)
-			dump_ap_parts(out, &n->ap, d);
+		if (n->ap->parsed)
+			dump_ap_parts(out, n->ap, d);
 		break;
 	case AST_BLOCK:     dump_list(out, n->block.stmts, d); break;
 	case AST_EXPR_STMT: dump_node(out, n->expr_stmt.expr, d); break;

@@ -183,10 +183,13 @@ static void func_or_addr(struct ap_ctx *c, struct ast_attach *ap, const char *s,
 	ap->func = s;
 }
 
-static void need_parts(struct ap_ctx *c, int n, int lo, int hi, const char *form)
+/* Reports a wrong number of parts; the caller stops reading parts on false. */
+static bool need_parts(struct ap_ctx *c, int n, int lo, int hi, const char *form)
 {
-	if (n < lo || n > hi)
-		ap_err(c, "invalid %s attach point, expected %s", probetype_name(c->node->ap.ptype), form);
+	if (n >= lo && n <= hi)
+		return true;
+	ap_err(c, "invalid %s attach point, expected %s", probetype_name(c->node->ap->ptype), form);
+	return false;
 }
 
 static void rate(struct ap_ctx *c, struct ast_attach *ap, char **parts, int n)
@@ -254,10 +257,12 @@ static void fill(struct ap_ctx *c, struct ast_attach *ap, char **parts, int n)
 	switch (ap->ptype) {
 	case PROBE_BEGIN:
 	case PROBE_END:
-		need_parts(c, n, 1, 1, ap->ptype == PROBE_BEGIN ? "begin" : "end");
+		if (!need_parts(c, n, 1, 1, ap->ptype == PROBE_BEGIN ? "begin" : "end"))
+			break;
 		break;
 	case PROBE_SELF:
-		need_parts(c, n, 3, 3, "self:signal:SIGUSR1");
+		if (!need_parts(c, n, 3, 3, "self:signal:SIGUSR1"))
+			break;
 		if (n == 3) {
 			ap->target = parts[1];
 			ap->func = parts[2];
@@ -265,13 +270,15 @@ static void fill(struct ap_ctx *c, struct ast_attach *ap, char **parts, int n)
 		break;
 	case PROBE_TEST:
 	case PROBE_BENCH:
-		need_parts(c, n, 2, 2, ap->ptype == PROBE_TEST ? "test:NAME" : "bench:NAME");
+		if (!need_parts(c, n, 2, 2, ap->ptype == PROBE_TEST ? "test:NAME" : "bench:NAME"))
+			break;
 		if (n == 2)
 			ap->func = parts[1];
 		break;
 	case PROBE_KPROBE:
 	case PROBE_KRETPROBE:
-		need_parts(c, n, 2, 3, "kprobe:FUNCTION, kprobe:MODULE:FUNCTION or kprobe:FUNCTION+OFFSET");
+		if (!need_parts(c, n, 2, 3, "kprobe:FUNCTION, kprobe:MODULE:FUNCTION or kprobe:FUNCTION+OFFSET"))
+			break;
 		if (n == 3)
 			ap->target = parts[1];
 		if (n >= 2)
@@ -279,7 +286,8 @@ static void fill(struct ap_ctx *c, struct ast_attach *ap, char **parts, int n)
 		break;
 	case PROBE_UPROBE:
 	case PROBE_URETPROBE:
-		need_parts(c, n, 2, 4, "uprobe:BINARY:FUNCTION");
+		if (!need_parts(c, n, 2, 4, "uprobe:BINARY:FUNCTION"))
+			break;
 		if (n == 2) {
 			func_or_addr(c, ap, parts[1], ap->ptype == PROBE_UPROBE);
 		} else if (n >= 3 && strchr(parts[1], '@')) {
@@ -308,7 +316,8 @@ static void fill(struct ap_ctx *c, struct ast_attach *ap, char **parts, int n)
 		}
 		break;
 	case PROBE_USDT:
-		need_parts(c, n, 2, 4, "usdt:BINARY:PROBE or usdt:BINARY:PROVIDER:PROBE");
+		if (!need_parts(c, n, 2, 4, "usdt:BINARY:PROBE or usdt:BINARY:PROVIDER:PROBE"))
+			break;
 		if (n == 2) {
 			ap->func = parts[1];
 		} else if (n == 3) {
@@ -321,7 +330,8 @@ static void fill(struct ap_ctx *c, struct ast_attach *ap, char **parts, int n)
 		}
 		break;
 	case PROBE_TRACEPOINT:
-		need_parts(c, n, 3, 3, "tracepoint:CATEGORY:EVENT");
+		if (!need_parts(c, n, 3, 3, "tracepoint:CATEGORY:EVENT"))
+			break;
 		if (n == 3) {
 			ap->target = parts[1];
 			ap->func = parts[2];
@@ -330,7 +340,8 @@ static void fill(struct ap_ctx *c, struct ast_attach *ap, char **parts, int n)
 		}
 		break;
 	case PROBE_RAWTRACEPOINT:
-		need_parts(c, n, 2, 3, "rawtracepoint:EVENT or rawtracepoint:MODULE:EVENT");
+		if (!need_parts(c, n, 2, 3, "rawtracepoint:EVENT or rawtracepoint:MODULE:EVENT"))
+			break;
 		if (n == 3)
 			ap->target = parts[1];
 		if (n >= 2)
@@ -338,7 +349,8 @@ static void fill(struct ap_ctx *c, struct ast_attach *ap, char **parts, int n)
 		break;
 	case PROBE_FENTRY:
 	case PROBE_FEXIT:
-		need_parts(c, n, 2, 4, "fentry:FUNCTION or fentry:MODULE:FUNCTION");
+		if (!need_parts(c, n, 2, 4, "fentry:FUNCTION or fentry:MODULE:FUNCTION"))
+			break;
 		if (n == 2) {
 			ap->func = parts[1];
 		} else if (n == 3) {
@@ -360,7 +372,8 @@ static void fill(struct ap_ctx *c, struct ast_attach *ap, char **parts, int n)
 		break;
 	case PROBE_SOFTWARE:
 	case PROBE_HARDWARE:
-		need_parts(c, n, 2, 3, ap->ptype == PROBE_SOFTWARE ? "software:EVENT[:COUNT]" : "hardware:EVENT[:COUNT]");
+		if (!need_parts(c, n, 2, 3, ap->ptype == PROBE_SOFTWARE ? "software:EVENT[:COUNT]" : "hardware:EVENT[:COUNT]"))
+			break;
 		if (n >= 2)
 			ap->func = parts[1];
 		if (n == 3 && parts[2][0]) {
@@ -374,7 +387,8 @@ static void fill(struct ap_ctx *c, struct ast_attach *ap, char **parts, int n)
 		watchpoint(c, ap, parts, n);
 		break;
 	case PROBE_ITER:
-		need_parts(c, n, 2, 3, "iter:NAME or iter:NAME:PIN");
+		if (!need_parts(c, n, 2, 3, "iter:NAME or iter:NAME:PIN"))
+			break;
 		if (n >= 2)
 			ap->func = parts[1];
 		if (n == 3)
@@ -406,7 +420,7 @@ static bool wildcard_allowed(enum probe_type t)
 unsigned ap_parse(struct ast *node, struct arena *a, struct diag *d, char *const *params, int nparams)
 {
 	struct ap_ctx c = { a, d, node, 0 };
-	struct ast_attach *ap = &node->ap;
+	struct ast_attach *ap = node->ap;
 	char *parts[MAX_PARTS];
 
 	char *text = substitute(&c, ap->raw, params, nparams);

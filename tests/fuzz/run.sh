@@ -19,6 +19,7 @@ else
 fi
 
 cc="${FUZZ_CC:-clang-14}"
+# shellcheck disable=SC2054  # the commas are clang's, not array separators
 san=(-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -g -O1)
 work="$(mktemp -d -t hawk-fuzz.XXXXXX)"
 trap 'rm -rf "$work"' EXIT

@@ -1,0 +1,470 @@
+/* list: -l patterns split and sent to providers; each provider's entries sorted and printed as a batch. */
+#include "runtime/list.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ast/ast.h"
+#include "runtime/btf.h"
+#include "runtime/provider.h"
+#include "runtime/tracefs.h"
+
+struct rt_ent {
+	const char *s;
+	void *cookie;
+};
+
+struct rt_out {
+	struct arena *a;
+	struct rt_ent *e;
+	size_t n, cap;
+	struct { void (*fn)(void *); void *arg; } *done;
+	size_t ndone, capdone;
+};
+
+void rt_out_add(struct rt_out *o, const char *entry, size_t len, void *cookie)
+{
+	if (o->n == o->cap) {
+		o->cap = o->cap ? o->cap * 2 : 256;
+		o->e = xrealloc(o->e, o->cap * sizeof(*o->e));
+	}
+	o->e[o->n++] = (struct rt_ent){ arena_strndup(o->a, entry, len), cookie };
+}
+
+void rt_out_addf(struct rt_out *o, void *cookie, const char *fmt, ...)
+{
+	char buf[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n >= (int)sizeof(buf)) {
+		char *big = xmalloc((size_t)n + 1);
+		va_start(ap, fmt);
+		vsnprintf(big, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+		rt_out_add(o, big, (size_t)n, cookie);
+		free(big);
+	} else if (n >= 0) {
+		rt_out_add(o, buf, (size_t)n, cookie);
+	}
+}
+
+struct arena *rt_out_arena(struct rt_out *o) { return o->a; }
+
+void rt_out_on_done(struct rt_out *o, void (*fn)(void *), void *arg)
+{
+	if (o->ndone == o->capdone) {
+		o->capdone = o->capdone ? o->capdone * 2 : 4;
+		o->done = xrealloc(o->done, o->capdone * sizeof(*o->done));
+	}
+	o->done[o->ndone].fn = fn;
+	o->done[o->ndone++].arg = arg;
+}
+
+/* One rt_list or rt_list_program call. */
+struct lister {
+	FILE *out;
+	struct diag *d;
+	bool verbose;
+	pid_t pid;
+	bool gone;          /* the reader closed the pipe: print nothing more */
+};
+
+static int ent_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct rt_ent *)a)->s, ((const struct rt_ent *)b)->s);
+}
+
+/* Sort, de-duplicate and print one batch, then let it go. */
+static int print_batch(struct lister *L, const struct rt_provider *p, const struct rt_match *m,
+		       struct rt_out *o, void (*def)(uint32_t, FILE *))
+{
+	FILE *f = L->out;
+	qsort(o->e, o->n, sizeof(*o->e), ent_cmp);
+	for (size_t i = 0; i < o->n && !L->gone; i++) {
+		if (i && !strcmp(o->e[i].s, o->e[i - 1].s))
+			continue;
+		if (def) {
+			def((uint32_t)(uintptr_t)o->e[i].cookie, f);
+			continue;
+		}
+		if (p) {
+			fputs_unlocked(p->name, f);
+			if (o->e[i].s[0])  /* begin and end have no parts */
+				putc_unlocked(':', f);
+		}
+		fputs_unlocked(o->e[i].s, f);
+		putc_unlocked('\n', f);
+		if (m && m->verbose && p && p->describe)
+			p->describe(m, o->e[i].s, o->e[i].cookie, f);
+		if (ferror(f))
+			break;
+	}
+	for (size_t i = 0; i < o->ndone; i++)
+		o->done[i].fn(o->done[i].arg);
+	arena_free(o->a);
+	free(o->e);
+	free(o->done);
+	*o = (struct rt_out){ 0 };
+
+	/* Flush per batch so a pager or head sees each provider as it is done. */
+	if (!L->gone && (fflush(f) || ferror(f))) {
+		if (errno == EPIPE) {
+			L->gone = true;
+			return 0;
+		}
+		int e = errno ? errno : EIO;
+		diag_plain(L->d, DIAG_ERROR, "cannot write the listing: %s", strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+static int run_provider(struct lister *L, const struct rt_provider *p, char **parts,
+			unsigned nparts, bool named, const char *pattern)
+{
+	if (nparts > p->max_parts) {
+		if (!named)
+			return 0;
+		diag_plain(L->d, DIAG_ERROR, "too many parts in '%s': %s probes are %s",
+			   pattern, p->name, p->form);
+		return -EINVAL;
+	}
+	const char *why = NULL;
+	if (!named && p->available && !p->available(&why)) {
+		if (L->verbose)
+			diag_plain(L->d, DIAG_NOTE, "%s: not listed: %s", p->name, why);
+		return 0;
+	}
+	struct rt_match m = { .nparts = nparts, .named = named, .verbose = L->verbose,
+			      .pid = L->pid, .d = L->d };
+	for (unsigned i = 0; i < nparts; i++)
+		m.part[i] = parts[i];
+	struct rt_out o = { .a = arena_new() };
+	int err = p->list(&m, &o);
+	int perr = print_batch(L, p, &m, &o, NULL);
+	return err ? err : perr;
+}
+
+/* Split at ':' outside double quotes, dropping the quotes, into buf. */
+#define MAX_SPLIT (RT_MATCH_MAX_PARTS + 2)
+static int split(struct lister *L, const char *pat, char *buf, char **parts, unsigned *n)
+{
+	bool quoted = false;
+	*n = 0;
+	parts[(*n)++] = buf;
+	for (const char *s = pat; *s; s++) {
+		if (*s == '"') {
+			quoted = !quoted;
+		} else if (*s == ':' && !quoted) {
+			*buf++ = '\0';
+			if (*n == MAX_SPLIT) {
+				diag_plain(L->d, DIAG_ERROR, "too many parts in '%s'", pat);
+				return -EINVAL;
+			}
+			parts[(*n)++] = buf;
+		} else {
+			*buf++ = *s;
+		}
+	}
+	*buf = '\0';
+	if (quoted) {
+		diag_plain(L->d, DIAG_ERROR, "unterminated quote in '%s'", pat);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool wants_user(struct lister *L, char **parts, unsigned nparts)
+{
+	return L->pid || (nparts && parts[0][0] && !rt_has_wild(parts[0]) &&
+			  !access(parts[0], F_OK));
+}
+
+/* Providers a wildcard (or no) provider part reaches, in name order. */
+static int run_wild(struct lister *L, const char *prov_pat, char **parts, unsigned nparts,
+		    const char *pattern)
+{
+	bool user = wants_user(L, parts, nparts), any = false;
+	for (size_t i = 0; i < rt_nproviders && !L->gone; i++) {
+		const struct rt_provider *p = rt_providers[i];
+		if (!rt_glob(prov_pat, p->name, strlen(p->name)))
+			continue;
+		any = true;
+		if (!(p->flags & RT_PROV_WILD) && !((p->flags & RT_PROV_USER) && user))
+			continue;
+		int err = run_provider(L, p, parts, nparts, false, pattern);
+		if (err)
+			return err;
+	}
+	if (!any) {
+		diag_plain(L->d, DIAG_ERROR, "no probe type matches '%s' in '%s'", prov_pat, pattern);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void print_def(uint32_t id, FILE *f)
+{
+	rt_btf_print_def(id, f);
+}
+
+/* "struct task_*", "union NAME", "enum NAME": kernel types from BTF. */
+static int list_types(struct lister *L, const char *pattern)
+{
+	const char *sp = strchr(pattern, ' ');
+	size_t kwlen = (size_t)(sp - pattern);
+	const char *name = sp;
+	while (*name == ' ')
+		name++;
+	if (!*name || strchr(name, ' ') || strchr(name, ':')) {
+		diag_plain(L->d, DIAG_ERROR, "bad type pattern '%s': expected '%.*s NAME'",
+			   pattern, (int)kwlen, pattern);
+		return -EINVAL;
+	}
+	int err = rt_btf_load(L->d);
+	if (err)
+		return err;
+	if (L->verbose && !rt_btf_libbpf(L->d))
+		return -EINVAL;
+	struct rt_out o = { .a = arena_new() };
+	for (uint32_t id = 1; id < rt_btf_count(); id++) {
+		const struct btf_type *t = rt_btf_type(id);
+		unsigned k = BTF_INFO_KIND(t->info);
+		const char *kw = k == BTF_KIND_STRUCT ? "struct" : k == BTF_KIND_UNION ? "union"
+			       : k == BTF_KIND_ENUM || k == BTF_KIND_ENUM64 ? "enum" : NULL;
+		if (!kw || !t->name_off || strlen(kw) != kwlen || memcmp(kw, pattern, kwlen))
+			continue;
+		const char *n = rt_btf_str(t->name_off);
+		if (rt_glob(name, n, strlen(n)))
+			rt_out_addf(&o, (void *)(uintptr_t)id, "%s %s", kw, n);
+	}
+	return print_batch(L, NULL, NULL, &o, L->verbose ? print_def : NULL);
+}
+
+static bool is_type_pattern(const char *p)
+{
+	return !strncmp(p, "struct ", 7) || !strncmp(p, "union ", 6) || !strncmp(p, "enum ", 5);
+}
+
+static int list_one(struct lister *L, const char *pattern)
+{
+	if (is_type_pattern(pattern))
+		return list_types(L, pattern);
+
+	char *buf = xmalloc(strlen(pattern) + 1);
+	char *parts[MAX_SPLIT];
+	unsigned n;
+	int err = split(L, pattern, buf, parts, &n);
+	if (err)
+		goto out;
+
+	if (n == 1) {
+		enum probe_type t = probetype_lookup(parts[0], strlen(parts[0]));
+		const struct rt_provider *p = t ? rt_provider_of(t) : NULL;
+		if (!parts[0][0] || !strcmp(parts[0], "*"))
+			err = run_wild(L, "*", parts, 0, pattern);
+		else if (p)
+			err = run_provider(L, p, parts, 0, true, pattern);
+		else
+			/* bpftrace: a bare word searches every provider's probe names. */
+			err = run_wild(L, "*", parts, 1, pattern);
+		goto out;
+	}
+
+	if (rt_has_wild(parts[0])) {
+		err = run_wild(L, parts[0], parts + 1, n - 1, pattern);
+		goto out;
+	}
+	enum probe_type t = probetype_lookup(parts[0], strlen(parts[0]));
+	const struct rt_provider *p = t ? rt_provider_of(t) : NULL;
+	if (!t) {
+		/* "sched:*" is most likely a tracepoint category without its provider. */
+		int ev = rt_tracefs_events(NULL);
+		if (ev >= 0 && parts[0][0] && !faccessat(ev, parts[0], F_OK, 0))
+			diag_plain(L->d, DIAG_ERROR, "unknown probe type '%s' in '%s'; "
+				   "did you mean 'tracepoint:%s'?", parts[0], pattern, pattern);
+		else
+			diag_plain(L->d, DIAG_ERROR, "unknown probe type '%s' in '%s'",
+				   parts[0], pattern);
+		err = -EINVAL;
+	} else if (!p) {
+		diag_plain(L->d, DIAG_ERROR, "%s probes cannot be listed", probetype_name(t));
+		err = -EINVAL;
+	} else {
+		err = run_provider(L, p, parts + 1, n - 1, true, pattern);
+	}
+out:
+	free(buf);
+	return err;
+}
+
+/* Patterns are comma-separated; blanks around each are dropped. */
+int rt_list(const char *patterns, bool verbose, pid_t pid, FILE *out, struct diag *d)
+{
+	struct lister L = { .out = out, .d = d, .verbose = verbose, .pid = pid };
+	if (!patterns)
+		patterns = "";
+	char *copy = xstrdup(patterns), *save = NULL;
+	int err = 0;
+	bool any = false;
+	for (char *tok = strtok_r(copy, ",", &save); tok && !err && !L.gone;
+	     tok = strtok_r(NULL, ",", &save)) {
+		while (*tok == ' ' || *tok == '\t')
+			tok++;
+		char *end = tok + strlen(tok);
+		while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
+			*--end = '\0';
+		any = true;
+		err = list_one(&L, tok);
+	}
+	if (!any)
+		err = list_one(&L, "");
+	free(copy);
+	return err;
+}
+
+/* Only attach points ap_parse has split reach here; the parts a provider
+ * matches, in the order of its entries. Returns the count, 0 for the probe
+ * types printed as written instead. */
+static unsigned ap_parts(const struct ast_attach *ap, const char **parts)
+{
+	unsigned n = 0;
+#define PART(x) (parts[n++] = (x) ? (x) : "*")
+	switch (ap->ptype) {
+	case PROBE_TRACEPOINT:
+	case PROBE_UPROBE:
+	case PROBE_URETPROBE:
+		PART(ap->target);
+		PART(ap->func);
+		break;
+	case PROBE_KPROBE:
+	case PROBE_KRETPROBE:
+	case PROBE_RAWTRACEPOINT:
+	case PROBE_FENTRY:
+	case PROBE_FEXIT:
+		if (ap->target)
+			PART(ap->target);
+		PART(ap->func);
+		break;
+	case PROBE_USDT:
+		PART(ap->target);
+		if (ap->ns)
+			PART(ap->ns);
+		PART(ap->func);
+		break;
+	case PROBE_ITER:
+		PART(ap->func);
+		break;
+	case PROBE_SELF:
+		PART(ap->target);
+		PART(ap->func);
+		break;
+	case PROBE_INVALID:
+	case PROBE_BEGIN:
+	case PROBE_END:
+	case PROBE_TEST:
+	case PROBE_BENCH:
+	case PROBE_PROFILE:
+	case PROBE_INTERVAL:
+	case PROBE_SOFTWARE:
+	case PROBE_HARDWARE:
+	case PROBE_WATCHPOINT:
+	case PROBE_ASYNCWATCHPOINT:
+	case PROBE__COUNT:
+		break;
+	}
+#undef PART
+	return n;
+}
+
+/* The probe types whose attach point is its own single probe: printed in
+ * canonical form (software:cpu-clock:, profile:hz:99, begin). */
+static void print_as_written(struct lister *L, const struct ast_attach *ap)
+{
+	const char *name = probetype_name(ap->ptype);
+	FILE *f = L->out;
+	switch (ap->ptype) {
+	case PROBE_PROFILE:
+	case PROBE_INTERVAL:
+		if (ap->unit)
+			fprintf(f, "%s:%s:%llu\n", name, ap->unit, (unsigned long long)ap->freq);
+		else
+			fprintf(f, "%s:%llu\n", name, (unsigned long long)ap->freq);
+		break;
+	case PROBE_SOFTWARE:
+	case PROBE_HARDWARE:
+		if (ap->has_freq)
+			fprintf(f, "%s:%s:%llu\n", name, ap->func ? ap->func : "",
+				(unsigned long long)ap->freq);
+		else
+			fprintf(f, "%s:%s:\n", name, ap->func ? ap->func : "");
+		break;
+	case PROBE_BEGIN:
+	case PROBE_END:
+		fprintf(f, "%s\n", name);
+		break;
+	case PROBE_INVALID:
+	case PROBE_SELF:
+	case PROBE_TEST:
+	case PROBE_BENCH:
+	case PROBE_KPROBE:
+	case PROBE_KRETPROBE:
+	case PROBE_UPROBE:
+	case PROBE_URETPROBE:
+	case PROBE_USDT:
+	case PROBE_TRACEPOINT:
+	case PROBE_RAWTRACEPOINT:
+	case PROBE_FENTRY:
+	case PROBE_FEXIT:
+	case PROBE_WATCHPOINT:
+	case PROBE_ASYNCWATCHPOINT:
+	case PROBE_ITER:
+	case PROBE__COUNT:
+		fprintf(f, "%s\n", ap->raw);
+		break;
+	}
+}
+
+static int list_ap(struct lister *L, const struct ast_attach *ap)
+{
+	if (!ap->parsed)
+		return list_one(L, ap->raw);
+	const struct rt_provider *p = rt_provider_of(ap->ptype);
+	const char *parts[RT_MATCH_MAX_PARTS];
+	unsigned n = ap_parts(ap, parts);
+	/* An address or a bare offset names one place: nothing to expand. */
+	if (!n || !p || ap->has_addr || (ap->ptype != PROBE_ITER && !ap->func)) {
+		print_as_written(L, ap);
+		return 0;
+	}
+	return run_provider(L, p, (char **)parts, n, true, ap->raw);
+}
+
+int rt_list_program(const struct ast *prog, bool verbose, pid_t pid, FILE *out,
+		    struct diag *d)
+{
+	struct lister L = { .out = out, .d = d, .verbose = verbose, .pid = pid };
+	if (!prog || prog->kind != AST_PROGRAM)
+		return 0;
+	for (const struct ast *it = prog->program.items; it && !L.gone; it = it->next) {
+		if (it->kind != AST_PROBE)
+			continue;
+		for (const struct ast *ap = it->probe.aps; ap && !L.gone; ap = ap->next) {
+			if (ap->kind != AST_ATTACH_POINT)
+				continue;
+			int err = list_ap(&L, &ap->ap);
+			if (err)
+				return err;
+		}
+	}
+	if (!L.gone && fflush(out) && errno != EPIPE) {
+		diag_plain(d, DIAG_ERROR, "cannot write the listing: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}

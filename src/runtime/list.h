@@ -1,0 +1,41 @@
+/* list: hawk -l and -lv, the probe catalogue printed one probe a line. */
+#ifndef HAWK_RT_LIST_H
+#define HAWK_RT_LIST_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "diag.h"
+
+struct ast;
+
+/* List the probes matching `patterns` to out: one "provider:..." line per
+ * probe, providers in name order, each provider's probes sorted and
+ * de-duplicated and written as soon as that provider is done (so
+ * `hawk -l | head` returns at once).
+ *
+ * patterns: NULL or "" lists everything this machine can trace; else a
+ * comma-separated list of patterns, each "provider:part:part" with '*' the
+ * only wildcard, matched one ':' part at a time. The provider may be an
+ * alias (t, k, U...) or a wildcard; without a ':' the pattern names a
+ * provider ("tracepoint") or searches the last part of every provider
+ * ("*sched_switch*"). "struct NAME", "union NAME", "enum NAME" list kernel
+ * types from BTF.
+ * verbose: -lv: each probe's arguments indented under it, full type
+ * definitions, and notes on stderr (through d) about the sources used.
+ * pid: -p; uprobe:/usdt: then search every object mapped in that process.
+ *
+ * Returns 0 (also when the reader of out went away: EPIPE ends the listing
+ * quietly), or a negative errno after one error line through d
+ * ("hawk: error: ..."); the CLI then exits with status 1. */
+int rt_list(const char *patterns, bool verbose, pid_t pid, FILE *out, struct diag *d);
+
+/* -l with a program: the probes each attach point of prog would attach to,
+ * in program order, each attach point's probes sorted. The attach points
+ * should have been through ap_parse; an unparsed one is matched from its
+ * text. Same returns as rt_list. */
+int rt_list_program(const struct ast *prog, bool verbose, pid_t pid, FILE *out,
+		    struct diag *d);
+
+#endif

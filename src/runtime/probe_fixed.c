@@ -1,0 +1,207 @@
+/* probe_fixed: providers whose probes are a fixed list: begin, end, self, software, hardware, interval, profile, iter. */
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/perf_event.h>
+
+#include "runtime/btf.h"
+#include "runtime/provider.h"
+
+/* bpftrace's tables (probe_matcher.h), default periods included. */
+static const struct rt_perf_event sw_events[] = {
+	{ "alignment-faults", NULL, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_ALIGNMENT_FAULTS, 1 },
+	{ "bpf-output", NULL, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_BPF_OUTPUT, 1 },
+	{ "context-switches", "cs", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CONTEXT_SWITCHES, 1000 },
+	{ "cpu-clock", "cpu", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK, 1000000 },
+	{ "cpu-migrations", NULL, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_MIGRATIONS, 1 },
+	{ "dummy", NULL, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_DUMMY, 1 },
+	{ "emulation-faults", NULL, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_EMULATION_FAULTS, 1 },
+	{ "major-faults", NULL, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS_MAJ, 1 },
+	{ "minor-faults", NULL, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS_MIN, 100 },
+	{ "page-faults", "faults", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS, 100 },
+	{ "task-clock", NULL, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_TASK_CLOCK, 1 },
+	{ NULL, NULL, 0, 0, 0 },
+};
+
+static const struct rt_perf_event hw_events[] = {
+	{ "backend-stalls", NULL, PERF_TYPE_HARDWARE, PERF_COUNT_HW_STALLED_CYCLES_BACKEND, 1000000 },
+	{ "branch-instructions", "branches", PERF_TYPE_HARDWARE, PERF_COUNT_HW_BRANCH_INSTRUCTIONS, 100000 },
+	{ "branch-misses", NULL, PERF_TYPE_HARDWARE, PERF_COUNT_HW_BRANCH_MISSES, 100000 },
+	{ "bus-cycles", NULL, PERF_TYPE_HARDWARE, PERF_COUNT_HW_BUS_CYCLES, 100000 },
+	{ "cache-misses", NULL, PERF_TYPE_HARDWARE, PERF_COUNT_HW_CACHE_MISSES, 1000000 },
+	{ "cache-references", NULL, PERF_TYPE_HARDWARE, PERF_COUNT_HW_CACHE_REFERENCES, 1000000 },
+	{ "cpu-cycles", "cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, 1000000 },
+	{ "frontend-stalls", NULL, PERF_TYPE_HARDWARE, PERF_COUNT_HW_STALLED_CYCLES_FRONTEND, 1000000 },
+	{ "instructions", NULL, PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS, 1000000 },
+	{ "ref-cycles", NULL, PERF_TYPE_HARDWARE, PERF_COUNT_HW_REF_CPU_CYCLES, 1000000 },
+	{ NULL, NULL, 0, 0, 0 },
+};
+
+const struct rt_perf_event *rt_perf_event_find(enum probe_type t, const char *name)
+{
+	const struct rt_perf_event *e = t == PROBE_SOFTWARE ? sw_events
+				      : t == PROBE_HARDWARE ? hw_events : NULL;
+	for (; e && e->name; e++)
+		if (!strcmp(e->name, name) || (e->alias && !strcmp(e->alias, name)))
+			return e;
+	return NULL;
+}
+
+/* A two-part entry "name:" whose second part (a count or a rate) is left
+ * empty, as bpftrace lists them; the pattern's parts align to the left. */
+static bool match_name_colon(const struct rt_match *m, const char *name)
+{
+	if (m->nparts > 0 && !rt_glob(m->part[0], name, strlen(name)))
+		return false;
+	return m->nparts < 2 || rt_glob(m->part[1], "", 0);
+}
+
+static int list_perf(const struct rt_match *m, struct rt_out *out, const struct rt_perf_event *e)
+{
+	for (; e->name; e++) {
+		if (match_name_colon(m, e->name))
+			rt_out_addf(out, NULL, "%s:", e->name);
+		if (e->alias && match_name_colon(m, e->alias))
+			rt_out_addf(out, NULL, "%s:", e->alias);
+	}
+	return 0;
+}
+
+static int list_software(const struct rt_match *m, struct rt_out *out)
+{
+	return list_perf(m, out, sw_events);
+}
+
+static int list_hardware(const struct rt_match *m, struct rt_out *out)
+{
+	return list_perf(m, out, hw_events);
+}
+
+/* Virtual machines usually have no PMU: opening cycles then fails with
+ * ENOENT (or EOPNOTSUPP), and hardware:* could never attach. */
+static bool hardware_available(const char **why)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_HARDWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_HW_CPU_CYCLES,
+		.disabled = 1,
+		.exclude_kernel = 1,
+		.exclude_hv = 1,
+	};
+	int fd = (int)syscall(SYS_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return true;
+	}
+	if (errno == EACCES || errno == EPERM)  /* paranoid, not absent */
+		return !access("/sys/bus/event_source/devices/cpu", F_OK);
+	*why = "no hardware PMU (perf_event_open of cpu-cycles fails)";
+	return false;
+}
+
+static const char *const time_units[] = { "hz", "ms", "s", "us", NULL };
+
+static int list_time(const struct rt_match *m, struct rt_out *out)
+{
+	for (const char *const *u = time_units; *u; u++)
+		if (match_name_colon(m, *u))
+			rt_out_addf(out, NULL, "%s:", *u);
+	return 0;
+}
+
+static int list_once(const struct rt_match *m, struct rt_out *out)
+{
+	rt_out_add(out, "", 0, NULL);
+	return 0;
+}
+
+static int list_self(const struct rt_match *m, struct rt_out *out)
+{
+	const char *kind = rt_match_part(m, 0, 2), *sig = rt_match_part(m, 1, 2);
+	if (kind && rt_glob(kind, "signal", 6) && rt_glob(sig, "SIGUSR1", 7))
+		rt_out_add(out, "signal:SIGUSR1", 14, NULL);
+	return 0;
+}
+
+/* Iterators are the kernel's struct bpf_iter__NAME context types; the
+ * __safe_trusted variants are verifier-only twins (kernel 6.4). */
+static int list_iter(const struct rt_match *m, struct rt_out *out)
+{
+	int err = rt_btf_load(m->named ? m->d : NULL);
+	if (err)
+		return m->named ? err : 0;
+	const char *pat = m->nparts ? m->part[0] : "*";
+	for (uint32_t id = 1; id < rt_btf_count(); id++) {
+		const struct btf_type *t = rt_btf_type(id);
+		if (BTF_INFO_KIND(t->info) != BTF_KIND_STRUCT)
+			continue;
+		const char *n = rt_btf_str(t->name_off);
+		if (strncmp(n, "bpf_iter__", 10))
+			continue;
+		n += 10;
+		size_t len = strlen(n);
+		if (len > 14 && !strcmp(n + len - 14, "__safe_trusted"))
+			continue;
+		if (rt_glob(pat, n, len))
+			rt_out_add(out, n, len, (void *)(uintptr_t)id);
+	}
+	return 0;
+}
+
+/* -lv iter:NAME: the context's members after `meta`, as bpftrace prints them. */
+static void describe_iter(const struct rt_match *m, const char *entry, void *cookie, FILE *f)
+{
+	const struct btf_type *t = rt_btf_type((uint32_t)(uintptr_t)cookie);
+	if (!t)
+		return;
+	const struct btf_member *mb = (const void *)(t + 1);
+	char decl[512];
+	for (unsigned i = 1; i < BTF_INFO_VLEN(t->info); i++)
+		fprintf(f, "    %s %s\n", rt_btf_decl(mb[i].type, decl, sizeof(decl)),
+			rt_btf_str(mb[i].name_off));
+}
+
+const struct rt_provider rt_prov_begin = {
+	.type = PROBE_BEGIN, .name = "begin", .form = "begin", .max_parts = 0,
+	.flags = RT_PROV_WILD, .list = list_once,
+};
+
+const struct rt_provider rt_prov_end = {
+	.type = PROBE_END, .name = "end", .form = "end", .max_parts = 0,
+	.flags = RT_PROV_WILD, .list = list_once,
+};
+
+const struct rt_provider rt_prov_self = {
+	.type = PROBE_SELF, .name = "self", .form = "self:signal:SIGUSR1", .max_parts = 2,
+	.flags = RT_PROV_WILD, .list = list_self,
+};
+
+const struct rt_provider rt_prov_software = {
+	.type = PROBE_SOFTWARE, .name = "software", .form = "software:EVENT[:COUNT]",
+	.max_parts = 2, .flags = RT_PROV_WILD, .list = list_software,
+};
+
+const struct rt_provider rt_prov_hardware = {
+	.type = PROBE_HARDWARE, .name = "hardware", .form = "hardware:EVENT[:COUNT]",
+	.max_parts = 2, .flags = RT_PROV_WILD, .available = hardware_available,
+	.list = list_hardware,
+};
+
+const struct rt_provider rt_prov_interval = {
+	.type = PROBE_INTERVAL, .name = "interval", .form = "interval:UNIT:N",
+	.max_parts = 2, .flags = RT_PROV_WILD, .list = list_time,
+};
+
+const struct rt_provider rt_prov_profile = {
+	.type = PROBE_PROFILE, .name = "profile", .form = "profile:UNIT:N",
+	.max_parts = 2, .flags = RT_PROV_WILD, .list = list_time,
+};
+
+const struct rt_provider rt_prov_iter = {
+	.type = PROBE_ITER, .name = "iter", .form = "iter:NAME[:PIN]", .max_parts = 1,
+	.flags = RT_PROV_WILD, .list = list_iter, .describe = describe_iter,
+};

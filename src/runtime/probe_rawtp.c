@@ -1,0 +1,59 @@
+/* probe_rawtp: rawtracepoint:[MODULE:]EVENT, every tracepoint the kernel's BTF describes. */
+#include <string.h>
+
+#include "runtime/btf.h"
+#include "runtime/provider.h"
+
+/* Each tracepoint has a __traceiter_NAME function (kernel 5.10) and, since
+ * 6.4, a __probestub_NAME with the same prototype: (void *__data, args...). */
+static const char *const stub_prefix[] = { "__probestub_", "__traceiter_" };
+
+/* Tracing programs see at most MAX_BPF_FUNC_ARGS (12) arguments. */
+#define MAX_ARGS 12
+
+static int list_rawtp(const struct rt_match *m, struct rt_out *out)
+{
+	int err = rt_btf_load(m->named ? m->d : NULL);
+	if (err)
+		return m->named ? err : 0;
+	const char *mod = rt_match_part(m, 0, 2), *ev = rt_match_part(m, 1, 2);
+	/* vmlinux only: module BTF (/sys/kernel/btf/MODULE) is not read yet. */
+	if (!rt_glob(mod, "vmlinux", 7))
+		return 0;
+	for (uint32_t id = 1; id < rt_btf_count(); id++) {
+		const struct btf_type *t = rt_btf_type(id);
+		if (BTF_INFO_KIND(t->info) != BTF_KIND_FUNC)
+			continue;
+		const char *n = rt_btf_str(t->name_off);
+		size_t plen;
+		if (!strncmp(n, stub_prefix[0], plen = strlen(stub_prefix[0])) ||
+		    !strncmp(n, stub_prefix[1], plen = strlen(stub_prefix[1]))) {
+			const struct btf_type *proto = rt_btf_type(t->type);
+			if (!proto || BTF_INFO_VLEN(proto->info) > MAX_ARGS + 1)
+				continue;
+			if (rt_glob(ev, n + plen, strlen(n + plen)))
+				rt_out_addf(out, (void *)(uintptr_t)id, "vmlinux:%s", n + plen);
+		}
+	}
+	return 0;
+}
+
+/* -lv: the prototype's parameters after __data, "    TYPE NAME". */
+static void describe_rawtp(const struct rt_match *m, const char *entry, void *cookie, FILE *f)
+{
+	const struct btf_type *fn = rt_btf_type((uint32_t)(uintptr_t)cookie);
+	const struct btf_type *proto = fn ? rt_btf_type(fn->type) : NULL;
+	if (!proto)
+		return;
+	const struct btf_param *p = (const void *)(proto + 1);
+	char decl[512];
+	for (unsigned i = 1; i < BTF_INFO_VLEN(proto->info); i++)
+		fprintf(f, "    %s %s\n", rt_btf_decl(p[i].type, decl, sizeof(decl)),
+			rt_btf_str(p[i].name_off));
+}
+
+const struct rt_provider rt_prov_rawtracepoint = {
+	.type = PROBE_RAWTRACEPOINT, .name = "rawtracepoint",
+	.form = "rawtracepoint[:MODULE]:EVENT", .max_parts = 2, .flags = RT_PROV_WILD,
+	.list = list_rawtp, .describe = describe_rawtp,
+};
