@@ -18,6 +18,9 @@
 #include "diag.h"
 #include "ast/ast.h"
 #include "ast/pass.h"
+#include "ast/sema.h"
+#include "codegen/cg.h"
+#include "runtime/run.h"
 #include "parser/parse.h"
 
 #ifndef HAWK_VERSION
@@ -120,11 +123,18 @@ static unsigned pass_attachpoints(struct pass_ctx *ctx)
 static const struct pass passes[] = {
 	{ "parse", pass_parse },
 	{ "attachpoints", pass_attachpoints },
+	{ "expand", sema_expand },
+	{ "types", sema_types },
 };
 
 static void dump_tree(const struct pass_ctx *ctx)
 {
 	ast_dump(stdout, ctx->prog);
+}
+
+static void dump_types(const struct pass_ctx *ctx)
+{
+	ast_dump_types(stdout, ctx->prog);
 }
 
 /* The -d stages: which pass each one dumps after. A NULL `after` is a stage
@@ -137,12 +147,12 @@ static const struct drv_stage {
 } stages[] = {
 	{ "parse", DRV_DUMP_PARSE, "parse", dump_tree },
 	{ "ast", DRV_DUMP_AST, "attachpoints", dump_tree },
-	{ "types", DRV_DUMP_TYPES, NULL, NULL },
-	{ "ir", DRV_DUMP_IR, NULL, NULL },
+	{ "types", DRV_DUMP_TYPES, "types", dump_types },
+	{ "ir", DRV_DUMP_IR, "codegen", NULL },
 	{ "codegen", DRV_DUMP_CODEGEN, NULL, NULL },
 	{ "bpf", DRV_DUMP_BPF, NULL, NULL },
-	{ "libbpf", DRV_DUMP_LIBBPF, NULL, NULL },
-	{ "verifier", DRV_DUMP_VERIFIER, NULL, NULL },
+	{ "libbpf", DRV_DUMP_LIBBPF, "runtime", NULL },
+	{ "verifier", DRV_DUMP_VERIFIER, "runtime", NULL },
 };
 #define NSTAGES (sizeof(stages) / sizeof(stages[0]))
 #define NPASSES (sizeof(passes) / sizeof(passes[0]))
@@ -226,6 +236,13 @@ static char *load_program(const struct drv_opts *o, const char **name, size_t *l
 	return text;
 }
 
+static uint64_t boot_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -245,6 +262,8 @@ static unsigned run_passes(struct drv_state *st, const struct drv_opts *o)
 				now_ms() - t0, errors, errors == 1 ? "" : "s");
 		if (errors)
 			return errors;
+		if (o->syntax_only && !strcmp(passes[i].name, "attachpoints"))
+			return 0;
 		for (size_t s = 0; s < NSTAGES; s++) {
 			if ((o->dump & stages[s].bit) && stages[s].after &&
 			    !strcmp(stages[s].after, passes[i].name)) {
@@ -268,14 +287,6 @@ static int refuse_unavailable(const struct drv_opts *o)
 			drv_error("-d %s: " LATER_CODEGEN, stages[s].name);
 			return -1;
 		}
-	}
-	if (o->emit_elf) {
-		drv_error("--emit-elf: " LATER_CODEGEN);
-		return -1;
-	}
-	if (o->emit_llvm) {
-		drv_error("--emit-llvm: " LATER_CODEGEN);
-		return -1;
 	}
 	return 0;
 }
@@ -305,6 +316,46 @@ static void warn_run_options(const struct drv_opts *o)
 		drv_warning("--check: %s %s no effect (nothing is run, and C headers are read by "
 			    "the type pass, which arrives with code generation)",
 			    names, strchr(names, ',') ? "have" : "has");
+}
+
+/* Codegen, then the runtime: load, attach, events, maps. */
+static int compile_and_run(struct drv_state *st, const struct drv_opts *o)
+{
+	struct cg_opts co = {
+		.dump_ir = (o->dump & DRV_DUMP_IR) ? stdout : NULL,
+		.emit_llvm = o->emit_llvm,
+		.emit_elf = o->emit_elf,
+	};
+	struct desc *d = cg_compile(&st->ctx, &co);
+	if (!d)
+		return 1;
+	FILE *out = NULL;
+	if (o->output) {
+		out = fopen(o->output, "w");
+		if (!out) {
+			drv_error("cannot open %s for writing: %s", o->output, strerror(errno));
+			return 1;
+		}
+	}
+	struct rt_opts ro = {
+		.diag = st->ctx.diag,
+		.out = out,
+		.format = o->format == DRV_FORMAT_JSON ? RT_FORMAT_JSON : RT_FORMAT_TEXT,
+		.buffer = o->buffer == DRV_BUFFER_FULL ? RT_BUFFER_FULL :
+			  o->buffer == DRV_BUFFER_NONE ? RT_BUFFER_NONE : RT_BUFFER_LINE,
+		.quiet = o->quiet,
+		.verbose = o->verbose,
+		.dump_libbpf = (o->dump & DRV_DUMP_LIBBPF) != 0,
+		.dump_verifier = (o->dump & DRV_DUMP_VERIFIER) != 0,
+		.pid = o->has_pid ? o->pid : 0,
+		.cmd = o->cmd,
+		.dry_run = o->dry_run,
+		.notify = getenv("HAWK_NOTIFY_ATTACHED") != NULL,
+	};
+	int status = rt_run(d, &ro);
+	if (out)
+		fclose(out);
+	return status;
 }
 
 int drv_run(struct drv_opts *o)
@@ -340,6 +391,8 @@ int drv_run(struct drv_opts *o)
 			.params = o->params,
 			.nparams = o->nparams,
 			.unsafe = o->unsafe,
+			.start_ns = boot_ns(),
+			.ncpus = libbpf_num_possible_cpus(),
 		},
 	};
 	st.file = diag_source_add(d, name, text, len);
@@ -351,11 +404,7 @@ int drv_run(struct drv_opts *o)
 	}
 	if (o->check)
 		goto out;
-	/* HOOK(run): types, codegen, load, attach and the event loop arrive with
-	 * the next milestone; -p, -c, -o, -f, -B, -k and --dry-run are used there. */
-	drv_error("running programs is not available yet in this build (code generation "
-		  "arrives with the next milestone); use --check");
-	status = 1;
+	status = compile_and_run(&st, o);
 out:
 	arena_free(a);
 	diag_free(d);

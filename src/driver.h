@@ -54,6 +54,7 @@ struct drv_opts {
 	const char **includes;      /* --include FILE, repeatable */
 	int nincludes;
 	bool check;                 /* -n, --check: front end only */
+	bool syntax_only;           /* --syntax-only: grammar and attach points only */
 	const char *emit_elf;       /* --emit-elf FILE */
 	const char *emit_llvm;      /* --emit-llvm FILE */
 	bool btf;                   /* -b, --btf: accepted, no effect (as in bpftrace) */

@@ -20,6 +20,7 @@ static const char usage[] =
 	"OPTIONS:\n"
 	"    -e PROG            program text\n"
 	"    -n, --check        parse and check the program, run nothing (needs no root)\n"
+	"    --syntax-only      check only the grammar and attach points (no tracefs, no BTF)\n"
 	"    -l, --list         list probes matching PATTERN\n"
 	"    -v, --verbose      verbose messages (with -l: show probe arguments)\n"
 	"    -p, --pid PID      enable USDT probes on PID, filter probes to it\n"
@@ -55,6 +56,7 @@ enum {
 	OPT_INFO,
 	OPT_EMIT_ELF,
 	OPT_EMIT_LLVM,
+	OPT_SYNTAX_ONLY,
 };
 
 static const struct option long_opts[] = {
@@ -73,6 +75,7 @@ static const struct option long_opts[] = {
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "check", no_argument, NULL, 'n' },
+	{ "syntax-only", no_argument, NULL, OPT_SYNTAX_ONLY },
 	{ "emit-elf", required_argument, NULL, OPT_EMIT_ELF },
 	{ "emit-llvm", required_argument, NULL, OPT_EMIT_LLVM },
 	{ "btf", no_argument, NULL, 'b' },
@@ -171,6 +174,7 @@ static int parse_args(int argc, char *argv[], struct drv_opts *o, int *exit_now)
 			break;
 		case 'I': drv_opts_add_include_dir(o, optarg); break;
 		case 'n': o->check = true; break;
+		case OPT_SYNTAX_ONLY: o->check = o->syntax_only = true; break;
 		case 'b': o->btf = true; break;
 		case 'V':
 			printf("hawk v%s\n", drv_version);

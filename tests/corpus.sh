@@ -1,5 +1,5 @@
 #!/bin/sh
-# corpus.sh HAWK: `hawk --check` on every tool Debian's bpftrace package installs, one TAP line each.
+# corpus.sh HAWK: `hawk --syntax-only` (parse level) on every tool Debian's bpftrace package installs, one TAP line each.
 # The scripts are read where dpkg put them; they are never copied into this repository.
 set -u
 
@@ -23,7 +23,7 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 printf '%s\n' "$tools" | while read -r tool; do
 	i=$((i + 1))
-	if NO_COLOR=1 "$hawk" --check "$tool" >"$out" 2>&1; then
+	if NO_COLOR=1 "$hawk" --syntax-only "$tool" >"$out" 2>&1; then
 		echo "ok $i - $tool"
 	else
 		echo "not ok $i - $tool"

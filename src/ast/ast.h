@@ -218,5 +218,7 @@ const char *ast_op_name(enum ast_op op);   /* "+", "==", "++" (pre/post told apa
 
 /* -d ast: a stable, indented dump of the tree (see dump.c for the format). */
 void ast_dump(FILE *out, const struct ast *root);
+/* -d types: the same, each typed node followed by " :: type". */
+void ast_dump_types(FILE *out, const struct ast *root);
 
 #endif

@@ -1,5 +1,6 @@
 /* dump: the `-d ast` text form of the tree; tests compare it byte for byte, so keep it stable. */
 #include "ast/ast.h"
+#include "ast/types.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -12,7 +13,9 @@
  *       child
  *
  * Payloads are scalars only (names, operators, literals); subtrees are always
- * children, so a wrong tree shape shows as a wrong indent, not a wrong word. */
+ * children, so a wrong tree shape shows as a wrong indent, not a wrong word.
+ * An attach point that ap_parse has split gets one more line with its parts
+ * ("provider k (kprobe) func vfs_read offset 16"). */
 
 static void dump_node(FILE *out, const struct ast *n, int depth);
 
@@ -128,7 +131,7 @@ static void put_int(FILE *out, const struct ast *n)
 {
 	char dec[24];
 	snprintf(dec, sizeof(dec), "%" PRIu64, n->num.value);
-	fputs(dec, out);
+	fprintf(out, " %s", dec);
 	if (n->num.text && strcmp(n->num.text, dec))
 		fprintf(out, " (%s)", n->num.text);
 }
@@ -166,12 +169,34 @@ static const char *const jump_names[] = {
 	[AST_JUMP_BREAK] = "break", [AST_JUMP_CONTINUE] = "continue", [AST_JUMP_RETURN] = "return",
 };
 
+/* A preprocessor line has no name; its directive, and the macro a #define
+ * defines, tell lines apart without dumping the C text itself. */
+static void put_directive(FILE *out, const char *text)
+{
+	const char *p = text + strspn(text, " \t");
+	if (*p == '#')
+		p++;
+	p += strspn(p, " \t");
+	size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyz");
+	fprintf(out, " #%.*s", (int)n, p);
+	if (n == 6 && !strncmp(p, "define", 6)) {
+		p += n;
+		p += strspn(p, " \t");
+		size_t m = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789");
+		if (m)
+			fprintf(out, " %.*s", (int)m, p);
+	}
+}
+
 /* The head line's payload: everything after the kind name. */
 static void put_payload(FILE *out, const struct ast *n)
 {
 	switch (n->kind) {
 	case AST_C_DEF:
-		fprintf(out, " %s", cdef_kind_names[n->cdef.kind]);
+		if (n->cdef.kind == AST_CDEF_PREPROC && !n->cdef.name && n->cdef.text)
+			put_directive(out, n->cdef.text);
+		else
+			fprintf(out, " %s", cdef_kind_names[n->cdef.kind]);
 		if (n->cdef.name)
 			fprintf(out, " %s", n->cdef.name);
 		break;
@@ -179,15 +204,11 @@ static void put_payload(FILE *out, const struct ast *n)
 		fputc(' ', out);
 		put_escaped(out, n->import.path, strlen(n->import.path));
 		break;
-	case AST_MACRO:
-		fprintf(out, " %s", n->macro.name);
-		break;
+	case AST_MACRO:      fprintf(out, " %s", n->macro.name); break;
 	case AST_MAP_DECL:
 		fprintf(out, " %s %s", n->map_decl.name, n->map_decl.map_type);
 		break;
-	case AST_ATTACH_POINT:
-		fprintf(out, " %s", n->ap->raw);
-		break;
+	case AST_ATTACH_POINT: fprintf(out, " %s", n->ap->raw); break;
 	case AST_BLOCK:
 		if (n->block.has_value)
 			fputs(" (value)", out);
@@ -198,34 +219,19 @@ static void put_payload(FILE *out, const struct ast *n)
 		else
 			fprintf(out, " %s=", ast_op_name(n->assign.op));
 		break;
-	case AST_JUMP:
-		fprintf(out, " %s", jump_names[n->jump.kind]);
-		break;
-	case AST_INT:
-		fputc(' ', out);
-		put_int(out, n);
-		break;
+	case AST_JUMP:       fprintf(out, " %s", jump_names[n->jump.kind]); break;
+	case AST_INT:        put_int(out, n); break;
 	case AST_STRING:
 		fputc(' ', out);
 		put_escaped(out, n->str.s, n->str.len);
 		break;
-	case AST_BOOL:
-		fputs(n->boolean.value ? " true" : " false", out);
-		break;
-	case AST_POSITIONAL:
-		fprintf(out, " $%" PRIu32, n->pos.n);
-		break;
-	case AST_BUILTIN:
-	case AST_IDENT:
-	case AST_VAR:
+	case AST_BOOL:       fputs(n->boolean.value ? " true" : " false", out); break;
+	case AST_POSITIONAL: fprintf(out, " $%" PRIu32, n->pos.n); break;
+	case AST_BUILTIN: case AST_IDENT: case AST_VAR:
 		fprintf(out, " %s", n->ident.name);
 		break;
-	case AST_MAP:
-		fprintf(out, " %s", n->map.name);
-		break;
-	case AST_CALL:
-		fprintf(out, " %s", n->call.name);
-		break;
+	case AST_MAP:        fprintf(out, " %s", n->map.name); break;
+	case AST_CALL:       fprintf(out, " %s", n->call.name); break;
 	case AST_UNARY:
 		fprintf(out, " %s", ast_op_name(n->unary.op));
 		if (n->unary.op == AST_OP_PREINC || n->unary.op == AST_OP_PREDEC)
@@ -233,9 +239,7 @@ static void put_payload(FILE *out, const struct ast *n)
 		else if (n->unary.op == AST_OP_POSTINC || n->unary.op == AST_OP_POSTDEC)
 			fputs(" (post)", out);
 		break;
-	case AST_BINARY:
-		fprintf(out, " %s", ast_op_name(n->binary.op));
-		break;
+	case AST_BINARY:     fprintf(out, " %s", ast_op_name(n->binary.op)); break;
 	case AST_TERNARY:
 		if (!n->ternary.then)
 			fputs(" ?:", out);
@@ -243,12 +247,8 @@ static void put_payload(FILE *out, const struct ast *n)
 	case AST_FIELD:
 		fprintf(out, " %s%s", n->field.arrow ? "->" : ".", n->field.name);
 		break;
-	case AST_NAMED:
-		fprintf(out, " %s", n->named.name);
-		break;
-	case AST_OFFSETOF:
-		fprintf(out, " %s", n->offsetof_.field);
-		break;
+	case AST_NAMED:      fprintf(out, " %s", n->named.name); break;
+	case AST_OFFSETOF:   fprintf(out, " %s", n->offsetof_.field); break;
 	case AST_TYPE:
 		fputc(' ', out);
 		put_type(out, n);
@@ -370,6 +370,9 @@ static void put_children(FILE *out, const struct ast *n, int d)
 	}
 }
 
+/* -d types prints each typed node's type after " :: ". */
+static bool show_types;
+
 static void dump_node(FILE *out, const struct ast *n, int depth)
 {
 	indent(out, depth);
@@ -379,11 +382,23 @@ static void dump_node(FILE *out, const struct ast *n, int depth)
 	}
 	fputs(ast_kind_name(n->kind), out);
 	put_payload(out, n);
+	if (show_types && n->type) {
+		fputs(" :: ", out);
+		ty_print(out, n->type);
+	}
 	fputc('\n', out);
 	put_children(out, n, depth + 1);
 }
 
 void ast_dump(FILE *out, const struct ast *root)
 {
+	show_types = false;
 	dump_node(out, root, 0);
+}
+
+void ast_dump_types(FILE *out, const struct ast *root)
+{
+	show_types = true;
+	dump_node(out, root, 0);
+	show_types = false;
 }

@@ -3,10 +3,13 @@
 #define HAWK_PASS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "arena.h"
 #include "diag.h"
 #include "ast/ast.h"
+
+struct sema;
 
 struct pass_ctx {
 	struct arena *arena;
@@ -15,6 +18,9 @@ struct pass_ctx {
 	char *const *params;   /* positional parameters $1..$N */
 	int nparams;
 	bool unsafe;
+	struct sema *sema;     /* filled by the expansion and type passes */
+	uint64_t start_ns;     /* CLOCK_BOOTTIME at start: `elapsed` counts from it */
+	int ncpus;             /* possible CPUs: `ncpus` */
 };
 
 struct pass {

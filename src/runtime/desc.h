@@ -22,6 +22,44 @@ enum desc_map_role {
 	DESC_MAP_STACKS,     /* kstack/ustack ids */
 };
 
+/* Value layouts: the contract between codegen and the printers in
+ * runtime/output.c. All integers are host-endian; the sizes are what
+ * ty_size() returns for the types ty_new()/ty_agg() build.
+ *
+ * Aggregation map values (desc_map.value is TY_AGG), per CPU for per-CPU maps:
+ *   count          u64 count
+ *   sum            i64 or u64 total (agg->is_signed)
+ *   min, max       { i64 value; u64 set; }  set != 0 once this CPU has seen a
+ *                  value, so CPUs that never ran the probe are ignored
+ *   avg, stats     { i64 total; u64 count; }  (total is u64 when unsigned)
+ *   hist, lhist    u64 count of one bucket; the BPF key is the user key
+ *                  followed by a u64 bucket index (key_size = user key + 8;
+ *                  a scalar hist uses a u64 0 as the user key). Bucket
+ *                  indexes: out_hist_bucket() and out_lhist_bucket() in
+ *                  runtime/output.h, which codegen mirrors in IR.
+ * A per-CPU map read from user space gives ncpus blobs, each
+ * round_up(value_size, 8) bytes apart (the kernel's layout; see
+ * out_value_stride()). The printers combine them: count/sum/hist/lhist add
+ * up, min/max take the min/max of the CPUs with set != 0, avg/stats add
+ * totals and counts then divide.
+ *
+ * Other values, wherever they appear (records, map keys and values):
+ *   int            1, 2, 4 or 8 bytes; map keys and values are widened to 8
+ *   bool           u8, 0 or 1
+ *   string         `size` bytes, NUL-terminated unless truncated
+ *   buffer         { u32 length; u8 data[size - 4]; }
+ *   tuple          a C struct of the elements (ty_tuple)
+ *   ksym           u64 kernel address
+ *   usym           { u64 addr; u32 pid; u32 pad; }
+ *   username       u64 uid
+ *   inet           { u64 family (AF_INET/AF_INET6); u8 addr[16]; }
+ *   timestamp      { u32 fmt (index into desc.strftime_fmts); u32 mode; u64 ns; }
+ *                  mode 1 = ns since boot (bpftrace's default), otherwise ns
+ *                  since the epoch (tai/sw_tai)
+ *   kstack/ustack  { i64 stack map id; u32 pid; u32 pad; }
+ *   cgroup_path    { u64 path id; u64 cgroup id; }
+ */
+
 struct desc_map {
 	const char *name;          /* "@x", "@" ; internal maps: "ringbuf", "scratch", ... */
 	const char *bpf_name;      /* the ELF/BPF map name: "AT_x", "AT_" (bpftrace's scheme) */
@@ -42,7 +80,8 @@ enum desc_event_kind {
 	DESC_EV_ZERO,        /* zero(@m) */
 	DESC_EV_EXIT,        /* exit([code]) */
 	DESC_EV_TIME,        /* time(fmt) */
-	DESC_EV_JOIN,        /* join(array, sep) */
+	DESC_EV_JOIN,        /* join(array, sep): fmt is sep; one arg, an array of
+	                      * strings ended by the first empty one */
 	DESC_EV_CAT,         /* cat(fmt, args) */
 	DESC_EV_SYSTEM,      /* system(fmt, args), --unsafe */
 };
@@ -93,6 +132,8 @@ struct desc {
 	uint32_t nattach;          /* what "Attached N probes" counts */
 	int ringbuf_map, lost_map; /* indexes into maps, -1 if absent */
 	const char *source_name;   /* "stdin" or the script path, for warnings */
+	const char **strftime_fmts; /* strftime() formats, indexed by a timestamp's fmt */
+	uint32_t nstrftime;
 };
 
 #endif

@@ -457,7 +457,7 @@ int rt_list_program(const struct ast *prog, bool verbose, pid_t pid, FILE *out,
 		for (const struct ast *ap = it->probe.aps; ap && !L.gone; ap = ap->next) {
 			if (ap->kind != AST_ATTACH_POINT)
 				continue;
-			int err = list_ap(&L, &ap->ap);
+			int err = ap->ap ? list_ap(&L, ap->ap) : 0;
 			if (err)
 				return err;
 		}

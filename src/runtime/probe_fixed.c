@@ -1,5 +1,6 @@
 /* probe_fixed: providers whose probes are a fixed list: begin, end, self, software, hardware, interval, profile, iter. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/syscall.h>
@@ -147,22 +148,26 @@ static int list_iter(const struct rt_match *m, struct rt_out *out)
 		if (len > 14 && !strcmp(n + len - 14, "__safe_trusted"))
 			continue;
 		if (rt_glob(pat, n, len))
-			rt_out_add(out, n, len, (void *)(uintptr_t)id);
+			rt_out_add(out, n, len, NULL);
 	}
 	return 0;
 }
 
-/* -lv iter:NAME: the context's members after `meta`, as bpftrace prints them. */
+/* -lv iter:NAME: the parameters of the kernel's bpf_iter_NAME after `meta`
+ * (the context struct's members are __bpf_md_ptr unions since kernel 5.8). */
 static void describe_iter(const struct rt_match *m, const char *entry, void *cookie, FILE *f)
 {
-	const struct btf_type *t = rt_btf_type((uint32_t)(uintptr_t)cookie);
-	if (!t)
+	char name[256], decl[512];
+	snprintf(name, sizeof(name), "bpf_iter_%s", entry);
+	int64_t id = rt_btf_find(name, BTF_KIND_FUNC);
+	const struct btf_type *fn = id > 0 ? rt_btf_type((uint32_t)id) : NULL;
+	const struct btf_type *proto = fn ? rt_btf_type(fn->type) : NULL;
+	if (!proto)
 		return;
-	const struct btf_member *mb = (const void *)(t + 1);
-	char decl[512];
-	for (unsigned i = 1; i < BTF_INFO_VLEN(t->info); i++)
-		fprintf(f, "    %s %s\n", rt_btf_decl(mb[i].type, decl, sizeof(decl)),
-			rt_btf_str(mb[i].name_off));
+	const struct btf_param *p = (const void *)(proto + 1);
+	for (unsigned i = 1; i < BTF_INFO_VLEN(proto->info); i++)
+		fprintf(f, "    %s %s\n", rt_btf_decl(p[i].type, decl, sizeof(decl)),
+			rt_btf_str(p[i].name_off));
 }
 
 const struct rt_provider rt_prov_begin = {

@@ -257,7 +257,16 @@ static void describe_kretprobe(const struct rt_match *m, const char *entry, void
  * available_filter_functions shows; bpftrace lists nothing without it. */
 static bool fentry_available(const char **why)
 {
-	load_funcs();
+	/* Only the first source: the fallbacks cost (kallsyms: ~50 ms of kernel time). */
+	if (!K.loaded && !K.aff_err) {
+		char *s = read_aff();
+		if (s) {
+			K.loaded = true;
+			K.src = KSRC_AFF;
+			K.text = s;
+			parse_aff(s);
+		}
+	}
 	*why = "available_filter_functions is unreadable, so ftrace trampolines "
 	       "(and fentry) are unavailable";
 	return K.src == KSRC_AFF;

@@ -31,6 +31,11 @@ struct rt_match {
  * Memory from rt_out_arena lives until the batch has been printed. */
 struct rt_out;
 
+struct bpf_program;
+struct desc_probe;
+struct rt_attach_ctx;
+struct rt_links;
+
 /* Add one entry (its text after "provider:"); cookie comes back to describe. */
 void rt_out_add(struct rt_out *o, const char *entry, size_t len, void *cookie);
 void rt_out_addf(struct rt_out *o, void *cookie, const char *fmt, ...)
@@ -60,7 +65,13 @@ struct rt_provider {
 	/* -lv: the arguments of one listed entry, one "    decl" line each. NULL: none. */
 	void (*describe)(const struct rt_match *m, const char *entry, void *cookie, FILE *f);
 
-	/* Room for the first-light issue: program type, section, attach, detach. */
+	/* Attach the program that serves one probe of this type, appending the
+	 * links that keep it attached (detaching is destroying them: see
+	 * rt_links_destroy in attach.h). The mechanisms live in attach.c
+	 * (rt_attach_tracepoint, ...). NULL: "not supported yet".
+	 * Room left for: program type, section. */
+	int (*attach)(const struct rt_attach_ctx *c, const struct desc_probe *p,
+		      struct bpf_program *prog, struct rt_links *out);
 };
 
 /* The providers in name order (the order -l prints them in). */

@@ -1,0 +1,877 @@
+/* sema: the type checker: variables, maps, builtins and functions, with located errors. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ast/sema.h"
+#include "ast/sema_impl.h"
+
+/* Map types may be fixed by a probe later in the file than their first read
+ * (END printing a map BEGIN fills), so the checker runs quietly until no map
+ * type changes, then once more reporting errors. */
+#define QUIET_ROUNDS 4
+
+void sema_err(struct checker *c, struct span at, const char *fmt, ...)
+{
+	va_list ap;
+	c->errors++;
+	if (!c->report)
+		return;
+	va_start(ap, fmt);
+	diag_report(c->d, DIAG_ERROR, at, fmt, ap);
+	va_end(ap);
+}
+
+void sema_warn(struct checker *c, struct span at, const char *fmt, ...)
+{
+	va_list ap;
+	if (!c->report)
+		return;
+	va_start(ap, fmt);
+	diag_report(c->d, DIAG_WARNING, at, fmt, ap);
+	va_end(ap);
+}
+
+const char *sema_tname(struct checker *c, const struct ty *t)
+{
+	return ty_name(c->a, t);
+}
+
+static const struct ty *set(struct ast *n, const struct ty *t)
+{
+	n->type = (void *)t;
+	return t;
+}
+
+bool sema_poisoned(const struct ty *t)
+{
+	return !t || t->kind == TY_NONE;
+}
+
+/* ---- variables: one scope per probe (bpftrace 0.17; HEAD scopes by block) ---- */
+
+static struct sema_var *var_find(struct checker *c, const char *name)
+{
+	for (unsigned i = 0; i < c->nvars; i++)
+		if (!strcmp(c->vars[i].name, name))
+			return &c->vars[i];
+	return NULL;
+}
+
+static struct sema_var *var_add(struct checker *c, const char *name, const struct ty *t, struct span at)
+{
+	if (c->nvars == c->capvars) {
+		c->capvars = c->capvars ? c->capvars * 2 : 16;
+		struct sema_var *nv = arena_alloc(c->a, c->capvars * sizeof(*nv));
+		if (c->nvars)
+			memcpy(nv, c->vars, c->nvars * sizeof(*nv));
+		c->vars = nv;
+	}
+	c->vars[c->nvars] = (struct sema_var){ name, t, at };
+	return &c->vars[c->nvars++];
+}
+
+/* ---- maps ---- */
+
+struct sema_map *sema_map_find(struct sema *s, const char *name)
+{
+	for (unsigned i = 0; i < s->nmaps; i++)
+		if (!strcmp(s->maps[i].name, name))
+			return &s->maps[i];
+	return NULL;
+}
+
+static struct sema_map *map_get(struct checker *c, struct ast *m)
+{
+	struct sema *s = c->s;
+	struct sema_map *sm = sema_map_find(s, m->map.name);
+	if (sm)
+		return sm;
+	if (s->nmaps == s->capmaps) {
+		s->capmaps = s->capmaps ? s->capmaps * 2 : 8;
+		struct sema_map *nm = arena_alloc(c->a, s->capmaps * sizeof(*nm));
+		if (s->nmaps)
+			memcpy(nm, s->maps, s->nmaps * sizeof(*nm));
+		s->maps = nm;
+	}
+	sm = &s->maps[s->nmaps++];
+	*sm = (struct sema_map){ .name = m->map.name, .at = m->span };
+	return sm;
+}
+
+/* Two types a variable or map may hold in turn: ints of any size and sign
+ * widen to 64 bits; strings keep the larger capacity; tuples element-wise. */
+static const struct ty *unify(struct checker *c, const struct ty *old, const struct ty *new)
+{
+	if (ty_is_int(old) && ty_is_int(new)) {
+		if (old->kind == TY_BOOL && new->kind == TY_BOOL)
+			return old;
+		return ty_int(8, old->kind == TY_BOOL ? new->is_signed : old->is_signed);
+	}
+	if (old->kind == TY_STRING && new->kind == TY_STRING)
+		return old->size >= new->size ? old : new;
+	if (old->kind == TY_TUPLE && new->kind == TY_TUPLE && old->count == new->count) {
+		const struct ty *el[64];
+		if (old->count > 64)
+			return NULL;
+		for (uint32_t i = 0; i < old->count; i++) {
+			el[i] = unify(c, old->fields[i].type, new->fields[i].type);
+			if (!el[i])
+				return NULL;
+		}
+		const struct ty *t = ty_tuple(c->a, el, old->count);
+		return ty_equal(t, old) ? old : t;
+	}
+	if (old->kind == TY_AGG && new->kind == TY_AGG) {
+		if (old->agg != new->agg)
+			return NULL;
+		if (old->agg == TY_AGG_LHIST && (old->lhist_min != new->lhist_min ||
+		    old->lhist_max != new->lhist_max || old->lhist_step != new->lhist_step))
+			return NULL;
+		if (old->agg == TY_AGG_HIST && old->hist_bits != new->hist_bits)
+			return NULL;
+		return old;
+	}
+	return ty_equal(old, new) ? old : NULL;
+}
+
+/* Keys as written: @m[a] has key type a; @m[a, b] a tuple (a,b). */
+static const struct ty *key_type(struct checker *c, struct ast *m, bool *ok)
+{
+	unsigned n = ast_list_len(m->map.keys);
+	if (n == 0)
+		return NULL;
+	const struct ty *el[64];
+	unsigned i = 0;
+	*ok = true;
+	for (struct ast *k = m->map.keys; k; k = k->next) {
+		const struct ty *t = sema_expr(c, k);
+		if (sema_poisoned(t)) {
+			*ok = false;
+			return NULL;
+		}
+		if (t->kind == TY_AGG || t->kind == TY_MAP || t->kind == TY_VOID) {
+			sema_err(c, k->span, "%s cannot be used as a map key", sema_tname(c, t));
+			*ok = false;
+			return NULL;
+		}
+		if (t->kind == TY_BOOL || t->kind == TY_INT)
+			t = ty_int(8, t->kind == TY_INT && t->is_signed);
+		if (i < 64)
+			el[i++] = t;
+	}
+	if (n == 1)
+		return el[0];
+	if (n > 64) {
+		sema_err(c, m->span, "too many map keys");
+		*ok = false;
+		return NULL;
+	}
+	return ty_tuple(c->a, el, n);
+}
+
+/* Check @m's keys against the map's; fix them on first use. */
+static struct sema_map *map_keys(struct checker *c, struct ast *m)
+{
+	struct sema_map *sm = map_get(c, m);
+	bool ok = true;
+	const struct ty *k = key_type(c, m, &ok);
+	if (!ok)
+		return NULL;
+	unsigned n = ast_list_len(m->map.keys);
+	if (!sm->key_known) {
+		sm->key = k;
+		sm->nkeys = n;
+		sm->key_known = true;
+		c->changed = true;
+		return sm;
+	}
+	if ((sm->key == NULL) != (k == NULL)) {
+		if (sm->key)
+			sema_err(c, m->span, "%s is a map with keys: use it as %s[...] (it was first used at line %u)",
+				 m->map.name, m->map.name, sm->at.line);
+		else
+			sema_err(c, m->span, "%s is a scalar map and takes no keys (it was first used at line %u)",
+				 m->map.name, sm->at.line);
+		return NULL;
+	}
+	if (!k)
+		return sm;
+	const struct ty *u = unify(c, sm->key, k);
+	if (!u) {
+		sema_err(c, m->span, "Argument mismatch for %s: trying to access with arguments: '%s' when map expects arguments: '%s'",
+			 m->map.name, sema_tname(c, k), sema_tname(c, sm->key));
+		return NULL;
+	}
+	if (u != sm->key && !ty_equal(u, sm->key)) {
+		sm->key = u;
+		c->changed = true;
+	}
+	return sm;
+}
+
+static void map_assign(struct checker *c, struct ast *m, const struct ty *v, struct span at)
+{
+	struct sema_map *sm = map_keys(c, m);
+	if (!sm || sema_poisoned(v))
+		return;
+	if (v->kind == TY_VOID || v->kind == TY_MAP) {
+		sema_err(c, at, "cannot assign a value of type '%s' to a map", sema_tname(c, v));
+		return;
+	}
+	if (v->kind == TY_INT || v->kind == TY_BOOL)
+		v = v->kind == TY_BOOL ? v : ty_int(8, v->is_signed);
+	if (!sm->value_known) {
+		sm->value = v;
+		sm->value_known = true;
+		c->changed = true;
+		set(m, v);
+		return;
+	}
+	const struct ty *u = unify(c, sm->value, v);
+	if (!u) {
+		sema_err(c, at, "Type mismatch for %s: trying to assign value of type '%s' when map already contains a value of type '%s'",
+			 m->map.name, sema_tname(c, v), sema_tname(c, sm->value));
+		return;
+	}
+	if (!ty_equal(u, sm->value)) {
+		sm->value = u;
+		c->changed = true;
+	}
+	set(m, sm->value);
+}
+
+/* A map read as a value: @m, @m[k]. */
+static const struct ty *map_read(struct checker *c, struct ast *m)
+{
+	struct sema_map *sm = map_keys(c, m);
+	if (!sm)
+		return set(m, ty_none());
+	sm->used_as_value = true;
+	if (!sm->value_known) {
+		sema_err(c, m->span, "Undefined map: %s (it is read but never assigned)", m->map.name);
+		return set(m, ty_none());
+	}
+	return set(m, sm->value);
+}
+
+/* ---- expressions ---- */
+
+static const struct ty *int_result(const struct ty *l, const struct ty *r)
+{
+	bool s = (l->kind == TY_INT && l->is_signed) || (r->kind == TY_INT && r->is_signed) ||
+		 l->kind == TY_BOOL || r->kind == TY_BOOL;
+	return ty_int(8, s);
+}
+
+static bool is_const_zero(const struct ast *e)
+{
+	return e->kind == AST_INT && e->num.value == 0;
+}
+
+static const struct ty *binary(struct checker *c, struct ast *n)
+{
+	const struct ty *l = sema_expr(c, n->binary.l);
+	const struct ty *r = sema_expr(c, n->binary.r);
+	if (sema_poisoned(l) || sema_poisoned(r))
+		return ty_none();
+	enum ast_op op = n->binary.op;
+	switch (op) {
+	case AST_OP_LAND:
+	case AST_OP_LOR:
+		if (!sema_truthy(l) || !sema_truthy(r)) {
+			sema_err(c, n->span, "'%s' needs integer, bool or pointer operands, got '%s' and '%s'",
+				 ast_op_name(op), sema_tname(c, l), sema_tname(c, r));
+			return ty_none();
+		}
+		return ty_bool();
+	case AST_OP_EQ:
+	case AST_OP_NE:
+		if (l->kind == TY_STRING && r->kind == TY_STRING)
+			return ty_bool();
+		/* fall through */
+	case AST_OP_LT: case AST_OP_LE: case AST_OP_GT: case AST_OP_GE:
+		if ((ty_is_int(l) || l->kind == TY_PTR) && (ty_is_int(r) || r->kind == TY_PTR))
+			return ty_bool();
+		sema_err(c, n->span, "comparison '%s' between '%s' and '%s' is not supported%s",
+			 ast_op_name(op), sema_tname(c, l), sema_tname(c, r),
+			 l->kind == TY_STRING || r->kind == TY_STRING ? " (strings compare with == and != only)" : "");
+		return ty_none();
+	case AST_OP_ADD:
+	case AST_OP_SUB:
+		/* Pointer arithmetic scales by the pointee size, as in C. */
+		if (l->kind == TY_PTR && ty_is_int(r))
+			return l;
+		if (op == AST_OP_ADD && r->kind == TY_PTR && ty_is_int(l))
+			return r;
+		/* fall through */
+	case AST_OP_MUL: case AST_OP_DIV: case AST_OP_MOD:
+	case AST_OP_BAND: case AST_OP_BOR: case AST_OP_BXOR: case AST_OP_SHL: case AST_OP_SHR:
+		if (!ty_is_int(l) || !ty_is_int(r)) {
+			sema_err(c, n->span, "'%s' needs integer operands, got '%s' and '%s'",
+				 ast_op_name(op), sema_tname(c, l), sema_tname(c, r));
+			return ty_none();
+		}
+		if ((op == AST_OP_DIV || op == AST_OP_MOD) && is_const_zero(n->binary.r))
+			sema_warn(c, n->binary.r->span, "division by zero");
+		return int_result(l, r);
+	case AST_OP_NONE: case AST_OP_NEG: case AST_OP_NOT: case AST_OP_BNOT: case AST_OP_DEREF:
+	case AST_OP_ADDR: case AST_OP_PREINC: case AST_OP_PREDEC: case AST_OP_POSTINC:
+	case AST_OP_POSTDEC: case AST_OP__COUNT:
+		break;
+	}
+	return ty_none();
+}
+
+bool sema_truthy(const struct ty *t)
+{
+	return ty_is_int(t) || t->kind == TY_PTR;
+}
+
+/* ++/-- on a variable or map entry: an integer that is read and written. */
+static const struct ty *incdec(struct checker *c, struct ast *n)
+{
+	struct ast *e = n->unary.e;
+	if (e->kind == AST_VAR) {
+		struct sema_var *v = var_find(c, e->ident.name);
+		if (!v) {
+			sema_err(c, e->span, "Undefined or undeclared variable: %s", e->ident.name);
+			return ty_none();
+		}
+		set(e, v->type);
+		if (!ty_is_int(v->type)) {
+			sema_err(c, n->span, "'%s' needs an integer variable, %s is '%s'", ast_op_name(n->unary.op),
+				 e->ident.name, sema_tname(c, v->type));
+			return ty_none();
+		}
+		return v->type;
+	}
+	if (e->kind == AST_MAP) {
+		struct sema_map *sm = map_keys(c, e);
+		if (!sm)
+			return ty_none();
+		if (!sm->value_known) {
+			/* @m[k]++ on a new map starts it at 0 as an int64. */
+			sm->value = ty_int(8, true);
+			sm->value_known = true;
+			c->changed = true;
+		}
+		set(e, sm->value);
+		if (!ty_is_int(sm->value)) {
+			sema_err(c, n->span, "'%s' needs an integer map value, %s holds '%s'", ast_op_name(n->unary.op),
+				 e->map.name, sema_tname(c, sm->value));
+			return ty_none();
+		}
+		return sm->value;
+	}
+	sema_err(c, n->span, "'%s' can only be applied to a variable or a map entry", ast_op_name(n->unary.op));
+	return ty_none();
+}
+
+static const struct ty *unary(struct checker *c, struct ast *n)
+{
+	enum ast_op op = n->unary.op;
+	if (op == AST_OP_PREINC || op == AST_OP_PREDEC || op == AST_OP_POSTINC || op == AST_OP_POSTDEC)
+		return incdec(c, n);
+	const struct ty *t = sema_expr(c, n->unary.e);
+	if (sema_poisoned(t))
+		return ty_none();
+	switch (op) {
+	case AST_OP_NOT:
+		if (!sema_truthy(t))
+			break;
+		return ty_bool();
+	case AST_OP_NEG:
+		if (!ty_is_int(t))
+			break;
+		return ty_int(8, true);
+	case AST_OP_BNOT:
+		if (!ty_is_int(t))
+			break;
+		return ty_int(8, t->kind == TY_INT && t->is_signed);
+	case AST_OP_DEREF:
+		if (t->kind == TY_PTR && t->elem && t->elem->kind != TY_VOID)
+			return t->elem;
+		if (t->kind == TY_PTR) {
+			sema_err(c, n->span, "cannot dereference a void pointer: cast it first, e.g. *(int64 *)ptr");
+			return ty_none();
+		}
+		sema_err(c, n->span, "cannot dereference a value of type '%s'", sema_tname(c, t));
+		return ty_none();
+	case AST_OP_ADDR:
+		sema_err(c, n->span, "taking an address with '&' is not supported yet");
+		return ty_none();
+	case AST_OP_NONE: case AST_OP_ADD: case AST_OP_SUB: case AST_OP_MUL: case AST_OP_DIV:
+	case AST_OP_MOD: case AST_OP_BAND: case AST_OP_BOR: case AST_OP_BXOR: case AST_OP_SHL:
+	case AST_OP_SHR: case AST_OP_LAND: case AST_OP_LOR: case AST_OP_EQ: case AST_OP_NE:
+	case AST_OP_LT: case AST_OP_LE: case AST_OP_GT: case AST_OP_GE: case AST_OP_PREINC:
+	case AST_OP_PREDEC: case AST_OP_POSTINC: case AST_OP_POSTDEC: case AST_OP__COUNT:
+		return ty_none();
+	}
+	sema_err(c, n->span, "'%s' needs an integer operand, got '%s'", ast_op_name(op), sema_tname(c, t));
+	return ty_none();
+}
+
+static const struct ty *field(struct checker *c, struct ast *n)
+{
+	const struct ty *t = sema_expr(c, n->field.e);
+	if (sema_poisoned(t))
+		return ty_none();
+	const char *name = n->field.name;
+	/* `args->f` (0.17) and `args.f` (current) both reach the record; HEAD
+	 * lets '.' see through any pointer, and so do we. */
+	if (t->kind == TY_PTR && t->elem && t->elem->kind == TY_RECORD)
+		t = t->elem;
+	else if (n->field.arrow && t->kind == TY_RECORD && !t->ctx) {
+		sema_err(c, n->span, "Can not access field '%s' on a struct that is not a pointer, use '.' instead of '->'", name);
+		return ty_none();
+	}
+	if (t->kind == TY_TUPLE) {
+		char *end;
+		unsigned long i = strtoul(name, &end, 10);
+		if (*end || !isdigit((unsigned char)name[0])) {
+			sema_err(c, n->span, "tuples are indexed by number: .0, .1, ...");
+			return ty_none();
+		}
+		if (i >= t->count) {
+			sema_err(c, n->span, "Invalid tuple index: %lu. Found %u elements in tuple.", i, t->count);
+			return ty_none();
+		}
+		return t->fields[i].type;
+	}
+	if (t->kind != TY_RECORD) {
+		sema_err(c, n->span, "Can not access field '%s' on expression of type '%s'", name, sema_tname(c, t));
+		return ty_none();
+	}
+	const struct ty_field *f = ty_field(t, name);
+	if (!f) {
+		sema_err(c, n->span, "Struct/union of type '%s' does not contain a field named '%s'",
+			 t->name ? t->name : sema_tname(c, t), name);
+		return ty_none();
+	}
+	return f->type;
+}
+
+static const struct ty *positional(struct checker *c, struct ast *n)
+{
+	uint32_t i = n->pos.n;
+	if (i > (uint32_t)c->ctx->nparams) {
+		/* bpftrace: a missing parameter reads as 0 (or "" as a string). */
+		return ty_int(8, true);
+	}
+	const char *v = c->ctx->params[i - 1];
+	char *end;
+	if (*v) {
+		(void)strtoll(v, &end, 0);
+		if (!*end)
+			return ty_int(8, true);
+	}
+	return ty_string(c->a, (uint32_t)strlen(v) + 1);
+}
+
+static const struct ty *tuple(struct checker *c, struct ast *n)
+{
+	unsigned cnt = ast_list_len(n->tuple.elems);
+	if (cnt > 64) {
+		sema_err(c, n->span, "tuples have at most 64 elements");
+		return ty_none();
+	}
+	const struct ty *el[64];
+	unsigned i = 0;
+	for (struct ast *e = n->tuple.elems; e; e = e->next) {
+		const struct ty *t = sema_expr(c, e);
+		if (sema_poisoned(t))
+			return ty_none();
+		if (t->kind == TY_AGG || t->kind == TY_MAP || t->kind == TY_VOID) {
+			sema_err(c, e->span, "a tuple cannot hold a value of type '%s'", sema_tname(c, t));
+			return ty_none();
+		}
+		if (t->kind == TY_INT)
+			t = ty_int(8, t->is_signed);
+		el[i++] = t;
+	}
+	return ty_tuple(c->a, el, cnt);
+}
+
+static const struct ty *ternary(struct checker *c, struct ast *n)
+{
+	const struct ty *cond = sema_expr(c, n->ternary.cond);
+	const struct ty *a = n->ternary.then ? sema_expr(c, n->ternary.then) : cond;
+	const struct ty *b = sema_expr(c, n->ternary.els);
+	if (sema_poisoned(cond) || sema_poisoned(a) || sema_poisoned(b))
+		return ty_none();
+	if (!sema_truthy(cond)) {
+		sema_err(c, n->ternary.cond->span, "condition of type '%s' is neither an integer nor a pointer",
+			 sema_tname(c, cond));
+		return ty_none();
+	}
+	const struct ty *u = unify(c, a, b);
+	if (!u) {
+		sema_err(c, n->span, "Ternary operator must return the same type: have '%s' and '%s'",
+			 sema_tname(c, a), sema_tname(c, b));
+		return ty_none();
+	}
+	return u;
+}
+
+static const struct ty *index_expr(struct checker *c, struct ast *n)
+{
+	const struct ty *t = sema_expr(c, n->index.e);
+	const struct ty *i = sema_expr(c, n->index.index);
+	if (sema_poisoned(t) || sema_poisoned(i))
+		return ty_none();
+	if (!ty_is_int(i)) {
+		sema_err(c, n->index.index->span, "index must be an integer, got '%s'", sema_tname(c, i));
+		return ty_none();
+	}
+	if (t->kind == TY_ARRAY) {
+		if (n->index.index->kind == AST_INT && n->index.index->num.value >= t->count) {
+			sema_err(c, n->index.index->span, "index %llu is out of bounds for an array of %u elements",
+				 (unsigned long long)n->index.index->num.value, t->count);
+			return ty_none();
+		}
+		return t->elem;
+	}
+	if (t->kind == TY_PTR && t->elem && t->elem->kind != TY_VOID)
+		return t->elem;
+	if (t->kind == TY_STRING)
+		return ty_int(1, true);
+	if (t->kind == TY_TUPLE && n->index.index->kind == AST_INT) {
+		uint64_t k = n->index.index->num.value;
+		if (k >= t->count) {
+			sema_err(c, n->span, "Invalid tuple index: %llu. Found %u elements in tuple.",
+				 (unsigned long long)k, t->count);
+			return ty_none();
+		}
+		return t->fields[k].type;
+	}
+	sema_err(c, n->span, "cannot index a value of type '%s'", sema_tname(c, t));
+	return ty_none();
+}
+
+const struct ty *sema_expr(struct checker *c, struct ast *n)
+{
+	const struct ty *t = ty_none();
+	switch (n->kind) {
+	case AST_INT:
+		t = ty_int(8, n->num.value <= INT64_MAX);
+		break;
+	case AST_STRING:
+		t = ty_string(c->a, n->str.len + 1);
+		break;
+	case AST_BOOL:
+		t = ty_bool();
+		break;
+	case AST_POSITIONAL:
+		t = positional(c, n);
+		break;
+	case AST_POSITIONAL_COUNT:
+		t = ty_int(8, true);
+		break;
+	case AST_BUILTIN:
+		t = sema_builtin(c, n);
+		break;
+	case AST_IDENT:
+		sema_err(c, n->span, "Unknown identifier: '%s'", n->ident.name);
+		break;
+	case AST_VAR: {
+		struct sema_var *v = var_find(c, n->ident.name);
+		if (!v)
+			sema_err(c, n->span, "Undefined or undeclared variable: %s", n->ident.name);
+		else
+			t = v->type;
+		break;
+	}
+	case AST_MAP:
+		t = map_read(c, n);
+		break;
+	case AST_CALL:
+		t = sema_call(c, n, NULL);
+		break;
+	case AST_UNARY:
+		t = unary(c, n);
+		break;
+	case AST_BINARY:
+		t = binary(c, n);
+		break;
+	case AST_TERNARY:
+		t = ternary(c, n);
+		break;
+	case AST_FIELD:
+		t = field(c, n);
+		break;
+	case AST_INDEX:
+		t = index_expr(c, n);
+		break;
+	case AST_CAST:
+		t = sema_cast(c, n);
+		break;
+	case AST_TUPLE:
+		t = tuple(c, n);
+		break;
+	case AST_SIZEOF:
+		t = sema_sizeof(c, n);
+		break;
+	case AST_RECORD:
+		sema_err(c, n->span, "records are not supported yet");
+		break;
+	case AST_OFFSETOF:
+		sema_err(c, n->span, "offsetof() is not supported yet");
+		break;
+	case AST_BLOCK_EXPR:
+		sema_err(c, n->span, "block expressions are not supported yet");
+		break;
+	case AST_RANGE:
+	case AST_NAMED:
+	case AST_TYPE:
+	case AST_PROGRAM: case AST_C_DEF: case AST_CONFIG: case AST_IMPORT: case AST_MACRO:
+	case AST_MAP_DECL: case AST_PROBE: case AST_ATTACH_POINT: case AST_BLOCK:
+	case AST_EXPR_STMT: case AST_ASSIGN: case AST_LET: case AST_IF: case AST_WHILE:
+	case AST_UNROLL: case AST_FOR: case AST_JUMP: case AST__COUNT:
+		sema_err(c, n->span, "%s is not an expression", ast_kind_name(n->kind));
+		break;
+	}
+	return set(n, t);
+}
+
+/* ---- statements ---- */
+
+static void assign_var(struct checker *c, struct ast *target, const struct ty *v, struct span at)
+{
+	if (sema_poisoned(v))
+		return;
+	if (v->kind == TY_VOID || v->kind == TY_AGG || v->kind == TY_MAP) {
+		sema_err(c, at, "cannot assign a value of type '%s' to a variable", sema_tname(c, v));
+		return;
+	}
+	if (v->kind == TY_INT)
+		v = ty_int(8, v->is_signed);
+	struct sema_var *var = var_find(c, target->ident.name);
+	if (!var) {
+		var_add(c, target->ident.name, v, target->span);
+		set(target, v);
+		return;
+	}
+	const struct ty *u = unify(c, var->type, v);
+	if (!u) {
+		sema_err(c, at, "Type mismatch for %s: trying to assign value of type '%s' when variable already contains a value of type '%s'",
+			 target->ident.name, sema_tname(c, v), sema_tname(c, var->type));
+		return;
+	}
+	var->type = u;
+	set(target, u);
+}
+
+static void assign(struct checker *c, struct ast *n)
+{
+	struct ast *target = n->assign.target, *value = n->assign.value;
+	const struct ty *v;
+	if (n->assign.op != AST_OP_NONE) {
+		/* x op= y is x = x op y: both must be integers. */
+		const struct ty *cur = target->kind == AST_MAP ? map_read(c, target) : sema_expr(c, target);
+		const struct ty *r = sema_expr(c, value);
+		if (sema_poisoned(cur) || sema_poisoned(r))
+			return;
+		if (!ty_is_int(cur) || !ty_is_int(r)) {
+			sema_err(c, n->span, "'%s=' needs integer operands, got '%s' and '%s'",
+				 ast_op_name(n->assign.op), sema_tname(c, cur), sema_tname(c, r));
+			return;
+		}
+		v = int_result(cur, r);
+	} else if (value->kind == AST_CALL && target->kind == AST_MAP) {
+		v = sema_call(c, value, target);
+		set(value, v);
+	} else {
+		v = sema_expr(c, value);
+	}
+	if (target->kind == AST_MAP)
+		map_assign(c, target, v, n->span);
+	else
+		assign_var(c, target, v, n->span);
+}
+
+static void stmts(struct checker *c, struct ast *list);
+
+static void stmt(struct checker *c, struct ast *n)
+{
+	switch (n->kind) {
+	case AST_EXPR_STMT: {
+		const struct ty *t = sema_expr(c, n->expr_stmt.expr);
+		if (!sema_poisoned(t) && t->kind == TY_AGG)
+			sema_err(c, n->span, "%s() should be assigned to a map", n->expr_stmt.expr->call.name);
+		break;
+	}
+	case AST_ASSIGN:
+		assign(c, n);
+		break;
+	case AST_LET: {
+		struct ast *var = n->let.var;
+		if (var_find(c, var->ident.name)) {
+			sema_err(c, var->span, "Variable %s was already declared", var->ident.name);
+			break;
+		}
+		const struct ty *t = n->let.type ? sema_typespec(c, n->let.type) : NULL;
+		if (n->let.type && sema_poisoned(t))
+			break;
+		if (n->let.init) {
+			const struct ty *v = sema_expr(c, n->let.init);
+			if (sema_poisoned(v))
+				break;
+			if (t && !unify(c, t, v)) {
+				sema_err(c, n->let.init->span, "Type mismatch for %s: trying to assign value of type '%s' to a variable declared '%s'",
+					 var->ident.name, sema_tname(c, v), sema_tname(c, t));
+				break;
+			}
+			if (!t)
+				t = v->kind == TY_INT ? ty_int(8, v->is_signed) : v;
+		}
+		if (!t)
+			t = ty_int(8, true);
+		var_add(c, var->ident.name, t, var->span);
+		set(var, t);
+		break;
+	}
+	case AST_IF: {
+		const struct ty *t = sema_expr(c, n->if_.cond);
+		if (!sema_poisoned(t) && !sema_truthy(t))
+			sema_err(c, n->if_.cond->span, "if condition of type '%s' is neither an integer nor a pointer",
+				 sema_tname(c, t));
+		stmts(c, n->if_.then->block.stmts);
+		if (n->if_.els)
+			stmt(c, n->if_.els);
+		break;
+	}
+	case AST_BLOCK:
+		stmts(c, n->block.stmts);
+		break;
+	case AST_WHILE: {
+		const struct ty *t = sema_expr(c, n->while_.cond);
+		if (!sema_poisoned(t) && !sema_truthy(t))
+			sema_err(c, n->while_.cond->span, "while condition of type '%s' is neither an integer nor a pointer",
+				 sema_tname(c, t));
+		c->loop_depth++;
+		stmts(c, n->while_.body->block.stmts);
+		c->loop_depth--;
+		break;
+	}
+	case AST_UNROLL: {
+		struct ast *k = n->unroll.count;
+		uint64_t v = 0;
+		if (k->kind == AST_INT)
+			v = k->num.value;
+		else if (k->kind == AST_POSITIONAL && k->pos.n <= (uint32_t)c->ctx->nparams)
+			v = strtoull(c->ctx->params[k->pos.n - 1], NULL, 0);
+		else
+			sema_err(c, k->span, "unroll needs a constant count (an integer or a positional parameter)");
+		if ((k->kind == AST_INT || k->kind == AST_POSITIONAL) && (v < 1 || v > 100))
+			sema_err(c, k->span, "unroll count must be between 1 and 100, got %llu", (unsigned long long)v);
+		set(k, ty_int(8, false));
+		k->num.value = v;
+		stmts(c, n->unroll.body->block.stmts);
+		break;
+	}
+	case AST_FOR:
+		sema_err(c, n->span, "for loops are not supported yet");
+		break;
+	case AST_JUMP:
+		if (n->jump.kind != AST_JUMP_RETURN && c->loop_depth == 0)
+			sema_err(c, n->span, "'%s' is only allowed inside a loop",
+				 n->jump.kind == AST_JUMP_BREAK ? "break" : "continue");
+		if (n->jump.value)
+			sema_err(c, n->jump.value->span, "return takes no value in a probe");
+		break;
+	case AST_PROGRAM: case AST_C_DEF: case AST_CONFIG: case AST_IMPORT: case AST_MACRO:
+	case AST_MAP_DECL: case AST_PROBE: case AST_ATTACH_POINT: case AST_INT: case AST_STRING:
+	case AST_BOOL: case AST_POSITIONAL: case AST_POSITIONAL_COUNT: case AST_BUILTIN:
+	case AST_IDENT: case AST_VAR: case AST_MAP: case AST_CALL: case AST_UNARY: case AST_BINARY:
+	case AST_TERNARY: case AST_FIELD: case AST_INDEX: case AST_CAST: case AST_TUPLE:
+	case AST_RECORD: case AST_NAMED: case AST_SIZEOF: case AST_OFFSETOF: case AST_RANGE:
+	case AST_BLOCK_EXPR: case AST_TYPE: case AST__COUNT:
+		sema_err(c, n->span, "%s is not a statement", ast_kind_name(n->kind));
+		break;
+	}
+}
+
+static void stmts(struct checker *c, struct ast *list)
+{
+	for (struct ast *s = list; s; s = s->next)
+		stmt(c, s);
+}
+
+static void probe(struct checker *c, struct ast *p)
+{
+	c->nvars = 0;
+	c->loop_depth = 0;
+	c->exp = NULL;
+	for (unsigned i = 0; i < c->s->nexp; i++)
+		if (c->s->exp[i].probe == p) {
+			c->exp = &c->s->exp[i];
+			break;
+		}
+	if (!c->exp)
+		return;
+	c->ptype = c->exp->type;
+	if (p->probe.pred) {
+		const struct ty *t = sema_expr(c, p->probe.pred);
+		if (!sema_poisoned(t) && !sema_truthy(t))
+			sema_err(c, p->probe.pred->span, "predicate of type '%s' is neither an integer nor a pointer",
+				 sema_tname(c, t));
+	}
+	stmts(c, p->probe.body->block.stmts);
+}
+
+static void check_program(struct checker *c)
+{
+	for (struct ast *it = c->ctx->prog->program.items; it; it = it->next) {
+		switch (it->kind) {
+		case AST_PROBE:
+			probe(c, it);
+			break;
+		case AST_C_DEF:
+			if (it->cdef.kind != AST_CDEF_PREPROC)
+				sema_err(c, it->span, "C struct, union and enum definitions are not supported yet");
+			break;
+		case AST_CONFIG:
+		case AST_IMPORT:
+		case AST_MACRO:
+		case AST_MAP_DECL:
+			sema_err(c, it->span, "%s is not supported yet",
+				 it->kind == AST_CONFIG ? "config" : it->kind == AST_IMPORT ? "import" :
+				 it->kind == AST_MACRO ? "macro" : "a map declaration");
+			break;
+		case AST_PROGRAM: case AST_ATTACH_POINT: case AST_BLOCK: case AST_EXPR_STMT:
+		case AST_ASSIGN: case AST_LET: case AST_IF: case AST_WHILE: case AST_UNROLL:
+		case AST_FOR: case AST_JUMP: case AST_INT: case AST_STRING: case AST_BOOL:
+		case AST_POSITIONAL: case AST_POSITIONAL_COUNT: case AST_BUILTIN: case AST_IDENT:
+		case AST_VAR: case AST_MAP: case AST_CALL: case AST_UNARY: case AST_BINARY:
+		case AST_TERNARY: case AST_FIELD: case AST_INDEX: case AST_CAST: case AST_TUPLE:
+		case AST_RECORD: case AST_NAMED: case AST_SIZEOF: case AST_OFFSETOF: case AST_RANGE:
+		case AST_BLOCK_EXPR: case AST_TYPE: case AST__COUNT:
+			break;
+		}
+	}
+}
+
+unsigned sema_types(struct pass_ctx *ctx)
+{
+	struct checker c = {
+		.ctx = ctx, .a = ctx->arena, .d = ctx->diag, .s = ctx->sema,
+	};
+	for (int round = 0; round < QUIET_ROUNDS; round++) {
+		c.changed = false;
+		c.errors = 0;
+		check_program(&c);
+		if (!c.changed)
+			break;
+	}
+	c.report = true;
+	c.errors = 0;
+	check_program(&c);
+	if (!c.errors)
+		for (unsigned i = 0; i < c.s->nmaps; i++)
+			if (!c.s->maps[i].value_known) {
+				sema_err(&c, c.s->maps[i].at, "Undefined map: %s", c.s->maps[i].name);
+			}
+	return c.errors;
+}

@@ -1,0 +1,57 @@
+/* sema: probe expansion, tracepoint args, and the type checker; results for codegen. */
+#ifndef HAWK_SEMA_H
+#define HAWK_SEMA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "diag.h"
+#include "ast/ast.h"
+#include "ast/pass.h"
+#include "ast/types.h"
+
+/* A user map: its key and value types, fixed by its first use. */
+struct sema_map {
+	const char *name;        /* "@x", "@" */
+	const struct ty *key;    /* NULL: scalar; one type, or a tuple for @m[a, b] */
+	const struct ty *value;  /* TY_AGG for aggregations */
+	unsigned nkeys;          /* as written: @m[a, b] has 2 */
+	struct span at;          /* first use */
+	bool key_known, value_known;
+	bool used_as_value;      /* read somewhere, so an unread map can be warned about */
+};
+
+/* One BPF program to generate: a probe body for one concrete attach point. */
+struct sema_expansion {
+	struct ast *probe;
+	struct ast *ap;
+	enum probe_type type;
+	const char *name;        /* what `probe` prints: "tracepoint:syscalls:sys_enter_openat" */
+	const char *target;      /* concrete: tracepoint category */
+	const char *func;        /* concrete: tracepoint event */
+	const struct ty *args;   /* tracepoint: the record behind `args` */
+	unsigned index;          /* program number */
+};
+
+struct sema {
+	struct sema_map *maps;
+	unsigned nmaps, capmaps;
+	struct sema_expansion *exp;
+	unsigned nexp, capexp;
+	bool needs_btf;
+	uint32_t max_strlen;     /* str() capacity: config max_strlen, default 1024 (HEAD) */
+};
+
+/* The passes: expansion of attach points (tracefs, catalogue), then types. */
+unsigned sema_expand(struct pass_ctx *ctx);
+unsigned sema_types(struct pass_ctx *ctx);
+
+struct sema_map *sema_map_find(struct sema *s, const char *name);
+
+/* Tracepoint formats (tpformat.c): the record of events/CAT/NAME/format as a
+ * TY_RECORD named _tracepoint_CAT_NAME, offsets and sizes from the file.
+ * Returns NULL with errno set when the tracepoint does not exist. */
+struct ty *tp_format_load(struct arena *a, const char *cat, const char *name, struct diag *d);
+
+#endif

@@ -1,0 +1,667 @@
+/* sema_call: the builtin and function tables and their checkers. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ast/sema_impl.h"
+
+#define PT(x) (1u << PROBE_##x)
+#define P_ARGS (PT(TRACEPOINT) | PT(RAWTRACEPOINT) | PT(FENTRY) | PT(FEXIT) | PT(UPROBE) | PT(URETPROBE))
+#define P_REGS (PT(KPROBE) | PT(UPROBE) | PT(USDT))
+#define P_RET (PT(KRETPROBE) | PT(URETPROBE) | PT(FEXIT))
+#define P_ALL (~0u)
+
+/* ---- builtins: value-like names (reference 1.4) ---- */
+
+enum bt_type { BT_U32, BT_U64, BT_I64, BT_COMM, BT_USERNAME, BT_PROBE, BT_FUNC, BT_ARGS,
+	       BT_CURTASK, BT_ARGN, BT_UNSUPPORTED };
+
+struct builtin {
+	const char *name;
+	enum bt_type type;
+	unsigned probes;          /* probe types it may be used in */
+	const char *where;        /* the error's wording for those probe types */
+};
+
+static const struct builtin builtins[] = {
+	{ "pid", BT_U32, P_ALL, NULL },
+	{ "tid", BT_U32, P_ALL, NULL },
+	{ "uid", BT_U64, P_ALL, NULL },
+	{ "gid", BT_U64, P_ALL, NULL },
+	{ "comm", BT_COMM, P_ALL, NULL },
+	{ "nsecs", BT_U64, P_ALL, NULL },
+	{ "elapsed", BT_U64, P_ALL, NULL },
+	{ "cpu", BT_U32, P_ALL, NULL },
+	{ "ncpus", BT_U64, P_ALL, NULL },
+	{ "rand", BT_U32, P_ALL, NULL },
+	{ "cgroup", BT_U64, P_ALL, NULL },
+	{ "jiffies", BT_U64, P_ALL, NULL },
+	{ "username", BT_USERNAME, P_ALL, NULL },
+	{ "probe", BT_PROBE, P_ALL, NULL },
+	{ "func", BT_FUNC, P_ALL, NULL },
+	{ "curtask", BT_CURTASK, P_ALL, NULL },
+	{ "args", BT_ARGS, P_ARGS, "tracepoint, rawtracepoint, fentry/fexit and uprobe" },
+	{ "retval", BT_I64, P_RET, "kretprobe, uretprobe and fexit" },
+	{ "ctx", BT_U64, P_ALL, NULL },
+	{ "cpid", BT_U32, P_ALL, NULL },
+	{ "kstack", BT_UNSUPPORTED, P_ALL, NULL },
+	{ "ustack", BT_UNSUPPORTED, P_ALL, NULL },
+	{ "numaid", BT_UNSUPPORTED, P_ALL, NULL },
+	{ "probetype", BT_UNSUPPORTED, P_ALL, NULL },
+	{ "usermode", BT_UNSUPPORTED, P_ALL, NULL },
+	{ "pcomm", BT_UNSUPPORTED, P_ALL, NULL },
+	{ "ppid", BT_UNSUPPORTED, P_ALL, NULL },
+	{ "leader_comm", BT_UNSUPPORTED, P_ALL, NULL },
+	{ "leader_tid", BT_UNSUPPORTED, P_ALL, NULL },
+	{ "has_cpid", BT_UNSUPPORTED, P_ALL, NULL },
+};
+
+static uint32_t max_name_len(struct checker *c, bool func)
+{
+	size_t m = 1;
+	for (unsigned i = 0; i < c->s->nexp; i++)
+		if (c->s->exp[i].probe == c->exp->probe) {
+			const char *s = func ? c->s->exp[i].func : c->s->exp[i].name;
+			if (s && strlen(s) > m)
+				m = strlen(s);
+		}
+	return (uint32_t)m + 1;
+}
+
+const struct ty *sema_builtin(struct checker *c, struct ast *n)
+{
+	const char *name = n->ident.name;
+	const struct builtin *b = NULL;
+	for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+		if (!strcmp(builtins[i].name, name))
+			b = &builtins[i];
+	if (!b && (!strncmp(name, "arg", 3) || !strncmp(name, "sarg", 4))) {
+		if (name[0] == 's') {
+			sema_err(c, n->span, "the %s builtin was removed from bpftrace (0.25); read the stack through a pointer instead", name);
+			return ty_none();
+		}
+		if (!(P_REGS & (1u << c->ptype))) {
+			sema_err(c, n->span, "The %s builtin can only be used with kprobe, uprobe and usdt probes (%s used here)",
+				 name, probetype_name(c->ptype));
+			return ty_none();
+		}
+		return ty_int(8, false);
+	}
+	if (!b) {
+		sema_err(c, n->span, "Unknown builtin: %s", name);
+		return ty_none();
+	}
+	if (!(b->probes & (1u << c->ptype))) {
+		sema_err(c, n->span, "The %s builtin can only be used with %s probes (%s used here)",
+			 name, b->where, probetype_name(c->ptype));
+		return ty_none();
+	}
+	switch (b->type) {
+	case BT_U32: return ty_int(4, false);
+	case BT_U64: return ty_int(8, false);
+	case BT_I64: return ty_int(8, true);
+	case BT_COMM: return ty_string(c->a, 16);
+	case BT_USERNAME: {
+		struct ty *t = ty_new(c->a, TY_USERNAME);
+		t->size = t->align = 8;
+		return t;
+	}
+	case BT_PROBE: return ty_string(c->a, max_name_len(c, false));
+	case BT_FUNC: return ty_string(c->a, max_name_len(c, true));
+	case BT_ARGS:
+		if (!c->exp->args) {
+			sema_err(c, n->span, "args is not available for %s probes yet", probetype_name(c->ptype));
+			return ty_none();
+		}
+		return ty_ptr(c->a, c->exp->args, TY_AS_KERNEL);
+	case BT_CURTASK:
+		/* Kernel types from BTF arrive with the BTF pass; until then curtask
+		 * is the address itself. */
+		return ty_int(8, false);
+	case BT_ARGN:
+		return ty_int(8, false);
+	case BT_UNSUPPORTED:
+		break;
+	}
+	sema_err(c, n->span, "the %s builtin is not supported yet", name);
+	return ty_none();
+}
+
+/* ---- functions ---- */
+
+struct fn {
+	const char *name;
+	unsigned min, max;        /* argument counts */
+	const struct ty *(*check)(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
+				  struct ast *map);
+	bool agg;                 /* an aggregation: only as `@m[...] = f(...)` */
+};
+
+static const struct ty *arg_int(struct checker *c, struct ast *a, const char *fn, unsigned i)
+{
+	const struct ty *t = sema_expr(c, a);
+	if (sema_poisoned(t))
+		return NULL;
+	if (!ty_is_int(t)) {
+		sema_err(c, a->span, "%s() expects an integer for argument %u, got '%s'", fn, i + 1, sema_tname(c, t));
+		return NULL;
+	}
+	return t;
+}
+
+static bool arg_const(struct checker *c, struct ast *a, const char *fn, const char *what, int64_t *out)
+{
+	if (a->kind == AST_INT) {
+		*out = (int64_t)a->num.value;
+		a->type = (void *)ty_int(8, true);
+		return true;
+	}
+	if (a->kind == AST_UNARY && a->unary.op == AST_OP_NEG && a->unary.e->kind == AST_INT) {
+		*out = -(int64_t)a->unary.e->num.value;
+		a->type = (void *)ty_int(8, true);
+		return true;
+	}
+	if (a->kind == AST_POSITIONAL && a->pos.n <= (uint32_t)c->ctx->nparams) {
+		char *end;
+		*out = strtoll(c->ctx->params[a->pos.n - 1], &end, 0);
+		if (!*end) {
+			a->type = (void *)ty_int(8, true);
+			return true;
+		}
+	}
+	sema_err(c, a->span, "%s(): %s must be a constant integer", fn, what);
+	return false;
+}
+
+static const struct ty *agg1(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
+			     enum ty_agg agg)
+{
+	const struct ty *arg = NULL;
+	if (nargs && !(arg = arg_int(c, args[0], n->call.name, 0)))
+		return ty_none();
+	return ty_agg(c->a, agg, arg ? arg : ty_int(8, false));
+}
+
+#define AGG_FN(fname, agg) \
+	static const struct ty *fname(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map) \
+	{ (void)map; return agg1(c, n, args, nargs, agg); }
+AGG_FN(fn_count, TY_AGG_COUNT)
+AGG_FN(fn_sum, TY_AGG_SUM)
+AGG_FN(fn_avg, TY_AGG_AVG)
+AGG_FN(fn_min, TY_AGG_MIN)
+AGG_FN(fn_max, TY_AGG_MAX)
+AGG_FN(fn_stats, TY_AGG_STATS)
+
+static const struct ty *fn_hist(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+{
+	(void)map;
+	const struct ty *arg = arg_int(c, args[0], "hist", 0);
+	int64_t k = 0;
+	if (!arg || (nargs == 2 && !arg_const(c, args[1], "hist", "the number of bits", &k)))
+		return ty_none();
+	if (k < 0 || k > 5) {
+		sema_err(c, args[1]->span, "hist(): the number of bits must be between 0 and 5, got %lld", (long long)k);
+		return ty_none();
+	}
+	struct ty *t = ty_agg(c->a, TY_AGG_HIST, arg);
+	t->hist_bits = (uint32_t)k;
+	return t;
+}
+
+static const struct ty *fn_lhist(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+{
+	(void)map;
+	(void)nargs;
+	const struct ty *arg = arg_int(c, args[0], "lhist", 0);
+	int64_t lo, hi, step;
+	if (!arg || !arg_const(c, args[1], "lhist", "min", &lo) || !arg_const(c, args[2], "lhist", "max", &hi) ||
+	    !arg_const(c, args[3], "lhist", "step", &step))
+		return ty_none();
+	if (step <= 0) {
+		sema_err(c, args[3]->span, "lhist() step must be >= 1 (%lld provided)", (long long)step);
+		return ty_none();
+	}
+	if (hi <= lo) {
+		sema_err(c, n->span, "lhist() max must be greater than min (min %lld, max %lld)", (long long)lo, (long long)hi);
+		return ty_none();
+	}
+	if ((hi - lo) / step > 1000) {
+		sema_err(c, n->span, "lhist() too many buckets, must be <= 1000 (would need %lld)",
+			 (long long)((hi - lo) / step));
+		return ty_none();
+	}
+	struct ty *t = ty_agg(c->a, TY_AGG_LHIST, arg);
+	t->lhist_min = lo;
+	t->lhist_max = hi;
+	t->lhist_step = step;
+	return t;
+}
+
+/* printf's conversions: what each argument must be. The output module
+ * formats them; here only their count and kind are checked. */
+static const struct ty *check_format(struct checker *c, struct ast *n, struct ast **args, unsigned nargs)
+{
+	if (args[0]->kind != AST_STRING) {
+		sema_err(c, args[0]->span, "%s() expects a format string literal as its first argument", n->call.name);
+		return NULL;
+	}
+	const char *f = args[0]->str.s;
+	unsigned want = 0;
+	for (const char *p = f; *p; p++) {
+		if (*p != '%')
+			continue;
+		p++;
+		if (*p == '%')
+			continue;
+		while (*p && strchr("-+ #0", *p))
+			p++;
+		if (*p == '*') {
+			want++;
+			p++;
+		} else {
+			while (*p >= '0' && *p <= '9')
+				p++;
+		}
+		if (*p == '.') {
+			p++;
+			if (*p == '*') {
+				want++;
+				p++;
+			} else {
+				while (*p >= '0' && *p <= '9')
+					p++;
+			}
+		}
+		while (*p && strchr("hlLjzt", *p))
+			p++;
+		if (!*p || !strchr("diouxXcspr", *p)) {
+			sema_err(c, args[0]->span, "%s: invalid conversion specifier '%%%c' in format string",
+				 n->call.name, *p ? *p : ' ');
+			return NULL;
+		}
+		if (*p == 'r' && (p[1] == 'x' || p[1] == 'h'))
+			p++;
+		unsigned i = want + 1;
+		want++;
+		if (i < nargs) {
+			const struct ty *t = args[i]->type;
+			bool numeric = strchr("diouxXcp", *p) != NULL;
+			if (t && numeric && !ty_is_int(t) && t->kind != TY_PTR && t->kind != TY_KSYM &&
+			    t->kind != TY_USYM && !sema_poisoned(t)) {
+				sema_err(c, args[i]->span, "%s: %%%c specifier expects a value of type integer (%s supplied)",
+					 n->call.name, *p, sema_tname(c, t));
+				return NULL;
+			}
+		}
+	}
+	if (nargs - 1 < want) {
+		sema_err(c, n->span, "%s: Not enough arguments for format string (%u supplied, %u expected)",
+			 n->call.name, nargs - 1, want);
+		return NULL;
+	}
+	if (nargs - 1 > want) {
+		sema_err(c, n->span, "%s: Too many arguments for format string (%u supplied, %u expected)",
+			 n->call.name, nargs - 1, want);
+		return NULL;
+	}
+	return ty_void();
+}
+
+static bool args_typed(struct checker *c, struct ast **args, unsigned from, unsigned nargs)
+{
+	bool ok = true;
+	for (unsigned i = from; i < nargs; i++) {
+		const struct ty *t = sema_expr(c, args[i]);
+		if (sema_poisoned(t))
+			ok = false;
+		else if (t->kind == TY_VOID || t->kind == TY_MAP) {
+			sema_err(c, args[i]->span, "a value of type '%s' cannot be printed", sema_tname(c, t));
+			ok = false;
+		} else if (t->kind == TY_AGG && args[i]->kind != AST_MAP) {
+			sema_err(c, args[i]->span, "%s() must be assigned to a map before it can be printed",
+				 args[i]->call.name);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+static const struct ty *fn_printf(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+{
+	(void)map;
+	if (!args_typed(c, args, 1, nargs))
+		return ty_none();
+	for (unsigned i = 1; i < nargs; i++) {
+		const struct ty *t = args[i]->type;
+		if (t->kind == TY_AGG) {
+			/* bpftrace 0.17 says the same; HEAD reads count/sum/min/max in kernel. */
+			sema_err(c, args[i]->span, "printf: an aggregation (%s) cannot be an argument: print(@map) prints it",
+				 sema_tname(c, t));
+			return ty_none();
+		}
+	}
+	const struct ty *r = check_format(c, n, args, nargs);
+	return r ? r : ty_none();
+}
+
+static bool is_map_arg(struct checker *c, struct ast *a, const char *fn)
+{
+	if (a->kind != AST_MAP) {
+		sema_err(c, a->span, "%s() expects a map argument", fn);
+		return false;
+	}
+	return true;
+}
+
+static const struct ty *map_whole(struct checker *c, struct ast *a, const char *fn)
+{
+	if (!is_map_arg(c, a, fn))
+		return NULL;
+	if (a->map.keys) {
+		sema_err(c, a->span, "%s() expects a whole map (%s), not one entry", fn, a->map.name);
+		return NULL;
+	}
+	struct sema_map *sm = sema_map_find(c->s, a->map.name);
+	if (!sm || !sm->value_known) {
+		sema_err(c, a->span, "Undefined map: %s", a->map.name);
+		return NULL;
+	}
+	sm->used_as_value = true;
+	struct ty *t = ty_new(c->a, TY_MAP);
+	t->elem = (struct ty *)sm->value;
+	a->type = t;
+	return t;
+}
+
+static const struct ty *fn_print(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+{
+	(void)map;
+	struct ast *a = args[0];
+	struct sema_map *sm = a->kind == AST_MAP ? sema_map_find(c->s, a->map.name) : NULL;
+	bool whole = a->kind == AST_MAP && !a->map.keys && (!sm || sm->key || (sm->value && sm->value->kind == TY_AGG));
+	if (whole) {
+		if (!map_whole(c, a, "print"))
+			return ty_none();
+		int64_t v;
+		for (unsigned i = 1; i < nargs; i++)
+			if (!arg_const(c, args[i], "print", i == 1 ? "top" : "div", &v))
+				return ty_none();
+		return ty_void();
+	}
+	if (nargs > 1) {
+		sema_err(c, n->span, "print(): top and div only apply to a whole map");
+		return ty_none();
+	}
+	return args_typed(c, args, 0, 1) ? ty_void() : ty_none();
+}
+
+static const struct ty *fn_clear(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+{
+	(void)nargs;
+	(void)map;
+	return map_whole(c, args[0], n->call.name) ? ty_void() : ty_none();
+}
+
+static const struct ty *fn_delete(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+{
+	(void)map;
+	(void)n;
+	struct ast *m = args[0];
+	if (!is_map_arg(c, m, "delete"))
+		return ty_none();
+	if (nargs == 2) {
+		/* delete(@m, key): the current form; check it as @m[key]. */
+		if (m->map.keys) {
+			sema_err(c, m->span, "delete(@m, key) takes the map without a key");
+			return ty_none();
+		}
+		m->map.keys = args[1];
+		args[1]->next = NULL;
+	}
+	struct sema_map *sm = sema_map_find(c->s, m->map.name);
+	if (!sm || !sm->value_known) {
+		sema_err(c, m->span, "Undefined map: %s", m->map.name);
+		return ty_none();
+	}
+	const struct ty *t = sema_expr(c, m);
+	if (nargs == 2) {
+		m->map.keys = NULL;
+		args[0]->next = args[1];
+	}
+	return sema_poisoned(t) ? ty_none() : ty_void();
+}
+
+static const struct ty *fn_has_key(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+{
+	(void)nargs;
+	(void)map;
+	(void)n;
+	struct ast *m = args[0];
+	if (!is_map_arg(c, m, "has_key"))
+		return ty_none();
+	struct sema_map *sm = sema_map_find(c->s, m->map.name);
+	if (!sm || !sm->key_known) {
+		sema_err(c, m->span, "Undefined map: %s", m->map.name);
+		return ty_none();
+	}
+	if (!sm->key) {
+		sema_err(c, m->span, "has_key() needs a map with keys; %s is a scalar map", m->map.name);
+		return ty_none();
+	}
+	m->map.keys = args[1];
+	struct ast *next = args[1]->next;
+	args[1]->next = NULL;
+	const struct ty *t = sema_expr(c, m);
+	m->map.keys = NULL;
+	args[1]->next = next;
+	return sema_poisoned(t) ? ty_none() : ty_bool();
+}
+
+static const struct ty *fn_exit(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+{
+	(void)map;
+	(void)n;
+	if (nargs && !arg_int(c, args[0], "exit", 0))
+		return ty_none();
+	return ty_void();
+}
+
+static const struct ty *fn_time(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+{
+	(void)map;
+	if (nargs && args[0]->kind != AST_STRING) {
+		sema_err(c, args[0]->span, "%s() expects a format string literal", n->call.name);
+		return ty_none();
+	}
+	if (nargs)
+		sema_expr(c, args[0]);
+	return ty_void();
+}
+
+static const struct ty *fn_strftime(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+{
+	(void)map;
+	(void)nargs;
+	if (args[0]->kind != AST_STRING) {
+		sema_err(c, args[0]->span, "%s() expects a format string literal", n->call.name);
+		return ty_none();
+	}
+	sema_expr(c, args[0]);
+	if (!arg_int(c, args[1], "strftime", 1))
+		return ty_none();
+	struct ty *t = ty_new(c->a, TY_TIMESTAMP);
+	t->size = 16;
+	t->align = 8;
+	return t;
+}
+
+static const struct ty *fn_str(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+{
+	(void)map;
+	(void)n;
+	const struct ty *t = sema_expr(c, args[0]);
+	if (sema_poisoned(t))
+		return ty_none();
+	uint32_t cap = c->s->max_strlen;
+	if (nargs == 2) {
+		int64_t len;
+		if (args[1]->kind == AST_INT || args[1]->kind == AST_POSITIONAL) {
+			if (!arg_const(c, args[1], "str", "the length", &len))
+				return ty_none();
+			if (len < 1)
+				len = 1;
+			if ((uint64_t)len + 1 < cap)
+				cap = (uint32_t)len + 1;
+		} else if (!arg_int(c, args[1], "str", 1)) {
+			return ty_none();
+		}
+	}
+	if (t->kind == TY_STRING)
+		return t->size < cap ? t : ty_string(c->a, cap);
+	if (!ty_is_int(t) && t->kind != TY_PTR) {
+		sema_err(c, args[0]->span, "str() expects a pointer or an integer address, got '%s'", sema_tname(c, t));
+		return ty_none();
+	}
+	struct ty *s = ty_string(c->a, cap);
+	s->as = t->kind == TY_PTR ? t->as : TY_AS_NONE;
+	return s;
+}
+
+static const struct ty *str_arg(struct checker *c, struct ast *a, const char *fn)
+{
+	const struct ty *t = sema_expr(c, a);
+	if (sema_poisoned(t))
+		return NULL;
+	if (t->kind != TY_STRING) {
+		sema_err(c, a->span, "%s() expects a string, got '%s'", fn, sema_tname(c, t));
+		return NULL;
+	}
+	return t;
+}
+
+static const struct ty *fn_strncmp(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+{
+	(void)map;
+	(void)nargs;
+	(void)n;
+	int64_t len;
+	if (!str_arg(c, args[0], "strncmp") || !str_arg(c, args[1], "strncmp") ||
+	    !arg_const(c, args[2], "strncmp", "the length", &len))
+		return ty_none();
+	return ty_int(8, true);
+}
+
+static const struct ty *fn_strcontains(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+{
+	(void)map;
+	(void)nargs;
+	(void)n;
+	if (!str_arg(c, args[0], "strcontains") || !str_arg(c, args[1], "strcontains"))
+		return ty_none();
+	return ty_bool();
+}
+
+static const struct ty *fn_unsupported(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+{
+	(void)args;
+	(void)nargs;
+	(void)map;
+	sema_err(c, n->span, "%s() is not supported yet", n->call.name);
+	return ty_none();
+}
+
+static const struct fn fns[] = {
+	{ "count", 0, 0, fn_count, true },
+	{ "sum", 1, 1, fn_sum, true },
+	{ "avg", 1, 1, fn_avg, true },
+	{ "min", 1, 1, fn_min, true },
+	{ "max", 1, 1, fn_max, true },
+	{ "stats", 1, 1, fn_stats, true },
+	{ "hist", 1, 2, fn_hist, true },
+	{ "lhist", 4, 4, fn_lhist, true },
+	{ "printf", 1, 129, fn_printf, false },
+	{ "print", 1, 3, fn_print, false },
+	{ "clear", 1, 1, fn_clear, false },
+	{ "zero", 1, 1, fn_clear, false },
+	{ "delete", 1, 2, fn_delete, false },
+	{ "has_key", 2, 2, fn_has_key, false },
+	{ "exit", 0, 1, fn_exit, false },
+	{ "time", 0, 1, fn_time, false },
+	{ "strftime", 2, 2, fn_strftime, false },
+	{ "str", 1, 2, fn_str, false },
+	{ "strncmp", 3, 3, fn_strncmp, false },
+	{ "strcontains", 2, 2, fn_strcontains, false },
+	/* Known to bpftrace, arriving with later issues: a precise error meanwhile. */
+	{ "len", 1, 1, fn_unsupported, false },
+	{ "join", 1, 2, fn_unsupported, false },
+	{ "cat", 1, 129, fn_unsupported, false },
+	{ "system", 1, 129, fn_unsupported, false },
+	{ "ksym", 1, 1, fn_unsupported, false },
+	{ "usym", 1, 1, fn_unsupported, false },
+	{ "kaddr", 1, 1, fn_unsupported, false },
+	{ "uaddr", 1, 1, fn_unsupported, false },
+	{ "ntop", 1, 2, fn_unsupported, false },
+	{ "pton", 1, 1, fn_unsupported, false },
+	{ "buf", 1, 2, fn_unsupported, false },
+	{ "reg", 1, 1, fn_unsupported, false },
+	{ "signal", 1, 1, fn_unsupported, false },
+	{ "override", 1, 1, fn_unsupported, false },
+	{ "cgroupid", 1, 1, fn_unsupported, false },
+	{ "cgroup_path", 1, 2, fn_unsupported, false },
+	{ "macaddr", 1, 1, fn_unsupported, false },
+	{ "bswap", 1, 1, fn_unsupported, false },
+	{ "kptr", 1, 1, fn_unsupported, false },
+	{ "uptr", 1, 1, fn_unsupported, false },
+	{ "path", 1, 2, fn_unsupported, false },
+	{ "strerror", 1, 1, fn_unsupported, false },
+	{ "errorf", 1, 129, fn_unsupported, false },
+	{ "warnf", 1, 129, fn_unsupported, false },
+	{ "debugf", 1, 129, fn_unsupported, false },
+	{ "unwatch", 1, 1, fn_unsupported, false },
+	{ "skboutput", 4, 4, fn_unsupported, false },
+	{ "socket_cookie", 1, 1, fn_unsupported, false },
+	{ "percpu_kaddr", 1, 2, fn_unsupported, false },
+	{ "getopt", 1, 3, fn_unsupported, false },
+	{ "find", 3, 3, fn_unsupported, false },
+	{ "tseries", 3, 4, fn_unsupported, false },
+};
+
+const struct ty *sema_call(struct checker *c, struct ast *n, struct ast *map)
+{
+	const struct fn *f = NULL;
+	for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
+		if (!strcmp(fns[i].name, n->call.name))
+			f = &fns[i];
+	if (!f) {
+		/* A builtin in call form, pid() (HEAD): the builtin itself. */
+		for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+			if (!strcmp(builtins[i].name, n->call.name) && !n->call.args) {
+				struct ast b = *n;
+				b.kind = AST_BUILTIN;
+				b.ident.name = n->call.name;
+				return sema_builtin(c, &b);
+			}
+		sema_err(c, n->span, "Unknown function: %s", n->call.name);
+		return ty_none();
+	}
+	struct ast *args[130];
+	unsigned nargs = 0;
+	for (struct ast *a = n->call.args; a && nargs < 130; a = a->next)
+		args[nargs++] = a;
+	if (nargs < f->min || nargs > f->max) {
+		if (f->min == f->max)
+			sema_err(c, n->span, "%s() requires %u argument%s (%u provided)", f->name, f->min,
+				 f->min == 1 ? "" : "s", nargs);
+		else
+			sema_err(c, n->span, "%s() takes %u to %u arguments (%u provided)", f->name, f->min, f->max, nargs);
+		return ty_none();
+	}
+	if (f->agg && !map) {
+		sema_err(c, n->span, "%s() should be directly assigned to a map", f->name);
+		return ty_none();
+	}
+	if (!strcmp(f->name, "printf")) {
+		/* Arguments are typed before the format is checked against them. */
+		return f->check(c, n, args, nargs, map);
+	}
+	return f->check(c, n, args, nargs, map);
+}

@@ -1,0 +1,44 @@
+/* sema_impl: what the type checker's files share (sema.c, sema_call.c, sema_type.c). */
+#ifndef HAWK_SEMA_IMPL_H
+#define HAWK_SEMA_IMPL_H
+
+#include "ast/sema.h"
+
+struct sema_var {
+	const char *name;
+	const struct ty *type;
+	struct span at;
+};
+
+struct checker {
+	struct pass_ctx *ctx;
+	struct arena *a;
+	struct diag *d;
+	struct sema *s;
+	bool report;             /* the final round: errors are printed */
+	bool changed;            /* a map's type was fixed or widened this round */
+	unsigned errors;
+	struct sema_expansion *exp;   /* the probe's first expansion */
+	enum probe_type ptype;
+	struct sema_var *vars;
+	unsigned nvars, capvars;
+	int loop_depth;
+};
+
+void sema_err(struct checker *c, struct span at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void sema_warn(struct checker *c, struct span at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+const char *sema_tname(struct checker *c, const struct ty *t);
+bool sema_poisoned(const struct ty *t);
+bool sema_truthy(const struct ty *t);
+
+const struct ty *sema_expr(struct checker *c, struct ast *n);
+/* A call; `map` is the map it is assigned to (aggregations), else NULL. */
+const struct ty *sema_call(struct checker *c, struct ast *n, struct ast *map);
+const struct ty *sema_builtin(struct checker *c, struct ast *n);
+const struct ty *sema_cast(struct checker *c, struct ast *n);
+const struct ty *sema_sizeof(struct checker *c, struct ast *n);
+const struct ty *sema_typespec(struct checker *c, struct ast *t);
+
+#endif

@@ -1,0 +1,116 @@
+/* sema_type: written types (casts, let, sizeof) resolved to struct ty. */
+#include <string.h>
+
+#include "ast/sema_impl.h"
+
+static const struct {
+	const char *name;
+	unsigned size;
+	bool is_signed;
+} int_names[] = {
+	{ "int8", 1, true }, { "int16", 2, true }, { "int32", 4, true }, { "int64", 8, true },
+	{ "uint8", 1, false }, { "uint16", 2, false }, { "uint32", 4, false }, { "uint64", 8, false },
+	/* common kernel typedefs, accepted without BTF */
+	{ "u8", 1, false }, { "u16", 2, false }, { "u32", 4, false }, { "u64", 8, false },
+	{ "s8", 1, true }, { "s16", 2, true }, { "s32", 4, true }, { "s64", 8, true },
+	{ "uint8_t", 1, false }, { "uint16_t", 2, false }, { "uint32_t", 4, false }, { "uint64_t", 8, false },
+	{ "int8_t", 1, true }, { "int16_t", 2, true }, { "int32_t", 4, true }, { "int64_t", 8, true },
+	{ "pid_t", 4, true }, { "uid_t", 4, false }, { "gid_t", 4, false }, { "size_t", 8, false },
+	{ "ssize_t", 8, true }, { "char", 1, true }, { "short", 2, true }, { "int", 4, true },
+	{ "long", 8, true },
+};
+
+const struct ty *sema_typespec(struct checker *c, struct ast *t)
+{
+	const struct ty *base = NULL;
+	switch (t->tspec.kind) {
+	case AST_TY_NAMED:
+		for (size_t i = 0; i < sizeof int_names / sizeof int_names[0]; i++)
+			if (!strcmp(int_names[i].name, t->tspec.name))
+				base = ty_int(int_names[i].size, int_names[i].is_signed);
+		if (!strcmp(t->tspec.name, "bool"))
+			base = ty_bool();
+		else if (!strcmp(t->tspec.name, "void"))
+			base = ty_void();
+		else if (!strcmp(t->tspec.name, "string")) {
+			if (t->tspec.array > 0 && !t->tspec.ptr)
+				return ty_string(c->a, (uint32_t)t->tspec.array);
+			base = ty_string(c->a, c->s->max_strlen);
+		}
+		if (!base) {
+			sema_err(c, t->span, "Unknown type: '%s'", t->tspec.name);
+			return ty_none();
+		}
+		break;
+	case AST_TY_TYPEOF:
+		if (t->tspec.of->kind == AST_TYPE)
+			base = sema_typespec(c, t->tspec.of);
+		else
+			base = sema_expr(c, t->tspec.of);
+		if (sema_poisoned(base))
+			return ty_none();
+		break;
+	case AST_TY_STRUCT:
+	case AST_TY_UNION:
+	case AST_TY_ENUM:
+		/* Kernel and C types arrive with the BTF pass. */
+		sema_err(c, t->span, "%s %s: kernel and C types are not supported yet",
+			 t->tspec.kind == AST_TY_STRUCT ? "struct" : t->tspec.kind == AST_TY_UNION ? "union" : "enum",
+			 t->tspec.name);
+		return ty_none();
+	}
+	const struct ty *r = base;
+	for (uint32_t i = 0; i < t->tspec.ptr; i++)
+		r = ty_ptr(c->a, r, TY_AS_NONE);
+	if (t->tspec.array >= 0 && !(r->kind == TY_STRING)) {
+		if (t->tspec.array == 0) {
+			sema_err(c, t->span, "an array type needs a length here");
+			return ty_none();
+		}
+		r = ty_array(c->a, r, (uint32_t)t->tspec.array);
+	}
+	return r;
+}
+
+const struct ty *sema_cast(struct checker *c, struct ast *n)
+{
+	const struct ty *to = sema_typespec(c, n->cast.type);
+	const struct ty *from = sema_expr(c, n->cast.e);
+	if (sema_poisoned(to) || sema_poisoned(from))
+		return ty_none();
+	n->cast.type->type = (void *)to;
+	bool from_scalar = ty_is_int(from) || from->kind == TY_PTR;
+	if ((to->kind == TY_INT || to->kind == TY_BOOL) && from_scalar)
+		return to;
+	if (to->kind == TY_PTR && from_scalar)
+		return to;
+	if (to->kind == TY_ARRAY && ty_is_int(from) && to->size == 8)
+		return to;
+	if (to->kind == TY_ARRAY && from->kind == TY_ARRAY && to->size == from->size)
+		return to;
+	if (to->kind == TY_INT && from->kind == TY_ARRAY && to->size == from->size)
+		return to;
+	sema_err(c, n->span, "Cannot cast from '%s' to '%s'", sema_tname(c, from), sema_tname(c, to));
+	return ty_none();
+}
+
+const struct ty *sema_sizeof(struct checker *c, struct ast *n)
+{
+	struct ast *a = n->sizeof_.arg;
+	const struct ty *t;
+	if (a->kind == AST_TYPE)
+		t = sema_typespec(c, a);
+	else if (a->kind == AST_IDENT) {
+		struct ast ty = { .kind = AST_TYPE, .span = a->span };
+		ty.tspec.kind = AST_TY_NAMED;
+		ty.tspec.name = a->ident.name;
+		ty.tspec.array = -1;
+		t = sema_typespec(c, &ty);
+	} else
+		t = sema_expr(c, a);
+	if (sema_poisoned(t))
+		return ty_none();
+	/* The size is a constant, folded now. */
+	n->sizeof_.arg->type = (void *)t;
+	return ty_int(8, false);
+}

@@ -1,0 +1,21 @@
+/* cg: the typed tree to a BPF ELF object (LLVM-C) plus the description the runtime runs from. */
+#ifndef HAWK_CG_H
+#define HAWK_CG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "ast/pass.h"
+#include "runtime/desc.h"
+
+struct cg_opts {
+	FILE *dump_ir;        /* -d ir: the LLVM IR, before emission */
+	const char *emit_llvm;/* --emit-llvm FILE */
+	const char *emit_elf; /* --emit-elf FILE */
+};
+
+/* Compile the checked program in ctx. Returns the description (in ctx's
+ * arena, the ELF included), or NULL after reporting errors through ctx->diag. */
+struct desc *cg_compile(struct pass_ctx *ctx, const struct cg_opts *o);
+
+#endif

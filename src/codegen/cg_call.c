@@ -1,0 +1,483 @@
+/* cg_call: functions and aggregations: events to user space, map updates, string helpers. */
+#include <string.h>
+
+#include "codegen/cg_impl.h"
+
+enum { BPF_RB_NO_WAKEUP = 1, BPF_RB_FORCE_WAKEUP = 2, BPF_RB_AVAIL_DATA = 0 };
+
+/* Past this much unread data a printf wakes the reader; below it the reader
+ * finds the events on its next short poll. A wakeup is a VM exit on this
+ * machine (performance-anchors.md): batching them is most of printf's cost. */
+#define WAKE_WATERMARK (256u << 10)
+
+static struct cg_val scalar(LLVMValueRef v) { return (struct cg_val){ v, false }; }
+static struct cg_val none(struct cg *c) { return scalar(cg_const(c, 0)); }
+
+static bool is_mem_t(const struct ty *t)
+{
+	return t->kind == TY_STRING || t->kind == TY_TUPLE || t->kind == TY_RECORD || t->kind == TY_ARRAY ||
+	       t->kind == TY_BUFFER || t->kind == TY_INET || t->kind == TY_STACK;
+}
+
+int cg_event_add(struct cg *c, enum desc_event_kind k, struct span at)
+{
+	struct desc *d = c->desc;
+	struct desc_event *ne = arena_alloc(c->a, (d->nevents + 1) * sizeof(*ne));
+	if (d->nevents)
+		memcpy(ne, d->events, d->nevents * sizeof(*ne));
+	d->events = ne;
+	d->events[d->nevents] = (struct desc_event){ .kind = k, .map = -1, .line = at.line, .col = at.col,
+						     .size = sizeof(struct desc_event_hdr) };
+	return (int)d->nevents++;
+}
+
+/* Reserve a record in the ring buffer and write its header; on no room,
+ * count a lost event and skip to `done`. */
+LLVMValueRef cg_event_begin(struct cg *c, int ev, uint32_t size, LLVMBasicBlockRef *done)
+{
+	LLVMValueRef args[3] = { cg_map_ptr(c, c->desc->ringbuf_map), cg_const(c, size), cg_const(c, 0) };
+	LLVMValueRef rec = cg_helper(c, H_RINGBUF_RESERVE, c->ptr, args, 3);
+	LLVMBasicBlockRef lost = cg_block(c, "ev_lost"), ok = cg_block(c, "ev_ok");
+	*done = cg_block(c, "ev_done");
+	LLVMBuildCondBr(c->b, LLVMBuildIsNull(c->b, rec, ""), lost, ok);
+
+	LLVMPositionBuilderAtEnd(c->b, lost);
+	LLVMValueRef key = cg_alloca(c, 4);
+	LLVMBuildStore(c->b, LLVMConstInt(c->i32, 0, false), key);
+	LLVMValueRef la[2] = { cg_map_ptr(c, c->desc->lost_map), key };
+	LLVMValueRef cnt = cg_helper(c, H_MAP_LOOKUP, c->ptr, la, 2);
+	LLVMBasicBlockRef inc = cg_block(c, "lost_inc");
+	LLVMBuildCondBr(c->b, LLVMBuildIsNull(c->b, cnt, ""), *done, inc);
+	LLVMPositionBuilderAtEnd(c->b, inc);
+	LLVMBuildAtomicRMW(c->b, LLVMAtomicRMWBinOpAdd, cnt, cg_const(c, 1), LLVMAtomicOrderingMonotonic, false);
+	LLVMBuildBr(c->b, *done);
+
+	LLVMPositionBuilderAtEnd(c->b, ok);
+	cg_store_int(c, rec, LLVMConstInt(c->i64, (unsigned)ev, false), 8);
+	return rec;
+}
+
+void cg_event_submit(struct cg *c, LLVMValueRef rec, bool wake, LLVMBasicBlockRef done)
+{
+	LLVMValueRef flags;
+	if (wake) {
+		flags = cg_const(c, BPF_RB_FORCE_WAKEUP);
+	} else {
+		LLVMValueRef qa[2] = { cg_map_ptr(c, c->desc->ringbuf_map), cg_const(c, BPF_RB_AVAIL_DATA) };
+		LLVMValueRef avail = cg_helper(c, H_RINGBUF_QUERY, c->i64, qa, 2);
+		LLVMValueRef full = LLVMBuildICmp(c->b, LLVMIntUGE, avail, cg_const(c, WAKE_WATERMARK), "");
+		flags = LLVMBuildSelect(c->b, full, cg_const(c, BPF_RB_FORCE_WAKEUP), cg_const(c, BPF_RB_NO_WAKEUP), "");
+	}
+	LLVMValueRef sa[2] = { rec, flags };
+	cg_helper(c, H_RINGBUF_SUBMIT, LLVMVoidTypeInContext(c->ctx), sa, 2);
+	LLVMBuildBr(c->b, done);
+	LLVMPositionBuilderAtEnd(c->b, done);
+}
+
+static int map_index(struct cg *c, const char *name)
+{
+	for (unsigned i = 0; i < c->s->nmaps; i++)
+		if (!strcmp(c->s->maps[i].name, name))
+			return c->user_map[i];
+	return -1;
+}
+
+/* The type an argument travels as: ints widened to 64 bits. */
+static const struct ty *wire_type(const struct ty *t)
+{
+	if (t->kind == TY_INT || t->kind == TY_BOOL)
+		return t->kind == TY_BOOL ? t : ty_int(8, t->is_signed);
+	return t;
+}
+
+/* printf and print(value): the arguments packed after the header, each at
+ * its alignment; the format stays in user space. */
+static struct cg_val emit_values(struct cg *c, struct ast *n, enum desc_event_kind k, struct ast *first,
+				 const char *fmt)
+{
+	int ev = cg_event_add(c, k, n->span);
+	unsigned nargs = ast_list_len(first);
+	struct desc_arg *args = arena_alloc(c->a, (nargs + 1) * sizeof(*args));
+	uint32_t off = sizeof(struct desc_event_hdr);
+	unsigned i = 0;
+	for (struct ast *a = first; a; a = a->next, i++) {
+		const struct ty *t = wire_type(a->type);
+		uint32_t al = t->align ? t->align : 1;
+		if (al > 8)
+			al = 8;
+		off = (off + al - 1) & ~(al - 1);
+		args[i] = (struct desc_arg){ t, off };
+		off += ty_size(t);
+	}
+	uint32_t size = (off + 7) & ~7u;
+	struct desc_event *e = &c->desc->events[ev];
+	e->fmt = fmt;
+	e->args = args;
+	e->nargs = nargs;
+	e->size = size;
+	/* Values first (they may branch), then the record they go into. */
+	struct cg_val *vals = arena_alloc(c->a, (nargs + 1) * sizeof(*vals));
+	i = 0;
+	for (struct ast *a = first; a; a = a->next, i++)
+		vals[i] = cg_expr(c, a);
+	LLVMBasicBlockRef done;
+	LLVMValueRef rec = cg_event_begin(c, ev, size, &done);
+	i = 0;
+	for (struct ast *a = first; a; a = a->next, i++)
+		cg_store_value(c, cg_gep(c, rec, args[i].offset), args[i].type, vals[i], a->type);
+	cg_event_submit(c, rec, false, done);
+	return none(c);
+}
+
+static struct cg_val simple_event(struct cg *c, struct ast *n, enum desc_event_kind k, int map, bool wake)
+{
+	int ev = cg_event_add(c, k, n->span);
+	c->desc->events[ev].map = map;
+	LLVMBasicBlockRef done;
+	LLVMValueRef rec = cg_event_begin(c, ev, sizeof(struct desc_event_hdr), &done);
+	cg_event_submit(c, rec, wake, done);
+	return none(c);
+}
+
+static int64_t const_arg(struct ast *a)
+{
+	if (a->kind == AST_UNARY && a->unary.op == AST_OP_NEG)
+		return -(int64_t)a->unary.e->num.value;
+	return (int64_t)a->num.value;
+}
+
+static struct cg_val fn_print(struct cg *c, struct ast *n)
+{
+	struct ast *a = n->call.args;
+	if (a->type && ((const struct ty *)a->type)->kind == TY_MAP) {
+		int ev = cg_event_add(c, DESC_EV_PRINT_MAP, n->span);
+		struct desc_event *e = &c->desc->events[ev];
+		e->map = map_index(c, a->map.name);
+		if (a->next)
+			e->top = (uint64_t)const_arg(a->next);
+		if (a->next && a->next->next)
+			e->div = (uint64_t)const_arg(a->next->next);
+		LLVMBasicBlockRef done;
+		LLVMValueRef rec = cg_event_begin(c, ev, sizeof(struct desc_event_hdr), &done);
+		cg_event_submit(c, rec, false, done);
+		return none(c);
+	}
+	return emit_values(c, n, DESC_EV_PRINT_VALUE, a, NULL);
+}
+
+static struct cg_val fn_exit(struct cg *c, struct ast *n)
+{
+	int ev = cg_event_add(c, DESC_EV_EXIT, n->span);
+	struct desc_arg *arg = arena_alloc(c->a, sizeof(*arg));
+	*arg = (struct desc_arg){ ty_int(8, true), sizeof(struct desc_event_hdr) };
+	c->desc->events[ev].args = arg;
+	c->desc->events[ev].nargs = 1;
+	c->desc->events[ev].size = 16;
+	LLVMValueRef code = n->call.args ? cg_scalar(c, n->call.args) : cg_const(c, 0);
+	LLVMBasicBlockRef done;
+	LLVMValueRef rec = cg_event_begin(c, ev, 16, &done);
+	cg_store_int(c, cg_gep(c, rec, 8), code, 8);
+	/* exit wakes the reader at once: bpftrace's 200 ms exit is a poll timeout. */
+	cg_event_submit(c, rec, true, done);
+	return none(c);
+}
+
+static struct cg_val fn_delete(struct cg *c, struct ast *n)
+{
+	struct ast *m = n->call.args;
+	int dm = map_index(c, m->map.name);
+	struct ast *saved = m->map.keys, *next = m->next;
+	if (next) {
+		/* delete(@m, key) */
+		m->map.keys = next;
+		next->next = NULL;
+	}
+	LLVMValueRef key = cg_map_key(c, m, dm);
+	m->map.keys = saved;
+	m->next = next;
+	LLVMValueRef args[2] = { cg_map_ptr(c, dm), key };
+	cg_helper(c, H_MAP_DELETE, c->i64, args, 2);
+	return none(c);
+}
+
+static struct cg_val fn_has_key(struct cg *c, struct ast *n)
+{
+	struct ast *m = n->call.args, *k = m->next;
+	int dm = map_index(c, m->map.name);
+	m->map.keys = k;
+	struct ast *kn = k->next;
+	k->next = NULL;
+	LLVMValueRef key = cg_map_key(c, m, dm);
+	m->map.keys = NULL;
+	k->next = kn;
+	LLVMValueRef args[2] = { cg_map_ptr(c, dm), key };
+	LLVMValueRef p = cg_helper(c, H_MAP_LOOKUP, c->ptr, args, 2);
+	return scalar(LLVMBuildZExt(c->b, LLVMBuildIsNotNull(c->b, p, ""), c->i64, ""));
+}
+
+static struct cg_val fn_str(struct cg *c, struct ast *n)
+{
+	const struct ty *t = n->type, *at = n->call.args->type;
+	if (at->kind == TY_STRING)
+		return cg_expr(c, n->call.args);
+	LLVMValueRef addr = cg_scalar(c, n->call.args);
+	LLVMValueRef buf = cg_tmp(c, t->size);
+	LLVMValueRef len = LLVMConstInt(c->i32, t->size, false);
+	if (n->call.args->next && n->call.args->next->kind != AST_INT && n->call.args->next->kind != AST_POSITIONAL) {
+		/* A run-time length, bounded by the capacity (plus the NUL). */
+		LLVMValueRef l = LLVMBuildAdd(c->b, cg_scalar(c, n->call.args->next), cg_const(c, 1), "");
+		LLVMValueRef ok = LLVMBuildICmp(c->b, LLVMIntULE, l, cg_const(c, t->size), "");
+		l = LLVMBuildSelect(c->b, ok, l, cg_const(c, t->size), "");
+		len = LLVMBuildTrunc(c->b, l, c->i32, "");
+	}
+	cg_memset(c, buf, t->size);
+	enum ty_addrspace as = at->kind == TY_PTR ? at->as : TY_AS_NONE;
+	enum cg_helper h = as == TY_AS_USER ? H_PROBE_READ_USER_STR : as == TY_AS_KERNEL ? H_PROBE_READ_KERNEL_STR
+											: H_PROBE_READ_STR;
+	LLVMValueRef args[3] = { buf, len, LLVMBuildIntToPtr(c->b, addr, c->ptr, "") };
+	cg_helper(c, h, c->i64, args, 3);
+	return (struct cg_val){ buf, true };
+}
+
+/* strncmp(a, b, n): 0 when the first n bytes agree (stopping at a NUL). */
+static struct cg_val fn_strncmp(struct cg *c, struct ast *n)
+{
+	struct ast *a = n->call.args, *b = a->next, *len = b->next;
+	struct cg_val x = cg_expr(c, a), y = cg_expr(c, b);
+	uint32_t lim = (uint32_t)len->num.value;
+	uint32_t as = ((const struct ty *)a->type)->size, bs = ((const struct ty *)b->type)->size;
+	if (lim > as)
+		lim = as;
+	if (lim > bs)
+		lim = bs;
+	LLVMValueRef res = cg_alloca(c, 8);
+	LLVMBuildStore(c->b, cg_const(c, 0), res);
+	LLVMBasicBlockRef done = cg_block(c, "strncmp_done");
+	for (uint32_t i = 0; i < lim; i++) {
+		LLVMValueRef p = cg_load_int(c, cg_gep(c, x.v, i), ty_int(1, false));
+		LLVMValueRef q = cg_load_int(c, cg_gep(c, y.v, i), ty_int(1, false));
+		LLVMBasicBlockRef ne = cg_block(c, "strncmp_ne"), eq = cg_block(c, "strncmp_eq");
+		LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntNE, p, q, ""), ne, eq);
+		LLVMPositionBuilderAtEnd(c->b, ne);
+		LLVMBuildStore(c->b, cg_const(c, 1), res);
+		LLVMBuildBr(c->b, done);
+		LLVMPositionBuilderAtEnd(c->b, eq);
+		LLVMBasicBlockRef next = cg_block(c, "strncmp_next");
+		LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, p, cg_const(c, 0), ""), done, next);
+		LLVMPositionBuilderAtEnd(c->b, next);
+	}
+	LLVMBuildBr(c->b, done);
+	LLVMPositionBuilderAtEnd(c->b, done);
+	return scalar(LLVMBuildLoad2(c->b, c->i64, res, ""));
+}
+
+/* strcontains(hay, needle): a bounded search, the needle's length at most
+ * its capacity; both loops have constant bounds for the verifier. */
+static struct cg_val fn_strcontains(struct cg *c, struct ast *n)
+{
+	struct ast *h = n->call.args, *nd = h->next;
+	struct cg_val hay = cg_expr(c, h), needle = cg_expr(c, nd);
+	uint32_t hs = ((const struct ty *)h->type)->size, ns = ((const struct ty *)nd->type)->size;
+	if (nd->kind == AST_STRING)
+		ns = nd->str.len + 1;
+	LLVMValueRef res = cg_alloca(c, 8);
+	LLVMBuildStore(c->b, cg_const(c, 0), res);
+	LLVMBasicBlockRef done = cg_block(c, "strc_done");
+	if (ns <= 1) {
+		LLVMBuildStore(c->b, cg_const(c, 1), res);
+		LLVMBuildBr(c->b, done);
+		LLVMPositionBuilderAtEnd(c->b, done);
+		return scalar(LLVMBuildLoad2(c->b, c->i64, res, ""));
+	}
+	for (uint32_t i = 0; i + 1 < hs; i++) {
+		LLVMBasicBlockRef next_start = cg_block(c, "strc_next");
+		for (uint32_t j = 0; j + 1 < ns && i + j < hs; j++) {
+			LLVMValueRef q = cg_load_int(c, cg_gep(c, needle.v, j), ty_int(1, false));
+			LLVMBasicBlockRef found = cg_block(c, "strc_found"), cmp = cg_block(c, "strc_cmp");
+			/* the needle ended: every byte so far matched */
+			LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, q, cg_const(c, 0), ""), found, cmp);
+			LLVMPositionBuilderAtEnd(c->b, found);
+			LLVMBuildStore(c->b, cg_const(c, 1), res);
+			LLVMBuildBr(c->b, done);
+			LLVMPositionBuilderAtEnd(c->b, cmp);
+			LLVMValueRef p = cg_load_int(c, cg_gep(c, hay.v, i + j), ty_int(1, false));
+			LLVMBasicBlockRef same = cg_block(c, "strc_same");
+			LLVMBasicBlockRef miss = p == NULL ? next_start : next_start;
+			LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, p, q, ""), same, miss);
+			LLVMPositionBuilderAtEnd(c->b, same);
+			if (j + 2 >= ns || i + j + 1 >= hs) {
+				/* matched up to the needle's capacity */
+				LLVMBuildStore(c->b, cg_const(c, 1), res);
+				LLVMBuildBr(c->b, done);
+				LLVMPositionBuilderAtEnd(c->b, cg_block(c, "strc_dead"));
+			}
+		}
+		LLVMBuildBr(c->b, next_start);
+		LLVMPositionBuilderAtEnd(c->b, next_start);
+		/* the haystack ended: stop */
+		LLVMValueRef hc = cg_load_int(c, cg_gep(c, hay.v, i), ty_int(1, false));
+		LLVMBasicBlockRef more = cg_block(c, "strc_more");
+		LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, hc, cg_const(c, 0), ""), done, more);
+		LLVMPositionBuilderAtEnd(c->b, more);
+	}
+	LLVMBuildBr(c->b, done);
+	LLVMPositionBuilderAtEnd(c->b, done);
+	return scalar(LLVMBuildLoad2(c->b, c->i64, res, ""));
+}
+
+static struct cg_val fn_strftime(struct cg *c, struct ast *n)
+{
+	return scalar(cg_scalar(c, n->call.args->next));
+}
+
+static struct cg_val fn_time(struct cg *c, struct ast *n)
+{
+	int ev = cg_event_add(c, DESC_EV_TIME, n->span);
+	c->desc->events[ev].fmt = n->call.args ? n->call.args->str.s : "%H:%M:%S\n";
+	LLVMBasicBlockRef done;
+	LLVMValueRef rec = cg_event_begin(c, ev, sizeof(struct desc_event_hdr), &done);
+	cg_event_submit(c, rec, false, done);
+	return none(c);
+}
+
+struct cg_val cg_call(struct cg *c, struct ast *n)
+{
+	const char *f = n->call.name;
+	if (!strcmp(f, "printf"))
+		return emit_values(c, n, DESC_EV_PRINTF, n->call.args->next, n->call.args->str.s);
+	if (!strcmp(f, "print"))
+		return fn_print(c, n);
+	if (!strcmp(f, "exit"))
+		return fn_exit(c, n);
+	if (!strcmp(f, "clear"))
+		return simple_event(c, n, DESC_EV_CLEAR, map_index(c, n->call.args->map.name), false);
+	if (!strcmp(f, "zero"))
+		return simple_event(c, n, DESC_EV_ZERO, map_index(c, n->call.args->map.name), false);
+	if (!strcmp(f, "delete"))
+		return fn_delete(c, n);
+	if (!strcmp(f, "has_key"))
+		return fn_has_key(c, n);
+	if (!strcmp(f, "str"))
+		return fn_str(c, n);
+	if (!strcmp(f, "strncmp"))
+		return fn_strncmp(c, n);
+	if (!strcmp(f, "strcontains"))
+		return fn_strcontains(c, n);
+	if (!strcmp(f, "strftime"))
+		return fn_strftime(c, n);
+	if (!strcmp(f, "time"))
+		return fn_time(c, n);
+	/* builtins in call form: pid() */
+	if (!n->call.args && !is_mem_t(n->type)) {
+		struct ast b = *n;
+		b.kind = AST_BUILTIN;
+		b.ident.name = f;
+		return cg_expr(c, &b);
+	}
+	cg_error(c, n->span, "internal: no code for %s()", f);
+	return none(c);
+}
+
+/* ---- aggregations: @m[k] = count(), sum(x), ..., hist(x), lhist(x, ...) ---- */
+
+/* log2 bucket of bpftrace's hist(): 0 for negatives, 1 for 0, then
+ * 2 + floor(log2(v)); with k bits each power of two splits in 2^k. */
+static LLVMValueRef hist_bucket(struct cg *c, LLVMValueRef v, unsigned k)
+{
+	LLVMValueRef zero = cg_const(c, 0);
+	/* floor(log2(v)) for v > 0, by halving the search range six times */
+	LLVMValueRef x = v, lg = zero;
+	for (int s = 32; s >= 1; s /= 2) {
+		LLVMValueRef big = LLVMBuildICmp(c->b, LLVMIntUGE, x, cg_const(c, 1ull << s), "");
+		x = LLVMBuildSelect(c->b, big, LLVMBuildLShr(c->b, x, cg_const(c, (unsigned)s), ""), x, "");
+		lg = LLVMBuildSelect(c->b, big, LLVMBuildAdd(c->b, lg, cg_const(c, (unsigned)s), ""), lg, "");
+	}
+	LLVMValueRef idx;
+	if (k == 0) {
+		idx = LLVMBuildAdd(c->b, lg, cg_const(c, 2), "");
+	} else {
+		/* values below 2^k are buckets of their own; above, 2^k sub-buckets per power */
+		LLVMValueRef small = LLVMBuildICmp(c->b, LLVMIntULT, v, cg_const(c, 1ull << k), "");
+		LLVMValueRef small_idx = LLVMBuildAdd(c->b, v, cg_const(c, 1), "");
+		LLVMValueRef shift = LLVMBuildSub(c->b, lg, cg_const(c, k), "");
+		LLVMValueRef sub = LLVMBuildAnd(c->b, LLVMBuildLShr(c->b, v, shift, ""), cg_const(c, (1ull << k) - 1), "");
+		LLVMValueRef big_idx = LLVMBuildAdd(c->b,
+			LLVMBuildAdd(c->b, LLVMBuildMul(c->b, LLVMBuildSub(c->b, lg, cg_const(c, k), ""),
+							cg_const(c, 1ull << k), ""), sub, ""),
+			cg_const(c, (1ull << k) + 1), "");
+		idx = LLVMBuildSelect(c->b, small, small_idx, big_idx, "");
+	}
+	LLVMValueRef is_zero = LLVMBuildICmp(c->b, LLVMIntEQ, v, zero, "");
+	LLVMValueRef neg = LLVMBuildICmp(c->b, LLVMIntSLT, v, zero, "");
+	idx = LLVMBuildSelect(c->b, is_zero, cg_const(c, 1), idx, "");
+	return LLVMBuildSelect(c->b, neg, zero, idx, "");
+}
+
+/* lhist: 0 below min, then one bucket per step, the last one max and above. */
+static LLVMValueRef lhist_bucket(struct cg *c, LLVMValueRef v, const struct ty *t)
+{
+	int64_t lo = t->lhist_min, hi = t->lhist_max, step = t->lhist_step;
+	uint64_t nb = (uint64_t)((hi - lo) / step);
+	LLVMValueRef below = LLVMBuildICmp(c->b, LLVMIntSLT, v, cg_const(c, (uint64_t)lo), "");
+	LLVMValueRef above = LLVMBuildICmp(c->b, LLVMIntSGE, v, cg_const(c, (uint64_t)hi), "");
+	LLVMValueRef rel = LLVMBuildSub(c->b, v, cg_const(c, (uint64_t)lo), "");
+	rel = LLVMBuildSelect(c->b, below, cg_const(c, 0), rel, "");
+	LLVMValueRef mid = LLVMBuildAdd(c->b, LLVMBuildUDiv(c->b, rel, cg_const(c, (uint64_t)step), ""),
+					cg_const(c, 1), "");
+	LLVMValueRef idx = LLVMBuildSelect(c->b, above, cg_const(c, nb + 1), mid, "");
+	return LLVMBuildSelect(c->b, below, cg_const(c, 0), idx, "");
+}
+
+void cg_map_assign_agg(struct cg *c, struct ast *map, struct ast *call)
+{
+	int dm = map_index(c, map->map.name);
+	const struct ty *vt = c->desc->maps[dm].value;
+	LLVMValueRef x = call->call.args ? cg_scalar(c, call->call.args) : cg_const(c, 1);
+	LLVMValueRef key = cg_map_key(c, map, dm);
+	if (vt->agg == TY_AGG_HIST || vt->agg == TY_AGG_LHIST) {
+		LLVMValueRef b = vt->agg == TY_AGG_HIST ? hist_bucket(c, x, vt->hist_bits) : lhist_bucket(c, x, vt);
+		uint32_t ko = map->map.keys ? (ty_size(c->desc->maps[dm].key) + 7) & ~7u : 0;
+		cg_store_int(c, cg_gep(c, key, ko), b, 8);
+		x = cg_const(c, 1);
+	}
+	LLVMValueRef la[2] = { cg_map_ptr(c, dm), key };
+	LLVMValueRef p = cg_helper(c, H_MAP_LOOKUP, c->ptr, la, 2);
+	LLVMBasicBlockRef found = cg_block(c, "agg_found"), miss = cg_block(c, "agg_new"), done = cg_block(c, "agg_done");
+	LLVMBuildCondBr(c->b, LLVMBuildIsNull(c->b, p, ""), miss, found);
+
+	/* Per-CPU values: this CPU's copy is ours, updated in place. */
+	LLVMPositionBuilderAtEnd(c->b, found);
+	LLVMValueRef second = cg_gep(c, p, 8);
+	LLVMValueRef cur = LLVMBuildLoad2(c->b, c->i64, p, "");
+	switch (vt->agg) {
+	case TY_AGG_COUNT: case TY_AGG_SUM: case TY_AGG_HIST: case TY_AGG_LHIST:
+		LLVMBuildStore(c->b, LLVMBuildAdd(c->b, cur, x, ""), p);
+		break;
+	case TY_AGG_AVG: case TY_AGG_STATS:
+		LLVMBuildStore(c->b, LLVMBuildAdd(c->b, cur, x, ""), p);
+		LLVMBuildStore(c->b, LLVMBuildAdd(c->b, LLVMBuildLoad2(c->b, c->i64, second, ""), cg_const(c, 1), ""), second);
+		break;
+	case TY_AGG_MIN: case TY_AGG_MAX: {
+		bool sgn = !vt->agg_arg || vt->agg_arg->kind != TY_INT || vt->agg_arg->is_signed ||
+			   vt->agg_arg->size < 8;
+		LLVMIntPredicate pr = vt->agg == TY_AGG_MIN ? (sgn ? LLVMIntSLT : LLVMIntULT) : (sgn ? LLVMIntSGT : LLVMIntUGT);
+		LLVMValueRef unset = LLVMBuildICmp(c->b, LLVMIntEQ, LLVMBuildLoad2(c->b, c->i64, second, ""), cg_const(c, 0), "");
+		LLVMValueRef better = LLVMBuildOr(c->b, unset, LLVMBuildICmp(c->b, pr, x, cur, ""), "");
+		LLVMBuildStore(c->b, LLVMBuildSelect(c->b, better, x, cur, ""), p);
+		LLVMBuildStore(c->b, cg_const(c, 1), second);
+		break;
+	}
+	case TY_AGG_NONE:
+		break;
+	}
+	LLVMBuildBr(c->b, done);
+
+	LLVMPositionBuilderAtEnd(c->b, miss);
+	LLVMValueRef init = cg_alloca(c, 16);
+	cg_store_int(c, init, x, 8);
+	cg_store_int(c, cg_gep(c, init, 8), cg_const(c, 1), 8);
+	LLVMValueRef ua[4] = { cg_map_ptr(c, dm), key, init, cg_const(c, 0) };
+	cg_helper(c, H_MAP_UPDATE, c->i64, ua, 4);
+	LLVMBuildBr(c->b, done);
+	LLVMPositionBuilderAtEnd(c->b, done);
+}

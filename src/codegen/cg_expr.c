@@ -1,0 +1,664 @@
+/* cg_expr: expressions to LLVM IR: scalars as i64, everything else as bytes in memory. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegen/cg_impl.h"
+
+static const struct ty *T(const struct ast *n)
+{
+	return n->type;
+}
+
+static bool is_mem(const struct ty *t)
+{
+	switch (t->kind) {
+	case TY_STRING: case TY_TUPLE: case TY_RECORD: case TY_ARRAY: case TY_BUFFER: case TY_INET:
+	case TY_STACK:
+		return true;
+	case TY_NONE: case TY_VOID: case TY_INT: case TY_BOOL: case TY_PTR: case TY_KSYM: case TY_USYM:
+	case TY_USERNAME: case TY_TIMESTAMP: case TY_CGROUP_PATH: case TY_AGG: case TY_MAP: case TY__COUNT:
+		return false;
+	}
+	return false;
+}
+
+static struct cg_val scalar(LLVMValueRef v)
+{
+	return (struct cg_val){ v, false };
+}
+
+static struct cg_val mem(LLVMValueRef v)
+{
+	return (struct cg_val){ v, true };
+}
+
+LLVMValueRef cg_bool(struct cg *c, LLVMValueRef v)
+{
+	return LLVMBuildZExt(c->b, LLVMBuildICmp(c->b, LLVMIntNE, v, cg_const(c, 0), ""), c->i64, "");
+}
+
+/* A string literal's bytes stored 8 at a time: no .rodata needed. */
+static LLVMValueRef const_bytes(struct cg *c, const char *s, uint32_t len, uint32_t size)
+{
+	LLVMValueRef p = cg_tmp(c, size);
+	uint32_t words = (size + 7) / 8;
+	for (uint32_t w = 0; w < words; w++) {
+		uint64_t v = 0;
+		for (uint32_t i = 0; i < 8; i++) {
+			uint32_t k = w * 8 + i;
+			if (k < len)
+				v |= (uint64_t)(unsigned char)s[k] << (8 * i);
+		}
+		if (w * 8 + 8 <= size || size % 8 == 0)
+			cg_store_int(c, cg_gep(c, p, w * 8), cg_const(c, v), 8);
+		else
+			for (uint32_t i = 0; w * 8 + i < size; i++)
+				cg_store_int(c, cg_gep(c, p, w * 8 + i), cg_const(c, (v >> (8 * i)) & 0xff), 1);
+	}
+	return p;
+}
+
+/* Store v (of type src_t) into dst laid out as dst_t: ints by size, strings
+ * zero-padded to the destination's capacity, tuples element by element. */
+void cg_store_value(struct cg *c, LLVMValueRef dst, const struct ty *dst_t, struct cg_val v, const struct ty *src_t)
+{
+	if (!v.mem) {
+		uint32_t size = dst_t->kind == TY_BOOL ? 1 : ty_size(dst_t);
+		cg_store_int(c, dst, v.v, size);
+		return;
+	}
+	uint32_t ds = ty_size(dst_t), ss = ty_size(src_t);
+	if (ty_equal(dst_t, src_t)) {
+		cg_memcpy(c, dst, v.v, ds);
+		return;
+	}
+	if (dst_t->kind == TY_TUPLE && src_t->kind == TY_TUPLE && dst_t->count == src_t->count) {
+		cg_memset(c, dst, ds);
+		for (uint32_t i = 0; i < dst_t->count; i++) {
+			const struct ty *dt = dst_t->fields[i].type, *st = src_t->fields[i].type;
+			LLVMValueRef src = cg_gep(c, v.v, src_t->fields[i].offset);
+			struct cg_val ev = is_mem(st) ? mem(src) : scalar(cg_load_int(c, src, st));
+			cg_store_value(c, cg_gep(c, dst, dst_t->fields[i].offset), dt, ev, st);
+		}
+		return;
+	}
+	cg_memset(c, dst, ds);
+	cg_memcpy(c, dst, v.v, ss < ds ? ss : ds);
+	if (dst_t->kind == TY_STRING && ss > ds && ds)
+		cg_store_int(c, cg_gep(c, dst, ds - 1), cg_const(c, 0), 1);
+}
+
+/* ---- variables ---- */
+
+struct cg_var *cg_var_find(struct cg *c, const char *name)
+{
+	for (unsigned i = 0; i < c->nvars; i++)
+		if (!strcmp(c->vars[i].name, name))
+			return &c->vars[i];
+	return NULL;
+}
+
+struct cg_var *cg_var_add(struct cg *c, const char *name, const struct ty *t)
+{
+	if (c->nvars == c->capvars) {
+		c->capvars = c->capvars ? c->capvars * 2 : 16;
+		struct cg_var *nv = arena_alloc(c->a, c->capvars * sizeof(*nv));
+		if (c->nvars)
+			memcpy(nv, c->vars, c->nvars * sizeof(*nv));
+		c->vars = nv;
+	}
+	struct cg_var *v = &c->vars[c->nvars++];
+	v->name = name;
+	v->type = t;
+	v->slot = is_mem(t) ? cg_tmp(c, ty_size(t)) : cg_alloca(c, 8);
+	return v;
+}
+
+/* ---- maps ---- */
+
+static int desc_map_of(struct cg *c, const char *name)
+{
+	for (unsigned i = 0; i < c->s->nmaps; i++)
+		if (!strcmp(c->s->maps[i].name, name))
+			return c->user_map[i];
+	return -1;
+}
+
+/* The key bytes for @m[...]: zeroed first, so padding hashes the same. */
+LLVMValueRef cg_map_key(struct cg *c, struct ast *m, int dm)
+{
+	struct desc_map *d = &c->desc->maps[dm];
+	LLVMValueRef key = cg_tmp(c, d->key_size);
+	cg_memset(c, key, d->key_size);
+	if (!m->map.keys)
+		return key;
+	const struct ty *kt = d->key;
+	if (!m->map.keys->next) {
+		cg_store_value(c, key, kt, cg_expr(c, m->map.keys), T(m->map.keys));
+		return key;
+	}
+	uint32_t i = 0;
+	for (struct ast *k = m->map.keys; k; k = k->next, i++)
+		cg_store_value(c, cg_gep(c, key, kt->fields[i].offset), kt->fields[i].type, cg_expr(c, k), T(k));
+	return key;
+}
+
+static struct cg_val map_read(struct cg *c, struct ast *n)
+{
+	int dm = desc_map_of(c, n->map.name);
+	const struct ty *vt = c->desc->maps[dm].value;
+	LLVMValueRef key = cg_map_key(c, n, dm);
+	LLVMValueRef args[2] = { cg_map_ptr(c, dm), key };
+	LLVMValueRef p = cg_helper(c, H_MAP_LOOKUP, c->ptr, args, 2);
+	LLVMBasicBlockRef found = cg_block(c, "found"), miss = cg_block(c, "miss"), done = cg_block(c, "read");
+	LLVMBuildCondBr(c->b, LLVMBuildIsNull(c->b, p, ""), miss, found);
+	if (is_mem(vt)) {
+		LLVMValueRef out = cg_tmp(c, ty_size(vt));
+		LLVMPositionBuilderAtEnd(c->b, found);
+		cg_memcpy(c, out, p, ty_size(vt));
+		LLVMBuildBr(c->b, done);
+		LLVMPositionBuilderAtEnd(c->b, miss);
+		cg_memset(c, out, ty_size(vt));
+		LLVMBuildBr(c->b, done);
+		LLVMPositionBuilderAtEnd(c->b, done);
+		return mem(out);
+	}
+	LLVMPositionBuilderAtEnd(c->b, found);
+	LLVMValueRef v = cg_load_int(c, p, vt);
+	LLVMBasicBlockRef found_end = LLVMGetInsertBlock(c->b);
+	LLVMBuildBr(c->b, done);
+	LLVMPositionBuilderAtEnd(c->b, miss);
+	LLVMBuildBr(c->b, done);
+	LLVMPositionBuilderAtEnd(c->b, done);
+	LLVMValueRef phi = LLVMBuildPhi(c->b, c->i64, "");
+	LLVMValueRef vals[2] = { v, cg_const(c, 0) };
+	LLVMBasicBlockRef bbs[2] = { found_end, miss };
+	LLVMAddIncoming(phi, vals, bbs, 2);
+	return scalar(phi);
+}
+
+/* ---- builtins ---- */
+
+static struct cg_val const_string(struct cg *c, const char *s, const struct ty *t)
+{
+	uint32_t len = (uint32_t)strlen(s);
+	return mem(const_bytes(c, s, len + 1 < t->size ? len + 1 : t->size, t->size));
+}
+
+static struct cg_val builtin(struct cg *c, struct ast *n)
+{
+	const char *name = n->ident.name;
+	const struct ty *t = T(n);
+	if (!strcmp(name, "pid") || !strcmp(name, "tid")) {
+		LLVMValueRef v = cg_helper(c, H_PID_TGID, c->i64, NULL, 0);
+		if (name[0] == 'p')
+			return scalar(LLVMBuildLShr(c->b, v, cg_const(c, 32), ""));
+		return scalar(LLVMBuildAnd(c->b, v, cg_const(c, 0xffffffff), ""));
+	}
+	if (!strcmp(name, "uid") || !strcmp(name, "gid") || !strcmp(name, "username")) {
+		LLVMValueRef v = cg_helper(c, H_UID_GID, c->i64, NULL, 0);
+		if (name[0] == 'g')
+			return scalar(LLVMBuildLShr(c->b, v, cg_const(c, 32), ""));
+		return scalar(LLVMBuildAnd(c->b, v, cg_const(c, 0xffffffff), ""));
+	}
+	if (!strcmp(name, "nsecs"))
+		return scalar(cg_helper(c, H_KTIME_BOOT, c->i64, NULL, 0));
+	if (!strcmp(name, "elapsed")) {
+		/* The start time is a constant of this compilation: it happens
+		 * just before the probes attach. */
+		LLVMValueRef now = cg_helper(c, H_KTIME_BOOT, c->i64, NULL, 0);
+		return scalar(LLVMBuildSub(c->b, now, cg_const(c, c->pc->start_ns), ""));
+	}
+	if (!strcmp(name, "cpu"))
+		return scalar(LLVMBuildZExt(c->b, cg_helper(c, H_SMP_CPU, c->i32, NULL, 0), c->i64, ""));
+	if (!strcmp(name, "ncpus"))
+		return scalar(cg_const(c, (uint64_t)c->pc->ncpus));
+	if (!strcmp(name, "rand"))
+		return scalar(LLVMBuildZExt(c->b, cg_helper(c, H_PRANDOM, c->i32, NULL, 0), c->i64, ""));
+	if (!strcmp(name, "cgroup"))
+		return scalar(cg_helper(c, H_CGROUP_ID, c->i64, NULL, 0));
+	if (!strcmp(name, "jiffies"))
+		return scalar(cg_helper(c, H_JIFFIES, c->i64, NULL, 0));
+	if (!strcmp(name, "curtask"))
+		return scalar(cg_helper(c, H_CURRENT_TASK, c->i64, NULL, 0));
+	if (!strcmp(name, "ctx") || !strcmp(name, "args"))
+		return scalar(LLVMBuildPtrToInt(c->b, c->ctxarg, c->i64, ""));
+	if (!strcmp(name, "comm")) {
+		LLVMValueRef buf = cg_tmp(c, 16);
+		LLVMValueRef args[2] = { buf, LLVMConstInt(c->i32, 16, false) };
+		cg_helper(c, H_COMM, c->i64, args, 2);
+		return mem(buf);
+	}
+	if (!strcmp(name, "probe"))
+		return const_string(c, c->exp->name, t);
+	if (!strcmp(name, "func"))
+		return const_string(c, c->exp->func ? c->exp->func : "", t);
+	cg_error(c, n->span, "internal: no code for builtin %s", name);
+	return scalar(cg_const(c, 0));
+}
+
+/* ---- operators ---- */
+
+static bool is_signed(const struct ty *t)
+{
+	return t->kind == TY_INT && t->is_signed;
+}
+
+static bool unsigned64(const struct ty *t)
+{
+	return (t->kind == TY_INT && !t->is_signed && t->size == 8) || t->kind == TY_PTR;
+}
+
+/* BPF before cpu v4 has no signed division: divide magnitudes, then fix the
+ * sign as C does (quotient toward zero, remainder takes the dividend's sign). */
+static LLVMValueRef signed_divmod(struct cg *c, LLVMValueRef l, LLVMValueRef r, bool mod)
+{
+	LLVMValueRef zero = cg_const(c, 0);
+	LLVMValueRef ln = LLVMBuildICmp(c->b, LLVMIntSLT, l, zero, "");
+	LLVMValueRef rn = LLVMBuildICmp(c->b, LLVMIntSLT, r, zero, "");
+	LLVMValueRef la = LLVMBuildSelect(c->b, ln, LLVMBuildNeg(c->b, l, ""), l, "");
+	LLVMValueRef ra = LLVMBuildSelect(c->b, rn, LLVMBuildNeg(c->b, r, ""), r, "");
+	if (mod) {
+		LLVMValueRef m = LLVMBuildURem(c->b, la, ra, "");
+		return LLVMBuildSelect(c->b, ln, LLVMBuildNeg(c->b, m, ""), m, "");
+	}
+	LLVMValueRef q = LLVMBuildUDiv(c->b, la, ra, "");
+	LLVMValueRef neg = LLVMBuildXor(c->b, ln, rn, "");
+	return LLVMBuildSelect(c->b, neg, LLVMBuildNeg(c->b, q, ""), q, "");
+}
+
+/* Strings are equal when their bytes agree up to and including the first
+ * NUL of either, within the smaller capacity. */
+static LLVMValueRef string_eq(struct cg *c, LLVMValueRef a, uint32_t asz, LLVMValueRef b, uint32_t bsz)
+{
+	uint32_t n = asz < bsz ? asz : bsz;
+	LLVMValueRef res = cg_alloca(c, 8);
+	LLVMBuildStore(c->b, cg_const(c, 1), res);
+	LLVMBasicBlockRef done = cg_block(c, "streq_done");
+	for (uint32_t i = 0; i < n; i++) {
+		LLVMValueRef x = cg_load_int(c, cg_gep(c, a, i), ty_int(1, false));
+		LLVMValueRef y = cg_load_int(c, cg_gep(c, b, i), ty_int(1, false));
+		LLVMBasicBlockRef differ = cg_block(c, "streq_ne"), same = cg_block(c, "streq_same");
+		LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntNE, x, y, ""), differ, same);
+		LLVMPositionBuilderAtEnd(c->b, differ);
+		LLVMBuildStore(c->b, cg_const(c, 0), res);
+		LLVMBuildBr(c->b, done);
+		LLVMPositionBuilderAtEnd(c->b, same);
+		LLVMBasicBlockRef next = cg_block(c, "streq_next");
+		LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, x, cg_const(c, 0), ""), done, next);
+		LLVMPositionBuilderAtEnd(c->b, next);
+	}
+	/* Equal over the whole shorter capacity: equal if the longer one ends there. */
+	if (asz != bsz) {
+		LLVMValueRef longer = asz > bsz ? a : b;
+		LLVMValueRef z = cg_load_int(c, cg_gep(c, longer, n), ty_int(1, false));
+		LLVMBuildStore(c->b, LLVMBuildZExt(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, z, cg_const(c, 0), ""),
+						    c->i64, ""), res);
+	}
+	LLVMBuildBr(c->b, done);
+	LLVMPositionBuilderAtEnd(c->b, done);
+	return LLVMBuildLoad2(c->b, c->i64, res, "");
+}
+
+static struct cg_val logical(struct cg *c, struct ast *n)
+{
+	bool is_and = n->binary.op == AST_OP_LAND;
+	LLVMValueRef l = cg_bool(c, cg_scalar(c, n->binary.l));
+	LLVMBasicBlockRef lhs_end = LLVMGetInsertBlock(c->b);
+	LLVMBasicBlockRef rhs = cg_block(c, is_and ? "and_rhs" : "or_rhs"), done = cg_block(c, "logic");
+	LLVMValueRef test = LLVMBuildICmp(c->b, LLVMIntNE, l, cg_const(c, 0), "");
+	LLVMBuildCondBr(c->b, test, is_and ? rhs : done, is_and ? done : rhs);
+	LLVMPositionBuilderAtEnd(c->b, rhs);
+	LLVMValueRef r = cg_bool(c, cg_scalar(c, n->binary.r));
+	LLVMBasicBlockRef rhs_end = LLVMGetInsertBlock(c->b);
+	LLVMBuildBr(c->b, done);
+	LLVMPositionBuilderAtEnd(c->b, done);
+	LLVMValueRef phi = LLVMBuildPhi(c->b, c->i64, "");
+	LLVMValueRef vals[2] = { cg_const(c, is_and ? 0 : 1), r };
+	LLVMBasicBlockRef bbs[2] = { lhs_end, rhs_end };
+	LLVMAddIncoming(phi, vals, bbs, 2);
+	return scalar(phi);
+}
+
+static struct cg_val binary(struct cg *c, struct ast *n)
+{
+	enum ast_op op = n->binary.op;
+	if (op == AST_OP_LAND || op == AST_OP_LOR)
+		return logical(c, n);
+	const struct ty *lt = T(n->binary.l), *rt = T(n->binary.r);
+	if ((op == AST_OP_EQ || op == AST_OP_NE) && lt->kind == TY_STRING) {
+		struct cg_val a = cg_expr(c, n->binary.l), b = cg_expr(c, n->binary.r);
+		LLVMValueRef eq = string_eq(c, a.v, lt->size, b.v, rt->size);
+		if (op == AST_OP_NE)
+			eq = LLVMBuildXor(c->b, eq, cg_const(c, 1), "");
+		return scalar(eq);
+	}
+	LLVMValueRef l = cg_scalar(c, n->binary.l), r = cg_scalar(c, n->binary.r);
+	bool sgn = is_signed(T(n)) || (is_signed(lt) && is_signed(rt));
+	bool ucmp = unsigned64(lt) || unsigned64(rt);
+	/* Pointer arithmetic steps by the pointee's size. */
+	if ((op == AST_OP_ADD || op == AST_OP_SUB) && T(n)->kind == TY_PTR) {
+		const struct ty *pt = T(n);
+		uint32_t es = pt->elem && pt->elem->kind != TY_VOID ? ty_size(pt->elem) : 1;
+		if (lt->kind == TY_PTR)
+			r = LLVMBuildMul(c->b, r, cg_const(c, es), "");
+		else
+			l = LLVMBuildMul(c->b, l, cg_const(c, es), "");
+	}
+	LLVMIntPredicate pred;
+	switch (op) {
+	case AST_OP_ADD: return scalar(LLVMBuildAdd(c->b, l, r, ""));
+	case AST_OP_SUB: return scalar(LLVMBuildSub(c->b, l, r, ""));
+	case AST_OP_MUL: return scalar(LLVMBuildMul(c->b, l, r, ""));
+	case AST_OP_DIV:
+	case AST_OP_MOD: {
+		/* Division by zero yields 0 at run time rather than a verifier fight. */
+		LLVMValueRef safe_r = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, r, cg_const(c, 0), ""),
+						      cg_const(c, 1), r, "");
+		LLVMValueRef v = sgn ? signed_divmod(c, l, safe_r, op == AST_OP_MOD)
+				     : op == AST_OP_DIV ? LLVMBuildUDiv(c->b, l, safe_r, "")
+							: LLVMBuildURem(c->b, l, safe_r, "");
+		return scalar(v);
+	}
+	case AST_OP_BAND: return scalar(LLVMBuildAnd(c->b, l, r, ""));
+	case AST_OP_BOR: return scalar(LLVMBuildOr(c->b, l, r, ""));
+	case AST_OP_BXOR: return scalar(LLVMBuildXor(c->b, l, r, ""));
+	case AST_OP_SHL: return scalar(LLVMBuildShl(c->b, l, r, ""));
+	case AST_OP_SHR: return scalar(is_signed(lt) ? LLVMBuildAShr(c->b, l, r, "") : LLVMBuildLShr(c->b, l, r, ""));
+	case AST_OP_EQ: pred = LLVMIntEQ; break;
+	case AST_OP_NE: pred = LLVMIntNE; break;
+	case AST_OP_LT: pred = ucmp ? LLVMIntULT : LLVMIntSLT; break;
+	case AST_OP_LE: pred = ucmp ? LLVMIntULE : LLVMIntSLE; break;
+	case AST_OP_GT: pred = ucmp ? LLVMIntUGT : LLVMIntSGT; break;
+	case AST_OP_GE: pred = ucmp ? LLVMIntUGE : LLVMIntSGE; break;
+	case AST_OP_NONE: case AST_OP_LAND: case AST_OP_LOR: case AST_OP_NEG: case AST_OP_NOT:
+	case AST_OP_BNOT: case AST_OP_DEREF: case AST_OP_ADDR: case AST_OP_PREINC: case AST_OP_PREDEC:
+	case AST_OP_POSTINC: case AST_OP_POSTDEC: case AST_OP__COUNT:
+	default:
+		cg_error(c, n->span, "internal: no code for operator %s", ast_op_name(op));
+		return scalar(cg_const(c, 0));
+	}
+	return scalar(LLVMBuildZExt(c->b, LLVMBuildICmp(c->b, pred, l, r, ""), c->i64, ""));
+}
+
+/* Reading memory the program does not own goes through probe_read. */
+static void probe_read(struct cg *c, LLVMValueRef dst, uint32_t size, LLVMValueRef addr, enum ty_addrspace as)
+{
+	enum cg_helper h = as == TY_AS_USER ? H_PROBE_READ_USER : as == TY_AS_KERNEL ? H_PROBE_READ_KERNEL : H_PROBE_READ;
+	LLVMValueRef args[3] = { dst, LLVMConstInt(c->i32, size, false), LLVMBuildIntToPtr(c->b, addr, c->ptr, "") };
+	cg_helper(c, h, c->i64, args, 3);
+}
+
+static struct cg_val incdec(struct cg *c, struct ast *n)
+{
+	struct ast *e = n->unary.e;
+	bool inc = n->unary.op == AST_OP_PREINC || n->unary.op == AST_OP_POSTINC;
+	bool post = n->unary.op == AST_OP_POSTINC || n->unary.op == AST_OP_POSTDEC;
+	if (e->kind == AST_VAR) {
+		struct cg_var *v = cg_var_find(c, e->ident.name);
+		if (!v)
+			v = cg_var_add(c, e->ident.name, T(e));
+		LLVMValueRef old = LLVMBuildLoad2(c->b, c->i64, v->slot, "");
+		LLVMValueRef nv = inc ? LLVMBuildAdd(c->b, old, cg_const(c, 1), "") : LLVMBuildSub(c->b, old, cg_const(c, 1), "");
+		LLVMBuildStore(c->b, nv, v->slot);
+		return scalar(post ? old : nv);
+	}
+	/* @m[k]++: read, change, write back (not atomic, as in bpftrace). */
+	struct cg_val old = map_read(c, e);
+	LLVMValueRef nv = inc ? LLVMBuildAdd(c->b, old.v, cg_const(c, 1), "") : LLVMBuildSub(c->b, old.v, cg_const(c, 1), "");
+	int dm = desc_map_of(c, e->map.name);
+	LLVMValueRef key = cg_map_key(c, e, dm);
+	LLVMValueRef val = cg_tmp(c, 8);
+	cg_store_int(c, val, nv, 8);
+	LLVMValueRef args[4] = { cg_map_ptr(c, dm), key, val, cg_const(c, 0) };
+	cg_helper(c, H_MAP_UPDATE, c->i64, args, 4);
+	return scalar(post ? old.v : nv);
+}
+
+static struct cg_val unary(struct cg *c, struct ast *n)
+{
+	switch (n->unary.op) {
+	case AST_OP_PREINC: case AST_OP_PREDEC: case AST_OP_POSTINC: case AST_OP_POSTDEC:
+		return incdec(c, n);
+	case AST_OP_NEG:
+		return scalar(LLVMBuildNeg(c->b, cg_scalar(c, n->unary.e), ""));
+	case AST_OP_BNOT:
+		return scalar(LLVMBuildNot(c->b, cg_scalar(c, n->unary.e), ""));
+	case AST_OP_NOT:
+		return scalar(LLVMBuildZExt(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, cg_scalar(c, n->unary.e),
+								  cg_const(c, 0), ""), c->i64, ""));
+	case AST_OP_DEREF: {
+		const struct ty *pt = T(n->unary.e), *t = T(n);
+		LLVMValueRef addr = cg_scalar(c, n->unary.e);
+		LLVMValueRef buf = cg_tmp(c, ty_size(t));
+		probe_read(c, buf, ty_size(t), addr, pt->as);
+		return is_mem(t) ? mem(buf) : scalar(cg_load_int(c, buf, t));
+	}
+	case AST_OP_NONE: case AST_OP_ADD: case AST_OP_SUB: case AST_OP_MUL: case AST_OP_DIV:
+	case AST_OP_MOD: case AST_OP_BAND: case AST_OP_BOR: case AST_OP_BXOR: case AST_OP_SHL:
+	case AST_OP_SHR: case AST_OP_LAND: case AST_OP_LOR: case AST_OP_EQ: case AST_OP_NE:
+	case AST_OP_LT: case AST_OP_LE: case AST_OP_GT: case AST_OP_GE: case AST_OP_ADDR:
+	case AST_OP__COUNT:
+		break;
+	}
+	cg_error(c, n->span, "internal: no code for unary %s", ast_op_name(n->unary.op));
+	return scalar(cg_const(c, 0));
+}
+
+static struct cg_val ternary(struct cg *c, struct ast *n)
+{
+	const struct ty *t = T(n);
+	LLVMValueRef cond = cg_scalar(c, n->ternary.cond);
+	LLVMBasicBlockRef yes = cg_block(c, "then"), no = cg_block(c, "else"), done = cg_block(c, "endif");
+	LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntNE, cond, cg_const(c, 0), ""), yes, no);
+	if (is_mem(t)) {
+		LLVMValueRef out = cg_tmp(c, ty_size(t));
+		LLVMPositionBuilderAtEnd(c->b, yes);
+		struct ast *a = n->ternary.then ? n->ternary.then : n->ternary.cond;
+		cg_store_value(c, out, t, cg_expr(c, a), T(a));
+		LLVMBuildBr(c->b, done);
+		LLVMPositionBuilderAtEnd(c->b, no);
+		cg_store_value(c, out, t, cg_expr(c, n->ternary.els), T(n->ternary.els));
+		LLVMBuildBr(c->b, done);
+		LLVMPositionBuilderAtEnd(c->b, done);
+		return mem(out);
+	}
+	LLVMPositionBuilderAtEnd(c->b, yes);
+	LLVMValueRef a = n->ternary.then ? cg_scalar(c, n->ternary.then) : cond;
+	LLVMBasicBlockRef yes_end = LLVMGetInsertBlock(c->b);
+	LLVMBuildBr(c->b, done);
+	LLVMPositionBuilderAtEnd(c->b, no);
+	LLVMValueRef b = cg_scalar(c, n->ternary.els);
+	LLVMBasicBlockRef no_end = LLVMGetInsertBlock(c->b);
+	LLVMBuildBr(c->b, done);
+	LLVMPositionBuilderAtEnd(c->b, done);
+	LLVMValueRef phi = LLVMBuildPhi(c->b, c->i64, "");
+	LLVMValueRef vals[2] = { a, b };
+	LLVMBasicBlockRef bbs[2] = { yes_end, no_end };
+	LLVMAddIncoming(phi, vals, bbs, 2);
+	return scalar(phi);
+}
+
+/* A field of the tracepoint record is read straight from the context at a
+ * constant offset: the verifier refuses a context pointer moved first. */
+static struct cg_val ctx_field(struct cg *c, uint32_t off, const struct ty *t)
+{
+	LLVMValueRef idx = LLVMConstInt(c->i64, off, false);
+	LLVMValueRef addr = LLVMBuildGEP2(c->b, c->i8, c->ctxarg, &idx, 1, "");
+	if (!is_mem(t))
+		return scalar(cg_load_int(c, addr, t));
+	LLVMValueRef buf = cg_tmp(c, ty_size(t));
+	cg_memcpy(c, buf, addr, ty_size(t));
+	return mem(buf);
+}
+
+static struct cg_val field(struct cg *c, struct ast *n)
+{
+	struct ast *base = n->field.e;
+	const struct ty *bt = T(base);
+	if (bt->kind == TY_PTR && bt->elem && bt->elem->kind == TY_RECORD && bt->elem->ctx) {
+		/* args->f: the offset in this probe's own format (a wildcard's
+		 * tracepoints may place the field differently). */
+		const struct ty_field *f = ty_field(c->exp->args, n->field.name);
+		if (!f) {
+			cg_error(c, n->span, "tracepoint %s has no field '%s'", c->exp->name, n->field.name);
+			return scalar(cg_const(c, 0));
+		}
+		return ctx_field(c, f->offset, f->type);
+	}
+	if (bt->kind == TY_TUPLE || bt->kind == TY_RECORD) {
+		struct cg_val b = cg_expr(c, base);
+		const struct ty_field *f = ty_field(bt, n->field.name);
+		if (!f) {
+			cg_error(c, n->span, "internal: no field %s", n->field.name);
+			return scalar(cg_const(c, 0));
+		}
+		LLVMValueRef addr = cg_gep(c, b.v, f->offset);
+		return is_mem(f->type) ? mem(addr) : scalar(cg_load_int(c, addr, f->type));
+	}
+	cg_error(c, n->span, "field access on '%s' is not supported yet", ty_name(c->a, bt));
+	return scalar(cg_const(c, 0));
+}
+
+static struct cg_val index_expr(struct cg *c, struct ast *n)
+{
+	const struct ty *bt = T(n->index.e), *t = T(n);
+	if (bt->kind == TY_ARRAY || bt->kind == TY_STRING) {
+		struct cg_val b = cg_expr(c, n->index.e);
+		uint32_t es = bt->kind == TY_STRING ? 1 : ty_size(bt->elem);
+		uint32_t count = bt->kind == TY_STRING ? bt->size : bt->count;
+		if (n->index.index->kind == AST_INT) {
+			LLVMValueRef addr = cg_gep(c, b.v, (uint32_t)n->index.index->num.value * es);
+			return is_mem(t) ? mem(addr) : scalar(cg_load_int(c, addr, t));
+		}
+		/* A variable index is clamped so the verifier sees a bounded access. */
+		LLVMValueRef i = cg_scalar(c, n->index.index);
+		LLVMValueRef ok = LLVMBuildICmp(c->b, LLVMIntULT, i, cg_const(c, count), "");
+		i = LLVMBuildSelect(c->b, ok, i, cg_const(c, 0), "");
+		LLVMValueRef off = LLVMBuildMul(c->b, i, cg_const(c, es), "");
+		LLVMValueRef addr = LLVMBuildGEP2(c->b, c->i8, b.v, &off, 1, "");
+		return is_mem(t) ? mem(addr) : scalar(cg_load_int(c, addr, t));
+	}
+	if (bt->kind == TY_PTR) {
+		LLVMValueRef p = cg_scalar(c, n->index.e);
+		LLVMValueRef i = cg_scalar(c, n->index.index);
+		LLVMValueRef addr = LLVMBuildAdd(c->b, p, LLVMBuildMul(c->b, i, cg_const(c, ty_size(t)), ""), "");
+		LLVMValueRef buf = cg_tmp(c, ty_size(t));
+		probe_read(c, buf, ty_size(t), addr, bt->as);
+		return is_mem(t) ? mem(buf) : scalar(cg_load_int(c, buf, t));
+	}
+	if (bt->kind == TY_TUPLE) {
+		struct cg_val b = cg_expr(c, n->index.e);
+		const struct ty_field *f = &bt->fields[n->index.index->num.value];
+		LLVMValueRef addr = cg_gep(c, b.v, f->offset);
+		return is_mem(f->type) ? mem(addr) : scalar(cg_load_int(c, addr, f->type));
+	}
+	cg_error(c, n->span, "indexing '%s' is not supported yet", ty_name(c->a, bt));
+	return scalar(cg_const(c, 0));
+}
+
+static struct cg_val cast(struct cg *c, struct ast *n)
+{
+	const struct ty *t = T(n), *from = T(n->cast.e);
+	struct cg_val v = cg_expr(c, n->cast.e);
+	if (t->kind == TY_INT && !v.mem) {
+		/* (uint8)300 is 44: narrow, then widen by the new type's sign. */
+		LLVMTypeRef it = t->size == 1 ? c->i8 : t->size == 2 ? c->i16 : t->size == 4 ? c->i32 : c->i64;
+		if (t->size == 8)
+			return v;
+		LLVMValueRef nv = LLVMBuildTrunc(c->b, v.v, it, "");
+		return scalar(t->is_signed ? LLVMBuildSExt(c->b, nv, c->i64, "") : LLVMBuildZExt(c->b, nv, c->i64, ""));
+	}
+	if (t->kind == TY_BOOL && !v.mem)
+		return scalar(cg_bool(c, v.v));
+	if (t->kind == TY_ARRAY && !v.mem) {
+		LLVMValueRef buf = cg_tmp(c, 8);
+		cg_store_int(c, buf, v.v, 8);
+		return mem(buf);
+	}
+	if (t->kind == TY_INT && v.mem && from->kind == TY_ARRAY)
+		return scalar(cg_load_int(c, v.v, t));
+	return v;
+}
+
+static struct cg_val tuple(struct cg *c, struct ast *n)
+{
+	const struct ty *t = T(n);
+	LLVMValueRef buf = cg_tmp(c, ty_size(t));
+	cg_memset(c, buf, ty_size(t));
+	uint32_t i = 0;
+	for (struct ast *e = n->tuple.elems; e; e = e->next, i++)
+		cg_store_value(c, cg_gep(c, buf, t->fields[i].offset), t->fields[i].type, cg_expr(c, e), T(e));
+	return mem(buf);
+}
+
+struct cg_val cg_expr(struct cg *c, struct ast *n)
+{
+	const struct ty *t = T(n);
+	switch (n->kind) {
+	case AST_INT:
+		return scalar(cg_const(c, n->num.value));
+	case AST_BOOL:
+		return scalar(cg_const(c, n->boolean.value));
+	case AST_STRING:
+		return mem(const_bytes(c, n->str.s, n->str.len + 1, t->size));
+	case AST_POSITIONAL: {
+		const char *v = n->pos.n <= (uint32_t)c->pc->nparams ? c->pc->params[n->pos.n - 1] : "";
+		if (t->kind == TY_STRING)
+			return const_string(c, v, t);
+		return scalar(cg_const(c, (uint64_t)strtoll(v, NULL, 0)));
+	}
+	case AST_POSITIONAL_COUNT:
+		return scalar(cg_const(c, (uint64_t)c->pc->nparams));
+	case AST_BUILTIN:
+		return builtin(c, n);
+	case AST_VAR: {
+		struct cg_var *v = cg_var_find(c, n->ident.name);
+		if (!v) {
+			cg_error(c, n->span, "internal: variable %s has no storage", n->ident.name);
+			return scalar(cg_const(c, 0));
+		}
+		if (is_mem(v->type))
+			return mem(v->slot);
+		return scalar(LLVMBuildLoad2(c->b, c->i64, v->slot, ""));
+	}
+	case AST_MAP:
+		return map_read(c, n);
+	case AST_CALL:
+		return cg_call(c, n);
+	case AST_UNARY:
+		return unary(c, n);
+	case AST_BINARY:
+		return binary(c, n);
+	case AST_TERNARY:
+		return ternary(c, n);
+	case AST_FIELD:
+		return field(c, n);
+	case AST_INDEX:
+		return index_expr(c, n);
+	case AST_CAST:
+		return cast(c, n);
+	case AST_TUPLE:
+		return tuple(c, n);
+	case AST_SIZEOF:
+		return scalar(cg_const(c, ty_size(n->sizeof_.arg->type)));
+	case AST_IDENT: case AST_RECORD: case AST_NAMED: case AST_OFFSETOF: case AST_RANGE:
+	case AST_BLOCK_EXPR: case AST_TYPE: case AST_PROGRAM: case AST_C_DEF: case AST_CONFIG:
+	case AST_IMPORT: case AST_MACRO: case AST_MAP_DECL: case AST_PROBE: case AST_ATTACH_POINT:
+	case AST_BLOCK: case AST_EXPR_STMT: case AST_ASSIGN: case AST_LET: case AST_IF: case AST_WHILE:
+	case AST_UNROLL: case AST_FOR: case AST_JUMP: case AST__COUNT:
+		break;
+	}
+	cg_error(c, n->span, "internal: no code for %s", ast_kind_name(n->kind));
+	return scalar(cg_const(c, 0));
+}
+
+LLVMValueRef cg_scalar(struct cg *c, struct ast *n)
+{
+	struct cg_val v = cg_expr(c, n);
+	if (v.mem) {
+		cg_error(c, n->span, "internal: expected a scalar, got %s", ty_name(c->a, T(n)));
+		return cg_const(c, 0);
+	}
+	return v.v;
+}

@@ -1,0 +1,117 @@
+/* cg_impl: what the codegen files share: the LLVM handles, the program being built, value helpers. */
+#ifndef HAWK_CG_IMPL_H
+#define HAWK_CG_IMPL_H
+
+#include <llvm-c/Core.h>
+#include <llvm-c/DebugInfo.h>
+
+#include "ast/sema.h"
+#include "codegen/cg.h"
+#include "runtime/desc.h"
+
+/* BPF helper ids (include/uapi/linux/bpf.h). */
+enum cg_helper {
+	H_MAP_LOOKUP = 1, H_MAP_UPDATE = 2, H_MAP_DELETE = 3, H_PROBE_READ = 4,
+	H_PRANDOM = 7, H_SMP_CPU = 8, H_PID_TGID = 14, H_UID_GID = 15, H_COMM = 16,
+	H_CURRENT_TASK = 35, H_PROBE_READ_STR = 45, H_CGROUP_ID = 80,
+	H_PROBE_READ_USER = 112, H_PROBE_READ_KERNEL = 113, H_PROBE_READ_USER_STR = 114,
+	H_PROBE_READ_KERNEL_STR = 115, H_KTIME_BOOT = 125, H_RINGBUF_RESERVE = 131,
+	H_RINGBUF_SUBMIT = 132, H_RINGBUF_QUERY = 134, H_JIFFIES = 118,
+};
+
+/* An expression's value: scalars (ints, bools, pointers) are an i64 in a
+ * register; everything else (strings, tuples, records) is the address of
+ * bytes laid out as its struct ty says. */
+struct cg_val {
+	LLVMValueRef v;
+	bool mem;
+};
+
+struct cg_var {
+	const char *name;
+	LLVMValueRef slot;       /* scalars: an i64 alloca; others: the address of the bytes */
+	const struct ty *type;
+};
+
+struct cg_loop {
+	LLVMBasicBlockRef brk, cont;
+};
+
+struct cg {
+	struct pass_ctx *pc;
+	struct arena *a;
+	struct diag *d;
+	struct sema *s;
+	struct desc *desc;
+	const struct cg_opts *opts;
+	unsigned errors;
+
+	LLVMContextRef ctx;
+	LLVMModuleRef mod;
+	LLVMBuilderRef b;
+	LLVMDIBuilderRef di;
+	LLVMMetadataRef difile, dicu, di_int, di_ptr, di_fnty;
+	LLVMTypeRef i8, i16, i32, i64, ptr;
+
+	/* maps: desc.maps[i] is served by map_globals[i] */
+	LLVMValueRef *map_globals;
+	int *user_map;            /* sema map index -> desc map index */
+	int scratch_map;          /* -1 until a program needs large temporaries */
+	uint32_t scratch_size;    /* the largest any program needs */
+
+	/* the program being generated */
+	struct sema_expansion *exp;
+	LLVMValueRef fn, ctxarg;
+	LLVMBasicBlockRef entry, prologue, body;
+	LLVMMetadataRef sp;
+	LLVMValueRef scratch;     /* this program's scratch pointer, once looked up */
+	uint32_t scratch_off;
+	struct cg_var *vars;
+	unsigned nvars, capvars;
+	struct cg_loop loops[32];
+	unsigned nloops;
+};
+
+/* cg_module.c */
+void cg_error(struct cg *c, struct span at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+LLVMValueRef cg_helper(struct cg *c, enum cg_helper id, LLVMTypeRef ret, LLVMValueRef *args, unsigned n);
+LLVMValueRef cg_const(struct cg *c, uint64_t v);
+LLVMValueRef cg_alloca(struct cg *c, uint32_t size);
+LLVMValueRef cg_tmp(struct cg *c, uint32_t size);
+LLVMValueRef cg_gep(struct cg *c, LLVMValueRef base, uint32_t off);
+LLVMValueRef cg_load_int(struct cg *c, LLVMValueRef addr, const struct ty *t);
+void cg_store_int(struct cg *c, LLVMValueRef addr, LLVMValueRef v, uint32_t size);
+void cg_memcpy(struct cg *c, LLVMValueRef dst, LLVMValueRef src, uint32_t n);
+void cg_memset(struct cg *c, LLVMValueRef dst, uint32_t n);
+LLVMBasicBlockRef cg_block(struct cg *c, const char *name);
+void cg_location(struct cg *c, struct span at);
+LLVMValueRef cg_map_ptr(struct cg *c, int desc_map);
+
+/* cg_map.c */
+int cg_map_add(struct cg *c, const char *name, const char *bpf_name, enum desc_map_role role,
+	       uint32_t type, uint32_t key_size, uint32_t value_size, uint32_t max_entries);
+void cg_maps_user(struct cg *c);
+void cg_maps_emit(struct cg *c);
+uint32_t cg_agg_value_size(const struct ty *v);
+
+/* cg_expr.c */
+struct cg_val cg_expr(struct cg *c, struct ast *n);
+LLVMValueRef cg_scalar(struct cg *c, struct ast *n);
+LLVMValueRef cg_bool(struct cg *c, LLVMValueRef v);
+void cg_store_value(struct cg *c, LLVMValueRef dst, const struct ty *dst_t, struct cg_val v, const struct ty *src_t);
+LLVMValueRef cg_map_key(struct cg *c, struct ast *m, int dm);
+struct cg_var *cg_var_find(struct cg *c, const char *name);
+struct cg_var *cg_var_add(struct cg *c, const char *name, const struct ty *t);
+
+/* cg_call.c */
+struct cg_val cg_call(struct cg *c, struct ast *n);
+void cg_map_assign_agg(struct cg *c, struct ast *map, struct ast *call);
+int cg_event_add(struct cg *c, enum desc_event_kind k, struct span at);
+LLVMValueRef cg_event_begin(struct cg *c, int ev, uint32_t size, LLVMBasicBlockRef *done);
+void cg_event_submit(struct cg *c, LLVMValueRef rec, bool wake, LLVMBasicBlockRef done);
+
+/* cg_stmt.c */
+void cg_stmts(struct cg *c, struct ast *list);
+void cg_probe(struct cg *c, struct sema_expansion *e);
+
+#endif

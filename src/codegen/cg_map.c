@@ -1,0 +1,124 @@
+/* cg_map: BPF maps as BTF-defined globals in .maps, and their entries in the description. */
+#include <string.h>
+
+#include "codegen/cg_impl.h"
+
+enum { BPF_HASH = 1, BPF_PERCPU_HASH = 5, BPF_PERCPU_ARRAY = 6, BPF_RINGBUF = 27 };
+
+/* bpftrace's max_map_keys. */
+#define MAX_MAP_KEYS 4096
+/* The ring buffer every event goes through: 4 MiB (a power of two pages). */
+#define RINGBUF_BYTES (4u << 20)
+
+/* Per-CPU value layouts of aggregations (the output module reads the same):
+ * count/sum: u64/i64; min/max: {i64 value; u64 set}; avg/stats: {i64 total;
+ * u64 count}; hist/lhist: u64 count per bucket, the bucket index appended to
+ * the key. */
+uint32_t cg_agg_value_size(const struct ty *v)
+{
+	switch (v->agg) {
+	case TY_AGG_MIN: case TY_AGG_MAX: case TY_AGG_AVG: case TY_AGG_STATS:
+		return 16;
+	case TY_AGG_NONE: case TY_AGG_COUNT: case TY_AGG_SUM: case TY_AGG_HIST: case TY_AGG_LHIST:
+		return 8;
+	}
+	return 8;
+}
+
+int cg_map_add(struct cg *c, const char *name, const char *bpf_name, enum desc_map_role role,
+	       uint32_t type, uint32_t key_size, uint32_t value_size, uint32_t max_entries)
+{
+	struct desc *d = c->desc;
+	struct desc_map *nm = arena_alloc(c->a, (d->nmaps + 1) * sizeof(*nm));
+	if (d->nmaps)
+		memcpy(nm, d->maps, d->nmaps * sizeof(*nm));
+	d->maps = nm;
+	LLVMValueRef *ng = arena_alloc(c->a, (d->nmaps + 1) * sizeof(*ng));
+	if (d->nmaps)
+		memcpy(ng, c->map_globals, d->nmaps * sizeof(*ng));
+	c->map_globals = ng;
+	d->maps[d->nmaps] = (struct desc_map){
+		.name = name, .bpf_name = bpf_name, .role = role, .bpf_type = type,
+		.key_size = key_size, .value_size = value_size, .max_entries = max_entries,
+		.percpu = type == BPF_PERCPU_HASH || type == BPF_PERCPU_ARRAY,
+	};
+	/* The global now, so programs can refer to it; its BTF (which needs the
+	 * final sizes: scratch grows while programs are built) at the end. */
+	unsigned members = type == BPF_RINGBUF ? 2 : 4;
+	LLVMTypeRef fields[4] = { c->ptr, c->ptr, c->ptr, c->ptr };
+	LLVMTypeRef st = LLVMStructTypeInContext(c->ctx, fields, members, false);
+	LLVMValueRef g = LLVMAddGlobal(c->mod, st, bpf_name);
+	LLVMSetInitializer(g, LLVMConstNull(st));
+	LLVMSetSection(g, ".maps");
+	LLVMSetAlignment(g, 8);
+	LLVMSetLinkage(g, LLVMExternalLinkage);
+	c->map_globals[d->nmaps] = g;
+	return (int)d->nmaps++;
+}
+
+/* The user maps (@name), the ring buffer and the lost-event counter. */
+void cg_maps_user(struct cg *c)
+{
+	struct sema *s = c->s;
+	c->user_map = arena_alloc(c->a, (s->nmaps + 1) * sizeof(int));
+	for (unsigned i = 0; i < s->nmaps; i++) {
+		struct sema_map *m = &s->maps[i];
+		const struct ty *v = m->value;
+		bool agg = v->kind == TY_AGG;
+		bool buckets = agg && (v->agg == TY_AGG_HIST || v->agg == TY_AGG_LHIST);
+		/* Keys: the user key (8 zero bytes for a scalar map), then for
+		 * hist/lhist the bucket index at the next 8-byte boundary. */
+		uint32_t ks = m->key ? (ty_size(m->key) + 7) & ~7u : (buckets ? 0 : 8);
+		if (buckets)
+			ks += 8;
+		uint32_t vs = agg ? cg_agg_value_size(v) : ty_size(v);
+		uint32_t max = m->key || buckets ? MAX_MAP_KEYS : 1;
+		const char *bpf_name = arena_printf(c->a, "AT_%s", m->name + 1);
+		int dm = cg_map_add(c, m->name, bpf_name, DESC_MAP_USER, agg ? BPF_PERCPU_HASH : BPF_HASH,
+				    ks, vs ? vs : 8, max);
+		c->desc->maps[dm].key = m->key;
+		c->desc->maps[dm].value = v;
+		c->desc->maps[dm].scalar = m->key == NULL;
+		c->user_map[i] = dm;
+	}
+	c->desc->ringbuf_map = cg_map_add(c, "ringbuf", "hawk_events", DESC_MAP_RINGBUF, BPF_RINGBUF, 0, 0,
+					  RINGBUF_BYTES);
+	c->desc->lost_map = cg_map_add(c, "lost", "hawk_lost", DESC_MAP_LOST, BPF_PERCPU_ARRAY, 4, 8, 1);
+}
+
+/* `int (*name)[N]`: how a BTF map definition spells a number. */
+static LLVMMetadataRef number_member(struct cg *c, const char *name, uint32_t n, uint64_t offset)
+{
+	LLVMMetadataRef sub = LLVMDIBuilderGetOrCreateSubrange(c->di, 0, n);
+	LLVMMetadataRef arr = LLVMDIBuilderCreateArrayType(c->di, (uint64_t)n * 32, 32, c->di_int, &sub, 1);
+	LLVMMetadataRef p = LLVMDIBuilderCreatePointerType(c->di, arr, 64, 64, 0, "", 0);
+	return LLVMDIBuilderCreateMemberType(c->di, c->dicu, name, strlen(name), c->difile, 0, 64, 64,
+					     offset, 0, p);
+}
+
+void cg_maps_emit(struct cg *c)
+{
+	struct desc *d = c->desc;
+	if (c->scratch_map >= 0)
+		d->maps[c->scratch_map].value_size = c->scratch_size ? c->scratch_size : 8;
+	for (uint32_t i = 0; i < d->nmaps; i++) {
+		struct desc_map *m = &d->maps[i];
+		LLVMMetadataRef mem[4];
+		unsigned n = 0;
+		mem[n++] = number_member(c, "type", m->bpf_type, 0);
+		if (m->bpf_type == BPF_RINGBUF) {
+			mem[n++] = number_member(c, "max_entries", m->max_entries, 64);
+		} else {
+			mem[n++] = number_member(c, "key_size", m->key_size, 64);
+			mem[n++] = number_member(c, "value_size", m->value_size, 128);
+			mem[n++] = number_member(c, "max_entries", m->max_entries, 192);
+		}
+		LLVMMetadataRef st = LLVMDIBuilderCreateStructType(c->di, c->dicu, "", 0, c->difile, 0,
+								   (uint64_t)n * 64, 64, 0, NULL, mem, n, 0,
+								   NULL, "", 0);
+		LLVMMetadataRef gve = LLVMDIBuilderCreateGlobalVariableExpression(
+			c->di, c->dicu, m->bpf_name, strlen(m->bpf_name), "", 0, c->difile, 0, st, false,
+			LLVMDIBuilderCreateExpression(c->di, NULL, 0), NULL, 64);
+		LLVMGlobalSetMetadata(c->map_globals[i], LLVMGetMDKindIDInContext(c->ctx, "dbg", 3), gve);
+	}
+}

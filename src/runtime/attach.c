@@ -1,0 +1,421 @@
+/* attach: perf events, tracepoints, uprobes and test-run probes attached through libbpf; parallel detach. */
+#include "runtime/attach.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "arena.h"
+#include "runtime/fs.h"
+#include "runtime/provider.h"
+#include "runtime/tracefs.h"
+
+static void links_add(struct rt_links *l, struct bpf_link *link, bool slow)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 16;
+		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n++] = (struct rt_link){ link, slow };
+}
+
+static int perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu)
+{
+	attr->size = sizeof(*attr);
+	return (int)syscall(SYS_perf_event_open, attr, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+/* Hands pfd to a new link on prog; closes pfd when that fails. */
+static int attach_pfd(const struct rt_attach_ctx *c, const struct desc_probe *p,
+		      struct bpf_program *prog, int pfd, bool slow, struct rt_links *out)
+{
+	struct bpf_link *link = bpf_program__attach_perf_event(prog, pfd);
+	if (!link) {
+		int e = errno;
+		close(pfd);
+		/* "failed to attach to tracepoint ...: Permission denied": the kernel
+		 * checks the program's highest ctx offset against the record size. */
+		if (e == EACCES && p->type == PROBE_TRACEPOINT)
+			diag_plain(c->d, DIAG_ERROR, "cannot attach %s: the program reads past the "
+				   "end of the tracepoint's record (internal error)", p->name);
+		else
+			diag_plain(c->d, DIAG_ERROR, "cannot attach %s: %s", p->name, strerror(e));
+		return -e;
+	}
+	links_add(out, link, slow);
+	return 0;
+}
+
+/* The online CPUs from /sys/devices/system/cpu/online ("0-3,5"); returns
+ * how many were stored in cpus (at most max), or a negative errno. */
+static int online_cpus(int *cpus, int max)
+{
+	size_t len;
+	char *s = rt_fs_read(AT_FDCWD, "/sys/devices/system/cpu/online", &len);
+	if (!s)
+		return -errno;
+	int n = 0;
+	for (char *p = s; *p && *p != '\n';) {
+		char *end;
+		long a = strtol(p, &end, 10), b = a;
+		if (end == p)
+			break;
+		if (*end == '-')
+			b = strtol(end + 1, &end, 10);
+		for (long i = a; i <= b && n < max; i++)
+			cpus[n++] = (int)i;
+		p = *end == ',' ? end + 1 : end;
+	}
+	free(s);
+	return n;
+}
+
+#define MAX_CPUS 1024
+
+static int open_failed(const struct rt_attach_ctx *c, const struct desc_probe *p, int e)
+{
+	if (e == ENOENT || e == EOPNOTSUPP)
+		diag_plain(c->d, DIAG_ERROR, "cannot attach %s: this machine has no such "
+			   "perf event (%s)", p->name, strerror(e));
+	else
+		diag_plain(c->d, DIAG_ERROR, "cannot attach %s: perf_event_open: %s", p->name,
+			   strerror(e));
+	return -e;
+}
+
+static int attach_cpus(const struct rt_attach_ctx *c, const struct desc_probe *p,
+		       struct bpf_program *prog, struct perf_event_attr *attr, bool all,
+		       struct rt_links *out)
+{
+	static int cpus[MAX_CPUS];
+	int n = 1;
+	cpus[0] = 0;
+	if (all && (n = online_cpus(cpus, MAX_CPUS)) <= 0) {
+		diag_plain(c->d, DIAG_ERROR, "cannot attach %s: cannot read the online CPUs: %s",
+			   p->name, strerror(n < 0 ? -n : ENOENT));
+		return n < 0 ? n : -ENOENT;
+	}
+	for (int i = 0; i < n; i++) {
+		int pfd = perf_event_open(attr, -1, cpus[i]);
+		if (pfd < 0)
+			return open_failed(c, p, errno);
+		int err = attach_pfd(c, p, prog, pfd, false, out);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int rt_attach_none(const struct rt_attach_ctx *c, const struct desc_probe *p,
+		   struct bpf_program *prog, struct rt_links *out)
+{
+	return 0;
+}
+
+/* tracepoint:CAT:EVENT: perf_event_open(TRACEPOINT, id) on CPU 0 for every
+ * task, as libbpf does, but with the id read from the tracefs that
+ * rt_tracefs found or mounted (libbpf 1.1.2 only looks at fixed paths). */
+int rt_attach_tracepoint(const struct rt_attach_ctx *c, const struct desc_probe *p,
+			 struct bpf_program *prog, struct rt_links *out)
+{
+	int events = rt_tracefs_events(c->d);
+	if (events < 0)
+		return events;
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s/id", p->target, p->func);
+	size_t len;
+	char *s = rt_fs_read(events, path, &len);
+	if (!s) {
+		int e = errno;
+		if (e == ENOENT)
+			diag_plain(c->d, DIAG_ERROR, "cannot attach %s: no such tracepoint "
+				   "(%s/events/%s/%s does not exist)", p->name, rt_tracefs_path(),
+				   p->target, p->func);
+		else
+			diag_plain(c->d, DIAG_ERROR, "cannot attach %s: cannot read %s/events/%s: %s",
+				   p->name, rt_tracefs_path(), path, strerror(e));
+		return -e;
+	}
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_TRACEPOINT,
+		.config = strtoull(s, NULL, 10),
+		.sample_period = 1,
+		.wakeup_events = 1,
+	};
+	free(s);
+	int pfd = perf_event_open(&attr, -1, 0);
+	if (pfd < 0)
+		return open_failed(c, p, errno);
+	return attach_pfd(c, p, prog, pfd, true, out);
+}
+
+/* rawtracepoint:EVENT: a RAW_TRACEPOINT program, or a TRACING one (tp_btf)
+ * whose target libbpf already resolved from its section name at load. */
+int rt_attach_rawtracepoint(const struct rt_attach_ctx *c, const struct desc_probe *p,
+			    struct bpf_program *prog, struct rt_links *out)
+{
+	struct bpf_link *link = bpf_program__type(prog) == BPF_PROG_TYPE_TRACING
+				? bpf_program__attach_trace(prog)
+				: bpf_program__attach_raw_tracepoint(prog, p->func);
+	if (!link) {
+		int e = errno;
+		diag_plain(c->d, DIAG_ERROR, "cannot attach %s: %s", p->name,
+			   e == ENOENT ? "no such raw tracepoint" : strerror(e));
+		return -e;
+	}
+	links_add(out, link, false);
+	return 0;
+}
+
+/* A profile/interval rate as a perf attr: hz is a frequency; s, ms, us and
+ * ns (or no unit) a period of cpu-clock nanoseconds. */
+static int time_attr(const struct rt_attach_ctx *c, const struct desc_probe *p,
+		     struct perf_event_attr *attr)
+{
+	static const struct { const char *unit; uint64_t ns; } units[] = {
+		{ "s", 1000000000ull }, { "ms", 1000000ull }, { "us", 1000ull }, { "ns", 1 },
+		{ "", 1 },
+	};
+	const char *u = p->unit ? p->unit : "";
+	*attr = (struct perf_event_attr){
+		.type = PERF_TYPE_SOFTWARE,
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+	};
+	if (p->freq == 0) {
+		diag_plain(c->d, DIAG_ERROR, "cannot attach %s: the rate must be above 0", p->name);
+		return -EINVAL;
+	}
+	if (!strcmp(u, "hz")) {
+		if (p->type == PROBE_INTERVAL) {
+			attr->sample_period = 1000000000ull / p->freq;
+		} else {
+			attr->freq = 1;
+			attr->sample_freq = p->freq;
+		}
+		return attr->freq || attr->sample_period ? 0 : -EINVAL;
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (!strcmp(u, units[i].unit)) {
+			attr->sample_period = p->freq * units[i].ns;
+			return 0;
+		}
+	}
+	diag_plain(c->d, DIAG_ERROR, "cannot attach %s: unknown unit '%s' (expected hz, s, ms, "
+		   "us or ns)", p->name, u);
+	return -EINVAL;
+}
+
+/* interval: one cpu-clock event on CPU 0, as bpftrace does. */
+int rt_attach_interval(const struct rt_attach_ctx *c, const struct desc_probe *p,
+		       struct bpf_program *prog, struct rt_links *out)
+{
+	struct perf_event_attr attr;
+	int err = time_attr(c, p, &attr);
+	return err ? err : attach_cpus(c, p, prog, &attr, false, out);
+}
+
+int rt_attach_profile(const struct rt_attach_ctx *c, const struct desc_probe *p,
+		      struct bpf_program *prog, struct rt_links *out)
+{
+	struct perf_event_attr attr;
+	int err = time_attr(c, p, &attr);
+	return err ? err : attach_cpus(c, p, prog, &attr, true, out);
+}
+
+/* software:EVENT[:COUNT] and hardware:EVENT[:COUNT]: the catalogue's perf
+ * type and config, sampled every COUNT (default: bpftrace's) on every CPU. */
+static int attach_counter(const struct rt_attach_ctx *c, const struct desc_probe *p,
+			  struct bpf_program *prog, struct rt_links *out)
+{
+	const struct rt_perf_event *e = rt_perf_event_find(p->type, p->func ? p->func : "");
+	if (!e) {
+		diag_plain(c->d, DIAG_ERROR, "cannot attach %s: unknown %s event '%s'", p->name,
+			   probetype_name(p->type), p->func ? p->func : "");
+		return -ENOENT;
+	}
+	struct perf_event_attr attr = {
+		.type = e->type,
+		.config = e->config,
+		.sample_period = p->freq ? p->freq : e->period,
+	};
+	return attach_cpus(c, p, prog, &attr, true, out);
+}
+
+int rt_attach_software(const struct rt_attach_ctx *c, const struct desc_probe *p,
+		       struct bpf_program *prog, struct rt_links *out)
+{
+	return attach_counter(c, p, prog, out);
+}
+
+int rt_attach_hardware(const struct rt_attach_ctx *c, const struct desc_probe *p,
+		       struct bpf_program *prog, struct rt_links *out)
+{
+	return attach_counter(c, p, prog, out);
+}
+
+/* uprobe:BIN:FUNC[+OFF] and uretprobe:BIN:FUNC: libbpf resolves FUNC in the
+ * ELF; an address alone (uprobe:BIN:0xADDR) is a file offset for libbpf. */
+int rt_attach_uprobe(const struct rt_attach_ctx *c, const struct desc_probe *p,
+		     struct bpf_program *prog, struct rt_links *out)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = p->type == PROBE_URETPROBE);
+	size_t off = (size_t)p->offset;
+	if (p->func && *p->func)
+		opts.func_name = p->func;
+	else
+		off = (size_t)p->addr;
+	struct bpf_link *link = bpf_program__attach_uprobe_opts(prog, c->pid ? c->pid : -1,
+								p->target, off, &opts);
+	if (!link) {
+		int e = errno;
+		if (e == ENOENT)
+			diag_plain(c->d, DIAG_ERROR, "cannot attach %s: no function %s in %s",
+				   p->name, p->func ? p->func : "(address)", p->target);
+		else
+			diag_plain(c->d, DIAG_ERROR, "cannot attach %s: %s", p->name, strerror(e));
+		return -e;
+	}
+	links_add(out, link, false);
+	return 0;
+}
+
+bool rt_have_kprobes(void)
+{
+	return access("/sys/bus/event_source/devices/kprobe", F_OK) == 0;
+}
+
+/* kprobe:FUNC[+OFF], kretprobe:FUNC. CONFIG_KPROBES is off on the kernels
+ * hawk is tested on: libbpf then fails with "failed to add legacy kprobe
+ * event ...: No such file or directory", which says nothing useful. */
+int rt_attach_kprobe(const struct rt_attach_ctx *c, const struct desc_probe *p,
+		     struct bpf_program *prog, struct rt_links *out)
+{
+	if (!rt_have_kprobes()) {
+		diag_plain(c->d, DIAG_ERROR, "cannot attach %s: this kernel has no kprobes "
+			   "(no /sys/bus/event_source/devices/kprobe; CONFIG_KPROBES is off); "
+			   "tracepoint:, rawtracepoint: or uprobe: probes may serve instead", p->name);
+		return -EOPNOTSUPP;
+	}
+	LIBBPF_OPTS(bpf_kprobe_opts, opts, .retprobe = p->type == PROBE_KRETPROBE,
+		    .offset = (size_t)p->offset);
+	struct bpf_link *link = bpf_program__attach_kprobe_opts(prog, p->func, &opts);
+	if (!link) {
+		int e = errno;
+		diag_plain(c->d, DIAG_ERROR, "cannot attach %s: %s", p->name,
+			   e == ENOENT ? "no such kernel function" : strerror(e));
+		return -e;
+	}
+	links_add(out, link, false);
+	return 0;
+}
+
+int rt_attach_fentry(const struct rt_attach_ctx *c, const struct desc_probe *p,
+		     struct bpf_program *prog, struct rt_links *out)
+{
+	struct bpf_link *link = bpf_program__attach_trace(prog);
+	if (!link) {
+		int e = errno;
+		diag_plain(c->d, DIAG_ERROR, "cannot attach %s: %s", p->name, strerror(e));
+		return -e;
+	}
+	links_add(out, link, false);
+	return 0;
+}
+
+/* Until every probe_*.c sets .attach, the mechanism of each type is here.
+ * TEMPORARY: delete this function once the providers are wired. */
+static rt_attach_fn *attach_fallback(enum probe_type t)
+{
+	switch (t) {
+	case PROBE_BEGIN: case PROBE_END: return rt_attach_none;
+	case PROBE_TRACEPOINT: return rt_attach_tracepoint;
+	case PROBE_RAWTRACEPOINT: return rt_attach_rawtracepoint;
+	case PROBE_INTERVAL: return rt_attach_interval;
+	case PROBE_PROFILE: return rt_attach_profile;
+	case PROBE_SOFTWARE: return rt_attach_software;
+	case PROBE_HARDWARE: return rt_attach_hardware;
+	case PROBE_UPROBE: case PROBE_URETPROBE: return rt_attach_uprobe;
+	case PROBE_KPROBE: case PROBE_KRETPROBE: return rt_attach_kprobe;
+	case PROBE_FENTRY: case PROBE_FEXIT: return rt_attach_fentry;
+	case PROBE_INVALID: case PROBE_SELF: case PROBE_TEST: case PROBE_BENCH:
+	case PROBE_USDT: case PROBE_WATCHPOINT: case PROBE_ASYNCWATCHPOINT:
+	case PROBE_ITER: case PROBE__COUNT:
+		return NULL;
+	}
+	return NULL;
+}
+
+int rt_probe_attach(const struct rt_attach_ctx *c, const struct desc_probe *p,
+		    struct bpf_program *prog, struct rt_links *out)
+{
+	const struct rt_provider *pv = rt_provider_of(p->type);
+	rt_attach_fn *fn = pv && pv->attach ? pv->attach : attach_fallback(p->type);
+	if (!fn) {
+		diag_plain(c->d, DIAG_ERROR, "cannot attach %s: %s probes are not supported yet",
+			   p->name, probetype_name(p->type));
+		return -EOPNOTSUPP;
+	}
+	return fn(c, p, prog, out);
+}
+
+/* A slice of the slow links, destroyed by one thread. */
+struct detach_job {
+	struct rt_link *v;
+	unsigned n;
+};
+
+static void *detach_thread(void *arg)
+{
+	struct detach_job *j = arg;
+	for (unsigned i = 0; i < j->n; i++)
+		bpf_link__destroy(j->v[i].link);
+	return NULL;
+}
+
+/* Each tracepoint close waits ~75 ms for an RCU grace period (measured on
+ * kernel 6.18, see bpf-on-this-machine.md); the waits overlap across
+ * threads. More threads than this gains nothing measurable. */
+#define DETACH_THREADS 64
+
+void rt_links_destroy(struct rt_links *l)
+{
+	unsigned nslow = 0;
+	/* Fast links first, inline; gather the slow ones at the front. */
+	for (unsigned i = 0; i < l->n; i++) {
+		if (l->v[i].slow)
+			l->v[nslow++] = l->v[i];
+		else
+			bpf_link__destroy(l->v[i].link);
+	}
+	unsigned nthreads = nslow < DETACH_THREADS ? nslow : DETACH_THREADS;
+	if (nthreads <= 1) {
+		for (unsigned i = 0; i < nslow; i++)
+			bpf_link__destroy(l->v[i].link);
+	} else {
+		pthread_t th[DETACH_THREADS];
+		struct detach_job jobs[DETACH_THREADS];
+		bool started[DETACH_THREADS];
+		unsigned per = nslow / nthreads, extra = nslow % nthreads, at = 0;
+		for (unsigned t = 0; t < nthreads; t++) {
+			jobs[t] = (struct detach_job){ l->v + at, per + (t < extra) };
+			at += jobs[t].n;
+			started[t] = pthread_create(&th[t], NULL, detach_thread, &jobs[t]) == 0;
+			if (!started[t])
+				detach_thread(&jobs[t]);
+		}
+		for (unsigned t = 0; t < nthreads; t++)
+			if (started[t])
+				pthread_join(th[t], NULL);
+	}
+	free(l->v);
+	*l = (struct rt_links){ 0 };
+}

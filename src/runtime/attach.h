@@ -1,0 +1,61 @@
+/* attach: the kernel mechanisms behind each probe type's attach, and the parallel detach. */
+#ifndef HAWK_RT_ATTACH_H
+#define HAWK_RT_ATTACH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "diag.h"
+#include "runtime/desc.h"
+
+struct bpf_link;
+struct bpf_program;
+
+/* What a probe's attach needs besides the probe and its program. */
+struct rt_attach_ctx {
+	struct diag *d;
+	pid_t pid;          /* -p PID or the -c child, 0 for none: uprobes attach to it */
+};
+
+/* Every link the probes left attached, in attach order. Destroying one
+ * detaches it; `slow` marks those whose close waits for an RCU grace period
+ * in the kernel (tracepoint perf events, ~75 ms each on this machine). */
+struct rt_links {
+	struct rt_link {
+		struct bpf_link *link;
+		bool slow;
+	} *v;
+	unsigned n, cap;
+};
+
+/* A provider's attach (struct rt_provider.attach has this type): attaches
+ * prog for probe p and appends its links to out. Returns 0, or a negative
+ * errno after one error through c->d naming the probe. */
+typedef int rt_attach_fn(const struct rt_attach_ctx *c, const struct desc_probe *p,
+			 struct bpf_program *prog, struct rt_links *out);
+
+/* The mechanisms; providers point .attach at these. */
+rt_attach_fn rt_attach_none;           /* begin, end: run by BPF_PROG_TEST_RUN instead */
+rt_attach_fn rt_attach_tracepoint;     /* a perf event on the tracepoint's id, CPU 0 */
+rt_attach_fn rt_attach_rawtracepoint;  /* raw_tp, or tp_btf when the program is TRACING */
+rt_attach_fn rt_attach_interval;       /* cpu-clock perf event on one CPU */
+rt_attach_fn rt_attach_profile;        /* cpu-clock perf event on every online CPU */
+rt_attach_fn rt_attach_software;       /* software perf event on every online CPU */
+rt_attach_fn rt_attach_hardware;       /* hardware perf event on every online CPU */
+rt_attach_fn rt_attach_uprobe;         /* uprobe and uretprobe by symbol or address */
+rt_attach_fn rt_attach_kprobe;         /* kprobe and kretprobe (absent on this kernel) */
+rt_attach_fn rt_attach_fentry;         /* fentry and fexit (trampolines) */
+
+/* Attach p: its provider's attach, or "not supported yet". */
+int rt_probe_attach(const struct rt_attach_ctx *c, const struct desc_probe *p,
+		    struct bpf_program *prog, struct rt_links *out);
+
+/* Destroy every link, the slow ones in parallel threads (their cost is the
+ * kernel's RCU wait, not CPU, so they overlap). Leaves out empty. */
+void rt_links_destroy(struct rt_links *l);
+
+/* Whether this kernel has kprobes (a kprobe PMU under /sys/bus/event_source). */
+bool rt_have_kprobes(void);
+
+#endif

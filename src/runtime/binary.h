@@ -1,0 +1,66 @@
+/* binary: user-space ELF objects for uprobe and usdt: finding them, their symbols, their debug files. */
+#ifndef HAWK_RT_BINARY_H
+#define HAWK_RT_BINARY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <gelf.h>
+
+#include "diag.h"
+
+/* A set of object paths; owns its strings. */
+struct rt_bins {
+	char **path;
+	size_t n, cap;
+};
+void rt_bins_free(struct rt_bins *b);
+
+/* The objects a uprobe/usdt target names, as bpftrace resolves them:
+ *   "*" with pid     every ELF object mapped by pid
+ *   a glob           the ELF files it matches ('*' only)
+ *   a path           itself
+ *   "libNAME"        the library through pid's mappings, then ld.so.cache
+ *   a program name   through $PATH
+ * Returns 0 (out may be empty for a glob), or a negative errno after one
+ * error through d. `what` names the provider for messages. */
+int rt_bin_resolve(const char *target, pid_t pid, const char *what, struct diag *d,
+		   struct rt_bins *out);
+
+/* Every ELF object mapped by pid (the executable first), as paths this
+ * process can open: under /proc/PID/root when pid lives in another mount
+ * namespace. 0 or a negative errno. */
+int rt_bin_pid_objects(pid_t pid, struct rt_bins *out);
+
+/* Every object mapped by any process (usdt:* without -p). */
+int rt_bin_all_objects(struct rt_bins *out);
+
+/* The path of library `name` ("c", "libc", "libc.so.6") from ld.so.cache;
+ * malloc'd, or NULL. */
+char *rt_bin_find_lib(const char *name);
+
+/* An ELF file opened read-only with libelf; rt_elf_close(NULL-safe). */
+struct rt_elf {
+	int fd;
+	Elf *elf;
+};
+int rt_elf_open(const char *path, struct rt_elf *e);
+void rt_elf_close(struct rt_elf *e);
+/* The section named `name`, or NULL. */
+Elf_Scn *rt_elf_section(Elf *elf, const char *name);
+
+/* The separate debug file of an ELF (/usr/lib/debug/.build-id/xx/yyyy.debug,
+ * or .gnu_debuglink next to it, in .debug/, or under /usr/lib/debug);
+ * malloc'd path or NULL. */
+char *rt_bin_debug_file(Elf *elf, const char *path);
+
+/* Call fn for each function symbol defined in path (STT_FUNC, STT_GNU_IFUNC,
+ * from .symtab and .dynsym, and from the debug file's .symtab when the
+ * binary is stripped), names as stored (versioned ones keep "@@VER").
+ * addr is the symbol's value. Duplicates happen; callers de-duplicate. 0 or a negative errno. */
+int rt_bin_func_syms(const char *path, void (*fn)(const char *name, uint64_t addr, void *arg),
+		     void *arg);
+
+#endif

@@ -1,0 +1,364 @@
+/* dwarf: index a binary's functions with libdw and spell their parameters' types. */
+#include "runtime/dwarf.h"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "runtime/binary.h"
+
+struct fn_slot {
+	const char *name;       /* in .debug_str, alive while dw is */
+	Dwarf_Off off;
+};
+
+struct addr_slot {
+	uint64_t addr;          /* 0: empty */
+	Dwarf_Off off;
+};
+
+struct rt_dwarf {
+	struct rt_elf elf;      /* the file holding the DWARF */
+	Dwarf *dw;
+	struct fn_slot *slot;   /* definitions by name */
+	size_t mask, n;
+	struct addr_slot *aslot; /* and by entry address, for aliases */
+	size_t amask, an;
+	bool indexed;
+};
+
+static bool has_debug_info(Elf *elf)
+{
+	return rt_elf_section(elf, ".debug_info") != NULL;
+}
+
+struct rt_dwarf *rt_dwarf_open(const char *path)
+{
+	struct rt_elf e;
+	if (rt_elf_open(path, &e))
+		return NULL;
+	if (!has_debug_info(e.elf)) {
+		char *dbg = rt_bin_debug_file(e.elf, path);
+		rt_elf_close(&e);
+		int err = dbg ? rt_elf_open(dbg, &e) : -ENOENT;
+		free(dbg);
+		if (err)
+			return NULL;
+		if (!has_debug_info(e.elf)) {
+			rt_elf_close(&e);
+			return NULL;
+		}
+	}
+	Dwarf *dw = dwarf_begin_elf(e.elf, DWARF_C_READ, NULL);
+	if (!dw) {
+		rt_elf_close(&e);
+		return NULL;
+	}
+	struct rt_dwarf *d = xcalloc(1, sizeof(*d));
+	d->elf = e;
+	d->dw = dw;
+	return d;
+}
+
+void rt_dwarf_free(struct rt_dwarf *dw)
+{
+	if (!dw)
+		return;
+	dwarf_end(dw->dw);
+	rt_elf_close(&dw->elf);
+	free(dw->slot);
+	free(dw->aslot);
+	free(dw);
+}
+
+static size_t hash_str(const char *s)
+{
+	size_t h = 14695981039346656037ull;
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+static void insert(struct rt_dwarf *d, const char *name, Dwarf_Off off)
+{
+	if ((d->n + 1) * 2 > d->mask + 1) {
+		size_t cap = d->mask ? (d->mask + 1) * 2 : 4096;
+		struct fn_slot *old = d->slot;
+		size_t oldcap = d->mask ? d->mask + 1 : 0;
+		d->slot = xcalloc(cap, sizeof(*d->slot));
+		d->mask = cap - 1;
+		d->n = 0;
+		for (size_t i = 0; i < oldcap; i++)
+			if (old[i].name)
+				insert(d, old[i].name, old[i].off);
+		free(old);
+	}
+	size_t i = hash_str(name) & d->mask;
+	while (d->slot[i].name) {
+		if (!strcmp(d->slot[i].name, name))
+			return;  /* first definition wins (static functions repeat) */
+		i = (i + 1) & d->mask;
+	}
+	d->slot[i] = (struct fn_slot){ name, off };
+	d->n++;
+}
+
+static void insert_addr(struct rt_dwarf *d, uint64_t addr, Dwarf_Off off)
+{
+	if ((d->an + 1) * 2 > d->amask + 1) {
+		size_t cap = d->amask ? (d->amask + 1) * 2 : 4096;
+		struct addr_slot *old = d->aslot;
+		size_t oldcap = d->amask ? d->amask + 1 : 0;
+		d->aslot = xcalloc(cap, sizeof(*d->aslot));
+		d->amask = cap - 1;
+		d->an = 0;
+		for (size_t i = 0; i < oldcap; i++)
+			if (old[i].addr)
+				insert_addr(d, old[i].addr, old[i].off);
+		free(old);
+	}
+	size_t i = (size_t)(addr * 0x9e3779b97f4a7c15ull >> 20) & d->amask;
+	while (d->aslot[i].addr) {
+		if (d->aslot[i].addr == addr)
+			return;
+		i = (i + 1) & d->amask;
+	}
+	d->aslot[i] = (struct addr_slot){ addr, off };
+	d->an++;
+}
+
+/* Definitions only: a declaration or an abstract inline origin has no code
+ * for a uprobe (its out-of-line copy has low_pc and is indexed instead). */
+static int index_func(Dwarf_Die *fn, void *arg)
+{
+	struct rt_dwarf *d = arg;
+	Dwarf_Addr lo;
+	bool has_lo = dwarf_lowpc(fn, &lo) == 0;
+	if (!has_lo && !dwarf_hasattr(fn, DW_AT_ranges) && !dwarf_hasattr(fn, DW_AT_entry_pc))
+		return DWARF_CB_OK;
+	const char *name = dwarf_diename(fn);
+	if (name)
+		insert(d, name, dwarf_dieoffset(fn));
+	if (has_lo && lo)
+		insert_addr(d, lo, dwarf_dieoffset(fn));
+	return DWARF_CB_OK;
+}
+
+static void build_index(struct rt_dwarf *d)
+{
+	d->indexed = true;
+	Dwarf_CU *cu = NULL;
+	Dwarf_Die cudie, subdie;
+	uint8_t unit_type;
+	while (!dwarf_get_units(d->dw, cu, &cu, NULL, &unit_type, &cudie, &subdie)) {
+		if (unit_type == DW_UT_skeleton)
+			dwarf_getfuncs(&subdie, index_func, d, 0);
+		else if (unit_type == DW_UT_compile || unit_type == DW_UT_partial)
+			dwarf_getfuncs(&cudie, index_func, d, 0);
+	}
+}
+
+/* Type spelling, written into a small string builder. */
+struct sb {
+	char buf[512];
+	size_t n;
+};
+
+static void sb_put(struct sb *b, const char *s)
+{
+	size_t l = strlen(s);
+	if (b->n + l >= sizeof(b->buf))
+		l = sizeof(b->buf) - 1 - b->n;
+	memcpy(b->buf + b->n, s, l);
+	b->n += l;
+	b->buf[b->n] = '\0';
+}
+
+static bool type_of(Dwarf_Die *die, Dwarf_Die *out)
+{
+	Dwarf_Attribute a;
+	return dwarf_attr_integrate(die, DW_AT_type, &a) && dwarf_formref_die(&a, out);
+}
+
+static void spell(Dwarf_Die *t, struct sb *b, int depth);
+
+static void spell_params(Dwarf_Die *fn, struct sb *b, int depth)
+{
+	Dwarf_Die c;
+	bool first = true;
+	sb_put(b, "(");
+	if (dwarf_child(fn, &c) == 0) {
+		do {
+			int tag = dwarf_tag(&c);
+			if (tag != DW_TAG_formal_parameter && tag != DW_TAG_unspecified_parameters)
+				continue;
+			if (!first)
+				sb_put(b, ", ");
+			first = false;
+			Dwarf_Die pt;
+			if (tag == DW_TAG_unspecified_parameters)
+				sb_put(b, "...");
+			else
+				spell(type_of(&c, &pt) ? &pt : NULL, b, depth + 1);
+		} while (dwarf_siblingof(&c, &c) == 0);
+	}
+	sb_put(b, ")");
+}
+
+/* The spelling lldb (and so bpftrace) gives: "const char*", "struct Foo*",
+ * "char* const", "void (*)(int)". NULL is void. */
+static void spell(Dwarf_Die *t, struct sb *b, int depth)
+{
+	if (!t) {
+		sb_put(b, "void");
+		return;
+	}
+	if (depth > 16) {
+		sb_put(b, "?");
+		return;
+	}
+	Dwarf_Die inner, *in = type_of(t, &inner) ? &inner : NULL;
+	const char *name = dwarf_diename(t);
+	switch (dwarf_tag(t)) {
+	case DW_TAG_base_type:
+	case DW_TAG_typedef:
+	case DW_TAG_class_type:
+		sb_put(b, name ? name : "?");
+		break;
+	case DW_TAG_structure_type:
+		sb_put(b, "struct ");
+		sb_put(b, name ? name : "(unnamed struct)");
+		break;
+	case DW_TAG_union_type:
+		sb_put(b, "union ");
+		sb_put(b, name ? name : "(unnamed union)");
+		break;
+	case DW_TAG_enumeration_type:
+		sb_put(b, "enum ");
+		sb_put(b, name ? name : "(unnamed enum)");
+		break;
+	case DW_TAG_pointer_type:
+		if (in && dwarf_tag(in) == DW_TAG_subroutine_type) {
+			Dwarf_Die ret;
+			spell(type_of(in, &ret) ? &ret : NULL, b, depth + 1);
+			sb_put(b, " (*)");
+			spell_params(in, b, depth);
+		} else {
+			spell(in, b, depth + 1);
+			sb_put(b, "*");
+		}
+		break;
+	case DW_TAG_reference_type:
+		spell(in, b, depth + 1);
+		sb_put(b, "&");
+		break;
+	case DW_TAG_rvalue_reference_type:
+		spell(in, b, depth + 1);
+		sb_put(b, "&&");
+		break;
+	case DW_TAG_const_type:
+	case DW_TAG_volatile_type:
+	case DW_TAG_restrict_type: {
+		const char *q = dwarf_tag(t) == DW_TAG_const_type ? "const"
+			      : dwarf_tag(t) == DW_TAG_volatile_type ? "volatile" : "restrict";
+		if (in && dwarf_tag(in) == DW_TAG_pointer_type) {
+			spell(in, b, depth + 1);
+			sb_put(b, " ");
+			sb_put(b, q);
+		} else {
+			sb_put(b, q);
+			sb_put(b, " ");
+			spell(in, b, depth + 1);
+		}
+		break;
+	}
+	case DW_TAG_array_type: {
+		spell(in, b, depth + 1);
+		Dwarf_Die sub;
+		if (dwarf_child(t, &sub) == 0) {
+			do {
+				Dwarf_Word n;
+				Dwarf_Attribute a;
+				char dim[32];
+				if (dwarf_tag(&sub) != DW_TAG_subrange_type)
+					continue;
+				if (dwarf_attr(&sub, DW_AT_count, &a) && !dwarf_formudata(&a, &n))
+					snprintf(dim, sizeof(dim), "[%llu]", (unsigned long long)n);
+				else if (dwarf_attr(&sub, DW_AT_upper_bound, &a) &&
+					 !dwarf_formudata(&a, &n))
+					snprintf(dim, sizeof(dim), "[%llu]", (unsigned long long)n + 1);
+				else
+					snprintf(dim, sizeof(dim), "[]");
+				sb_put(b, dim);
+			} while (dwarf_siblingof(&sub, &sub) == 0);
+		}
+		break;
+	}
+	case DW_TAG_subroutine_type: {
+		Dwarf_Die ret;
+		spell(type_of(t, &ret) ? &ret : NULL, b, depth + 1);
+		sb_put(b, " ");
+		spell_params(t, b, depth);
+		break;
+	}
+	default:
+		sb_put(b, name ? name : "?");
+		break;
+	}
+}
+
+static void params_of(Dwarf_Die *fn, void (*cb)(const char *, const char *, void *), void *arg)
+{
+	Dwarf_Die c;
+	if (dwarf_child(fn, &c) != 0)
+		return;
+	do {
+		if (dwarf_tag(&c) != DW_TAG_formal_parameter)
+			continue;
+		Dwarf_Die t;
+		struct sb b = { .n = 0 };
+		b.buf[0] = '\0';
+		spell(type_of(&c, &t) ? &t : NULL, &b, 0);
+		const char *name = dwarf_diename(&c);
+		cb(b.buf, name ? name : "", arg);
+	} while (dwarf_siblingof(&c, &c) == 0);
+}
+
+static Dwarf_Off find(struct rt_dwarf *d, const char *func, uint64_t addr)
+{
+	for (size_t i = hash_str(func) & d->mask; d->slot && d->slot[i].name;
+	     i = (i + 1) & d->mask)
+		if (!strcmp(d->slot[i].name, func))
+			return d->slot[i].off;
+	/* An alias (malloc for __libc_malloc) is found by where it points. */
+	for (size_t i = (size_t)(addr * 0x9e3779b97f4a7c15ull >> 20) & d->amask;
+	     addr && d->aslot && d->aslot[i].addr; i = (i + 1) & d->amask)
+		if (d->aslot[i].addr == addr)
+			return d->aslot[i].off;
+	return (Dwarf_Off)-1;
+}
+
+int rt_dwarf_params(struct rt_dwarf *d, const char *func, uint64_t addr,
+		    void (*fn)(const char *type, const char *name, void *arg), void *arg)
+{
+	if (!d->indexed)
+		build_index(d);
+	Dwarf_Off off = find(d, func, addr);
+	Dwarf_Die die;
+	if (off == (Dwarf_Off)-1 || !dwarf_offdie(d->dw, off, &die))
+		return -ENOENT;
+	/* An out-of-line copy of an inline or IPA-cloned function lists only
+	 * the parameters it kept, in its own order: the abstract origin has
+	 * them as declared. */
+	Dwarf_Attribute a;
+	Dwarf_Die origin;
+	if (dwarf_attr(&die, DW_AT_abstract_origin, &a) && dwarf_formref_die(&a, &origin))
+		params_of(&origin, fn, arg);
+	else
+		params_of(&die, fn, arg);
+	return 0;
+}

@@ -1,0 +1,22 @@
+/* dwarf: function parameters of a user-space binary from its DWARF (own or separate debug file). */
+#ifndef HAWK_RT_DWARF_H
+#define HAWK_RT_DWARF_H
+
+#include <stdint.h>
+
+struct rt_dwarf;
+
+/* The DWARF of the ELF at path, or of its debug file; NULL when it has
+ * none. Owns its files; rt_dwarf_free(NULL) does nothing. */
+struct rt_dwarf *rt_dwarf_open(const char *path);
+void rt_dwarf_free(struct rt_dwarf *dw);
+
+/* Call fn(type, name, arg) for each parameter of the function defined as
+ * `func` (or, for an alias, defined at address `addr`, 0 if unknown), in
+ * declaration order; type in C spelling with pointers attached to the type
+ * as bpftrace prints them ("const char*", "struct Foo*"). The first call
+ * indexes every function. 0, or -ENOENT when the DWARF has no such function. */
+int rt_dwarf_params(struct rt_dwarf *dw, const char *func, uint64_t addr,
+		    void (*fn)(const char *type, const char *name, void *arg), void *arg);
+
+#endif

@@ -1,0 +1,172 @@
+/* output: everything a running program prints (printf, print, time, join, maps, histograms), as bpftrace's text or JSON. */
+#ifndef HAWK_RT_OUTPUT_H
+#define HAWK_RT_OUTPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ast/types.h"
+#include "runtime/desc.h"
+
+/* The formats are upstream bpftrace's current ones (src/output/text.cpp,
+ * json.cpp, types_format.cpp), not 0.17's; the reference
+ * (bpftrace-behaviour.md 2.8) lists the differences. */
+
+enum out_mode {
+	OUT_TEXT,   /* default */
+	OUT_JSON,   /* -f json: one object per line */
+};
+
+/* A sink writes to `out` (stdout or -o FILE); in text mode the attach and
+ * lost-event messages go to `err`. The sink owns neither stream. */
+struct out_sink;
+
+struct out_sink *out_sink_new(FILE *out, FILE *err, enum out_mode mode);
+void out_sink_free(struct out_sink *s);
+
+/* The program being run: its events' formats are parsed once here, and
+ * timestamps find their strftime formats. `d` must outlive the sink. */
+void out_sink_set_desc(struct out_sink *s, const struct desc *d);
+
+/* kstack/ustack values hold a stack map id (runtime/desc.h); the loader reads
+ * the map. The callback stores up to `max` instruction pointers and returns
+ * how many, or a negative errno. Without one, stacks print empty. */
+typedef int (*out_stack_fn)(void *ctx, const struct ty *t, const void *value,
+			    uint64_t *ips, uint32_t max);
+void out_sink_set_stack_reader(struct out_sink *s, out_stack_fn fn, void *ctx);
+
+/* ---- printf formats ---------------------------------------------------- */
+
+/* What a conversion prints. bpftrace's grammar: %[-][+][ ][#][0][width|*]
+ * [.prec|.*][hlLjzt...](d i o u x X e E f F g G a A c s p n % gr r rh rx),
+ * flags only in that order; anything else after '%' stays literal text.
+ * A '*' width or precision is accepted and ignored: it takes no argument. */
+enum out_conv {
+	OUT_CONV_SIGNED,     /* d i */
+	OUT_CONV_UNSIGNED,   /* u o x X */
+	OUT_CONV_CHAR,       /* c */
+	OUT_CONV_STRING,     /* s: any value, as print() shows it */
+	OUT_CONV_POINTER,    /* p */
+	OUT_CONV_BUFFER,     /* r rx rh */
+	OUT_CONV_FLOAT,      /* e E f F g G a A: parsed, rejected by the checker */
+	OUT_CONV_OTHER,      /* n gr: parsed, rejected by the checker */
+};
+
+enum {
+	OUT_FLAG_LEFT = 1, OUT_FLAG_PLUS = 2, OUT_FLAG_SPACE = 4, OUT_FLAG_ALT = 8,
+	OUT_FLAG_ZERO = 16,
+};
+
+struct out_spec {
+	enum out_conv conv;
+	char letters[3];           /* the conversion as written: "d", "rx" */
+	char length[5];            /* the length modifier as written: "", "ll" */
+	uint8_t flags;             /* OUT_FLAG_* */
+	int width;                 /* 0 when absent */
+	int precision;             /* -1 when absent */
+};
+
+/* A parsed format: fragment 0, spec 0, fragment 1, ..., spec n-1, fragment n.
+ * "%%" is already a plain '%' inside a fragment. */
+struct out_fmt {
+	char *text;                /* the fragments, each NUL-terminated */
+	uint32_t *frag;            /* nspecs + 1 offsets into text */
+	struct out_spec *specs;
+	uint32_t nspecs;
+};
+
+/* Never fails: text that is not a conversion is literal, as in bpftrace. */
+void out_fmt_parse(const char *fmt, struct out_fmt *res);
+void out_fmt_fini(struct out_fmt *f);
+
+/* The compile-time check codegen runs for printf/system/cat: argument count,
+ * then each argument's type against its conversion. Returns 0, or -1 with
+ * a message for the caller to prefix with the function's name ("printf: "):
+ *   Not enough arguments for format string (0 supplied, 1 expected)
+ *   Too many arguments for format string (2 supplied, 1 expected)
+ *   unsupported format specifier: f
+ *   unsupported format specifier for type 'string[4]': d
+ *   unable to print none type for specifier: d */
+int out_fmt_check(const struct out_fmt *f, const struct ty *const *args, uint32_t nargs,
+		  char *err, size_t errlen);
+
+/* ---- events ------------------------------------------------------------ */
+
+/* The event functions take the whole ring-buffer record (header included);
+ * each argument is at its desc_arg offset. */
+void out_printf(struct out_sink *s, const struct desc_event *ev, const void *record);
+/* printf formatting without printing, for cat() and system(): a malloc'd,
+ * NUL-terminated string the caller frees; its length in *len. */
+char *out_format(struct out_sink *s, const struct desc_event *ev, const void *record,
+		 size_t *len);
+/* print(expr): text `value\n`; JSON {"type": "value", "data": ...}. */
+void out_value(struct out_sink *s, const struct ty *t, const void *value);
+/* time(fmt): the current local time through strftime. */
+void out_time(struct out_sink *s, const char *fmt);
+/* join(array, sep) */
+void out_join(struct out_sink *s, const struct desc_event *ev, const void *record);
+/* cat() file contents and system() command output, already read. */
+void out_cat(struct out_sink *s, const char *data, size_t len);
+void out_syscall(struct out_sink *s, const char *data, size_t len);
+/* "Attached N probes" (stderr) / {"type": "attached_probes", ...} */
+void out_attached(struct out_sink *s, uint64_t nprobes);
+/* "Lost N events" (stderr) / {"type": "lost_events", ...} */
+void out_lost(struct out_sink *s, uint64_t nevents);
+/* After the last event, before the maps: "\n\n" in text mode, nothing in
+ * JSON. Printed whether or not maps are printed. */
+void out_end(struct out_sink *s);
+
+/* A value as print() would show it inside text output (the form %s uses), or
+ * as JSON; malloc'd and NUL-terminated, length in *len (may be NULL). */
+char *out_value_str(struct out_sink *s, const struct ty *t, const void *value, bool json,
+		    size_t *len);
+
+/* ---- maps ---------------------------------------------------------------- */
+
+/* The entries of one map as read from the kernel, copied in. Each `values` is
+ * `nvalues` blobs out_value_stride(m) bytes apart: nvalues is the number of
+ * possible CPUs for a per-CPU map, 1 otherwise. Keys are m->key_size bytes. */
+struct out_snapshot;
+
+uint32_t out_value_stride(const struct desc_map *m);
+struct out_snapshot *out_snapshot_new(const struct desc_map *m, uint32_t nvalues);
+void out_snapshot_add(struct out_snapshot *snap, const void *key, const void *values);
+size_t out_snapshot_len(const struct out_snapshot *snap);
+void out_snapshot_free(struct out_snapshot *snap);
+
+/* print(@m, top, div): top 0 keeps every entry, div 0 is 1. An empty scalar
+ * map prints its zero value. */
+void out_map_print(struct out_sink *s, const struct desc_map *m,
+		   const struct out_snapshot *snap, uint64_t top, uint64_t div);
+
+/* At exit, after out_end(): every DESC_MAP_USER map in name order (byte
+ * order, "@M" before "@a"), empty ones skipped. `read` fills `snap` (created
+ * for it, freed after) with out_snapshot_add; a negative return skips that
+ * map. */
+typedef int (*out_map_read_fn)(void *ctx, const struct desc_map *m,
+			       struct out_snapshot *snap);
+void out_maps_at_exit(struct out_sink *s, const struct desc *d, uint32_t nvalues_percpu,
+		      out_map_read_fn read, void *ctx);
+
+/* ---- bucket indexes: the reference for codegen's IR -------------------- */
+
+/* hist(v, k): 0 for v < 0; 1 + v for 0 <= v < 2^k; above that each power of
+ * two is split in 2^k buckets: 1 + ((msb(v) - k + 1) << k) + the k bits
+ * after v's top bit. With k = 0: 1 is 0, 2 is 1, i is [2^(i-2), 2^(i-1)). */
+uint64_t out_hist_bucket(int64_t v, unsigned k);
+/* lhist(v, min, max, step): 0 below min, 1 + (v - min) / step up to max,
+ * 1 + (max - min) / step above it; that last index is the overflow bucket
+ * printed [min + (max - min) / step * step, ...), so it also holds v == max.
+ * The division is unsigned, as in bpftrace. */
+uint64_t out_lhist_bucket(int64_t v, int64_t min, int64_t max, int64_t step);
+
+/* ---- symbols --------------------------------------------------------- */
+
+/* The kernel symbol containing addr, from /proc/kallsyms (read once, on
+ * first use); NULL when unknown (or addresses are hidden). *off gets the
+ * offset into it. */
+const char *out_ksym(uint64_t addr, uint64_t *off);
+
+#endif

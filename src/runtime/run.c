@@ -1,0 +1,924 @@
+/* run: the runtime's main loop: libbpf load, attach in order, ring buffer polling, exit sequence. */
+#include "runtime/run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "arena.h"
+#include "runtime/attach.h"
+#include "runtime/tracefs.h"
+
+/* A record callback's way to stop ring_buffer__consume at an exit() record,
+ * leaving later records for the drain after END. */
+#define STOP_RECORD (-ECANCELED)
+
+/* Verifier log per program. The kernel (>= 6.4) keeps the log's tail when
+ * it overflows, so the error line survives; malloc'd, only touched on use. */
+#define LOG_SIZE (1u << 20)
+
+enum stop_reason { STOP_NONE, STOP_EXIT, STOP_SIGNAL, STOP_CHILD, STOP_PID, STOP_ERROR };
+
+/* epoll data: which source woke the loop. */
+enum { SRC_RING, SRC_SIGNAL, SRC_PROC };
+
+struct rt_session {
+	const struct desc *d;
+	struct rt_opts o;
+	FILE *out;
+	struct bpf_object *obj;
+	struct bpf_program **progs;   /* one per desc probe */
+	char **logs;                  /* one per desc probe, NULL when shared */
+	int *map_fds;
+	struct ring_buffer *rb;
+	struct rt_links links;
+	int epfd;
+	int proc_fd;                  /* pidfd of the -c child or the -p process */
+	pid_t child;                  /* -c */
+	int child_go;                 /* write end of the child's start pipe */
+	bool handlers;                /* signal handlers installed */
+	struct sigaction old_int, old_term;
+	enum stop_reason stop;
+	int exit_code;
+	bool draining;                /* after END: exit() records do not stop */
+	bool bad_record;              /* one warning is enough */
+	uint64_t lost_reported;
+	double lost_checked, stopped_at;
+	struct rt_timing t;
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* ------------------------------------------------------------------------
+ * Output. Every call into the output module is in this section, so that
+ * src/runtime/output.c (out_*) replaces these bodies and nothing else.
+ * ---------------------------------------------------------------------- */
+
+static void emit_attached(struct rt_session *s, unsigned n)
+{
+	if (s->o.format == RT_FORMAT_JSON)
+		fprintf(s->out, "{\"type\": \"attached_probes\", \"data\": {\"probes\": %u}}\n", n);
+	else
+		fprintf(stderr, "Attached %u probe%s\n", n, n == 1 ? "" : "s");
+}
+
+static void emit_lost(struct rt_session *s, uint64_t n)
+{
+	if (s->o.format == RT_FORMAT_JSON)
+		fprintf(s->out, "{\"type\": \"lost_events\", \"data\": {\"events\": %llu}}\n",
+			(unsigned long long)n);
+	else
+		fprintf(stderr, "Lost %llu events\n", (unsigned long long)n);
+}
+
+/* One record other than exit(). Returns 0, or a negative errno to stop. */
+static int emit_event(struct rt_session *s, const struct desc_event *ev, const void *data,
+		      size_t size)
+{
+	/* Until output.c: a printf with no arguments prints its format. */
+	if (ev->kind == DESC_EV_PRINTF && ev->nargs == 0 && ev->fmt)
+		fputs(ev->fmt, s->out);
+	return 0;
+}
+
+/* The maps at exit, after END: "\n\n" then every user map (text mode). */
+static void emit_maps(struct rt_session *s)
+{
+	if (s->o.format == RT_FORMAT_TEXT)
+		fputs("\n\n", s->out);
+}
+
+/* ------------------------------------------------------------------------
+ * libbpf's messages go through our diagnostics: everything under -d libbpf,
+ * info under -v, and otherwise only the last warning, kept to complete an
+ * error that has no better explanation. libbpf_set_print takes no context
+ * pointer, hence one run per process at a time.
+ * ---------------------------------------------------------------------- */
+
+static struct {
+	bool all, info;
+	char last[512];
+	libbpf_print_fn_t old;
+} lp;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char buf[4096];
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (lp.all || (lp.info && level == LIBBPF_INFO)) {
+		fprintf(stderr, "libbpf: %s", buf);
+		return 0;
+	}
+	if (level != LIBBPF_WARN || strstr(buf, "PROG LOAD LOG"))
+		return 0;
+	size_t n = strlen(buf);
+	while (n && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	snprintf(lp.last, sizeof(lp.last), "%s", buf);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * The verifier's rejections, in plain words.
+ * ---------------------------------------------------------------------- */
+
+/* Substrings of the verifier's error lines (kernel 6.x wording). */
+static const struct {
+	const char *has;
+	const char *plain;
+} verifier_rules[] = {
+	{ "invalid mem access 'map_value_or_null'",
+	  "a map value is used without checking that the lookup found it" },
+	{ "invalid mem access 'scalar'",
+	  "a plain number is dereferenced as a pointer" },
+	{ "invalid mem access 'inv'",
+	  "a plain number is dereferenced as a pointer" },
+	{ "!read_ok", "a register is read before anything was stored in it" },
+	{ "invalid read from stack", "uninitialised stack memory is read" },
+	{ "invalid indirect read from stack", "uninitialised stack memory is passed to a helper" },
+	{ "invalid indirect access to stack", "a helper is given stack memory out of bounds" },
+	{ "invalid bpf_context access", "the probe's context (args) is read out of bounds" },
+	{ "invalid access to map value", "a map value is accessed out of bounds" },
+	{ "invalid access to memory", "memory is accessed out of bounds" },
+	{ "value is outside of the allowed memory range", "memory is accessed out of bounds" },
+	{ "min value is negative", "an index may be negative" },
+	{ "unbounded memory access", "an index has no upper bound the verifier can see" },
+	{ "back-edge from insn", "a loop has no bound the verifier can see" },
+	{ "infinite loop detected", "a loop may never end" },
+	{ "BPF program is too large", "the program is too large for the verifier" },
+	{ "combined stack size", "the program uses more than 512 bytes of stack" },
+	{ "stack limit", "the program uses more than 512 bytes of stack" },
+	{ "invalid stack off", "stack memory is accessed out of bounds" },
+	{ "unknown func", "a helper is not available to this probe type" },
+	{ "program of this type cannot use helper", "a helper is not available to this probe type" },
+	{ "helper call is not allowed", "a helper is not available to this probe type" },
+	{ "R0 !read_ok", "the program does not set its return value" },
+	{ "At program exit the register R0", "the program returns a value its probe type forbids" },
+	{ "Unreleased reference", "a ring buffer reservation is neither submitted nor discarded" },
+	{ "invalid func", "a helper or function does not exist in this kernel" },
+	{ "misaligned", "memory is accessed at a misaligned address" },
+	{ "dereference of modified ctx ptr", "a pointer into the probe's context is modified" },
+	{ "pointer arithmetic", "forbidden pointer arithmetic" },
+	{ "cannot write into", "a read-only object is written" },
+	{ "type=", "a helper is given an argument of the wrong kind" },
+};
+
+/* Lines that follow the error and say nothing about it. */
+static bool log_noise(const char *l, size_t n)
+{
+	static const char *const prefixes[] = {
+		"processed ", "verification time", "stack depth", "max_states_per_insn",
+		"mark_precise", "from ", "func#", "arg#", "Validating ", "last_idx", "parent ",
+		"regs=", "-- ", "libbpf:", "Func#",
+	};
+	while (n && (*l == ' ' || *l == '\t')) {
+		l++;
+		n--;
+	}
+	if (n == 0 || *l == ';')
+		return true;
+	if (*l >= '0' && *l <= '9') {         /* "8: (7b) *(u64 *)(r0 +0) = r1" */
+		size_t i = 0;
+		while (i < n && l[i] >= '0' && l[i] <= '9')
+			i++;
+		if (i < n && l[i] == ':')
+			return true;
+	}
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (n >= strlen(prefixes[i]) && !strncmp(l, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+/* "; <source text> @ FILE:LINE": the location .BTF.ext line info gives. */
+static bool log_location(const char *l, size_t n, struct rt_verifier_report *r)
+{
+	if (n == 0 || *l != ';')
+		return false;
+	const char *at = NULL;
+	for (size_t i = 0; i + 2 < n; i++)
+		if (l[i] == ' ' && l[i + 1] == '@' && l[i + 2] == ' ')
+			at = l + i + 3;
+	if (!at)
+		return false;
+	const char *end = l + n, *colon = NULL;
+	for (const char *p = at; p < end; p++)
+		if (*p == ':')
+			colon = p;
+	if (!colon || colon + 1 >= end)
+		return false;
+	unsigned line = 0;
+	for (const char *p = colon + 1; p < end; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		line = line * 10 + (unsigned)(*p - '0');
+	}
+	snprintf(r->file, sizeof(r->file), "%.*s", (int)(colon - at), at);
+	r->line = line;
+	return true;
+}
+
+void rt_verifier_explain(const char *log, struct rt_verifier_report *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (!log)
+		return;
+	/* The error is the last meaningful line; the location, the last line
+	 * info before it (the verifier prints one whenever the line changes). */
+	const char *err = NULL, *p = log;
+	size_t errn = 0;
+	while (*p) {
+		const char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (!log_noise(p, n)) {
+			err = p;
+			errn = n;
+		}
+		p += n + (e != NULL);
+	}
+	if (!err)
+		return;
+	for (p = log; p < err;) {
+		const char *e = strchr(p, '\n');
+		size_t n = (size_t)(e - p);
+		log_location(p, n, r);
+		p += n + 1;
+	}
+	snprintf(r->raw, sizeof(r->raw), "%.*s", (int)errn, err);
+	for (size_t i = 0; i < sizeof(verifier_rules) / sizeof(verifier_rules[0]); i++) {
+		if (strstr(r->raw, verifier_rules[i].has)) {
+			r->plain = verifier_rules[i].plain;
+			break;
+		}
+	}
+}
+
+/* The span of line `line` of a registered source named `file`. */
+static bool source_span(struct diag *d, const char *file, unsigned line, struct span *sp)
+{
+	for (uint16_t i = 0;; i++) {
+		const struct diag_source *s = diag_source(d, i);
+		if (!s)
+			return false;
+		if (strcmp(s->name, file) || !s->text)
+			continue;
+		size_t off = 0;
+		for (unsigned l = 1; l < line && off < s->len; off++)
+			if (s->text[off] == '\n')
+				l++;
+		if (off >= s->len)
+			return false;
+		size_t b = off, e = off;
+		while (b < s->len && (s->text[b] == ' ' || s->text[b] == '\t'))
+			b++;
+		while (e < s->len && s->text[e] != '\n')
+			e++;
+		if (e <= b)
+			b = off;
+		*sp = (struct span){
+			.off = (uint32_t)b, .end = (uint32_t)(e > b ? e : b + 1),
+			.line = line, .col = (uint32_t)(b - off + 1),
+			.end_line = line, .end_col = (uint32_t)(e - off), .file = i,
+		};
+		return true;
+	}
+}
+
+void rt_verifier_error(struct diag *d, const char *probe, const char *log)
+{
+	struct rt_verifier_report r;
+	rt_verifier_explain(log, &r);
+	char why[512];
+	if (r.plain)
+		snprintf(why, sizeof(why), "%s (verifier: %s)", r.plain, r.raw);
+	else if (r.raw[0])
+		snprintf(why, sizeof(why), "%s", r.raw);
+	else
+		snprintf(why, sizeof(why), "the verifier gave no reason");
+	struct span sp;
+	if (r.line && source_span(d, r.file, r.line, &sp))
+		diag_error(d, sp, "the BPF verifier rejected %s: %s", probe, why);
+	else if (r.line)
+		diag_plain(d, DIAG_ERROR, "%s:%u: the BPF verifier rejected %s: %s", r.file, r.line,
+			   probe, why);
+	else
+		diag_plain(d, DIAG_ERROR, "the BPF verifier rejected %s: %s", probe, why);
+}
+
+/* ------------------------------------------------------------------------
+ * Load.
+ * ---------------------------------------------------------------------- */
+
+/* Whether the effective capabilities allow loading tracing programs:
+ * CAP_SYS_ADMIN, or CAP_BPF with CAP_PERFMON (kernel >= 5.8). */
+static bool privileged(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct c[2];
+	if (syscall(SYS_capget, &h, c))
+		return geteuid() == 0;
+#define HAS(cap) ((c[(cap) / 32].effective >> ((cap) % 32)) & 1)
+	return HAS(21 /* CAP_SYS_ADMIN */) || (HAS(39 /* CAP_BPF */) && HAS(38 /* CAP_PERFMON */));
+#undef HAS
+}
+
+static const char need_root[] =
+	"hawk needs root (CAP_BPF and CAP_PERFMON) to load programs";
+
+/* The probes a program serves, for messages: "NAME" or "NAME (and N more)". */
+static const char *probe_of(struct rt_session *s, const char *prog, char *buf, size_t n)
+{
+	const char *first = NULL;
+	unsigned more = 0;
+	for (uint32_t i = 0; i < s->d->nprobes; i++) {
+		if (strcmp(s->d->probes[i].prog_name, prog))
+			continue;
+		if (!first)
+			first = s->d->probes[i].name;
+		else
+			more++;
+	}
+	if (!first)
+		snprintf(buf, n, "program %s", prog);
+	else if (more)
+		snprintf(buf, n, "%s (and %u more)", first, more);
+	else
+		snprintf(buf, n, "%s", first);
+	return buf;
+}
+
+/* After bpf_object__load failed with err: one error saying why. */
+static void load_failed(struct rt_session *s, int err)
+{
+	struct diag *dg = s->o.diag;
+	struct bpf_program *bad = NULL;
+	const char *log = NULL;
+	/* libbpf loads in order and stops at the first rejection: the failed
+	 * program is the first without an fd. */
+	for (uint32_t i = 0; i < s->d->nprobes && !bad; i++) {
+		struct bpf_program *p = s->progs[i];
+		if (p && bpf_program__fd(p) < 0) {
+			bad = p;
+			log = s->logs[i];
+		}
+	}
+	char name[256];
+	if (err == -EPERM && !privileged()) {
+		diag_plain(dg, DIAG_ERROR, "%s", need_root);
+	} else if (bad && err == -EPERM && bpf_program__type(bad) == BPF_PROG_TYPE_TRACING) {
+		/* fentry/fexit: "BPF program load failed: Operation not permitted"
+		 * with an empty log when ftrace's function hooks are locked down. */
+		diag_plain(dg, DIAG_ERROR, "cannot load %s: this kernel refuses fentry/fexit "
+			   "programs (EPERM; its ftrace function hooks are locked down)",
+			   probe_of(s, bpf_program__name(bad), name, sizeof(name)));
+	} else if (bad && log && log[0]) {
+		rt_verifier_error(dg, probe_of(s, bpf_program__name(bad), name, sizeof(name)), log);
+		if (s->o.verbose)
+			fprintf(stderr, "-- verifier log of %s --\n%s-- end of log --\n",
+				bpf_program__name(bad), log);
+		else
+			diag_plain(dg, DIAG_NOTE, "run with -v to see the whole verifier log");
+	} else {
+		diag_plain(dg, DIAG_ERROR, "cannot load the BPF programs: %s%s%s%s", strerror(-err),
+			   lp.last[0] ? " (" : "", lp.last, lp.last[0] ? ")" : "");
+	}
+}
+
+int rt_session_load(const struct desc *d, const struct rt_opts *o, struct rt_session **out)
+{
+	struct rt_session *s = xcalloc(1, sizeof(*s));
+	*out = s;
+	s->d = d;
+	s->o = *o;
+	s->out = o->out ? o->out : stdout;
+	s->epfd = s->proc_fd = s->child_go = -1;
+	if (s->o.poll_ms <= 0)
+		s->o.poll_ms = RT_POLL_MS;
+	switch (o->buffer) {
+	case RT_BUFFER_LINE: setvbuf(s->out, NULL, _IOLBF, 0); break;
+	case RT_BUFFER_FULL: setvbuf(s->out, NULL, _IOFBF, 0); break;
+	case RT_BUFFER_NONE: setvbuf(s->out, NULL, _IONBF, 0); break;
+	}
+	lp.all = o->dump_libbpf;
+	lp.info = o->verbose > 1;
+	lp.last[0] = '\0';
+	lp.old = libbpf_set_print(libbpf_print);
+
+	if (!privileged()) {
+		diag_plain(o->diag, DIAG_ERROR, "%s", need_root);
+		return -EPERM;
+	}
+	double t0 = now_ms();
+	/* bpf_object__open_mem does not copy: d->elf lives in d's arena. */
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "hawk");
+	s->obj = bpf_object__open_mem(d->elf, d->elf_size, &oo);
+	if (!s->obj) {
+		int e = errno;
+		diag_plain(o->diag, DIAG_ERROR, "cannot open the BPF object: %s%s%s%s", strerror(e),
+			   lp.last[0] ? " (" : "", lp.last, lp.last[0] ? ")" : "");
+		return -e;
+	}
+	s->t.open = now_ms() - t0;
+
+	s->progs = xcalloc(d->nprobes ? d->nprobes : 1, sizeof(*s->progs));
+	s->logs = xcalloc(d->nprobes ? d->nprobes : 1, sizeof(*s->logs));
+	for (uint32_t i = 0; i < d->nprobes; i++) {
+		const struct desc_probe *p = &d->probes[i];
+		s->progs[i] = bpf_object__find_program_by_name(s->obj, p->prog_name);
+		if (!s->progs[i]) {
+			diag_plain(o->diag, DIAG_ERROR, "internal: probe %s: no program %s in the "
+				   "BPF object", p->name, p->prog_name);
+			return -ENOENT;
+		}
+		/* Several probes may share a program: one log for it. */
+		bool seen = false;
+		for (uint32_t j = 0; j < i && !seen; j++)
+			seen = s->progs[j] == s->progs[i];
+		if (seen)
+			continue;
+		s->logs[i] = xmalloc(LOG_SIZE);
+		s->logs[i][0] = '\0';
+		bpf_program__set_log_buf(s->progs[i], s->logs[i], LOG_SIZE);
+		if (o->dump_verifier)
+			bpf_program__set_log_level(s->progs[i], 1);
+	}
+
+	t0 = now_ms();
+	int err = bpf_object__load(s->obj);
+	s->t.load = now_ms() - t0;
+	if (err) {
+		load_failed(s, err);
+		return err;
+	}
+	if (o->dump_verifier)
+		for (uint32_t i = 0; i < d->nprobes; i++)
+			if (s->logs[i])
+				fprintf(stderr, "-- verifier log of %s (%s) --\n%s",
+					bpf_program__name(s->progs[i]), d->probes[i].name, s->logs[i]);
+
+	s->map_fds = xcalloc(d->nmaps ? d->nmaps : 1, sizeof(*s->map_fds));
+	for (uint32_t i = 0; i < d->nmaps; i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(s->obj, d->maps[i].bpf_name);
+		s->map_fds[i] = m ? bpf_map__fd(m) : -1;
+		if (s->map_fds[i] < 0) {
+			diag_plain(o->diag, DIAG_ERROR, "internal: no map %s (%s) in the BPF object",
+				   d->maps[i].bpf_name, d->maps[i].name);
+			return -ENOENT;
+		}
+	}
+	return 0;
+}
+
+int rt_session_map_fd(const struct rt_session *s, uint32_t i)
+{
+	return s->map_fds && i < s->d->nmaps ? s->map_fds[i] : -1;
+}
+
+const struct rt_timing *rt_session_timing(const struct rt_session *s)
+{
+	return &s->t;
+}
+
+/* ------------------------------------------------------------------------
+ * Signals: SIGINT and SIGTERM set a flag and write to a pipe the loop
+ * polls, so a signal wakes it at once whatever it was waiting for. No
+ * SA_RESTART: a blocking call returns EINTR.
+ * ---------------------------------------------------------------------- */
+
+static volatile sig_atomic_t signalled;
+static int sig_pipe[2] = { -1, -1 };
+
+static void on_signal(int sig)
+{
+	int e = errno;
+	signalled = sig;
+	if (sig_pipe[1] >= 0) {
+		ssize_t r = write(sig_pipe[1], "", 1);
+		(void)r;
+	}
+	errno = e;
+}
+
+static int handlers_install(struct rt_session *s)
+{
+	if (sig_pipe[0] < 0 && pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK))
+		return -errno;
+	signalled = 0;
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &s->old_int);
+	sigaction(SIGTERM, &sa, &s->old_term);
+	s->handlers = true;
+	return 0;
+}
+
+static void handlers_restore(struct rt_session *s)
+{
+	if (!s->handlers)
+		return;
+	sigaction(SIGINT, &s->old_int, NULL);
+	sigaction(SIGTERM, &s->old_term, NULL);
+	s->handlers = false;
+	char buf[64];
+	while (read(sig_pipe[0], buf, sizeof(buf)) > 0)
+		;
+}
+
+/* ------------------------------------------------------------------------
+ * -c CMD and -p PID.
+ * ---------------------------------------------------------------------- */
+
+static int pidfd_open(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+/* Forks CMD (split at spaces, as bpftrace does) held before exec until
+ * child_start, so that probes see it from its first instruction. */
+static int child_spawn(struct rt_session *s)
+{
+	int go[2];
+	if (pipe2(go, O_CLOEXEC))
+		return -errno;
+	char *copy = xstrdup(s->o.cmd);
+	char *argv[64];
+	int argc = 0;
+	for (char *tok = strtok(copy, " \t"); tok && argc < 63; tok = strtok(NULL, " \t"))
+		argv[argc++] = tok;
+	argv[argc] = NULL;
+	if (argc == 0) {
+		free(copy);
+		close(go[0]);
+		close(go[1]);
+		diag_plain(s->o.diag, DIAG_ERROR, "-c: the command is empty");
+		return -EINVAL;
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		free(copy);
+		close(go[0]);
+		close(go[1]);
+		diag_plain(s->o.diag, DIAG_ERROR, "-c: fork: %s", strerror(e));
+		return -e;
+	}
+	if (pid == 0) {
+		char c;
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(0);         /* hawk gave up before starting us */
+		execvp(argv[0], argv);
+		fprintf(stderr, "hawk: error: -c: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	free(copy);
+	close(go[0]);
+	s->child = pid;
+	s->child_go = go[1];
+	s->proc_fd = pidfd_open(pid);
+	return 0;
+}
+
+static void child_start(struct rt_session *s)
+{
+	if (s->child_go < 0)
+		return;
+	ssize_t r = write(s->child_go, "g", 1);
+	(void)r;
+	close(s->child_go);
+	s->child_go = -1;
+}
+
+/* Ends the -c child if it still runs (it never started, or hawk stops on a
+ * signal or exit()), and reaps it. */
+static void child_end(struct rt_session *s)
+{
+	if (!s->child)
+		return;
+	if (s->child_go >= 0) {
+		close(s->child_go);     /* EOF: it exits without running CMD */
+		s->child_go = -1;
+	} else if (waitpid(s->child, NULL, WNOHANG) == 0) {
+		kill(s->child, SIGTERM);
+	} else {
+		s->child = 0;
+		return;
+	}
+	waitpid(s->child, NULL, 0);
+	s->child = 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Attach and BEGIN/END.
+ * ---------------------------------------------------------------------- */
+
+/* BEGIN and END run once, now, through BPF_PROG_TEST_RUN on their raw_tp
+ * program, as bpftrace >= 0.16 does (no uprobe on our own binary). */
+static int run_special(struct rt_session *s, enum probe_type t)
+{
+	for (uint32_t i = 0; i < s->d->nprobes; i++) {
+		if (s->d->probes[i].type != t)
+			continue;
+		LIBBPF_OPTS(bpf_test_run_opts, ro);
+		if (bpf_prog_test_run_opts(bpf_program__fd(s->progs[i]), &ro)) {
+			int e = errno;
+			diag_plain(s->o.diag, DIAG_ERROR, "cannot run %s: %s", s->d->probes[i].name,
+				   strerror(e));
+			return -e;
+		}
+	}
+	return 0;
+}
+
+static int on_record(void *ctx, void *data, size_t size);
+
+int rt_session_attach(struct rt_session *s)
+{
+	const struct desc *d = s->d;
+	int err;
+
+	if (s->o.pid) {
+		s->proc_fd = pidfd_open(s->o.pid);
+		if (s->proc_fd < 0) {
+			int e = errno;
+			diag_plain(s->o.diag, DIAG_ERROR, "-p %d: %s", (int)s->o.pid,
+				   e == ESRCH ? "no such process" : strerror(e));
+			return -e;
+		}
+	}
+	if (s->o.cmd && (err = child_spawn(s)))
+		return err;
+	if ((err = handlers_install(s))) {
+		diag_plain(s->o.diag, DIAG_ERROR, "cannot create a pipe: %s", strerror(-err));
+		return err;
+	}
+
+	if (d->ringbuf_map >= 0) {
+		s->rb = ring_buffer__new(s->map_fds[d->ringbuf_map], on_record, s, NULL);
+		if (!s->rb) {
+			int e = errno;
+			diag_plain(s->o.diag, DIAG_ERROR, "cannot map the ring buffer: %s", strerror(e));
+			return -e;
+		}
+	}
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->epfd < 0)
+		return -errno;
+	struct epoll_event ev = { .events = EPOLLIN };
+	if (s->rb) {
+		ev.data.u32 = SRC_RING;
+		epoll_ctl(s->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(s->rb), &ev);
+	}
+	ev.data.u32 = SRC_SIGNAL;
+	epoll_ctl(s->epfd, EPOLL_CTL_ADD, sig_pipe[0], &ev);
+	if (s->proc_fd >= 0) {
+		ev.data.u32 = SRC_PROC;
+		epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->proc_fd, &ev);
+	}
+
+	/* Mount tracefs before the first tracepoint needs it, once. */
+	for (uint32_t i = 0; i < d->nprobes; i++)
+		if (d->probes[i].type == PROBE_TRACEPOINT && rt_tracefs_events(s->o.diag) < 0)
+			return -ENOENT;
+
+	struct rt_attach_ctx ac = { .d = s->o.diag, .pid = s->child ? s->child : s->o.pid };
+	double t0 = now_ms();
+	for (uint32_t i = 0; i < d->nprobes; i++) {
+		if (signalled)
+			return -EINTR;
+		if ((err = rt_probe_attach(&ac, &d->probes[i], s->progs[i], &s->links)))
+			return err;
+		s->t.probes++;
+	}
+	s->t.attach = now_ms() - t0;
+	s->t.links = s->links.n;
+	if (s->o.verbose)
+		fprintf(stderr, "hawk: load %.1f ms, attach %.1f ms (%u probes, %u links)\n",
+			s->t.load, s->t.attach, s->t.probes, s->t.links);
+
+	if (!s->o.quiet)
+		emit_attached(s, s->t.probes);
+	fflush(s->out);
+	if (s->o.notify)
+		fputs(RT_NOTIFY_TOKEN "\n", stderr);
+	if (s->o.dry_run)
+		return 0;
+	t0 = now_ms();
+	if ((err = run_special(s, PROBE_BEGIN)))
+		return err;
+	s->t.begin = now_ms() - t0;
+	child_start(s);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * The loop.
+ * ---------------------------------------------------------------------- */
+
+static void stop(struct rt_session *s, enum stop_reason why, int code)
+{
+	if (s->stop != STOP_NONE)
+		return;
+	s->stop = why;
+	s->exit_code = code;
+	s->stopped_at = now_ms();
+}
+
+/* exit(code): the code is the record's first argument, else 0. */
+static int exit_code_of(const struct desc_event *ev, const void *data, size_t size)
+{
+	uint32_t off = ev->nargs ? ev->args[0].offset : (uint32_t)sizeof(struct desc_event_hdr);
+	int64_t code = 0;
+	if (off + sizeof(code) <= size)
+		memcpy(&code, (const char *)data + off, sizeof(code));
+	return (int)code;
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct rt_session *s = ctx;
+	const struct desc_event_hdr *h = data;
+	if (size < sizeof(*h) || h->id >= s->d->nevents) {
+		if (!s->bad_record)
+			diag_plain(s->o.diag, DIAG_WARNING, "internal: a ring buffer record of %zu "
+				   "bytes with unknown id %u", size, size >= sizeof(*h) ? h->id : 0);
+		s->bad_record = true;
+		return 0;
+	}
+	const struct desc_event *ev = &s->d->events[h->id];
+	if (ev->kind == DESC_EV_EXIT) {
+		if (s->draining)
+			return 0;
+		stop(s, STOP_EXIT, exit_code_of(ev, data, size));
+		return STOP_RECORD;
+	}
+	return emit_event(s, ev, data, size);
+}
+
+/* "Lost N events" whenever the BPF side's count of failed submits grew. */
+static void check_lost(struct rt_session *s)
+{
+	const struct desc *d = s->d;
+	if (d->lost_map < 0)
+		return;
+	const struct desc_map *m = &d->maps[d->lost_map];
+	int ncpu = m->percpu ? libbpf_num_possible_cpus() : 1;
+	if (ncpu <= 0 || m->value_size != sizeof(uint64_t))
+		return;
+	uint64_t vals[ncpu], total = 0;
+	uint32_t key = 0;
+	if (bpf_map_lookup_elem(s->map_fds[d->lost_map], &key, vals))
+		return;
+	for (int i = 0; i < ncpu; i++)
+		total += vals[i];
+	if (total > s->lost_reported) {
+		emit_lost(s, total - s->lost_reported);
+		s->lost_reported = total;
+	}
+}
+
+static int consume(struct rt_session *s)
+{
+	if (!s->rb)
+		return 0;
+	int n = ring_buffer__consume(s->rb);
+	if (n < 0 && n != STOP_RECORD) {
+		diag_plain(s->o.diag, DIAG_ERROR, "reading the ring buffer: %s", strerror(-n));
+		stop(s, STOP_ERROR, 1);
+		return n;
+	}
+	return 0;
+}
+
+int rt_session_loop(struct rt_session *s, int timeout_ms)
+{
+	double deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : 0;
+	if (s->o.dry_run)
+		return 0;
+	while (s->stop == STOP_NONE) {
+		/* Records submitted with BPF_RB_NO_WAKEUP wake nobody: read on
+		 * every pass, timeout or not. */
+		consume(s);
+		if (s->stop != STOP_NONE)
+			break;
+		double now = now_ms();
+		if (now - s->lost_checked >= 100) {
+			check_lost(s);
+			s->lost_checked = now;
+		}
+		if (signalled) {
+			stop(s, STOP_SIGNAL, 0);
+			break;
+		}
+		int wait = s->o.poll_ms;
+		if (timeout_ms >= 0) {
+			if (now >= deadline)
+				break;
+			if (deadline - now < wait)
+				wait = (int)(deadline - now) + 1;
+		}
+		struct epoll_event evs[4];
+		int n = epoll_wait(s->epfd, evs, 4, wait);
+		if (n < 0 && errno != EINTR) {
+			int e = errno;
+			diag_plain(s->o.diag, DIAG_ERROR, "epoll_wait: %s", strerror(e));
+			stop(s, STOP_ERROR, 1);
+			return -e;
+		}
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.u32 == SRC_PROC) {
+				/* The -c child or the -p process ended. */
+				if (s->child && waitpid(s->child, NULL, WNOHANG) == s->child)
+					s->child = 0;
+				stop(s, s->o.cmd ? STOP_CHILD : STOP_PID, 0);
+			}
+		}
+	}
+	return 0;
+}
+
+int rt_session_finish(struct rt_session *s)
+{
+	if (s->stop == STOP_NONE)
+		stop(s, STOP_SIGNAL, 0);
+	/* 1. The producers: every probe detached, tracepoints in parallel. */
+	double t0 = now_ms();
+	rt_links_destroy(&s->links);
+	s->t.detach = now_ms() - t0;
+	int status = s->stop == STOP_ERROR ? 1 : s->exit_code;
+	if (!s->o.dry_run) {
+		/* 2. END, whose records follow everything already submitted. */
+		if (run_special(s, PROBE_END))
+			status = 1;
+		/* 3. Drain: what was left after an exit() record, then END's. */
+		s->draining = true;
+		consume(s);
+		check_lost(s);
+		/* 4. The maps. */
+		emit_maps(s);
+	}
+	fflush(s->out);
+	child_end(s);
+	s->t.stop_to_done = now_ms() - s->stopped_at;
+	if (s->o.verbose)
+		fprintf(stderr, "hawk: detach %.1f ms (%u links), stop to done %.1f ms\n",
+			s->t.detach, s->t.links, s->t.stop_to_done);
+	return status;
+}
+
+void rt_session_free(struct rt_session *s)
+{
+	if (!s)
+		return;
+	rt_links_destroy(&s->links);
+	child_end(s);
+	ring_buffer__free(s->rb);
+	bpf_object__close(s->obj);
+	handlers_restore(s);
+	if (s->epfd >= 0)
+		close(s->epfd);
+	if (s->proc_fd >= 0)
+		close(s->proc_fd);
+	for (uint32_t i = 0; i < s->d->nprobes && s->logs; i++)
+		free(s->logs[i]);
+	free(s->logs);
+	free(s->progs);
+	free(s->map_fds);
+	libbpf_set_print(lp.old);
+	free(s);
+}
+
+int rt_run(const struct desc *d, const struct rt_opts *o)
+{
+	struct rt_opts opts = *o;
+	const char *env = getenv("HAWK_NOTIFY_ATTACHED");
+	if (env && *env && strcmp(env, "0"))
+		opts.notify = true;
+	struct rt_session *s = NULL;
+	int status = 1;
+	if (rt_session_load(d, &opts, &s) == 0 && rt_session_attach(s) == 0 &&
+	    rt_session_loop(s, -1) == 0)
+		status = rt_session_finish(s);
+	else if (s && signalled)
+		status = 0;           /* interrupted while attaching: not an error */
+	rt_session_free(s);
+	return status;
+}

@@ -1,0 +1,91 @@
+/* run: load the BPF object, attach every probe, print events until a stop, then tear down. */
+#ifndef HAWK_RT_RUN_H
+#define HAWK_RT_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "diag.h"
+#include "runtime/desc.h"
+
+enum rt_format { RT_FORMAT_TEXT, RT_FORMAT_JSON };
+enum rt_buffer { RT_BUFFER_LINE, RT_BUFFER_FULL, RT_BUFFER_NONE };
+
+/* The user-space event loop wakes at least this often to read records the
+ * BPF side submitted without a wakeup (BPF_RB_NO_WAKEUP): it bounds the
+ * latency of a lone printf. */
+#define RT_POLL_MS 10
+
+/* The line printed on stderr once every probe is attached, when asked
+ * (rt_opts.notify, or HAWK_NOTIFY_ATTACHED set in the environment); test
+ * runners start their workload when they see it. */
+#define RT_NOTIFY_TOKEN "__HAWK_PROBES_ATTACHED__"
+
+/* Strings and the diag are borrowed for the call. */
+struct rt_opts {
+	struct diag *diag;        /* errors, warnings, libbpf's messages; required */
+	FILE *out;                /* events and maps (-o FILE); NULL: stdout */
+	enum rt_format format;    /* -f */
+	enum rt_buffer buffer;    /* -B: applied to out */
+	bool quiet;               /* -q: no "Attached N probes" */
+	unsigned verbose;         /* -v: timings, libbpf's info; the whole verifier log on a rejection */
+	bool dump_libbpf;         /* -d libbpf: every libbpf message, on stderr */
+	bool dump_verifier;       /* -d verifier: every program's verifier log, on stderr */
+	pid_t pid;                /* -p PID: uprobes attach to it; the run stops when it exits */
+	const char *cmd;          /* -c CMD: started once attached; the run stops when it exits */
+	bool dry_run;             /* --dry-run: load and attach, then detach: no BEGIN/END, no events */
+	bool notify;              /* print RT_NOTIFY_TOKEN on stderr once attached */
+	int poll_ms;              /* 0: RT_POLL_MS */
+};
+
+/* Runs d: load, attach every probe in order, run BEGIN, print events until
+ * exit(), SIGINT/SIGTERM, or the -c/-p process ending; then detach, run END,
+ * drain, print the maps. Nothing stays loaded afterwards, whatever happened.
+ * Returns the process exit status: exit()'s code, 0 on a signal, 1 after an
+ * error (reported through o->diag). */
+int rt_run(const struct desc *d, const struct rt_opts *o);
+
+/* The same run in steps, for tests that look at maps between them. Each
+ * step returns 0 or a negative errno after one error through o->diag;
+ * rt_session_free releases everything whatever state the session is in. */
+struct rt_session;
+
+int rt_session_load(const struct desc *d, const struct rt_opts *o, struct rt_session **out);
+/* Attach every probe, print "Attached N probes", notify, start -c's command, run BEGIN. */
+int rt_session_attach(struct rt_session *s);
+/* Print events until a stop (or, with timeout_ms >= 0, until it passes). */
+int rt_session_loop(struct rt_session *s, int timeout_ms);
+/* The exit sequence: detach, END, drain, maps. Returns the exit status. */
+int rt_session_finish(struct rt_session *s);
+void rt_session_free(struct rt_session *s);
+
+/* The fd of map i of the desc, after load; -1 if absent. */
+int rt_session_map_fd(const struct rt_session *s, uint32_t i);
+
+/* Where the time went, in milliseconds (for -v and tests). */
+struct rt_timing {
+	double open, load, attach, begin;
+	double detach;            /* every link destroyed */
+	double stop_to_done;      /* the stop (exit event, signal) to the end of finish */
+	unsigned probes, links;
+};
+const struct rt_timing *rt_session_timing(const struct rt_session *s);
+
+/* A verifier rejection in plain words. */
+struct rt_verifier_report {
+	char raw[256];            /* the verifier's last meaningful line */
+	const char *plain;        /* what it means, NULL when no rule knows the line */
+	char file[128];           /* from the last "; ... @ FILE:LINE" before it; "" if none */
+	unsigned line;            /* 0 if none */
+};
+
+/* Reads a verifier log (as the kernel wrote it at log level 1 or 2). */
+void rt_verifier_explain(const char *log, struct rt_verifier_report *r);
+
+/* One error for a rejected program: the probe, the reason in plain words,
+ * and the script line (with the source shown when d knows FILE). */
+void rt_verifier_error(struct diag *d, const char *probe, const char *log);
+
+#endif
