@@ -165,8 +165,14 @@ static void func_or_addr(struct ap_ctx *c, struct ast_attach *ap, const char *s,
 		ap->has_addr = true;
 		return;
 	}
+	if (!*s) {
+		ap_err(c, "%s attach point has no function name", probetype_name(ap->ptype));
+		return;
+	}
 	const char *plus = strrchr(s, '+');
-	if (plus && plus != s && isdigit((unsigned char)plus[1]) && !parse_u64(plus + 1, &v)) {
+	/* '+' appears in no symbol name but C++'s operator+, which is quoted */
+	bool cxx = plus && plus > s && strstr(s, "operator") != NULL;
+	if (plus && plus != s && !cxx && strncmp(plus + 1, "arg", 3) && !parse_u64(plus + 1, &v)) {
 		ap_err(c, "invalid offset '%s' in attach point, expected a number", plus + 1);
 		return;
 	}
@@ -263,6 +269,11 @@ static void fill(struct ap_ctx *c, struct ast_attach *ap, char **parts, int n)
 	case PROBE_SELF:
 		if (!need_parts(c, n, 3, 3, "self:signal:SIGUSR1"))
 			break;
+		/* bpftrace lets only SIGUSR1 through: other signals keep their meaning. */
+		if (strcmp(parts[1], "signal") || strcmp(parts[2], "SIGUSR1")) {
+			ap_err(c, "invalid self attach point, expected self:signal:SIGUSR1");
+			break;
+		}
 		if (n == 3) {
 			ap->target = parts[1];
 			ap->func = parts[2];

@@ -34,6 +34,32 @@ int yylex(YYSTYPE *lval, struct span *lloc, yyscan_t scanner)
 	return tok;
 }
 
+/* The order current bpftrace enforces: C definitions, then config and
+ * imports, then probes, macros and map declarations. */
+static unsigned section(const struct ast *n)
+{
+	return n->kind == AST_C_DEF ? 0 : n->kind == AST_CONFIG || n->kind == AST_IMPORT ? 1 : 2;
+}
+
+static unsigned check_order(struct diag *d, const struct ast *prog)
+{
+	static const char *const what[] = { "C definitions", NULL, "probes and functions" };
+	unsigned seen = 0, errors = 0;
+	for (const struct ast *it = prog->program.items; it; it = it->next) {
+		unsigned s = section(it);
+		if (s < seen) {
+			const char *name = s == 0 ? "C definitions" :
+					   it->kind == AST_CONFIG ? "config" : "imports";
+			diag_error(d, it->span, "%s must appear before %s", name,
+				   what[seen] ? what[seen] : "config and imports");
+			errors++;
+		}
+		if (s > seen)
+			seen = s;
+	}
+	return errors;
+}
+
 struct ast *parse_program(struct arena *a, struct diag *d, uint16_t file)
 {
 	const struct diag_source *src = diag_source(d, file);
@@ -53,5 +79,5 @@ struct ast *parse_program(struct arena *a, struct diag *d, uint16_t file)
 	yylex_destroy(sc);
 	if (rc || ls.error || ps.errors)
 		return NULL;
-	return ps.prog;
+	return check_order(d, ps.prog) ? NULL : ps.prog;
 }

@@ -268,6 +268,14 @@ assignment
 lvalue
 	: VAR                       { $$ = ast_var(A, @$, $1); }
 	| map_ref
+	| IDENT                     { /* `_ = expr;` discards a value (current bpftrace) */
+	                              if (strcmp($1, "_")) {
+	                                  diag_error(ps->diag, @1, "cannot assign to '%s': only variables ($x), "
+	                                             "maps (@x) and the discard '_' can be assigned", $1);
+	                                  ps->errors++;
+	                                  YYABORT;
+	                              }
+	                              $$ = ast_ident(A, @$, $1); }
 	;
 
 let_stmt

@@ -2,6 +2,7 @@
 #include "runtime/output_impl.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>

@@ -25,6 +25,14 @@ struct {
 	__type(value, __u64);
 } AT_ticks SEC(".maps");
 
+/* [0]: the process whose getppid calls become records (0: every process). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} target SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 16);
@@ -69,6 +77,10 @@ int tp_getppid(void *ctx)
 		__sync_fetch_and_add(n, 1);
 	else
 		bpf_map_update_elem(&AT_calls, &key, &one, BPF_NOEXIST);
+	__u32 k = 0;
+	__u64 *t = bpf_map_lookup_elem(&target, &k);
+	if (t && *t && *t != key)
+		return 0;
 	struct hdr h = { EV_GETPPID, 0 };
 	submit(&h, sizeof(h), 0);
 	return 0;
