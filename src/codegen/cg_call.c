@@ -3,14 +3,9 @@
 
 #include "codegen/cg_impl.h"
 
-enum { BPF_RB_NO_WAKEUP = 1, BPF_RB_FORCE_WAKEUP = 2, BPF_RB_AVAIL_DATA = 0 };
+enum { BPF_RB_NO_WAKEUP = 1, BPF_RB_FORCE_WAKEUP = 2 };
 
-/* Past this much unread data a printf wakes the reader; below it the reader
- * finds the events on its next short poll. A wakeup is a VM exit on this
- * machine (performance-anchors.md): batching them is most of printf's cost. */
-#define WAKE_WATERMARK (256u << 10)
-
-static struct cg_val scalar(LLVMValueRef v) { return (struct cg_val){ v, false }; }
+static struct cg_val scalar(LLVMValueRef v) { return (struct cg_val){ v, false, 8 }; }
 static struct cg_val none(struct cg *c) { return scalar(cg_const(c, 0)); }
 
 static bool is_mem_t(const struct ty *t)
@@ -42,14 +37,8 @@ LLVMValueRef cg_event_begin(struct cg *c, int ev, uint32_t size, LLVMBasicBlockR
 	LLVMBuildCondBr(c->b, LLVMBuildIsNull(c->b, rec, ""), lost, ok);
 
 	LLVMPositionBuilderAtEnd(c->b, lost);
-	LLVMValueRef key = cg_alloca(c, 4);
-	LLVMBuildStore(c->b, LLVMConstInt(c->i32, 0, false), key);
-	LLVMValueRef la[2] = { cg_map_ptr(c, c->desc->lost_map), key };
-	LLVMValueRef cnt = cg_helper(c, H_MAP_LOOKUP, c->ptr, la, 2);
-	LLVMBasicBlockRef inc = cg_block(c, "lost_inc");
-	LLVMBuildCondBr(c->b, LLVMBuildIsNull(c->b, cnt, ""), *done, inc);
-	LLVMPositionBuilderAtEnd(c->b, inc);
-	LLVMBuildAtomicRMW(c->b, LLVMAtomicRMWBinOpAdd, cnt, cg_const(c, 1), LLVMAtomicOrderingMonotonic, false);
+	LLVMBuildAtomicRMW(c->b, LLVMAtomicRMWBinOpAdd, cg_map_ptr(c, c->desc->lost_map), cg_const(c, 1),
+			   LLVMAtomicOrderingMonotonic, false);
 	LLVMBuildBr(c->b, *done);
 
 	LLVMPositionBuilderAtEnd(c->b, ok);
@@ -57,18 +46,14 @@ LLVMValueRef cg_event_begin(struct cg *c, int ev, uint32_t size, LLVMBasicBlockR
 	return rec;
 }
 
+/* Events are submitted without waking the reader, which finds them on its
+ * next short poll (RT_POLL_MS): a wakeup is a VM exit on this machine
+ * (performance-anchors.md), most of what printf costs bpftrace. The 4 MiB
+ * ring buffer would need over 400 MB/s of events to fill between polls.
+ * exit() wakes the reader at once. */
 void cg_event_submit(struct cg *c, LLVMValueRef rec, bool wake, LLVMBasicBlockRef done)
 {
-	LLVMValueRef flags;
-	if (wake) {
-		flags = cg_const(c, BPF_RB_FORCE_WAKEUP);
-	} else {
-		LLVMValueRef qa[2] = { cg_map_ptr(c, c->desc->ringbuf_map), cg_const(c, BPF_RB_AVAIL_DATA) };
-		LLVMValueRef avail = cg_helper(c, H_RINGBUF_QUERY, c->i64, qa, 2);
-		LLVMValueRef full = LLVMBuildICmp(c->b, LLVMIntUGE, avail, cg_const(c, WAKE_WATERMARK), "");
-		flags = LLVMBuildSelect(c->b, full, cg_const(c, BPF_RB_FORCE_WAKEUP), cg_const(c, BPF_RB_NO_WAKEUP), "");
-	}
-	LLVMValueRef sa[2] = { rec, flags };
+	LLVMValueRef sa[2] = { rec, cg_const(c, wake ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP) };
 	cg_helper(c, H_RINGBUF_SUBMIT, LLVMVoidTypeInContext(c->ctx), sa, 2);
 	LLVMBuildBr(c->b, done);
 	LLVMPositionBuilderAtEnd(c->b, done);
@@ -102,10 +87,8 @@ static struct cg_val emit_values(struct cg *c, struct ast *n, enum desc_event_ki
 	unsigned i = 0;
 	for (struct ast *a = first; a; a = a->next, i++) {
 		const struct ty *t = wire_type(a->type);
-		uint32_t al = t->align ? t->align : 1;
-		if (al > 8)
-			al = 8;
-		off = (off + al - 1) & ~(al - 1);
+		/* Every argument 8-aligned: strings then copy a word at a time. */
+		off = (off + 7) & ~7u;
 		args[i] = (struct desc_arg){ t, off };
 		off += ty_size(t);
 	}
@@ -115,16 +98,20 @@ static struct cg_val emit_values(struct cg *c, struct ast *n, enum desc_event_ki
 	e->args = args;
 	e->nargs = nargs;
 	e->size = size;
-	/* Values first (they may branch), then the record they go into. */
-	struct cg_val *vals = arena_alloc(c->a, (nargs + 1) * sizeof(*vals));
-	i = 0;
-	for (struct ast *a = first; a; a = a->next, i++)
-		vals[i] = cg_expr(c, a);
+	/* The record first, the values written straight into it: no staging
+	 * copy, and nothing computed when the ring buffer is full. */
 	LLVMBasicBlockRef done;
 	LLVMValueRef rec = cg_event_begin(c, ev, size, &done);
 	i = 0;
-	for (struct ast *a = first; a; a = a->next, i++)
-		cg_store_value(c, cg_gep(c, rec, args[i].offset), args[i].type, vals[i], a->type);
+	for (struct ast *a = first; a; a = a->next, i++) {
+		LLVMValueRef dst = cg_gep(c, rec, args[i].offset);
+		if (a->kind == AST_BUILTIN && !strcmp(a->ident.name, "comm") && args[i].type->size == 16) {
+			LLVMValueRef ca[2] = { dst, LLVMConstInt(c->i32, 16, false) };
+			cg_helper(c, H_COMM, c->i64, ca, 2);
+			continue;
+		}
+		cg_store_value(c, dst, 8, args[i].type, cg_expr(c, a), a->type);
+	}
 	cg_event_submit(c, rec, false, done);
 	return none(c);
 }
@@ -230,13 +217,13 @@ static struct cg_val fn_str(struct cg *c, struct ast *n)
 		l = LLVMBuildSelect(c->b, ok, l, cg_const(c, t->size), "");
 		len = LLVMBuildTrunc(c->b, l, c->i32, "");
 	}
-	cg_memset(c, buf, t->size);
+	cg_memset(c, buf, 8, t->size);
 	enum ty_addrspace as = at->kind == TY_PTR ? at->as : TY_AS_NONE;
 	enum cg_helper h = as == TY_AS_USER ? H_PROBE_READ_USER_STR : as == TY_AS_KERNEL ? H_PROBE_READ_KERNEL_STR
 											: H_PROBE_READ_STR;
 	LLVMValueRef args[3] = { buf, len, LLVMBuildIntToPtr(c->b, addr, c->ptr, "") };
 	cg_helper(c, h, c->i64, args, 3);
-	return (struct cg_val){ buf, true };
+	return (struct cg_val){ buf, true, 8 };
 }
 
 /* strncmp(a, b, n): 0 when the first n bytes agree (stopping at a NUL). */
@@ -386,15 +373,32 @@ static LLVMValueRef hist_bucket(struct cg *c, LLVMValueRef v, unsigned k)
 {
 	LLVMValueRef zero = cg_const(c, 0);
 	/* floor(log2(v)) for v > 0, by halving the search range six times */
-	LLVMValueRef x = v, lg = zero;
+	/* k = 0: floor(log2(2v)) + 1 is 1 for v = 0 and log2(v) + 2 above it,
+	 * so zero needs no test of its own. A branch per step (test, shift,
+	 * add: 3 instructions) rather than selects, which BPF lacks (5 per step). */
+	LLVMValueRef x = k == 0 ? LLVMBuildShl(c->b, v, cg_const(c, 1), "") : v, lg = zero;
 	for (int s = 32; s >= 1; s /= 2) {
-		LLVMValueRef big = LLVMBuildICmp(c->b, LLVMIntUGE, x, cg_const(c, 1ull << s), "");
-		x = LLVMBuildSelect(c->b, big, LLVMBuildLShr(c->b, x, cg_const(c, (unsigned)s), ""), x, "");
-		lg = LLVMBuildSelect(c->b, big, LLVMBuildAdd(c->b, lg, cg_const(c, (unsigned)s), ""), lg, "");
+		LLVMBasicBlockRef from = LLVMGetInsertBlock(c->b);
+		LLVMBasicBlockRef big = cg_block(c, "log2_big"), next = cg_block(c, "log2_next");
+		LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntUGE, x, cg_const(c, 1ull << s), ""), big, next);
+		LLVMPositionBuilderAtEnd(c->b, big);
+		LLVMValueRef x2 = LLVMBuildLShr(c->b, x, cg_const(c, (unsigned)s), "");
+		LLVMValueRef lg2 = LLVMBuildAdd(c->b, lg, cg_const(c, (unsigned)s), "");
+		LLVMBuildBr(c->b, next);
+		LLVMPositionBuilderAtEnd(c->b, next);
+		LLVMValueRef px = LLVMBuildPhi(c->b, c->i64, ""), pl = LLVMBuildPhi(c->b, c->i64, "");
+		LLVMValueRef xs[2] = { x, x2 }, ls[2] = { lg, lg2 };
+		LLVMBasicBlockRef bbs[2] = { from, big };
+		LLVMAddIncoming(px, xs, bbs, 2);
+		LLVMAddIncoming(pl, ls, bbs, 2);
+		x = px;
+		lg = pl;
 	}
 	LLVMValueRef idx;
 	if (k == 0) {
-		idx = LLVMBuildAdd(c->b, lg, cg_const(c, 2), "");
+		idx = LLVMBuildAdd(c->b, lg, cg_const(c, 1), "");
+		LLVMValueRef neg0 = LLVMBuildICmp(c->b, LLVMIntSLT, v, zero, "");
+		return LLVMBuildSelect(c->b, neg0, zero, idx, "");
 	} else {
 		/* values below 2^k are buckets of their own; above, 2^k sub-buckets per power */
 		LLVMValueRef small = LLVMBuildICmp(c->b, LLVMIntULT, v, cg_const(c, 1ull << k), "");
@@ -475,7 +479,8 @@ void cg_map_assign_agg(struct cg *c, struct ast *map, struct ast *call)
 	LLVMPositionBuilderAtEnd(c->b, miss);
 	LLVMValueRef init = cg_alloca(c, 16);
 	cg_store_int(c, init, x, 8);
-	cg_store_int(c, cg_gep(c, init, 8), cg_const(c, 1), 8);
+	if (cg_agg_value_size(vt) > 8)
+		cg_store_int(c, cg_gep(c, init, 8), cg_const(c, 1), 8);
 	LLVMValueRef ua[4] = { cg_map_ptr(c, dm), key, init, cg_const(c, 0) };
 	cg_helper(c, H_MAP_UPDATE, c->i64, ua, 4);
 	LLVMBuildBr(c->b, done);

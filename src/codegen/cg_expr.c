@@ -24,12 +24,18 @@ static bool is_mem(const struct ty *t)
 
 static struct cg_val scalar(LLVMValueRef v)
 {
-	return (struct cg_val){ v, false };
+	return (struct cg_val){ v, false, 8 };
 }
 
+/* Memory hawk allocated itself (stack, scratch, map values): 8-aligned. */
 static struct cg_val mem(LLVMValueRef v)
 {
-	return (struct cg_val){ v, true };
+	return (struct cg_val){ v, true, 8 };
+}
+
+static struct cg_val mem_at(LLVMValueRef v, unsigned align)
+{
+	return (struct cg_val){ v, true, align };
 }
 
 LLVMValueRef cg_bool(struct cg *c, LLVMValueRef v)
@@ -60,7 +66,8 @@ static LLVMValueRef const_bytes(struct cg *c, const char *s, uint32_t len, uint3
 
 /* Store v (of type src_t) into dst laid out as dst_t: ints by size, strings
  * zero-padded to the destination's capacity, tuples element by element. */
-void cg_store_value(struct cg *c, LLVMValueRef dst, const struct ty *dst_t, struct cg_val v, const struct ty *src_t)
+void cg_store_value(struct cg *c, LLVMValueRef dst, unsigned dst_align, const struct ty *dst_t, struct cg_val v,
+		    const struct ty *src_t)
 {
 	if (!v.mem) {
 		uint32_t size = dst_t->kind == TY_BOOL ? 1 : ty_size(dst_t);
@@ -69,21 +76,23 @@ void cg_store_value(struct cg *c, LLVMValueRef dst, const struct ty *dst_t, stru
 	}
 	uint32_t ds = ty_size(dst_t), ss = ty_size(src_t);
 	if (ty_equal(dst_t, src_t)) {
-		cg_memcpy(c, dst, v.v, ds);
+		cg_memcpy(c, dst, dst_align, v.v, v.align, ds);
 		return;
 	}
 	if (dst_t->kind == TY_TUPLE && src_t->kind == TY_TUPLE && dst_t->count == src_t->count) {
-		cg_memset(c, dst, ds);
+		cg_memset(c, dst, dst_align, ds);
 		for (uint32_t i = 0; i < dst_t->count; i++) {
 			const struct ty *dt = dst_t->fields[i].type, *st = src_t->fields[i].type;
-			LLVMValueRef src = cg_gep(c, v.v, src_t->fields[i].offset);
-			struct cg_val ev = is_mem(st) ? mem(src) : scalar(cg_load_int(c, src, st));
-			cg_store_value(c, cg_gep(c, dst, dst_t->fields[i].offset), dt, ev, st);
+			uint32_t so = src_t->fields[i].offset, dof = dst_t->fields[i].offset;
+			LLVMValueRef src = cg_gep(c, v.v, so);
+			struct cg_val ev = is_mem(st) ? mem_at(src, cg_align_of(so, v.align))
+						      : scalar(cg_load_int(c, src, st));
+			cg_store_value(c, cg_gep(c, dst, dof), cg_align_of(dof, dst_align), dt, ev, st);
 		}
 		return;
 	}
-	cg_memset(c, dst, ds);
-	cg_memcpy(c, dst, v.v, ss < ds ? ss : ds);
+	cg_memset(c, dst, dst_align, ds);
+	cg_memcpy(c, dst, dst_align, v.v, v.align, ss < ds ? ss : ds);
 	if (dst_t->kind == TY_STRING && ss > ds && ds)
 		cg_store_int(c, cg_gep(c, dst, ds - 1), cg_const(c, 0), 1);
 }
@@ -129,17 +138,22 @@ LLVMValueRef cg_map_key(struct cg *c, struct ast *m, int dm)
 {
 	struct desc_map *d = &c->desc->maps[dm];
 	LLVMValueRef key = cg_tmp(c, d->key_size);
-	cg_memset(c, key, d->key_size);
+	bool buckets = d->value && d->value->kind == TY_AGG &&
+		       (d->value->agg == TY_AGG_HIST || d->value->agg == TY_AGG_LHIST);
+	/* A scalar hist's key is just the bucket index, written whole later. */
+	if (!(buckets && !m->map.keys))
+		cg_memset(c, key, 8, d->key_size);
 	if (!m->map.keys)
 		return key;
 	const struct ty *kt = d->key;
 	if (!m->map.keys->next) {
-		cg_store_value(c, key, kt, cg_expr(c, m->map.keys), T(m->map.keys));
+		cg_store_value(c, key, 8, kt, cg_expr(c, m->map.keys), T(m->map.keys));
 		return key;
 	}
 	uint32_t i = 0;
 	for (struct ast *k = m->map.keys; k; k = k->next, i++)
-		cg_store_value(c, cg_gep(c, key, kt->fields[i].offset), kt->fields[i].type, cg_expr(c, k), T(k));
+		cg_store_value(c, cg_gep(c, key, kt->fields[i].offset), cg_align_of(kt->fields[i].offset, 8),
+			       kt->fields[i].type, cg_expr(c, k), T(k));
 	return key;
 }
 
@@ -155,10 +169,10 @@ static struct cg_val map_read(struct cg *c, struct ast *n)
 	if (is_mem(vt)) {
 		LLVMValueRef out = cg_tmp(c, ty_size(vt));
 		LLVMPositionBuilderAtEnd(c->b, found);
-		cg_memcpy(c, out, p, ty_size(vt));
+		cg_memcpy(c, out, 8, p, 8, ty_size(vt));
 		LLVMBuildBr(c->b, done);
 		LLVMPositionBuilderAtEnd(c->b, miss);
-		cg_memset(c, out, ty_size(vt));
+		cg_memset(c, out, 8, ty_size(vt));
 		LLVMBuildBr(c->b, done);
 		LLVMPositionBuilderAtEnd(c->b, done);
 		return mem(out);
@@ -455,10 +469,10 @@ static struct cg_val ternary(struct cg *c, struct ast *n)
 		LLVMValueRef out = cg_tmp(c, ty_size(t));
 		LLVMPositionBuilderAtEnd(c->b, yes);
 		struct ast *a = n->ternary.then ? n->ternary.then : n->ternary.cond;
-		cg_store_value(c, out, t, cg_expr(c, a), T(a));
+		cg_store_value(c, out, 8, t, cg_expr(c, a), T(a));
 		LLVMBuildBr(c->b, done);
 		LLVMPositionBuilderAtEnd(c->b, no);
-		cg_store_value(c, out, t, cg_expr(c, n->ternary.els), T(n->ternary.els));
+		cg_store_value(c, out, 8, t, cg_expr(c, n->ternary.els), T(n->ternary.els));
 		LLVMBuildBr(c->b, done);
 		LLVMPositionBuilderAtEnd(c->b, done);
 		return mem(out);
@@ -488,7 +502,7 @@ static struct cg_val ctx_field(struct cg *c, uint32_t off, const struct ty *t)
 	if (!is_mem(t))
 		return scalar(cg_load_int(c, addr, t));
 	LLVMValueRef buf = cg_tmp(c, ty_size(t));
-	cg_memcpy(c, buf, addr, ty_size(t));
+	cg_memcpy(c, buf, 8, addr, cg_align_of(off, 8), ty_size(t));
 	return mem(buf);
 }
 
@@ -514,7 +528,7 @@ static struct cg_val field(struct cg *c, struct ast *n)
 			return scalar(cg_const(c, 0));
 		}
 		LLVMValueRef addr = cg_gep(c, b.v, f->offset);
-		return is_mem(f->type) ? mem(addr) : scalar(cg_load_int(c, addr, f->type));
+		return is_mem(f->type) ? mem_at(addr, cg_align_of(f->offset, b.align)) : scalar(cg_load_int(c, addr, f->type));
 	}
 	cg_error(c, n->span, "field access on '%s' is not supported yet", ty_name(c->a, bt));
 	return scalar(cg_const(c, 0));
@@ -528,8 +542,9 @@ static struct cg_val index_expr(struct cg *c, struct ast *n)
 		uint32_t es = bt->kind == TY_STRING ? 1 : ty_size(bt->elem);
 		uint32_t count = bt->kind == TY_STRING ? bt->size : bt->count;
 		if (n->index.index->kind == AST_INT) {
-			LLVMValueRef addr = cg_gep(c, b.v, (uint32_t)n->index.index->num.value * es);
-			return is_mem(t) ? mem(addr) : scalar(cg_load_int(c, addr, t));
+			uint32_t off = (uint32_t)n->index.index->num.value * es;
+			LLVMValueRef addr = cg_gep(c, b.v, off);
+			return is_mem(t) ? mem_at(addr, cg_align_of(off, b.align)) : scalar(cg_load_int(c, addr, t));
 		}
 		/* A variable index is clamped so the verifier sees a bounded access. */
 		LLVMValueRef i = cg_scalar(c, n->index.index);
@@ -537,7 +552,7 @@ static struct cg_val index_expr(struct cg *c, struct ast *n)
 		i = LLVMBuildSelect(c->b, ok, i, cg_const(c, 0), "");
 		LLVMValueRef off = LLVMBuildMul(c->b, i, cg_const(c, es), "");
 		LLVMValueRef addr = LLVMBuildGEP2(c->b, c->i8, b.v, &off, 1, "");
-		return is_mem(t) ? mem(addr) : scalar(cg_load_int(c, addr, t));
+		return is_mem(t) ? mem_at(addr, cg_align_of(es, b.align)) : scalar(cg_load_int(c, addr, t));
 	}
 	if (bt->kind == TY_PTR) {
 		LLVMValueRef p = cg_scalar(c, n->index.e);
@@ -551,7 +566,7 @@ static struct cg_val index_expr(struct cg *c, struct ast *n)
 		struct cg_val b = cg_expr(c, n->index.e);
 		const struct ty_field *f = &bt->fields[n->index.index->num.value];
 		LLVMValueRef addr = cg_gep(c, b.v, f->offset);
-		return is_mem(f->type) ? mem(addr) : scalar(cg_load_int(c, addr, f->type));
+		return is_mem(f->type) ? mem_at(addr, cg_align_of(f->offset, b.align)) : scalar(cg_load_int(c, addr, f->type));
 	}
 	cg_error(c, n->span, "indexing '%s' is not supported yet", ty_name(c->a, bt));
 	return scalar(cg_const(c, 0));
@@ -585,10 +600,11 @@ static struct cg_val tuple(struct cg *c, struct ast *n)
 {
 	const struct ty *t = T(n);
 	LLVMValueRef buf = cg_tmp(c, ty_size(t));
-	cg_memset(c, buf, ty_size(t));
+	cg_memset(c, buf, 8, ty_size(t));
 	uint32_t i = 0;
 	for (struct ast *e = n->tuple.elems; e; e = e->next, i++)
-		cg_store_value(c, cg_gep(c, buf, t->fields[i].offset), t->fields[i].type, cg_expr(c, e), T(e));
+		cg_store_value(c, cg_gep(c, buf, t->fields[i].offset), cg_align_of(t->fields[i].offset, 8),
+			       t->fields[i].type, cg_expr(c, e), T(e));
 	return mem(buf);
 }
 

@@ -25,6 +25,7 @@ enum cg_helper {
 struct cg_val {
 	LLVMValueRef v;
 	bool mem;
+	unsigned align;          /* mem: what the address is known to be aligned to */
 };
 
 struct cg_var {
@@ -81,8 +82,11 @@ LLVMValueRef cg_tmp(struct cg *c, uint32_t size);
 LLVMValueRef cg_gep(struct cg *c, LLVMValueRef base, uint32_t off);
 LLVMValueRef cg_load_int(struct cg *c, LLVMValueRef addr, const struct ty *t);
 void cg_store_int(struct cg *c, LLVMValueRef addr, LLVMValueRef v, uint32_t size);
-void cg_memcpy(struct cg *c, LLVMValueRef dst, LLVMValueRef src, uint32_t n);
-void cg_memset(struct cg *c, LLVMValueRef dst, uint32_t n);
+/* dst_align/src_align: the largest power of two the addresses are known to be
+ * multiples of; the backend then copies in words, not bytes. */
+void cg_memcpy(struct cg *c, LLVMValueRef dst, unsigned dst_align, LLVMValueRef src, unsigned src_align, uint32_t n);
+unsigned cg_align_of(uint32_t offset, unsigned base);
+void cg_memset(struct cg *c, LLVMValueRef dst, unsigned align, uint32_t n);
 LLVMBasicBlockRef cg_block(struct cg *c, const char *name);
 void cg_location(struct cg *c, struct span at);
 LLVMValueRef cg_map_ptr(struct cg *c, int desc_map);
@@ -98,7 +102,8 @@ uint32_t cg_agg_value_size(const struct ty *v);
 struct cg_val cg_expr(struct cg *c, struct ast *n);
 LLVMValueRef cg_scalar(struct cg *c, struct ast *n);
 LLVMValueRef cg_bool(struct cg *c, LLVMValueRef v);
-void cg_store_value(struct cg *c, LLVMValueRef dst, const struct ty *dst_t, struct cg_val v, const struct ty *src_t);
+void cg_store_value(struct cg *c, LLVMValueRef dst, unsigned dst_align, const struct ty *dst_t, struct cg_val v,
+		    const struct ty *src_t);
 LLVMValueRef cg_map_key(struct cg *c, struct ast *m, int dm);
 struct cg_var *cg_var_find(struct cg *c, const char *name);
 struct cg_var *cg_var_add(struct cg *c, const char *name, const struct ty *t);

@@ -56,6 +56,39 @@ int cg_map_add(struct cg *c, const char *name, const char *bpf_name, enum desc_m
 	return (int)d->nmaps++;
 }
 
+/* The count of events the ring buffer had no room for: a global in .bss,
+ * which libbpf turns into a one-entry array map; bumping it is one atomic
+ * add, where a map lookup would add seven instructions to every printf. */
+static int lost_counter(struct cg *c)
+{
+	struct desc *d = c->desc;
+	struct desc_map *nm = arena_alloc(c->a, (d->nmaps + 1) * sizeof(*nm));
+	if (d->nmaps)
+		memcpy(nm, d->maps, d->nmaps * sizeof(*nm));
+	d->maps = nm;
+	LLVMValueRef *ng = arena_alloc(c->a, (d->nmaps + 1) * sizeof(*ng));
+	if (d->nmaps)
+		memcpy(ng, c->map_globals, d->nmaps * sizeof(*ng));
+	c->map_globals = ng;
+	/* libbpf keeps ".bss" as the map's real name, so the runtime finds it by it. */
+	d->maps[d->nmaps] = (struct desc_map){
+		.name = "lost", .bpf_name = ".bss", .role = DESC_MAP_LOST, .bpf_type = 2 /* ARRAY */,
+		.key_size = 4, .value_size = 8, .max_entries = 1,
+	};
+	LLVMValueRef g = LLVMAddGlobal(c->mod, c->i64, "hawk_lost");
+	LLVMSetInitializer(g, LLVMConstInt(c->i64, 0, false));
+	LLVMSetSection(g, ".bss");
+	LLVMSetAlignment(g, 8);
+	LLVMSetLinkage(g, LLVMExternalLinkage);
+	LLVMMetadataRef lng = LLVMDIBuilderCreateBasicType(c->di, "long", 4, 64, 5, 0);
+	LLVMMetadataRef gve = LLVMDIBuilderCreateGlobalVariableExpression(
+		c->di, c->dicu, "hawk_lost", 9, "", 0, c->difile, 0, lng, false,
+		LLVMDIBuilderCreateExpression(c->di, NULL, 0), NULL, 64);
+	LLVMGlobalSetMetadata(g, LLVMGetMDKindIDInContext(c->ctx, "dbg", 3), gve);
+	c->map_globals[d->nmaps] = g;
+	return (int)d->nmaps++;
+}
+
 /* The user maps (@name), the ring buffer and the lost-event counter. */
 void cg_maps_user(struct cg *c)
 {
@@ -83,7 +116,7 @@ void cg_maps_user(struct cg *c)
 	}
 	c->desc->ringbuf_map = cg_map_add(c, "ringbuf", "hawk_events", DESC_MAP_RINGBUF, BPF_RINGBUF, 0, 0,
 					  RINGBUF_BYTES);
-	c->desc->lost_map = cg_map_add(c, "lost", "hawk_lost", DESC_MAP_LOST, BPF_PERCPU_ARRAY, 4, 8, 1);
+	c->desc->lost_map = lost_counter(c);
 }
 
 /* `int (*name)[N]`: how a BTF map definition spells a number. */
@@ -103,6 +136,8 @@ void cg_maps_emit(struct cg *c)
 		d->maps[c->scratch_map].value_size = c->scratch_size ? c->scratch_size : 8;
 	for (uint32_t i = 0; i < d->nmaps; i++) {
 		struct desc_map *m = &d->maps[i];
+		if ((int)i == d->lost_map)
+			continue; /* a global, described where it was made */
 		LLVMMetadataRef mem[4];
 		unsigned n = 0;
 		mem[n++] = number_member(c, "type", m->bpf_type, 0);

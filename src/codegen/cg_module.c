@@ -130,7 +130,9 @@ LLVMValueRef cg_load_int(struct cg *c, LLVMValueRef addr, const struct ty *t)
 		size = 8;
 	LLVMTypeRef it = int_type(c, size);
 	LLVMValueRef v = LLVMBuildLoad2(c->b, it, addr, "");
-	LLVMSetAlignment(v, 1);
+	/* Every layout hawk makes (records, keys, tuples) and every kernel one
+	 * (tracepoint formats) aligns integers naturally. */
+	LLVMSetAlignment(v, size);
 	if (size == 8)
 		return v;
 	bool sext = t->kind == TY_INT && t->is_signed;
@@ -144,19 +146,27 @@ void cg_store_int(struct cg *c, LLVMValueRef addr, LLVMValueRef v, uint32_t size
 	if (size != 8)
 		v = LLVMBuildTrunc(c->b, v, int_type(c, size), "");
 	LLVMValueRef s = LLVMBuildStore(c->b, v, addr);
-	LLVMSetAlignment(s, 1);
+	LLVMSetAlignment(s, size);
 }
 
-void cg_memcpy(struct cg *c, LLVMValueRef dst, LLVMValueRef src, uint32_t n)
+unsigned cg_align_of(uint32_t offset, unsigned base)
 {
-	if (n)
-		LLVMBuildMemCpy(c->b, dst, 1, src, 1, cg_const(c, n));
+	unsigned a = base ? base : 1;
+	while (a > 1 && offset % a)
+		a /= 2;
+	return a;
 }
 
-void cg_memset(struct cg *c, LLVMValueRef dst, uint32_t n)
+void cg_memcpy(struct cg *c, LLVMValueRef dst, unsigned dst_align, LLVMValueRef src, unsigned src_align, uint32_t n)
 {
 	if (n)
-		LLVMBuildMemSet(c->b, dst, LLVMConstInt(c->i8, 0, false), cg_const(c, n), 1);
+		LLVMBuildMemCpy(c->b, dst, dst_align ? dst_align : 1, src, src_align ? src_align : 1, cg_const(c, n));
+}
+
+void cg_memset(struct cg *c, LLVMValueRef dst, unsigned align, uint32_t n)
+{
+	if (n)
+		LLVMBuildMemSet(c->b, dst, LLVMConstInt(c->i8, 0, false), cg_const(c, n), align ? align : 1);
 }
 
 LLVMBasicBlockRef cg_block(struct cg *c, const char *name)

@@ -69,7 +69,7 @@ static void var_storage(struct cg *c)
 		const struct ty *t = c->vars[i].type;
 		c->vars[i].slot = is_mem(t) ? cg_tmp(c, ty_size(t)) : cg_alloca(c, 8);
 		if (is_mem(t))
-			cg_memset(c, c->vars[i].slot, ty_size(t));
+			cg_memset(c, c->vars[i].slot, 8, ty_size(t));
 		else
 			LLVMBuildStore(c->b, cg_const(c, 0), c->vars[i].slot);
 	}
@@ -81,7 +81,7 @@ static void assign_var(struct cg *c, struct ast *target, struct cg_val v, const 
 	if (!var)
 		var = cg_var_add(c, target->ident.name, vt);
 	if (is_mem(var->type))
-		cg_store_value(c, var->slot, var->type, v, vt);
+		cg_store_value(c, var->slot, 8, var->type, v, vt);
 	else
 		LLVMBuildStore(c->b, v.v, var->slot);
 }
@@ -94,7 +94,7 @@ static void map_update(struct cg *c, struct ast *m, struct cg_val v, const struc
 			dm = c->user_map[i];
 	struct desc_map *d = &c->desc->maps[dm];
 	LLVMValueRef val = cg_tmp(c, d->value_size);
-	cg_store_value(c, val, d->value, v, vt);
+	cg_store_value(c, val, 8, d->value, v, vt);
 	LLVMValueRef key = cg_map_key(c, m, dm);
 	LLVMValueRef args[4] = { cg_map_ptr(c, dm), key, val, cg_const(c, 0) };
 	cg_helper(c, H_MAP_UPDATE, c->i64, args, 4);
