@@ -33,10 +33,14 @@ enum desc_map_role {
  *                  value, so CPUs that never ran the probe are ignored
  *   avg, stats     { i64 total; u64 count; }  (total is u64 when unsigned)
  *   hist, lhist    u64 count of one bucket; the BPF key is the user key
- *                  followed by a u64 bucket index (key_size = user key + 8;
- *                  a scalar hist uses a u64 0 as the user key). Bucket
- *                  indexes: out_hist_bucket() and out_lhist_bucket() in
- *                  runtime/output.h, which codegen mirrors in IR.
+ *                  (zero-padded to 8 bytes) followed by a u64 bucket index,
+ *                  the key alone for a scalar hist: the printers read the
+ *                  index from the key's last 8 bytes and group entries by
+ *                  the bytes before it. Bucket indexes: out_hist_bucket()
+ *                  and out_lhist_bucket() in runtime/output.h, which
+ *                  codegen mirrors in IR.
+ * Keys are the user key's type zero-padded to key_size: padding bytes take
+ * part in grouping, so they must be zero.
  * A per-CPU map read from user space gives ncpus blobs, each
  * round_up(value_size, 8) bytes apart (the kernel's layout; see
  * out_value_stride()). The printers combine them: count/sum/hist/lhist add

@@ -494,7 +494,7 @@ static int cmp_key(const void *pa, const void *pb, void *arg)
 			c = cmp_field(t->fields[i].type, a->key + t->fields[i].offset,
 				      b->key + t->fields[i].offset);
 	} else if (t->kind == TY_STRING) {
-		c = memcmp(a->key, b->key, ko->size);
+		c = memcmp(a->key, b->key, t->size < ko->size ? t->size : ko->size);
 	} else {
 		c = cmp_field(t, a->key, b->key);
 	}
