@@ -38,6 +38,26 @@ const char *sema_tname(struct checker *c, const struct ty *t)
 	return ty_name(c->a, t);
 }
 
+/* bpftrace 0.17's typestr() of a type's kind, which some of its messages use
+ * instead of the full type: "integer", "string", "count". */
+const char *sema_kname(struct checker *c, const struct ty *t)
+{
+	switch (t ? t->kind : TY_NONE) {
+	case TY_INT: return "integer";
+	case TY_STRING: return "string";
+	case TY_PTR: return "pointer";
+	case TY_ARRAY: return "array";
+	case TY_RECORD: return "record";
+	case TY_TUPLE: return "tuple";
+	case TY_BUFFER: return "buffer";
+	case TY_NONE: case TY_VOID: case TY_BOOL: case TY_STACK: case TY_KSYM: case TY_USYM:
+	case TY_USERNAME: case TY_INET: case TY_TIMESTAMP: case TY_CGROUP_PATH: case TY_AGG:
+	case TY_MAP: case TY__COUNT:
+		break;
+	}
+	return sema_tname(c, t);
+}
+
 static const struct ty *set(struct ast *n, const struct ty *t)
 {
 	n->type = (void *)t;
@@ -100,6 +120,16 @@ static struct sema_map *map_get(struct checker *c, struct ast *m)
 	return sm;
 }
 
+/* A map whose first assignment failed holds the poison type, so that its
+ * reads are quiet instead of "Undefined map" (one typo, one error). */
+static void map_poison(struct sema_map *sm)
+{
+	if (!sm->value_known) {
+		sm->value = ty_none();
+		sm->value_known = true;
+	}
+}
+
 /* Two types a variable or map may hold in turn: ints of any size and sign
  * widen to 64 bits; strings keep the larger capacity; tuples element-wise. */
 static const struct ty *unify(struct checker *c, const struct ty *old, const struct ty *new)
@@ -151,8 +181,14 @@ static const struct ty *key_type(struct checker *c, struct ast *m, bool *ok)
 			*ok = false;
 			return NULL;
 		}
+		if (t->kind == TY_VOID && k->kind == AST_CALL) {
+			sema_err(c, k->span, "%s() should not be used in an assignment or as a map key",
+				 k->call.name);
+			*ok = false;
+			return NULL;
+		}
 		if (t->kind == TY_AGG || t->kind == TY_MAP || t->kind == TY_VOID) {
-			sema_err(c, k->span, "%s cannot be used as a map key", sema_tname(c, t));
+			sema_err(c, k->span, "Value '%s' cannot be used as a map key.", sema_tname(c, t));
 			*ok = false;
 			return NULL;
 		}
@@ -177,8 +213,10 @@ static struct sema_map *map_keys(struct checker *c, struct ast *m)
 	struct sema_map *sm = map_get(c, m);
 	bool ok = true;
 	const struct ty *k = key_type(c, m, &ok);
-	if (!ok)
+	if (!ok) {
+		map_poison(sm);
 		return NULL;
+	}
 	unsigned n = ast_list_len(m->map.keys);
 	if (!sm->key_known) {
 		sm->key = k;
@@ -188,12 +226,13 @@ static struct sema_map *map_keys(struct checker *c, struct ast *m)
 		return sm;
 	}
 	if ((sm->key == NULL) != (k == NULL)) {
+		/* bpftrace HEAD's wording */
 		if (sm->key)
-			sema_err(c, m->span, "%s is a map with keys: use it as %s[...] (it was first used at line %u)",
-				 m->map.name, m->map.name, sm->at.line);
+			sema_err(c, m->span, "%s used as a map without an explicit key (scalar map), "
+				 "previously used with an explicit key (non-scalar map)", m->map.name);
 		else
-			sema_err(c, m->span, "%s is a scalar map and takes no keys (it was first used at line %u)",
-				 m->map.name, sm->at.line);
+			sema_err(c, m->span, "%s used as a map with an explicit key (non-scalar map), "
+				 "previously used without an explicit key (scalar map)", m->map.name);
 		return NULL;
 	}
 	if (!k)
@@ -214,15 +253,20 @@ static struct sema_map *map_keys(struct checker *c, struct ast *m)
 static void map_assign(struct checker *c, struct ast *m, const struct ty *v, struct span at)
 {
 	struct sema_map *sm = map_keys(c, m);
-	if (!sm || sema_poisoned(v))
+	if (!sm)
 		return;
+	if (sema_poisoned(v)) {
+		map_poison(sm);
+		return;
+	}
 	if (v->kind == TY_VOID || v->kind == TY_MAP) {
 		sema_err(c, at, "cannot assign a value of type '%s' to a map", sema_tname(c, v));
+		map_poison(sm);
 		return;
 	}
 	if (v->kind == TY_INT || v->kind == TY_BOOL)
 		v = v->kind == TY_BOOL ? v : ty_int(8, v->is_signed);
-	if (!sm->value_known) {
+	if (!sm->value_known || sema_poisoned(sm->value)) {
 		sm->value = v;
 		sm->value_known = true;
 		c->changed = true;
@@ -250,7 +294,7 @@ static const struct ty *map_read(struct checker *c, struct ast *m)
 		return set(m, ty_none());
 	sm->used_as_value = true;
 	if (!sm->value_known) {
-		sema_err(c, m->span, "Undefined map: %s (it is read but never assigned)", m->map.name);
+		sema_err(c, m->span, "Undefined map: %s", m->map.name);
 		return set(m, ty_none());
 	}
 	return set(m, sm->value);
@@ -270,6 +314,14 @@ static bool is_const_zero(const struct ast *e)
 	return e->kind == AST_INT && e->num.value == 0;
 }
 
+/* bpftrace says "comparing" for every binary operator. */
+static const struct ty *mismatch(struct checker *c, struct ast *n, const struct ty *l, const struct ty *r)
+{
+	sema_err(c, n->span, "Type mismatch for '%s': comparing '%s' with '%s'",
+		 ast_op_name(n->binary.op), sema_tname(c, l), sema_tname(c, r));
+	return ty_none();
+}
+
 static const struct ty *binary(struct checker *c, struct ast *n)
 {
 	const struct ty *l = sema_expr(c, n->binary.l);
@@ -280,11 +332,8 @@ static const struct ty *binary(struct checker *c, struct ast *n)
 	switch (op) {
 	case AST_OP_LAND:
 	case AST_OP_LOR:
-		if (!sema_truthy(l) || !sema_truthy(r)) {
-			sema_err(c, n->span, "'%s' needs integer, bool or pointer operands, got '%s' and '%s'",
-				 ast_op_name(op), sema_tname(c, l), sema_tname(c, r));
-			return ty_none();
-		}
+		if (!sema_truthy(l) || !sema_truthy(r))
+			return mismatch(c, n, l, r);
 		return ty_bool();
 	case AST_OP_EQ:
 	case AST_OP_NE:
@@ -294,10 +343,12 @@ static const struct ty *binary(struct checker *c, struct ast *n)
 	case AST_OP_LT: case AST_OP_LE: case AST_OP_GT: case AST_OP_GE:
 		if ((ty_is_int(l) || l->kind == TY_PTR) && (ty_is_int(r) || r->kind == TY_PTR))
 			return ty_bool();
-		sema_err(c, n->span, "comparison '%s' between '%s' and '%s' is not supported%s",
-			 ast_op_name(op), sema_tname(c, l), sema_tname(c, r),
-			 l->kind == TY_STRING || r->kind == TY_STRING ? " (strings compare with == and != only)" : "");
-		return ty_none();
+		if (l->kind == r->kind) {
+			sema_err(c, n->span, "The %s operator can not be used on expressions of types %s, %s",
+				 ast_op_name(op), sema_tname(c, l), sema_tname(c, r));
+			return ty_none();
+		}
+		return mismatch(c, n, l, r);
 	case AST_OP_ADD:
 	case AST_OP_SUB:
 		/* Pointer arithmetic scales by the pointee size, as in C. */
@@ -308,11 +359,8 @@ static const struct ty *binary(struct checker *c, struct ast *n)
 		/* fall through */
 	case AST_OP_MUL: case AST_OP_DIV: case AST_OP_MOD:
 	case AST_OP_BAND: case AST_OP_BOR: case AST_OP_BXOR: case AST_OP_SHL: case AST_OP_SHR:
-		if (!ty_is_int(l) || !ty_is_int(r)) {
-			sema_err(c, n->span, "'%s' needs integer operands, got '%s' and '%s'",
-				 ast_op_name(op), sema_tname(c, l), sema_tname(c, r));
-			return ty_none();
-		}
+		if (!ty_is_int(l) || !ty_is_int(r))
+			return mismatch(c, n, l, r);
 		if ((op == AST_OP_DIV || op == AST_OP_MOD) && is_const_zero(n->binary.r))
 			sema_warn(c, n->binary.r->span, "division by zero");
 		return int_result(l, r);
@@ -340,9 +388,11 @@ static const struct ty *incdec(struct checker *c, struct ast *n)
 			return ty_none();
 		}
 		set(e, v->type);
+		if (sema_poisoned(v->type))
+			return ty_none();
 		if (!ty_is_int(v->type)) {
-			sema_err(c, n->span, "'%s' needs an integer variable, %s is '%s'", ast_op_name(n->unary.op),
-				 e->ident.name, sema_tname(c, v->type));
+			sema_err(c, n->span, "The %s operator can not be used on expressions of type '%s'",
+				 ast_op_name(n->unary.op), sema_tname(c, v->type));
 			return ty_none();
 		}
 		return v->type;
@@ -358,9 +408,11 @@ static const struct ty *incdec(struct checker *c, struct ast *n)
 			c->changed = true;
 		}
 		set(e, sm->value);
+		if (sema_poisoned(sm->value))
+			return ty_none();
 		if (!ty_is_int(sm->value)) {
-			sema_err(c, n->span, "'%s' needs an integer map value, %s holds '%s'", ast_op_name(n->unary.op),
-				 e->map.name, sema_tname(c, sm->value));
+			sema_err(c, n->span, "The %s operator can not be used on expressions of type '%s'",
+				 ast_op_name(n->unary.op), sema_tname(c, sm->value));
 			return ty_none();
 		}
 		return sm->value;
@@ -409,7 +461,8 @@ static const struct ty *unary(struct checker *c, struct ast *n)
 	case AST_OP_PREDEC: case AST_OP_POSTINC: case AST_OP_POSTDEC: case AST_OP__COUNT:
 		return ty_none();
 	}
-	sema_err(c, n->span, "'%s' needs an integer operand, got '%s'", ast_op_name(op), sema_tname(c, t));
+	sema_err(c, n->span, "The %s operator can not be used on expressions of type '%s'",
+		 ast_op_name(op), sema_tname(c, t));
 	return ty_none();
 }
 
@@ -431,7 +484,7 @@ static const struct ty *field(struct checker *c, struct ast *n)
 		char *end;
 		unsigned long i = strtoul(name, &end, 10);
 		if (*end || !isdigit((unsigned char)name[0])) {
-			sema_err(c, n->span, "tuples are indexed by number: .0, .1, ...");
+			sema_err(c, n->span, "Tuples must be indexed with a constant and non-negative integer");
 			return ty_none();
 		}
 		if (i >= t->count) {
@@ -447,7 +500,13 @@ static const struct ty *field(struct checker *c, struct ast *n)
 	const struct ty_field *f = ty_field(t, name);
 	if (!f) {
 		sema_err(c, n->span, "Struct/union of type '%s' does not contain a field named '%s'",
-			 t->name ? t->name : sema_tname(c, t), name);
+			 sema_tname(c, t), name);
+		return ty_none();
+	}
+	/* A tracepoint program may not read the first 8 bytes of its context
+	 * (the kernel's tp_prog_is_valid_access); bpftrace's wording. */
+	if (t->ctx && f->offset < 8) {
+		sema_err(c, n->span, "BPF does not support accessing common tracepoint fields");
 		return ty_none();
 	}
 	return f->type;
@@ -502,14 +561,14 @@ static const struct ty *ternary(struct checker *c, struct ast *n)
 	if (sema_poisoned(cond) || sema_poisoned(a) || sema_poisoned(b))
 		return ty_none();
 	if (!sema_truthy(cond)) {
-		sema_err(c, n->ternary.cond->span, "condition of type '%s' is neither an integer nor a pointer",
-			 sema_tname(c, cond));
+		sema_err(c, n->span, "Invalid condition in ternary: %s", sema_kname(c, cond));
 		return ty_none();
 	}
 	const struct ty *u = unify(c, a, b);
 	if (!u) {
+		bool kinds = a->kind != b->kind;   /* 'integer' and 'string', as bpftrace says */
 		sema_err(c, n->span, "Ternary operator must return the same type: have '%s' and '%s'",
-			 sema_tname(c, a), sema_tname(c, b));
+			 kinds ? sema_kname(c, a) : sema_tname(c, a), kinds ? sema_kname(c, b) : sema_tname(c, b));
 		return ty_none();
 	}
 	return u;
@@ -546,7 +605,8 @@ static const struct ty *index_expr(struct checker *c, struct ast *n)
 		}
 		return t->fields[k].type;
 	}
-	sema_err(c, n->span, "cannot index a value of type '%s'", sema_tname(c, t));
+	sema_err(c, n->span, "The array index operator [] can only be used on arrays and pointers, found %s.",
+		 sema_kname(c, t));
 	return ty_none();
 }
 
@@ -635,21 +695,70 @@ const struct ty *sema_expr(struct checker *c, struct ast *n)
 	return set(n, t);
 }
 
+/* `unroll(N)` without the body, as bpftrace underlines it. */
+static struct span unroll_span(struct checker *c, const struct ast *n)
+{
+	struct span at = n->span;
+	const struct span *k = &n->unroll.count->span;
+	const struct diag_source *src = diag_source(c->d, at.file);
+	uint32_t e = k->end;
+	while (src && src->text && e < src->len && (src->text[e] == ' ' || src->text[e] == '\t'))
+		e++;
+	if (!src || !src->text || e >= src->len || src->text[e] != ')')
+		return *k;
+	at.end = e + 1;
+	at.end_line = k->end_line;
+	at.end_col = k->end_col + (e + 1 - k->end);
+	return at;
+}
+
+/* The predicate with its slashes, as bpftrace underlines it: the tree keeps
+ * only the expression, so look for the '/' on either side in the source. */
+static struct span pred_span(struct checker *c, struct span at)
+{
+	const struct diag_source *src = diag_source(c->d, at.file);
+	if (!src || !src->text || at.end > src->len)
+		return at;
+	uint32_t b = at.off, e = at.end;
+	while (b > 0 && (src->text[b - 1] == ' ' || src->text[b - 1] == '\t'))
+		b--;
+	while (e < src->len && (src->text[e] == ' ' || src->text[e] == '\t'))
+		e++;
+	if (b == 0 || src->text[b - 1] != '/' || e >= src->len || src->text[e] != '/')
+		return at;
+	at.col -= at.off - (b - 1);
+	at.off = b - 1;
+	at.end_col += e + 1 - at.end;
+	at.end = e + 1;
+	return at;
+}
+
 /* ---- statements ---- */
 
 static void assign_var(struct checker *c, struct ast *target, const struct ty *v, struct span at)
 {
-	if (sema_poisoned(v))
-		return;
-	if (v->kind == TY_VOID || v->kind == TY_AGG || v->kind == TY_MAP) {
-		sema_err(c, at, "cannot assign a value of type '%s' to a variable", sema_tname(c, v));
+	struct sema_var *var = var_find(c, target->ident.name);
+	if (!sema_poisoned(v) && (v->kind == TY_VOID || v->kind == TY_AGG || v->kind == TY_MAP)) {
+		if (v->kind == TY_VOID)
+			sema_err(c, at, "cannot assign a value of type 'void' to a variable");
+		else
+			sema_err(c, at, "Value '%s' cannot be assigned to a scratch variable.", sema_tname(c, v));
+		v = ty_none();
+	}
+	/* A variable whose value failed is declared with the poison type, so
+	 * that its uses are quiet (one typo, one error). */
+	if (sema_poisoned(v)) {
+		if (!var)
+			var_add(c, target->ident.name, ty_none(), target->span);
 		return;
 	}
 	if (v->kind == TY_INT)
 		v = ty_int(8, v->is_signed);
-	struct sema_var *var = var_find(c, target->ident.name);
-	if (!var) {
-		var_add(c, target->ident.name, v, target->span);
+	if (!var || sema_poisoned(var->type)) {
+		if (var)
+			var->type = v;
+		else
+			var_add(c, target->ident.name, v, target->span);
 		set(target, v);
 		return;
 	}
@@ -663,6 +772,23 @@ static void assign_var(struct checker *c, struct ast *target, const struct ty *v
 	set(target, u);
 }
 
+/* HEAD's examples in "cannot be assigned from one map to another". */
+static const char *agg_example(enum ty_agg agg)
+{
+	switch (agg) {
+	case TY_AGG_COUNT: return "count()";
+	case TY_AGG_SUM: return "sum(retval)";
+	case TY_AGG_MIN: return "min(retval)";
+	case TY_AGG_MAX: return "max(retval)";
+	case TY_AGG_AVG: return "avg(retval)";
+	case TY_AGG_STATS: return "stats(arg2)";
+	case TY_AGG_HIST: return "hist(retval)";
+	case TY_AGG_LHIST: return "lhist(rand %10, 0, 10, 1)";
+	case TY_AGG_NONE: break;
+	}
+	return "count()";
+}
+
 static void assign(struct checker *c, struct ast *n)
 {
 	struct ast *target = n->assign.target, *value = n->assign.value;
@@ -674,7 +800,7 @@ static void assign(struct checker *c, struct ast *n)
 		if (sema_poisoned(cur) || sema_poisoned(r))
 			return;
 		if (!ty_is_int(cur) || !ty_is_int(r)) {
-			sema_err(c, n->span, "'%s=' needs integer operands, got '%s' and '%s'",
+			sema_err(c, n->span, "Type mismatch for '%s': comparing '%s' with '%s'",
 				 ast_op_name(n->assign.op), sema_tname(c, cur), sema_tname(c, r));
 			return;
 		}
@@ -684,6 +810,17 @@ static void assign(struct checker *c, struct ast *n)
 		set(value, v);
 	} else {
 		v = sema_expr(c, value);
+		if (target->kind == AST_MAP && !sema_poisoned(v) && v->kind == TY_AGG) {
+			sema_err(c, n->span, "Map value '%s' cannot be assigned from one map to another. "
+				 "The function that returns this type must be called directly e.g. `@x = %s;`.",
+				 sema_tname(c, v), agg_example(v->agg));
+			v = ty_none();
+		}
+	}
+	if (value->kind == AST_CALL && !sema_poisoned(v) && v->kind == TY_VOID) {
+		sema_err(c, value->span, "%s() should not be used in an assignment or as a map key",
+			 value->call.name);
+		v = ty_none();
 	}
 	if (target->kind == AST_MAP)
 		map_assign(c, target, v, n->span);
@@ -735,8 +872,7 @@ static void stmt(struct checker *c, struct ast *n)
 	case AST_IF: {
 		const struct ty *t = sema_expr(c, n->if_.cond);
 		if (!sema_poisoned(t) && !sema_truthy(t))
-			sema_err(c, n->if_.cond->span, "if condition of type '%s' is neither an integer nor a pointer",
-				 sema_tname(c, t));
+			sema_err(c, n->if_.cond->span, "Invalid condition in if(): %s", sema_kname(c, t));
 		stmts(c, n->if_.then->block.stmts);
 		if (n->if_.els)
 			stmt(c, n->if_.els);
@@ -748,8 +884,7 @@ static void stmt(struct checker *c, struct ast *n)
 	case AST_WHILE: {
 		const struct ty *t = sema_expr(c, n->while_.cond);
 		if (!sema_poisoned(t) && !sema_truthy(t))
-			sema_err(c, n->while_.cond->span, "while condition of type '%s' is neither an integer nor a pointer",
-				 sema_tname(c, t));
+			sema_err(c, n->while_.cond->span, "Invalid condition in while(): %s", sema_kname(c, t));
 		c->loop_depth++;
 		stmts(c, n->while_.body->block.stmts);
 		c->loop_depth--;
@@ -765,7 +900,8 @@ static void stmt(struct checker *c, struct ast *n)
 		else
 			sema_err(c, k->span, "unroll needs a constant count (an integer or a positional parameter)");
 		if ((k->kind == AST_INT || k->kind == AST_POSITIONAL) && (v < 1 || v > 100))
-			sema_err(c, k->span, "unroll count must be between 1 and 100, got %llu", (unsigned long long)v);
+			sema_err(c, unroll_span(c, n), "unroll %s value is %s", v < 1 ? "minimum" : "maximum",
+				 v < 1 ? "1" : "100");
 		set(k, ty_int(8, false));
 		k->num.value = v;
 		stmts(c, n->unroll.body->block.stmts);
@@ -776,7 +912,7 @@ static void stmt(struct checker *c, struct ast *n)
 		break;
 	case AST_JUMP:
 		if (n->jump.kind != AST_JUMP_RETURN && c->loop_depth == 0)
-			sema_err(c, n->span, "'%s' is only allowed inside a loop",
+			sema_err(c, n->span, "%s used outside of a loop",
 				 n->jump.kind == AST_JUMP_BREAK ? "break" : "continue");
 		if (n->jump.value)
 			sema_err(c, n->jump.value->span, "return takes no value in a probe");
@@ -799,26 +935,55 @@ static void stmts(struct checker *c, struct ast *list)
 		stmt(c, s);
 }
 
-static void probe(struct checker *c, struct ast *p)
+/* The probe's predicate and body, checked for the expansion c->exp. */
+static void probe_body(struct checker *c, struct ast *p)
 {
 	c->nvars = 0;
 	c->loop_depth = 0;
-	c->exp = NULL;
-	for (unsigned i = 0; i < c->s->nexp; i++)
-		if (c->s->exp[i].probe == p) {
-			c->exp = &c->s->exp[i];
-			break;
-		}
-	if (!c->exp)
-		return;
 	c->ptype = c->exp->type;
 	if (p->probe.pred) {
 		const struct ty *t = sema_expr(c, p->probe.pred);
 		if (!sema_poisoned(t) && !sema_truthy(t))
-			sema_err(c, p->probe.pred->span, "predicate of type '%s' is neither an integer nor a pointer",
-				 sema_tname(c, t));
+			sema_err(c, pred_span(c, p->probe.pred->span), "Invalid type for predicate: %s", sema_kname(c, t));
 	}
 	stmts(c, p->probe.body->block.stmts);
+}
+
+static void probe(struct checker *c, struct ast *p)
+{
+	struct sema_expansion *first = NULL;
+	for (unsigned i = 0; i < c->s->nexp && !first; i++)
+		if (c->s->exp[i].probe == p)
+			first = &c->s->exp[i];
+	if (!first)
+		return;
+	c->exp = first;
+	unsigned before = c->errors;
+	probe_body(c, p);
+	if (c->errors != before)
+		return;
+	/* Every expansion with its own `args` (a tracepoint wildcard or list) is
+	 * checked too: a field one of them lacks is an error, as in bpftrace. The
+	 * tree keeps the first expansion's types, so that one is checked again
+	 * last, quietly. */
+	bool others = false;
+	for (unsigned i = 0; i < c->s->nexp && c->errors == before; i++) {
+		struct sema_expansion *e = &c->s->exp[i];
+		if (e->probe != p || e == first || !e->args || ty_equal(e->args, first->args))
+			continue;
+		c->exp = e;
+		probe_body(c, p);
+		others = true;
+	}
+	if (!others)
+		return;
+	bool report = c->report;
+	unsigned errors = c->errors;
+	c->report = false;
+	c->exp = first;
+	probe_body(c, p);
+	c->report = report;
+	c->errors = errors;
 }
 
 static void check_program(struct checker *c)

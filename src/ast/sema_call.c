@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "ast/sema_impl.h"
+#include "runtime/output.h"
 
 #define PT(x) (1u << PROBE_##x)
 #define P_ARGS (PT(TRACEPOINT) | PT(RAWTRACEPOINT) | PT(FENTRY) | PT(FEXIT) | PT(UPROBE) | PT(URETPROBE))
@@ -172,11 +173,25 @@ static bool arg_const(struct checker *c, struct ast *a, const char *fn, const ch
 	return false;
 }
 
+/* The value an aggregation takes: an integer (bpftrace's wording, on the call). */
+static const struct ty *agg_value(struct checker *c, struct ast *n, struct ast *a)
+{
+	const struct ty *t = sema_expr(c, a);
+	if (sema_poisoned(t))
+		return NULL;
+	if (!ty_is_int(t)) {
+		sema_err(c, n->span, "%s() only supports integer arguments (%s provided)", n->call.name,
+			 sema_kname(c, t));
+		return NULL;
+	}
+	return t;
+}
+
 static const struct ty *agg1(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
 			     enum ty_agg agg)
 {
 	const struct ty *arg = NULL;
-	if (nargs && !(arg = arg_int(c, args[0], n->call.name, 0)))
+	if (nargs && !(arg = agg_value(c, n, args[0])))
 		return ty_none();
 	return ty_agg(c->a, agg, arg ? arg : ty_int(8, false));
 }
@@ -194,7 +209,7 @@ AGG_FN(fn_stats, TY_AGG_STATS)
 static const struct ty *fn_hist(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
 {
 	(void)map;
-	const struct ty *arg = arg_int(c, args[0], "hist", 0);
+	const struct ty *arg = agg_value(c, n, args[0]);
 	int64_t k = 0;
 	if (!arg || (nargs == 2 && !arg_const(c, args[1], "hist", "the number of bits", &k)))
 		return ty_none();
@@ -211,17 +226,23 @@ static const struct ty *fn_lhist(struct checker *c, struct ast *n, struct ast **
 {
 	(void)map;
 	(void)nargs;
-	const struct ty *arg = arg_int(c, args[0], "lhist", 0);
+	const struct ty *arg = agg_value(c, n, args[0]);
 	int64_t lo, hi, step;
 	if (!arg || !arg_const(c, args[1], "lhist", "min", &lo) || !arg_const(c, args[2], "lhist", "max", &hi) ||
 	    !arg_const(c, args[3], "lhist", "step", &step))
 		return ty_none();
 	if (step <= 0) {
-		sema_err(c, args[3]->span, "lhist() step must be >= 1 (%lld provided)", (long long)step);
+		sema_err(c, n->span, "lhist() step must be >= 1 (%lld provided)", (long long)step);
 		return ty_none();
 	}
-	if (hi <= lo) {
-		sema_err(c, n->span, "lhist() max must be greater than min (min %lld, max %lld)", (long long)lo, (long long)hi);
+	if (lo > hi) {
+		sema_err(c, n->span, "lhist() min must be less than max (provided min %lld and max %lld)",
+			 (long long)lo, (long long)hi);
+		return ty_none();
+	}
+	if (step > hi - lo) {
+		sema_err(c, n->span, "lhist() step is too large for the given range (provided step %lld for range %lld)",
+			 (long long)step, (long long)(hi - lo));
 		return ty_none();
 	}
 	if ((hi - lo) / step > 1000) {
@@ -236,71 +257,24 @@ static const struct ty *fn_lhist(struct checker *c, struct ast *n, struct ast **
 	return t;
 }
 
-/* printf's conversions: what each argument must be. The output module
- * formats them; here only their count and kind are checked. */
+/* printf's format against its arguments: the output module's own parser
+ * decides, so what compiles is what prints. */
 static const struct ty *check_format(struct checker *c, struct ast *n, struct ast **args, unsigned nargs)
 {
 	if (args[0]->kind != AST_STRING) {
 		sema_err(c, args[0]->span, "%s() expects a format string literal as its first argument", n->call.name);
 		return NULL;
 	}
-	const char *f = args[0]->str.s;
-	unsigned want = 0;
-	for (const char *p = f; *p; p++) {
-		if (*p != '%')
-			continue;
-		p++;
-		if (*p == '%')
-			continue;
-		while (*p && strchr("-+ #0", *p))
-			p++;
-		if (*p == '*') {
-			want++;
-			p++;
-		} else {
-			while (*p >= '0' && *p <= '9')
-				p++;
-		}
-		if (*p == '.') {
-			p++;
-			if (*p == '*') {
-				want++;
-				p++;
-			} else {
-				while (*p >= '0' && *p <= '9')
-					p++;
-			}
-		}
-		while (*p && strchr("hlLjzt", *p))
-			p++;
-		if (!*p || !strchr("diouxXcspr", *p)) {
-			sema_err(c, args[0]->span, "%s: invalid conversion specifier '%%%c' in format string",
-				 n->call.name, *p ? *p : ' ');
-			return NULL;
-		}
-		if (*p == 'r' && (p[1] == 'x' || p[1] == 'h'))
-			p++;
-		unsigned i = want + 1;
-		want++;
-		if (i < nargs) {
-			const struct ty *t = args[i]->type;
-			bool numeric = strchr("diouxXcp", *p) != NULL;
-			if (t && numeric && !ty_is_int(t) && t->kind != TY_PTR && t->kind != TY_KSYM &&
-			    t->kind != TY_USYM && !sema_poisoned(t)) {
-				sema_err(c, args[i]->span, "%s: %%%c specifier expects a value of type integer (%s supplied)",
-					 n->call.name, *p, sema_tname(c, t));
-				return NULL;
-			}
-		}
-	}
-	if (nargs - 1 < want) {
-		sema_err(c, n->span, "%s: Not enough arguments for format string (%u supplied, %u expected)",
-			 n->call.name, nargs - 1, want);
-		return NULL;
-	}
-	if (nargs - 1 > want) {
-		sema_err(c, n->span, "%s: Too many arguments for format string (%u supplied, %u expected)",
-			 n->call.name, nargs - 1, want);
+	const struct ty *types[130];
+	for (unsigned i = 1; i < nargs; i++)
+		types[i - 1] = args[i]->type;
+	struct out_fmt f;
+	char err[256];
+	out_fmt_parse(args[0]->str.s, &f);
+	int bad = out_fmt_check(&f, types, nargs - 1, err, sizeof err);
+	out_fmt_fini(&f);
+	if (bad) {
+		sema_err(c, n->span, "%s: %s", n->call.name, err);
 		return NULL;
 	}
 	return ty_void();
@@ -330,15 +304,6 @@ static const struct ty *fn_printf(struct checker *c, struct ast *n, struct ast *
 	(void)map;
 	if (!args_typed(c, args, 1, nargs))
 		return ty_none();
-	for (unsigned i = 1; i < nargs; i++) {
-		const struct ty *t = args[i]->type;
-		if (t->kind == TY_AGG) {
-			/* bpftrace 0.17 says the same; HEAD reads count/sum/min/max in kernel. */
-			sema_err(c, args[i]->span, "printf: an aggregation (%s) cannot be an argument: print(@map) prints it",
-				 sema_tname(c, t));
-			return ty_none();
-		}
-	}
 	const struct ty *r = check_format(c, n, args, nargs);
 	return r ? r : ty_none();
 }
@@ -526,13 +491,14 @@ static const struct ty *fn_str(struct checker *c, struct ast *n, struct ast **ar
 	return s;
 }
 
-static const struct ty *str_arg(struct checker *c, struct ast *a, const char *fn)
+static const struct ty *str_arg(struct checker *c, struct ast *n, struct ast *a)
 {
 	const struct ty *t = sema_expr(c, a);
 	if (sema_poisoned(t))
 		return NULL;
 	if (t->kind != TY_STRING) {
-		sema_err(c, a->span, "%s() expects a string, got '%s'", fn, sema_tname(c, t));
+		sema_err(c, n->span, "%s() only supports string arguments (%s provided)", n->call.name,
+			 sema_kname(c, t));
 		return NULL;
 	}
 	return t;
@@ -544,7 +510,7 @@ static const struct ty *fn_strncmp(struct checker *c, struct ast *n, struct ast 
 	(void)nargs;
 	(void)n;
 	int64_t len;
-	if (!str_arg(c, args[0], "strncmp") || !str_arg(c, args[1], "strncmp") ||
+	if (!str_arg(c, n, args[0]) || !str_arg(c, n, args[1]) ||
 	    !arg_const(c, args[2], "strncmp", "the length", &len))
 		return ty_none();
 	return ty_int(8, true);
@@ -555,7 +521,7 @@ static const struct ty *fn_strcontains(struct checker *c, struct ast *n, struct 
 	(void)map;
 	(void)nargs;
 	(void)n;
-	if (!str_arg(c, args[0], "strcontains") || !str_arg(c, args[1], "strcontains"))
+	if (!str_arg(c, n, args[0]) || !str_arg(c, n, args[1]))
 		return ty_none();
 	return ty_bool();
 }
@@ -578,7 +544,7 @@ static const struct fn fns[] = {
 	{ "stats", 1, 1, fn_stats, true },
 	{ "hist", 1, 2, fn_hist, true },
 	{ "lhist", 4, 4, fn_lhist, true },
-	{ "printf", 1, 129, fn_printf, false },
+	{ "printf", 1, 128, fn_printf, false },
 	{ "print", 1, 3, fn_print, false },
 	{ "clear", 1, 1, fn_clear, false },
 	{ "zero", 1, 1, fn_clear, false },
@@ -593,8 +559,8 @@ static const struct fn fns[] = {
 	/* Known to bpftrace, arriving with later issues: a precise error meanwhile. */
 	{ "len", 1, 1, fn_unsupported, false },
 	{ "join", 1, 2, fn_unsupported, false },
-	{ "cat", 1, 129, fn_unsupported, false },
-	{ "system", 1, 129, fn_unsupported, false },
+	{ "cat", 1, 128, fn_unsupported, false },
+	{ "system", 1, 128, fn_unsupported, false },
 	{ "ksym", 1, 1, fn_unsupported, false },
 	{ "usym", 1, 1, fn_unsupported, false },
 	{ "kaddr", 1, 1, fn_unsupported, false },
@@ -613,9 +579,9 @@ static const struct fn fns[] = {
 	{ "uptr", 1, 1, fn_unsupported, false },
 	{ "path", 1, 2, fn_unsupported, false },
 	{ "strerror", 1, 1, fn_unsupported, false },
-	{ "errorf", 1, 129, fn_unsupported, false },
-	{ "warnf", 1, 129, fn_unsupported, false },
-	{ "debugf", 1, 129, fn_unsupported, false },
+	{ "errorf", 1, 128, fn_unsupported, false },
+	{ "warnf", 1, 128, fn_unsupported, false },
+	{ "debugf", 1, 128, fn_unsupported, false },
 	{ "unwatch", 1, 1, fn_unsupported, false },
 	{ "skboutput", 4, 4, fn_unsupported, false },
 	{ "socket_cookie", 1, 1, fn_unsupported, false },
@@ -648,20 +614,21 @@ const struct ty *sema_call(struct checker *c, struct ast *n, struct ast *map)
 	for (struct ast *a = n->call.args; a && nargs < 130; a = a->next)
 		args[nargs++] = a;
 	if (nargs < f->min || nargs > f->max) {
-		if (f->min == f->max)
-			sema_err(c, n->span, "%s() requires %u argument%s (%u provided)", f->name, f->min,
-				 f->min == 1 ? "" : "s", nargs);
+		/* bpftrace's check_nargs() and check_varargs() wording */
+		unsigned k = nargs < f->min ? f->min : f->max;
+		const char *how = f->min == f->max || k == 0 ? "requires" :
+				  nargs < f->min ? "requires at least" : "takes up to";
+		if (k == 0)
+			sema_err(c, n->span, "%s() requires no arguments (%u provided)", f->name, nargs);
+		else if (k == 1)
+			sema_err(c, n->span, "%s() %s one argument (%u provided)", f->name, how, nargs);
 		else
-			sema_err(c, n->span, "%s() takes %u to %u arguments (%u provided)", f->name, f->min, f->max, nargs);
+			sema_err(c, n->span, "%s() %s %u arguments (%u provided)", f->name, how, k, nargs);
 		return ty_none();
 	}
 	if (f->agg && !map) {
 		sema_err(c, n->span, "%s() should be directly assigned to a map", f->name);
 		return ty_none();
-	}
-	if (!strcmp(f->name, "printf")) {
-		/* Arguments are typed before the format is checked against them. */
-		return f->check(c, n, args, nargs, map);
 	}
 	return f->check(c, n, args, nargs, map);
 }

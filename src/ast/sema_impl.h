@@ -30,6 +30,7 @@ void sema_err(struct checker *c, struct span at, const char *fmt, ...)
 void sema_warn(struct checker *c, struct span at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 const char *sema_tname(struct checker *c, const struct ty *t);
+const char *sema_kname(struct checker *c, const struct ty *t);   /* "integer", "string" */
 bool sema_poisoned(const struct ty *t);
 bool sema_truthy(const struct ty *t);
 

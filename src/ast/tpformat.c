@@ -38,7 +38,7 @@ static bool is_ident_char(char c)
 
 /* One "field:DECL;\toffset:N;\tsize:N;\tsigned:N;" line. The offset and size
  * win over the C type: on this kernel `int dfd` takes 8 bytes. */
-static bool parse_field(struct arena *a, const char *line, struct ty_field *f)
+static bool parse_field(struct arena *a, const char *line, struct ty_field *f, enum ty_addrspace as)
 {
 	const char *decl = strstr(line, "field:");
 	const char *off = strstr(line, "offset:"), *sz = strstr(line, "size:");
@@ -71,7 +71,9 @@ static bool parse_field(struct arena *a, const char *line, struct ty_field *f)
 	f->name = arena_strndup(a, name, (size_t)(end - name));
 	f->offset = offset;
 	const char *type_end = name;
-	bool ptr = memchr(decl, '*', (size_t)(type_end - decl)) != NULL;
+	unsigned ptr = 0;
+	for (const char *p = decl; p < type_end; p++)
+		ptr += *p == '*';
 	bool is_char = false;
 	for (const char *p = decl; p + 4 <= type_end; p++)
 		if (!strncmp(p, "char", 4) && (p == decl || !is_ident_char(p[-1])) && !is_ident_char(p[4]))
@@ -84,7 +86,10 @@ static bool parse_field(struct arena *a, const char *line, struct ty_field *f)
 		t->size = t->align = 4;
 		t->name = "__data_loc";
 	} else if (ptr) {
-		t = ty_ptr(a, is_char ? ty_int(1, true) : ty_void(), TY_AS_KERNEL);
+		/* `const char *const *argv` is int8 **; every level reads from `as`. */
+		t = ty_ptr(a, is_char ? ty_int(1, true) : ty_void(), as);
+		while (--ptr)
+			t = ty_ptr(a, t, as);
 		t->size = size;
 	} else if (array && is_char) {
 		t = ty_string(a, count ? count : size);
@@ -118,6 +123,9 @@ struct ty *tp_format_load(struct arena *a, const char *cat, const char *name, st
 			errno = ENOENT;
 		return NULL;
 	}
+	/* System call arguments are user memory (bpftrace marks the args of
+	 * tracepoint:syscalls:* as user address space). */
+	enum ty_addrspace as = !strcmp(cat, "syscalls") ? TY_AS_USER : TY_AS_KERNEL;
 	unsigned n = 0, cap = 16;
 	struct ty_field *fields = arena_alloc(a, cap * sizeof(*fields));
 	uint32_t size = 0;
@@ -133,7 +141,7 @@ struct ty *tp_format_load(struct arena *a, const char *cat, const char *name, st
 			fields = nf;
 			cap *= 2;
 		}
-		if (parse_field(a, line, &fields[n])) {
+		if (parse_field(a, line, &fields[n], as)) {
 			uint32_t e = fields[n].offset + fields[n].type->size;
 			if (e > size)
 				size = e;

@@ -11,7 +11,7 @@ static struct cg_val none(struct cg *c) { return scalar(cg_const(c, 0)); }
 static bool is_mem_t(const struct ty *t)
 {
 	return t->kind == TY_STRING || t->kind == TY_TUPLE || t->kind == TY_RECORD || t->kind == TY_ARRAY ||
-	       t->kind == TY_BUFFER || t->kind == TY_INET || t->kind == TY_STACK;
+	       t->kind == TY_BUFFER || t->kind == TY_INET || t->kind == TY_STACK || t->kind == TY_TIMESTAMP;
 }
 
 int cg_event_add(struct cg *c, enum desc_event_kind k, struct span at)
@@ -312,9 +312,21 @@ static struct cg_val fn_strcontains(struct cg *c, struct ast *n)
 	return scalar(LLVMBuildLoad2(c->b, c->i64, res, ""));
 }
 
+/* A timestamp value: { u32 format index; u32 mode (1: since boot); u64 ns }. */
 static struct cg_val fn_strftime(struct cg *c, struct ast *n)
 {
-	return scalar(cg_scalar(c, n->call.args->next));
+	struct desc *d = c->desc;
+	const char **nf = arena_alloc(c->a, (d->nstrftime + 1) * sizeof(*nf));
+	if (d->nstrftime)
+		memcpy(nf, d->strftime_fmts, d->nstrftime * sizeof(*nf));
+	nf[d->nstrftime] = n->call.args->str.s;
+	d->strftime_fmts = nf;
+	LLVMValueRef ns = cg_scalar(c, n->call.args->next);
+	LLVMValueRef buf = cg_tmp(c, 16);
+	cg_store_int(c, buf, LLVMConstInt(c->i64, d->nstrftime++, false), 4);
+	cg_store_int(c, cg_gep(c, buf, 4), cg_const(c, 1), 4);
+	cg_store_int(c, cg_gep(c, buf, 8), ns, 8);
+	return (struct cg_val){ buf, true, 8 };
 }
 
 static struct cg_val fn_time(struct cg *c, struct ast *n)

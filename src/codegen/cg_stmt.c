@@ -6,7 +6,7 @@
 static bool is_mem(const struct ty *t)
 {
 	return t->kind == TY_STRING || t->kind == TY_TUPLE || t->kind == TY_RECORD || t->kind == TY_ARRAY ||
-	       t->kind == TY_BUFFER || t->kind == TY_INET || t->kind == TY_STACK;
+	       t->kind == TY_BUFFER || t->kind == TY_INET || t->kind == TY_STACK || t->kind == TY_TIMESTAMP;
 }
 
 /* A variable holds the widest of the values assigned to it anywhere in the

@@ -19,8 +19,8 @@ struct rt_attach_ctx {
 };
 
 /* Every link the probes left attached, in attach order. Destroying one
- * detaches it; `slow` marks those whose close waits for an RCU grace period
- * in the kernel (tracepoint perf events, ~75 ms each on this machine). */
+ * detaches it; `slow` marks those whose close waits for RCU grace periods
+ * in the kernel (tracepoint and uprobe perf events, 75-120 ms each here). */
 struct rt_links {
 	struct rt_link {
 		struct bpf_link *link;

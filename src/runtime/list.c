@@ -84,7 +84,8 @@ static int print_batch(struct lister *L, const struct rt_provider *p, const stru
 		       struct rt_out *o, void (*def)(uint32_t, FILE *))
 {
 	FILE *f = L->out;
-	qsort(o->e, o->n, sizeof(*o->e), ent_cmp);
+	if (o->n)
+		qsort(o->e, o->n, sizeof(*o->e), ent_cmp);
 	for (size_t i = 0; i < o->n && !L->gone; i++) {
 		if (i && !strcmp(o->e[i].s, o->e[i - 1].s))
 			continue;
@@ -127,10 +128,15 @@ static int print_batch(struct lister *L, const struct rt_provider *p, const stru
 static int run_provider(struct lister *L, const struct rt_provider *p, char **parts,
 			unsigned nparts, bool named, const char *pattern)
 {
+	/* "*:*" reaches begin and end too: spare '*' parts ask for nothing. */
+	while (!named && nparts > p->max_parts && !strcmp(parts[0], "*")) {
+		parts++;
+		nparts--;
+	}
 	if (nparts > p->max_parts) {
 		if (!named)
 			return 0;
-		diag_plain(L->d, DIAG_ERROR, "too many parts in '%s': %s probes are %s",
+		diag_plain(L->d, DIAG_ERROR, "too many parts in '%s': %s probes are written %s",
 			   pattern, p->name, p->form);
 		return -EINVAL;
 	}
@@ -319,6 +325,8 @@ int rt_list(const char *patterns, bool verbose, pid_t pid, FILE *out, struct dia
 		char *end = tok + strlen(tok);
 		while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
 			*--end = '\0';
+		if (!*tok)
+			continue;
 		any = true;
 		err = list_one(&L, tok);
 	}

@@ -76,8 +76,17 @@ static int list_software(const struct rt_match *m, struct rt_out *out)
 	return list_perf(m, out, sw_events);
 }
 
+static bool hardware_available(const char **why);
+
+/* Named or not, hardware events are listed only when a PMU can count them. */
 static int list_hardware(const struct rt_match *m, struct rt_out *out)
 {
+	const char *why = NULL;
+	if (m->named && !hardware_available(&why)) {
+		if (m->verbose)
+			diag_plain(m->d, DIAG_NOTE, "hardware: not listed: %s", why);
+		return 0;
+	}
 	return list_perf(m, out, hw_events);
 }
 

@@ -58,7 +58,8 @@ static bool is_bad(const char *f)
 	for (const char *const *p = prefix; *p; p++)
 		if (!strncmp(f, *p, strlen(*p)))
 			return true;
-	return strstr(f, ".part.") || strstr(f, ".cold");
+	/* kallsyms also names assembler labels such as ".slowpath". */
+	return *f == '.' || strstr(f, ".part.") || strstr(f, ".cold");
 }
 
 /* "name" or "name [module]" per line. */

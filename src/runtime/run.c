@@ -19,6 +19,7 @@
 
 #include "arena.h"
 #include "runtime/attach.h"
+#include "runtime/output.h"
 #include "runtime/tracefs.h"
 
 /* A record callback's way to stop ring_buffer__consume at an exit() record,
@@ -28,6 +29,9 @@
 /* Verifier log per program. The kernel (>= 6.4) keeps the log's tail when
  * it overflows, so the error line survives; malloc'd, only touched on use. */
 #define LOG_SIZE (1u << 20)
+/* -d verifier logs every instruction (level 2) of programs that load: a
+ * log that overflows its buffer fails the load with ENOSPC (kernel >= 6.4). */
+#define DUMP_LOG_SIZE (64u << 20)
 
 enum stop_reason { STOP_NONE, STOP_EXIT, STOP_SIGNAL, STOP_CHILD, STOP_PID, STOP_ERROR };
 
@@ -38,6 +42,7 @@ struct rt_session {
 	const struct desc *d;
 	struct rt_opts o;
 	FILE *out;
+	struct out_sink *sink;
 	struct bpf_object *obj;
 	struct bpf_program **progs;   /* one per desc probe */
 	char **logs;                  /* one per desc probe, NULL when shared */
@@ -54,7 +59,10 @@ struct rt_session {
 	int exit_code;
 	bool draining;                /* after END: exit() records do not stop */
 	bool bad_record;              /* one warning is enough */
+	unsigned batch;               /* records printed, to look up during floods */
 	uint64_t lost_reported;
+	void *lost_buf;               /* one lookup of the lost counter's map */
+	uint32_t lost_ncpu, lost_stride;
 	double lost_checked, stopped_at;
 	struct rt_timing t;
 };
@@ -67,42 +75,204 @@ static double now_ms(void)
 }
 
 /* ------------------------------------------------------------------------
- * Output. Every call into the output module is in this section, so that
- * src/runtime/output.c (out_*) replaces these bodies and nothing else.
+ * Output: records to the output module (output.h), and the map reads and
+ * map operations (clear, zero, cat, system) it leaves to the loader.
  * ---------------------------------------------------------------------- */
+
+static int map_index(const struct rt_session *s, const struct desc_map *m)
+{
+	return (int)(m - s->d->maps);
+}
+
+static uint32_t map_nvalues(const struct desc_map *m)
+{
+	int n = m->percpu ? libbpf_num_possible_cpus() : 1;
+	return n > 0 ? (uint32_t)n : 1;
+}
+
+/* Every entry of map m into snap (out_map_read_fn). Keys from
+ * bpf_map_get_next_key; an entry deleted meanwhile is skipped. */
+static int read_map(void *ctx, const struct desc_map *m, struct out_snapshot *snap)
+{
+	struct rt_session *s = ctx;
+	int fd = s->map_fds[map_index(s, m)];
+	size_t vsz = (size_t)map_nvalues(m) * out_value_stride(m);
+	uint8_t *key = xcalloc(2, m->key_size ? m->key_size : 1), *next = key + m->key_size;
+	uint8_t *val = xmalloc(vsz ? vsz : 1);
+	void *prev = NULL;
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		if (!bpf_map_lookup_elem(fd, next, val))
+			out_snapshot_add(snap, next, val);
+		memcpy(key, next, m->key_size);
+		prev = key;
+	}
+	free(key);
+	free(val);
+	return 0;
+}
+
+/* clear(@m) deletes every entry; zero(@m) sets every value to zero. */
+static void clear_map(struct rt_session *s, const struct desc_map *m, bool zero)
+{
+	int fd = s->map_fds[map_index(s, m)];
+	size_t vsz = (size_t)map_nvalues(m) * out_value_stride(m);
+	uint8_t *key = xcalloc(2, m->key_size ? m->key_size : 1), *next = key + m->key_size;
+	uint8_t *val = xcalloc(1, vsz ? vsz : 1);
+	bool arr = m->bpf_type == BPF_MAP_TYPE_ARRAY || m->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY;
+	if (zero || arr) {
+		void *prev = NULL;
+		while (!bpf_map_get_next_key(fd, prev, next)) {
+			bpf_map_update_elem(fd, next, val, BPF_EXIST);
+			memcpy(key, next, m->key_size);
+			prev = key;
+		}
+	} else {
+		/* Deleting the key just returned makes the next call start over
+		 * from the first key: always ask for the first. */
+		while (!bpf_map_get_next_key(fd, NULL, next))
+			if (bpf_map_delete_elem(fd, next))
+				break;
+	}
+	free(key);
+	free(val);
+}
+
+/* kstack/ustack values { i64 id; u32 pid; u32 pad; }: the ips stored under
+ * id in the stack map, up to the first zero (out_stack_fn). */
+static int read_stack(void *ctx, const struct ty *t, const void *value, uint64_t *ips,
+		      uint32_t max)
+{
+	struct rt_session *s = ctx;
+	int64_t id;
+	memcpy(&id, value, sizeof(id));
+	int mi = -1;
+	for (uint32_t i = 0; i < s->d->nmaps && mi < 0; i++)
+		if (s->d->maps[i].role == DESC_MAP_STACKS)
+			mi = (int)i;
+	if (id < 0 || mi < 0)
+		return 0;
+	const struct desc_map *m = &s->d->maps[mi];
+	uint32_t n = m->value_size / sizeof(uint64_t);
+	uint64_t *buf = xcalloc(n ? n : 1, sizeof(uint64_t));
+	uint32_t key = (uint32_t)id, k = 0;
+	if (!bpf_map_lookup_elem(s->map_fds[mi], &key, buf))
+		for (; k < n && k < max && buf[k]; k++)
+			ips[k] = buf[k];
+	free(buf);
+	return (int)k;
+}
+
+/* cat(): the named file's contents, or a warning as bpftrace gives. */
+static void do_cat(struct rt_session *s, const struct desc_event *ev, const void *rec)
+{
+	size_t len;
+	char *path = out_format(s->sink, ev, rec, &len);
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		fflush(s->out);
+		diag_plain(s->o.diag, DIAG_WARNING, "failed to open file '%s': %s", path,
+			   strerror(errno));
+		free(path);
+		return;
+	}
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		out_cat(s->sink, buf, n);
+	fclose(f);
+	free(path);
+}
+
+/* system() (--unsafe): the command through sh, its output printed whole. */
+static void do_system(struct rt_session *s, const struct desc_event *ev, const void *rec)
+{
+	size_t len;
+	char *cmd = out_format(s->sink, ev, rec, &len);
+	fflush(s->out);
+	FILE *p = popen(cmd, "r");
+	if (!p) {
+		diag_plain(s->o.diag, DIAG_WARNING, "system(\"%s\"): %s", cmd, strerror(errno));
+		free(cmd);
+		return;
+	}
+	size_t cap = 4096, n = 0, got;
+	char *out = xmalloc(cap);
+	while ((got = fread(out + n, 1, cap - n, p)) > 0)
+		if ((n += got) == cap)
+			out = xrealloc(out, cap *= 2);
+	pclose(p);
+	while (n && out[n - 1] == '\n')
+		n--;
+	out_syscall(s->sink, out, n);
+	free(out);
+	free(cmd);
+}
 
 static void emit_attached(struct rt_session *s, unsigned n)
 {
-	if (s->o.format == RT_FORMAT_JSON)
-		fprintf(s->out, "{\"type\": \"attached_probes\", \"data\": {\"probes\": %u}}\n", n);
-	else
-		fprintf(stderr, "Attached %u probe%s\n", n, n == 1 ? "" : "s");
+	out_attached(s->sink, n);
 }
 
 static void emit_lost(struct rt_session *s, uint64_t n)
 {
-	if (s->o.format == RT_FORMAT_JSON)
-		fprintf(s->out, "{\"type\": \"lost_events\", \"data\": {\"events\": %llu}}\n",
-			(unsigned long long)n);
-	else
-		fprintf(stderr, "Lost %llu events\n", (unsigned long long)n);
+	out_lost(s->sink, n);
 }
 
 /* One record other than exit(). Returns 0, or a negative errno to stop. */
 static int emit_event(struct rt_session *s, const struct desc_event *ev, const void *data,
 		      size_t size)
 {
-	/* Until output.c: a printf with no arguments prints its format. */
-	if (ev->kind == DESC_EV_PRINTF && ev->nargs == 0 && ev->fmt)
-		fputs(ev->fmt, s->out);
+	if (size < ev->size) {
+		if (!s->bad_record)
+			diag_plain(s->o.diag, DIAG_WARNING, "internal: a record of %zu bytes for an "
+				   "event of %u", size, ev->size);
+		s->bad_record = true;
+		return 0;
+	}
+	const uint8_t *rec = data;
+	switch (ev->kind) {
+	case DESC_EV_PRINTF:
+		out_printf(s->sink, ev, rec);
+		break;
+	case DESC_EV_PRINT_VALUE:
+		if (ev->nargs)
+			out_value(s->sink, ev->args[0].type, rec + ev->args[0].offset);
+		break;
+	case DESC_EV_PRINT_MAP: {
+		const struct desc_map *m = &s->d->maps[ev->map];
+		struct out_snapshot *snap = out_snapshot_new(m, map_nvalues(m));
+		read_map(s, m, snap);
+		out_map_print(s->sink, m, snap, ev->top, ev->div);
+		out_snapshot_free(snap);
+		break;
+	}
+	case DESC_EV_CLEAR:
+	case DESC_EV_ZERO:
+		clear_map(s, &s->d->maps[ev->map], ev->kind == DESC_EV_ZERO);
+		break;
+	case DESC_EV_TIME:
+		out_time(s->sink, ev->fmt);
+		break;
+	case DESC_EV_JOIN:
+		out_join(s->sink, ev, rec);
+		break;
+	case DESC_EV_CAT:
+		do_cat(s, ev, rec);
+		break;
+	case DESC_EV_SYSTEM:
+		do_system(s, ev, rec);
+		break;
+	case DESC_EV_EXIT:
+		break;
+	}
 	return 0;
 }
 
 /* The maps at exit, after END: "\n\n" then every user map (text mode). */
 static void emit_maps(struct rt_session *s)
 {
-	if (s->o.format == RT_FORMAT_TEXT)
-		fputs("\n\n", s->out);
+	out_end(s->sink);
+	out_maps_at_exit(s->sink, s->d, (uint32_t)libbpf_num_possible_cpus(), read_map, s);
 }
 
 /* ------------------------------------------------------------------------
@@ -412,10 +582,18 @@ int rt_session_load(const struct desc *d, const struct rt_opts *o, struct rt_ses
 	if (s->o.poll_ms <= 0)
 		s->o.poll_ms = RT_POLL_MS;
 	switch (o->buffer) {
-	case RT_BUFFER_LINE: setvbuf(s->out, NULL, _IOLBF, 0); break;
-	case RT_BUFFER_FULL: setvbuf(s->out, NULL, _IOFBF, 0); break;
+	/* -B line: lines reach the reader as soon as a batch of records is
+	 * printed (consume() flushes), not one write() per line: a flood of
+	 * printf then costs no system call per event. */
+	case RT_BUFFER_LINE:
+	case RT_BUFFER_FULL: setvbuf(s->out, NULL, _IOFBF, 1 << 16); break;
 	case RT_BUFFER_NONE: setvbuf(s->out, NULL, _IONBF, 0); break;
 	}
+	/* Messages ("Attached", "Lost") go where the diagnostics go: stderr. */
+	s->sink = out_sink_new(s->out, diag_output(o->diag),
+			       o->format == RT_FORMAT_JSON ? OUT_JSON : OUT_TEXT);
+	out_sink_set_desc(s->sink, d);
+	out_sink_set_stack_reader(s->sink, read_stack, s);
 	lp.all = o->dump_libbpf;
 	lp.info = o->verbose > 1;
 	lp.last[0] = '\0';
@@ -453,11 +631,12 @@ int rt_session_load(const struct desc *d, const struct rt_opts *o, struct rt_ses
 			seen = s->progs[j] == s->progs[i];
 		if (seen)
 			continue;
-		s->logs[i] = xmalloc(LOG_SIZE);
+		size_t size = o->dump_verifier ? DUMP_LOG_SIZE : LOG_SIZE;
+		s->logs[i] = xmalloc(size);
 		s->logs[i][0] = '\0';
-		bpf_program__set_log_buf(s->progs[i], s->logs[i], LOG_SIZE);
+		bpf_program__set_log_buf(s->progs[i], s->logs[i], size);
 		if (o->dump_verifier)
-			bpf_program__set_log_level(s->progs[i], 1);
+			bpf_program__set_log_level(s->progs[i], 2);
 	}
 
 	t0 = now_ms();
@@ -481,6 +660,17 @@ int rt_session_load(const struct desc *d, const struct rt_opts *o, struct rt_ses
 			diag_plain(o->diag, DIAG_ERROR, "internal: no map %s (%s) in the BPF object",
 				   d->maps[i].bpf_name, d->maps[i].name);
 			return -ENOENT;
+		}
+		if ((int)i == d->lost_map) {
+			/* Sized by the map itself: a .bss counter shares its value
+			 * with every other global of the section. */
+			bool percpu = bpf_map__type(m) == BPF_MAP_TYPE_PERCPU_ARRAY;
+			int n = percpu ? libbpf_num_possible_cpus() : 1;
+			s->lost_ncpu = n > 0 ? (uint32_t)n : 1;
+			s->lost_stride = percpu ? (bpf_map__value_size(m) + 7) / 8 * 8
+						: bpf_map__value_size(m);
+			if (s->lost_stride >= sizeof(uint64_t))
+				s->lost_buf = xcalloc(s->lost_ncpu, s->lost_stride);
 		}
 	}
 	return 0;
@@ -752,6 +942,8 @@ static int exit_code_of(const struct desc_event *ev, const void *data, size_t si
 	return (int)code;
 }
 
+static void check_lost(struct rt_session *s);
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct rt_session *s = ctx;
@@ -770,26 +962,41 @@ static int on_record(void *ctx, void *data, size_t size)
 		stop(s, STOP_EXIT, exit_code_of(ev, data, size));
 		return STOP_RECORD;
 	}
-	return emit_event(s, ev, data, size);
+	int err = emit_event(s, ev, data, size);
+	if (err || s->draining || ++s->batch % 1024)
+		return err;
+	/* ring_buffer__consume returns only once the ring is empty, which a
+	 * producer faster than us postpones forever: look up now and then. */
+	if (signalled) {
+		stop(s, STOP_SIGNAL, 0);
+		return STOP_RECORD;
+	}
+	double now = now_ms();
+	if (now - s->lost_checked >= 100) {
+		check_lost(s);
+		s->lost_checked = now;
+	}
+	return 0;
 }
 
 /* "Lost N events" whenever the BPF side's count of failed submits grew. */
 static void check_lost(struct rt_session *s)
 {
 	const struct desc *d = s->d;
-	if (d->lost_map < 0)
+	if (d->lost_map < 0 || !s->lost_buf)
 		return;
-	const struct desc_map *m = &d->maps[d->lost_map];
-	int ncpu = m->percpu ? libbpf_num_possible_cpus() : 1;
-	if (ncpu <= 0 || m->value_size != sizeof(uint64_t))
-		return;
-	uint64_t vals[ncpu], total = 0;
 	uint32_t key = 0;
-	if (bpf_map_lookup_elem(s->map_fds[d->lost_map], &key, vals))
+	if (bpf_map_lookup_elem(s->map_fds[d->lost_map], &key, s->lost_buf))
 		return;
-	for (int i = 0; i < ncpu; i++)
-		total += vals[i];
+	/* The count is the value's first u64 on each CPU (one for a global). */
+	uint64_t total = 0;
+	for (uint32_t i = 0; i < s->lost_ncpu; i++) {
+		uint64_t v;
+		memcpy(&v, (const char *)s->lost_buf + (size_t)i * s->lost_stride, sizeof(v));
+		total += v;
+	}
 	if (total > s->lost_reported) {
+		fflush(s->out);
 		emit_lost(s, total - s->lost_reported);
 		s->lost_reported = total;
 	}
@@ -800,6 +1007,8 @@ static int consume(struct rt_session *s)
 	if (!s->rb)
 		return 0;
 	int n = ring_buffer__consume(s->rb);
+	if (s->o.buffer == RT_BUFFER_LINE)
+		fflush(s->out);
 	if (n < 0 && n != STOP_RECORD) {
 		diag_plain(s->o.diag, DIAG_ERROR, "reading the ring buffer: %s", strerror(-n));
 		stop(s, STOP_ERROR, 1);
@@ -902,7 +1111,9 @@ void rt_session_free(struct rt_session *s)
 	free(s->logs);
 	free(s->progs);
 	free(s->map_fds);
+	free(s->lost_buf);
 	libbpf_set_print(lp.old);
+	out_sink_free(s->sink);
 	free(s);
 }
 
