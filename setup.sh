@@ -7,9 +7,12 @@ cd "$(dirname "$0")"
 packages="build-essential pkg-config meson ninja-build flex bison
 llvm-16-dev libzstd-dev zlib1g-dev libbpf-dev libelf-dev libdw-dev
 clang-14 libclang-rt-14-dev
-bpftrace bpftool hyperfine"
+bpftrace bpftool hyperfine python3 systemtap-sdt-dev"
 # clang-14 + libclang-rt-14-dev: the libFuzzer target (tests/fuzz).
-# bpftrace: its tools are the corpus test and the bench's reference; hawk never runs it.
+# bpftrace: its tools are the corpus test, the comparison suite's and the bench's reference;
+#   hawk never runs it.
+# python3: the runtime, semantic, README and comparison test runners.
+# systemtap-sdt-dev: <sys/sdt.h> for the USDT probes of the listing test binary.
 
 missing=""
 for p in $packages; do

@@ -20,6 +20,7 @@
 #include "ast/pass.h"
 #include "ast/sema.h"
 #include "codegen/cg.h"
+#include "runtime/list.h"
 #include "runtime/run.h"
 #include "parser/parse.h"
 
@@ -360,15 +361,11 @@ static int compile_and_run(struct drv_state *st, const struct drv_opts *o)
 
 int drv_run(struct drv_opts *o)
 {
-	if (o->list) {
-		/* HOOK(-l): wire the probe catalogue (src/runtime/list.h) here once
-		 * list.c is in runtime_src. Without a program:
-		 *   rt_list(o->list_pattern, o->verbose, o->has_pid ? o->pid : 0, stdout, d)
-		 * with -e or a script: run the passes, then rt_list_program(prog, ...).
-		 * A negative return is exit status 1. */
-		drv_error("-l: not available yet (probe listing arrives with the runtime's probe "
-			  "catalogue)");
-		return 1;
+	if (o->list && !o->prog_text && !o->script) {
+		struct diag *d = diag_new(stderr);
+		int err = rt_list(o->list_pattern, o->verbose, o->has_pid ? o->pid : 0, stdout, d);
+		diag_free(d);
+		return err ? 1 : 0;
 	}
 	if (refuse_unavailable(o))
 		return 1;
@@ -398,8 +395,20 @@ int drv_run(struct drv_opts *o)
 	st.file = diag_source_add(d, name, text, len);
 
 	int status = 0;
+	struct drv_opts lo;
+	if (o->list) {
+		/* -l with a program: the probes its attach points name, which
+		 * needs only the grammar and the attach-point pass. */
+		lo = *o;
+		lo.syntax_only = true;
+		o = &lo;
+	}
 	if (run_passes(&st, o) || diag_errors(d)) {
 		status = 1;
+		goto out;
+	}
+	if (o->list) {
+		status = rt_list_program(st.ctx.prog, o->verbose, o->has_pid ? o->pid : 0, stdout, d) ? 1 : 0;
 		goto out;
 	}
 	if (o->check)

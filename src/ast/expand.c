@@ -67,6 +67,8 @@ static void names_free(struct names *ns)
 	free(ns->v);
 }
 
+/* Edits from a to b, a swap of neighbours counting as one (the optimal
+ * string alignment distance): "raed" is one edit from "read". */
 static unsigned edit_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
@@ -82,21 +84,28 @@ static unsigned edit_distance(const char *a, const char *b)
 			unsigned sub = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
 			unsigned del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
 			d[i][j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < d[i][j])
+				d[i][j] = d[i - 2][j - 2] + 1;
 		}
 	return d[la][lb];
 }
 
-/* "did you mean sys_enter_openat?" for a tracepoint that does not exist. */
-static const char *suggest(int events, const char *cat, const char *name, struct arena *a)
+/* The name in directory `dir` (under events) closest to `name`: one edit
+ * away, two for names of 16 characters or more; ties go to the first in
+ * sorted order, so the hint does not depend on readdir's order. NULL when
+ * nothing is that close: "sys_enter_nope" is no typo of "sys_enter_iopl". */
+static const char *closest(int events, const char *dir, const char *name, struct arena *a)
 {
 	struct names ns = { 0 };
-	int fd = openat(events, cat, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(events, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
 	rt_fs_dir_each(fd, collect, &ns);
 	close(fd);
+	qsort(ns.v, ns.n, sizeof(*ns.v), cmp_str);
 	const char *best = NULL;
-	unsigned bestd = 3;
+	unsigned bestd = strlen(name) >= 16 ? 3 : 2;
 	for (unsigned i = 0; i < ns.n; i++) {
 		unsigned dd = edit_distance(name, ns.v[i]);
 		if (dd < bestd) {
@@ -106,6 +115,23 @@ static const char *suggest(int events, const char *cat, const char *name, struct
 	}
 	names_free(&ns);
 	return best;
+}
+
+/* "did you mean sys_enter_openat?" for a tracepoint that does not exist;
+ * "syscalls:sys_enter_read" when the category is the typo. */
+static const char *suggest(int events, const char *cat, const char *name, struct arena *a)
+{
+	struct stat st;
+	if (!fstatat(events, cat, &st, 0) && S_ISDIR(st.st_mode))
+		return closest(events, cat, name, a);
+	const char *c = closest(events, ".", cat, a);
+	if (!c)
+		return NULL;
+	char path[512];
+	snprintf(path, sizeof path, "%s/%s", c, name);
+	if (fstatat(events, path, &st, 0) || !S_ISDIR(st.st_mode))
+		return NULL;
+	return arena_printf(a, "%s:%s", c, name);
 }
 
 static void tracepoint(struct expander *x, struct ast *probe, struct ast *ap)

@@ -314,11 +314,16 @@ static bool is_const_zero(const struct ast *e)
 	return e->kind == AST_INT && e->num.value == 0;
 }
 
-/* bpftrace says "comparing" for every binary operator. */
+/* Operands a binary operator does not take, in bpftrace's two wordings: one
+ * for two values of the same kind, "comparing" for every other operator. */
 static const struct ty *mismatch(struct checker *c, struct ast *n, const struct ty *l, const struct ty *r)
 {
-	sema_err(c, n->span, "Type mismatch for '%s': comparing '%s' with '%s'",
-		 ast_op_name(n->binary.op), sema_tname(c, l), sema_tname(c, r));
+	if (l->kind == r->kind)
+		sema_err(c, n->span, "The %s operator can not be used on expressions of types %s, %s",
+			 ast_op_name(n->binary.op), sema_tname(c, l), sema_tname(c, r));
+	else
+		sema_err(c, n->span, "Type mismatch for '%s': comparing '%s' with '%s'",
+			 ast_op_name(n->binary.op), sema_tname(c, l), sema_tname(c, r));
 	return ty_none();
 }
 
@@ -343,11 +348,6 @@ static const struct ty *binary(struct checker *c, struct ast *n)
 	case AST_OP_LT: case AST_OP_LE: case AST_OP_GT: case AST_OP_GE:
 		if ((ty_is_int(l) || l->kind == TY_PTR) && (ty_is_int(r) || r->kind == TY_PTR))
 			return ty_bool();
-		if (l->kind == r->kind) {
-			sema_err(c, n->span, "The %s operator can not be used on expressions of types %s, %s",
-				 ast_op_name(op), sema_tname(c, l), sema_tname(c, r));
-			return ty_none();
-		}
 		return mismatch(c, n, l, r);
 	case AST_OP_ADD:
 	case AST_OP_SUB:
@@ -892,18 +892,21 @@ static void stmt(struct checker *c, struct ast *n)
 	}
 	case AST_UNROLL: {
 		struct ast *k = n->unroll.count;
-		uint64_t v = 0;
-		if (k->kind == AST_INT)
-			v = k->num.value;
-		else if (k->kind == AST_POSITIONAL && k->pos.n <= (uint32_t)c->ctx->nparams)
-			v = strtoull(c->ctx->params[k->pos.n - 1], NULL, 0);
-		else
+		if (k->kind == AST_POSITIONAL && k->pos.n <= (uint32_t)c->ctx->nparams) {
+			/* Folded to the integer it names, which codegen reads. */
+			uint32_t pos = k->pos.n;
+			k->kind = AST_INT;
+			k->num.value = strtoull(c->ctx->params[pos - 1], NULL, 0);
+			k->num.form = AST_INT_DEC;
+			k->num.text = arena_printf(c->a, "$%u", pos);
+		}
+		if (k->kind != AST_INT) {
 			sema_err(c, k->span, "unroll needs a constant count (an integer or a positional parameter)");
-		if ((k->kind == AST_INT || k->kind == AST_POSITIONAL) && (v < 1 || v > 100))
-			sema_err(c, unroll_span(c, n), "unroll %s value is %s", v < 1 ? "minimum" : "maximum",
-				 v < 1 ? "1" : "100");
+		} else if (k->num.value < 1 || k->num.value > 100) {
+			sema_err(c, unroll_span(c, n), "unroll %s value is %s", k->num.value < 1 ? "minimum" : "maximum",
+				 k->num.value < 1 ? "1" : "100");
+		}
 		set(k, ty_int(8, false));
-		k->num.value = v;
 		stmts(c, n->unroll.body->block.stmts);
 		break;
 	}

@@ -163,8 +163,14 @@ static bool arg_const(struct checker *c, struct ast *a, const char *fn, const ch
 	}
 	if (a->kind == AST_POSITIONAL && a->pos.n <= (uint32_t)c->ctx->nparams) {
 		char *end;
-		*out = strtoll(c->ctx->params[a->pos.n - 1], &end, 0);
-		if (!*end) {
+		uint32_t pos = a->pos.n;
+		*out = strtoll(c->ctx->params[pos - 1], &end, 0);
+		if (*c->ctx->params[pos - 1] && !*end) {
+			/* Folded to the integer it names, which codegen reads. */
+			a->kind = AST_INT;
+			a->num.value = (uint64_t)*out;
+			a->num.form = AST_INT_DEC;
+			a->num.text = arena_printf(c->a, "$%u", pos);
 			a->type = (void *)ty_int(8, true);
 			return true;
 		}
@@ -214,7 +220,7 @@ static const struct ty *fn_hist(struct checker *c, struct ast *n, struct ast **a
 	if (!arg || (nargs == 2 && !arg_const(c, args[1], "hist", "the number of bits", &k)))
 		return ty_none();
 	if (k < 0 || k > 5) {
-		sema_err(c, args[1]->span, "hist(): the number of bits must be between 0 and 5, got %lld", (long long)k);
+		sema_err(c, n->span, "hist: bits %lld must be 0..5", (long long)k);   /* HEAD's wording */
 		return ty_none();
 	}
 	struct ty *t = ty_agg(c->a, TY_AGG_HIST, arg);
@@ -262,7 +268,8 @@ static const struct ty *fn_lhist(struct checker *c, struct ast *n, struct ast **
 static const struct ty *check_format(struct checker *c, struct ast *n, struct ast **args, unsigned nargs)
 {
 	if (args[0]->kind != AST_STRING) {
-		sema_err(c, args[0]->span, "%s() expects a format string literal as its first argument", n->call.name);
+		/* the whole call, as bpftrace underlines it */
+		sema_err(c, n->span, "%s() expects a format string literal as its first argument", n->call.name);
 		return NULL;
 	}
 	const struct ty *types[130];
@@ -424,9 +431,16 @@ static const struct ty *fn_has_key(struct checker *c, struct ast *n, struct ast 
 static const struct ty *fn_exit(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
 {
 	(void)map;
-	(void)n;
-	if (nargs && !arg_int(c, args[0], "exit", 0))
-		return ty_none();
+	if (nargs) {
+		const struct ty *t = sema_expr(c, args[0]);
+		if (sema_poisoned(t))
+			return ty_none();
+		if (!ty_is_int(t)) {
+			/* bpftrace HEAD's wording (0.17's exit() took no argument) */
+			sema_err(c, n->span, "exit() only supports int arguments (%s provided)", sema_kname(c, t));
+			return ty_none();
+		}
+	}
 	return ty_void();
 }
 
@@ -469,12 +483,20 @@ static const struct ty *fn_str(struct checker *c, struct ast *n, struct ast **ar
 	uint32_t cap = c->s->max_strlen;
 	if (nargs == 2) {
 		int64_t len;
-		if (args[1]->kind == AST_INT || args[1]->kind == AST_POSITIONAL) {
+		struct ast *l = args[1];
+		if (l->kind == AST_INT || l->kind == AST_POSITIONAL ||
+		    (l->kind == AST_UNARY && l->unary.op == AST_OP_NEG && l->unary.e->kind == AST_INT)) {
 			if (!arg_const(c, args[1], "str", "the length", &len))
 				return ty_none();
-			if (len < 1)
-				len = 1;
-			if ((uint64_t)len + 1 < cap)
+			/* HEAD's wording for both */
+			if (len < 0) {
+				sema_err(c, n->span, "str() cannot use negative length (%lld)", (long long)len);
+				return ty_none();
+			}
+			if ((uint64_t)len + 1 > cap)
+				sema_warn(c, n->span, "length param (%lld) is too long and will be shortened to %u bytes "
+					  "(see BPFTRACE_MAX_STRLEN)", (long long)len, cap);
+			else
 				cap = (uint32_t)len + 1;
 		} else if (!arg_int(c, args[1], "str", 1)) {
 			return ty_none();
@@ -483,7 +505,8 @@ static const struct ty *fn_str(struct checker *c, struct ast *n, struct ast **ar
 	if (t->kind == TY_STRING)
 		return t->size < cap ? t : ty_string(c->a, cap);
 	if (!ty_is_int(t) && t->kind != TY_PTR) {
-		sema_err(c, args[0]->span, "str() expects a pointer or an integer address, got '%s'", sema_tname(c, t));
+		sema_err(c, n->span, "str() expects an integer or a pointer type as first argument (%s provided)",
+			 sema_kname(c, t));
 		return ty_none();
 	}
 	struct ty *s = ty_string(c->a, cap);
@@ -599,13 +622,20 @@ const struct ty *sema_call(struct checker *c, struct ast *n, struct ast *map)
 			f = &fns[i];
 	if (!f) {
 		/* A builtin in call form, pid() (HEAD): the builtin itself. */
-		for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
-			if (!strcmp(builtins[i].name, n->call.name) && !n->call.args) {
-				struct ast b = *n;
-				b.kind = AST_BUILTIN;
-				b.ident.name = n->call.name;
-				return sema_builtin(c, &b);
+		for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++) {
+			if (strcmp(builtins[i].name, n->call.name))
+				continue;
+			if (n->call.args) {
+				/* pid(init), nsecs(monotonic), comm(pid): HEAD modes, not here yet */
+				sema_err(c, n->span, "%s() requires no arguments (%u provided)", n->call.name,
+					 ast_list_len(n->call.args));
+				return ty_none();
 			}
+			struct ast b = *n;
+			b.kind = AST_BUILTIN;
+			b.ident.name = n->call.name;
+			return sema_builtin(c, &b);
+		}
 		sema_err(c, n->span, "Unknown function: %s", n->call.name);
 		return ty_none();
 	}

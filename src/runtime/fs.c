@@ -47,6 +47,10 @@ int rt_fs_dir_each(int fd, int (*fn)(const char *name, bool is_dir, void *arg), 
 	/* getdents64 directly: one syscall per 32 KiB of entries, no DIR
 	 * allocation, and the fd stays usable for openat by the caller. */
 	char buf[32768] __attribute__((aligned(8)));
+	/* Directory fds are cached and shared (tracefs events/): start from
+	 * the top whatever the last walk left. */
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return -errno;
 	for (;;) {
 		ssize_t n = getdents64(fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)

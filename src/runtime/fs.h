@@ -11,6 +11,7 @@
 char *rt_fs_read(int dirfd, const char *path, size_t *len);
 
 /* Call fn for every entry of the open directory fd except "." and "..",
+ * from the first (the fd is rewound, so cached fds can be walked again),
  * with is_dir from d_type (or fstatat when the file system gives none).
  * Stops when fn returns non-zero and returns that; 0 at the end; -errno on error. */
 int rt_fs_dir_each(int fd, int (*fn)(const char *name, bool is_dir, void *arg), void *arg);

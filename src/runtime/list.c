@@ -86,7 +86,7 @@ static int print_batch(struct lister *L, const struct rt_provider *p, const stru
 	FILE *f = L->out;
 	if (o->n)
 		qsort(o->e, o->n, sizeof(*o->e), ent_cmp);
-	for (size_t i = 0; i < o->n && !L->gone; i++) {
+	for (size_t i = 0; i < o->n && !L->gone && !ferror(f); i++) {
 		if (i && !strcmp(o->e[i].s, o->e[i - 1].s))
 			continue;
 		if (def) {
@@ -102,8 +102,19 @@ static int print_batch(struct lister *L, const struct rt_provider *p, const stru
 		putc_unlocked('\n', f);
 		if (m && m->verbose && p && p->describe)
 			p->describe(m, o->e[i].s, o->e[i].cookie, f);
-		if (ferror(f))
-			break;
+	}
+	/* Flush per batch so a pager or head sees each provider as it is done.
+	 * A reader that went away (EPIPE, with SIGPIPE ignored) ends the
+	 * listing quietly; any other write error is one. */
+	int err = 0;
+	if (!L->gone && (fflush(f) || ferror(f))) {
+		int e = errno ? errno : EIO;
+		if (e == EPIPE) {
+			L->gone = true;
+		} else {
+			diag_plain(L->d, DIAG_ERROR, "cannot write the listing: %s", strerror(e));
+			err = -e;
+		}
 	}
 	for (size_t i = 0; i < o->ndone; i++)
 		o->done[i].fn(o->done[i].arg);
@@ -111,18 +122,7 @@ static int print_batch(struct lister *L, const struct rt_provider *p, const stru
 	free(o->e);
 	free(o->done);
 	*o = (struct rt_out){ 0 };
-
-	/* Flush per batch so a pager or head sees each provider as it is done. */
-	if (!L->gone && (fflush(f) || ferror(f))) {
-		if (errno == EPIPE) {
-			L->gone = true;
-			return 0;
-		}
-		int e = errno ? errno : EIO;
-		diag_plain(L->d, DIAG_ERROR, "cannot write the listing: %s", strerror(e));
-		return -e;
-	}
-	return 0;
+	return err;
 }
 
 static int run_provider(struct lister *L, const struct rt_provider *p, char **parts,

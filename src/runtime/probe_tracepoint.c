@@ -57,7 +57,6 @@ static int list_tracepoints(const struct rt_match *m, struct rt_out *out)
 	int err;
 	if (rt_has_wild(w.cat_pat)) {
 		err = rt_fs_dir_each(events, add_category, &w);
-		lseek(events, 0, SEEK_SET);  /* the fd is shared: rewind for the next walk */
 	} else {
 		err = walk_category(&w, w.cat_pat);
 	}

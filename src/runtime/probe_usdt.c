@@ -71,9 +71,12 @@ static int list_usdt(const struct rt_match *m, struct rt_out *out)
 	struct rt_bins bins = { 0 };
 	int err;
 	/* usdt:*:... without -p means every object of every process (bpftrace). */
-	if (!strcmp(path, "*") && !m->pid)
+	if (!strcmp(path, "*") && !m->pid) {
 		err = rt_bin_all_objects(&bins);
-	else
+		if (err)
+			diag_plain(m->d, DIAG_ERROR, "cannot list processes in /proc: %s",
+				   strerror(-err));
+	} else
 		err = rt_bin_resolve(path, m->pid, "usdt", m->d, &bins);
 	for (size_t i = 0; !err && i < bins.n; i++) {
 		int e = list_notes(bins.path[i], &p, out);

@@ -9,6 +9,7 @@
 
 #include "diag.h"
 #include "runtime/desc.h"
+#include "runtime/verifier.h"
 
 enum rt_format { RT_FORMAT_TEXT, RT_FORMAT_JSON };
 enum rt_buffer { RT_BUFFER_LINE, RT_BUFFER_FULL, RT_BUFFER_NONE };
@@ -72,20 +73,5 @@ struct rt_timing {
 	unsigned probes, links;
 };
 const struct rt_timing *rt_session_timing(const struct rt_session *s);
-
-/* A verifier rejection in plain words. */
-struct rt_verifier_report {
-	char raw[256];            /* the verifier's last meaningful line */
-	const char *plain;        /* what it means, NULL when no rule knows the line */
-	char file[128];           /* from the last "; ... @ FILE:LINE" before it; "" if none */
-	unsigned line;            /* 0 if none */
-};
-
-/* Reads a verifier log (as the kernel wrote it at log level 1 or 2). */
-void rt_verifier_explain(const char *log, struct rt_verifier_report *r);
-
-/* One error for a rejected program: the probe, the reason in plain words,
- * and the script line (with the source shown when d knows FILE). */
-void rt_verifier_error(struct diag *d, const char *probe, const char *log);
 
 #endif

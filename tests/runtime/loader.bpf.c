@@ -8,7 +8,7 @@ struct hdr {
 };
 
 /* Event ids, as loader_test.c's desc lists them. */
-enum { EV_BEGIN, EV_END, EV_GETPPID, EV_EXIT };
+enum { EV_BEGIN, EV_END, EV_GETPPID };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -17,7 +17,7 @@ struct {
 	__type(value, __u64);
 } AT_calls SEC(".maps");
 
-/* [0] interval firings, [1] profile samples, [2] uprobe hits, [3] uretprobe hits */
+/* [1] profile samples, [2] uprobe hits, [3] uretprobe hits */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 4);
@@ -46,7 +46,7 @@ struct {
 } lost SEC(".maps");
 
 /* Wake the reader only once the buffer is a quarter full; the reader polls
- * every RT_POLL_MS for the rest. exit() always wakes it. */
+ * every RT_POLL_MS for the rest. */
 #define WATERMARK ((1 << 16) / 4)
 
 static __always_inline void submit(void *rec, __u64 size, int wake)
@@ -99,24 +99,6 @@ int end(void *ctx)
 {
 	struct hdr h = { EV_END, 0 };
 	submit(&h, sizeof(h), 0);
-	return 0;
-}
-
-/* exit(3) at the 5th firing. */
-SEC("perf_event")
-int iv_exit(void *ctx)
-{
-	__u32 k = 0;
-	__u64 *n = bpf_map_lookup_elem(&AT_ticks, &k);
-	if (!n)
-		return 0;
-	if (__sync_fetch_and_add(n, 1) + 1 == 5) {
-		struct { struct hdr h; __s64 code; } rec;
-		rec.h.id = EV_EXIT;
-		rec.h.pad = 0;
-		rec.code = 3;
-		submit(&rec, sizeof(rec), 1);
-	}
 	return 0;
 }
 

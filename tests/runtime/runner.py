@@ -1,0 +1,321 @@
+#!/usr/bin/env python3
+"""runner: run hawk's runtime cases (*.test) against real probes and print TAP.
+
+The format is described in tests/runtime/README.md. Usage:
+    runner.py --hawk build/hawk --workload build/tests/workload [-k WORD] FILE.test...
+"""
+
+import argparse
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+TOKEN = "__HAWK_PROBES_ATTACHED__"
+DEFAULT_TIMEOUT = 5.0
+
+# Directives taking one line (the rest of the line) and those taking a block
+# ("|"-prefixed lines after the directive, or the rest of the line).
+LINE_DIRECTIVES = {"NAME", "ARGS", "RUN", "AFTER", "SIGNAL", "TIMEOUT", "RETURN_CODE",
+                   "REQUIRES_FEATURE", "ENV", "EXPECT_COUNT"}
+BLOCK_DIRECTIVES = {"PROG", "EXPECT", "EXPECT_LINES", "EXPECT_REGEX", "EXPECT_NONE"}
+FLAG_DIRECTIVES = {"REQUIRES_ROOT"}
+
+
+class Case:
+    def __init__(self, path, line):
+        self.path, self.line = path, line
+        self.fields = {}
+        self.env = {}
+
+    def get(self, key, default=None):
+        return self.fields.get(key, default)
+
+
+def parse(path):
+    """The cases of one file: blank lines or a new NAME separate them."""
+    cases, cur, block = [], None, None
+    with open(path) as f:
+        lines = f.read().split("\n")
+    for no, raw in enumerate(lines, 1):
+        if block is not None and raw.startswith("|"):
+            text = raw[2:] if raw.startswith("| ") else raw[1:]
+            cur.fields[block].append(text)
+            continue
+        block = None
+        if raw.startswith("#"):
+            continue
+        if not raw.strip():
+            cur = None
+            continue
+        word, _, rest = raw.partition(" ")
+        if word == "NAME" or cur is None:
+            if word != "NAME":
+                raise SyntaxError(f"{path}:{no}: a case starts with NAME, not {word}")
+            cur = Case(path, no)
+            cases.append(cur)
+        if word in FLAG_DIRECTIVES:
+            cur.fields[word] = True
+        elif word == "ENV":
+            k, _, v = rest.partition("=")
+            cur.env[k] = v
+        elif word in LINE_DIRECTIVES:
+            cur.fields[word] = rest
+        elif word in BLOCK_DIRECTIVES:
+            if rest:
+                cur.fields[word] = [rest]
+            else:
+                cur.fields[word] = []
+                block = word
+        else:
+            raise SyntaxError(f"{path}:{no}: unknown directive {word}")
+    for c in cases:
+        if not c.get("NAME"):
+            raise SyntaxError(f"{c.path}:{c.line}: a case without a name")
+        if bool(c.get("PROG")) == bool(c.get("RUN")):
+            raise SyntaxError(f"{c.path}:{c.line}: {c.get('NAME')}: PROG or RUN, exactly one")
+    return cases
+
+
+# Kernel features a case may need. A case that needs one this kernel lacks is
+# skipped with the reason; nothing else may skip on a root machine.
+def feature_absent(name):
+    if name == "kprobes":
+        if not os.path.exists("/sys/bus/event_source/devices/kprobe"):
+            return "this kernel has no kprobes (CONFIG_KPROBES is off)"
+    elif name == "uprobes":
+        if not os.path.exists("/sys/bus/event_source/devices/uprobe"):
+            return "this kernel has no uprobes"
+    elif name == "fentry":
+        # fentry needs ftrace function hooks; under lockdown they give EPERM.
+        try:
+            open("/sys/kernel/tracing/available_filter_functions").close()
+        except OSError as e:
+            return f"fentry/fexit unavailable (ftrace function hooks: {e.strerror})"
+    elif name == "hardware":
+        if not os.path.exists("/sys/bus/event_source/devices/cpu"):
+            return "no hardware PMU (virtual machine)"
+    else:
+        return f"unknown feature {name}"
+    return None
+
+
+def bpf_objects():
+    """Ids of hawk's BPF programs and maps now: programs named progN_*,
+    maps named hawk_* or hawk.* (codegen's names, libbpf's for sections).
+    None when bpftool is absent."""
+    if not shutil.which("bpftool"):
+        return None
+    out = set()
+    for kind, pat in (("prog", r"prog\d+_"), ("map", r"hawk[_.]")):
+        r = subprocess.run(["bpftool", "-j", kind, "show"], capture_output=True, text=True)
+        try:
+            for o in json.loads(r.stdout or "[]"):
+                if re.match(pat, o.get("name", "")):
+                    out.add((kind, o["id"], o.get("name", "")))
+        except json.JSONDecodeError:
+            pass
+    return out
+
+
+class Proc:
+    """A started case: output collected by a thread, the token noticed."""
+
+    def __init__(self, argv, env, cwd, shell):
+        self.p = subprocess.Popen(argv, shell=shell, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
+        self.chunks, self.attached = [], threading.Event()
+        self.t = threading.Thread(target=self._read, daemon=True)
+        self.t.start()
+
+    def _read(self):
+        buf = b""
+        while True:
+            data = self.p.stdout.read1(65536)
+            if not data:
+                break
+            self.chunks.append(data)
+            buf = (buf + data)[-4096:]
+            if TOKEN.encode() in buf:
+                self.attached.set()
+
+    def output(self):
+        self.t.join(timeout=2)
+        text = b"".join(self.chunks).decode(errors="replace")
+        return text.replace(TOKEN + "\n", "")
+
+    def signal(self, sig):
+        try:
+            os.killpg(self.p.pid, sig)
+        except ProcessLookupError:
+            pass
+
+
+def run_case(c, args):
+    """Returns (status, message, details): status is ok, fail or skip."""
+    if c.get("REQUIRES_ROOT") and os.geteuid() != 0:
+        if os.environ.get("CI"):
+            return "fail", "needs root, and CI runs as root", ""
+        return "skip", "needs root", ""
+    feat = c.get("REQUIRES_FEATURE")
+    if feat:
+        # "!name": the case checks hawk's behaviour where the feature is absent.
+        if feat.startswith("!"):
+            if not feature_absent(feat[1:]):
+                return "skip", f"this kernel has {feat[1:]}", ""
+        else:
+            why = feature_absent(feat)
+            if why:
+                return "skip", why, ""
+    timeout = float(c.get("TIMEOUT", DEFAULT_TIMEOUT))
+    env = dict(os.environ)
+    env["HAWK_NOTIFY_ATTACHED"] = "1"
+    env["PATH"] = os.path.dirname(args.workload) + os.pathsep + env.get("PATH", "")
+    env.pop("HAWK_COLOR", None)
+    env["NO_COLOR"] = "1"
+    env.update(c.env)
+    subst = {"{{HAWK}}": shlex.quote(args.hawk), "{{WORKLOAD}}": shlex.quote(args.workload)}
+
+    def fill(s):
+        for k, v in subst.items():
+            s = s.replace(k, v)
+        return s
+
+    tmp = tempfile.mkdtemp(prefix="hawk-rt-")
+    before = bpf_objects()
+    try:
+        if c.get("RUN"):
+            proc = Proc(fill(c.get("RUN")), env, tmp, True)
+        else:
+            argv = ([args.hawk] + shlex.split(fill(c.get("ARGS", ""))) +
+                    ["-e", fill("\n".join(c.get("PROG")))])
+            proc = Proc(argv, env, tmp, False)
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        return "fail", "not started", f"cannot run hawk: {e}"
+
+    start = time.monotonic()
+    problems = []
+    after, sig = c.get("AFTER"), c.get("SIGNAL")
+    if after or sig:
+        # Wait for the probes (or for hawk to end without attaching).
+        while not proc.attached.wait(0.01):
+            if proc.p.poll() is not None or time.monotonic() - start > timeout:
+                break
+        if not proc.attached.is_set() and proc.p.poll() is None:
+            problems.append("never printed the attach token")
+        elif proc.attached.is_set():
+            if after:
+                r = subprocess.run(fill(after), shell=True, env=env, cwd=tmp,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                   timeout=max(1.0, timeout - (time.monotonic() - start)))
+                if r.returncode:
+                    problems.append(f"AFTER failed ({r.returncode}): {r.stderr.decode().strip()}")
+            if sig:
+                proc.signal(getattr(signal, sig))
+    try:
+        proc.p.wait(timeout=max(0.1, timeout - (time.monotonic() - start)))
+    except subprocess.TimeoutExpired:
+        proc.signal(signal.SIGKILL)
+        proc.p.wait()
+        problems.append(f"timed out after {timeout:g} s (killed)")
+    elapsed = time.monotonic() - start
+    out = proc.output()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+    want_rc = int(c.get("RETURN_CODE", "0"))
+    if not problems and proc.p.returncode != want_rc:
+        problems.append(f"exit status {proc.p.returncode}, expected {want_rc}")
+    lines = out.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if c.get("EXPECT") is not None:
+        want = "".join(l + "\n" for l in c.get("EXPECT"))
+        if out != want:
+            problems.append("output differs:\n" + diff(want, out))
+    for key, match in (("EXPECT_LINES", lambda w, l: w == l),
+                       ("EXPECT_REGEX", lambda w, l: re.fullmatch(w, l) is not None)):
+        want = c.get(key)
+        if want is None:
+            continue
+        i = 0
+        for l in lines:
+            if i < len(want) and match(want[i], l):
+                i += 1
+        if i < len(want):
+            problems.append(f"{key}: no line matching {want[i]!r} (in order) in:\n" + out)
+    if c.get("EXPECT_COUNT"):
+        n, _, text = c.get("EXPECT_COUNT").partition(" ")
+        got = lines.count(text)
+        if got != int(n):
+            problems.append(f"EXPECT_COUNT: {got} lines {text!r}, expected {n}")
+    for w in c.get("EXPECT_NONE") or []:
+        if w in lines:
+            problems.append(f"EXPECT_NONE: the line {w!r} is there")
+    if before is not None:
+        # The kernel frees a closed program's maps after an RCU grace period:
+        # give it a moment before calling anything a leak.
+        deadline = time.monotonic() + 2.0
+        while True:
+            left = sorted((bpf_objects() or set()) - before)
+            if not left or time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
+        if left:
+            problems.append("left loaded after exit: " +
+                            ", ".join(f"{k} {i} {n}" for k, i, n in left))
+    if problems:
+        return "fail", f"{elapsed:.2f} s", "\n".join(problems)
+    return "ok", f"{elapsed:.2f} s", ""
+
+
+def diff(want, got):
+    import difflib
+    d = difflib.unified_diff(want.split("\n"), got.split("\n"), "expected", "actual",
+                             lineterm="")
+    return "\n".join(d)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--hawk", required=True)
+    ap.add_argument("--workload", required=True)
+    ap.add_argument("-k", dest="filter", help="only cases whose name contains this")
+    ap.add_argument("files", nargs="+")
+    args = ap.parse_args()
+    args.hawk = os.path.abspath(args.hawk)
+    args.workload = os.path.abspath(args.workload)
+    cases = []
+    for f in args.files:
+        cases += parse(f)
+    if args.filter:
+        cases = [c for c in cases if args.filter in c.get("NAME")]
+    print(f"1..{len(cases)}", flush=True)
+    failed = 0
+    for n, c in enumerate(cases, 1):
+        status, msg, details = run_case(c, args)
+        name = c.get("NAME")
+        if status == "skip":
+            print(f"ok {n} - {name} # SKIP {msg}")
+        elif status == "ok":
+            print(f"ok {n} - {name} ({msg})")
+        else:
+            failed += 1
+            print(f"not ok {n} - {name} ({msg})")
+            print(f"# {os.path.basename(c.path)}:{c.line}")
+            for l in details.split("\n"):
+                print("#   " + l)
+        sys.stdout.flush()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
