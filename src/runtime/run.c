@@ -284,6 +284,7 @@ static void emit_maps(struct rt_session *s)
 
 static struct {
 	bool all, info;
+	FILE *out;              /* the diagnostics' stream */
 	char last[512];
 	libbpf_print_fn_t old;
 } lp;
@@ -293,7 +294,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	char buf[4096];
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	if (lp.all || (lp.info && level == LIBBPF_INFO)) {
-		fprintf(stderr, "libbpf: %s", buf);
+		fprintf(lp.out, "libbpf: %s", buf);
 		return 0;
 	}
 	if (level != LIBBPF_WARN || strstr(buf, "PROG LOAD LOG"))
@@ -374,7 +375,7 @@ static void load_failed(struct rt_session *s, int err)
 	} else if (bad && log && log[0]) {
 		rt_verifier_error(dg, probe_of(s, bpf_program__name(bad), name, sizeof(name)), log);
 		if (s->o.verbose)
-			fprintf(stderr, "-- verifier log of %s --\n%s-- end of log --\n",
+			fprintf(lp.out, "-- verifier log of %s --\n%s-- end of log --\n",
 				bpf_program__name(bad), log);
 		else
 			diag_plain(dg, DIAG_NOTE, "run with -v to see the whole verifier log");
@@ -407,6 +408,7 @@ int rt_session_load(const struct desc *d, const struct rt_opts *o, struct rt_ses
 			       o->format == RT_FORMAT_JSON ? OUT_JSON : OUT_TEXT);
 	out_sink_set_desc(s->sink, d);
 	out_sink_set_stack_reader(s->sink, read_stack, s);
+	lp.out = diag_output(o->diag);
 	lp.all = o->dump_libbpf;
 	lp.info = o->verbose > 1;
 	lp.last[0] = '\0';
@@ -462,7 +464,7 @@ int rt_session_load(const struct desc *d, const struct rt_opts *o, struct rt_ses
 	if (o->dump_verifier)
 		for (uint32_t i = 0; i < d->nprobes; i++)
 			if (s->logs[i])
-				fprintf(stderr, "-- verifier log of %s (%s) --\n%s",
+				fprintf(lp.out, "-- verifier log of %s (%s) --\n%s",
 					bpf_program__name(s->progs[i]), d->probes[i].name, s->logs[i]);
 
 	s->map_fds = xcalloc(d->nmaps ? d->nmaps : 1, sizeof(*s->map_fds));
