@@ -274,6 +274,12 @@ static void map_assign(struct checker *c, struct ast *m, const struct ty *v, str
 		return;
 	}
 	const struct ty *u = unify(c, sm->value, v);
+	if (!u && v->kind == TY_AGG && sm->value->kind == TY_AGG && v->agg == sm->value->agg) {
+		/* bpftrace 0.17's wording */
+		sema_err(c, at, "Different %s %s in a single map unsupported", v->agg == TY_AGG_LHIST ? "lhist" : "hist",
+			 v->agg == TY_AGG_LHIST ? "bounds" : "bits");
+		return;
+	}
 	if (!u) {
 		sema_err(c, at, "Type mismatch for %s: trying to assign value of type '%s' when map already contains a value of type '%s'",
 			 m->map.name, sema_tname(c, v), sema_tname(c, sm->value));
@@ -294,6 +300,11 @@ static const struct ty *map_read(struct checker *c, struct ast *m)
 		return set(m, ty_none());
 	sm->used_as_value = true;
 	if (!sm->value_known) {
+		/* `@n = @n + 1` reads @n before anything fixed its type: while the
+		 * quiet rounds run, a read of an unknown map is an integer (bpftrace
+		 * reads a missing entry as 0), which the assignment then fixes. */
+		if (!c->report)
+			return set(m, ty_int(8, true));
 		sema_err(c, m->span, "Undefined map: %s", m->map.name);
 		return set(m, ty_none());
 	}

@@ -333,32 +333,11 @@ int rt_attach_fentry(const struct rt_attach_ctx *c, const struct desc_probe *p,
 
 /* Until every probe_*.c sets .attach, the mechanism of each type is here.
  * TEMPORARY: delete this function once the providers are wired. */
-static rt_attach_fn *attach_fallback(enum probe_type t)
-{
-	switch (t) {
-	case PROBE_BEGIN: case PROBE_END: return rt_attach_none;
-	case PROBE_TRACEPOINT: return rt_attach_tracepoint;
-	case PROBE_RAWTRACEPOINT: return rt_attach_rawtracepoint;
-	case PROBE_INTERVAL: return rt_attach_interval;
-	case PROBE_PROFILE: return rt_attach_profile;
-	case PROBE_SOFTWARE: return rt_attach_software;
-	case PROBE_HARDWARE: return rt_attach_hardware;
-	case PROBE_UPROBE: case PROBE_URETPROBE: return rt_attach_uprobe;
-	case PROBE_KPROBE: case PROBE_KRETPROBE: return rt_attach_kprobe;
-	case PROBE_FENTRY: case PROBE_FEXIT: return rt_attach_fentry;
-	case PROBE_INVALID: case PROBE_SELF: case PROBE_TEST: case PROBE_BENCH:
-	case PROBE_USDT: case PROBE_WATCHPOINT: case PROBE_ASYNCWATCHPOINT:
-	case PROBE_ITER: case PROBE__COUNT:
-		return NULL;
-	}
-	return NULL;
-}
-
 int rt_probe_attach(const struct rt_attach_ctx *c, const struct desc_probe *p,
 		    struct bpf_program *prog, struct rt_links *out)
 {
 	const struct rt_provider *pv = rt_provider_of(p->type);
-	rt_attach_fn *fn = pv && pv->attach ? pv->attach : attach_fallback(p->type);
+	rt_attach_fn *fn = pv ? pv->attach : NULL;
 	if (!fn) {
 		diag_plain(c->d, DIAG_ERROR, "cannot attach %s: %s probes are not supported yet",
 			   p->name, probetype_name(p->type));

@@ -9,6 +9,7 @@
 #include <linux/perf_event.h>
 
 #include "runtime/btf.h"
+#include "runtime/attach.h"
 #include "runtime/provider.h"
 
 /* bpftrace's tables (probe_matcher.h), default periods included. */
@@ -182,11 +183,13 @@ static void describe_iter(const struct rt_match *m, const char *entry, void *coo
 const struct rt_provider rt_prov_begin = {
 	.type = PROBE_BEGIN, .name = "begin", .form = "begin", .max_parts = 0,
 	.flags = RT_PROV_WILD, .list = list_once,
+	.attach = rt_attach_none,
 };
 
 const struct rt_provider rt_prov_end = {
 	.type = PROBE_END, .name = "end", .form = "end", .max_parts = 0,
 	.flags = RT_PROV_WILD, .list = list_once,
+	.attach = rt_attach_none,
 };
 
 const struct rt_provider rt_prov_self = {
@@ -197,22 +200,26 @@ const struct rt_provider rt_prov_self = {
 const struct rt_provider rt_prov_software = {
 	.type = PROBE_SOFTWARE, .name = "software", .form = "software:EVENT[:COUNT]",
 	.max_parts = 2, .flags = RT_PROV_WILD, .list = list_software,
+	.attach = rt_attach_software,
 };
 
 const struct rt_provider rt_prov_hardware = {
 	.type = PROBE_HARDWARE, .name = "hardware", .form = "hardware:EVENT[:COUNT]",
 	.max_parts = 2, .flags = RT_PROV_WILD, .available = hardware_available,
 	.list = list_hardware,
+	.attach = rt_attach_hardware,
 };
 
 const struct rt_provider rt_prov_interval = {
 	.type = PROBE_INTERVAL, .name = "interval", .form = "interval:UNIT:N",
 	.max_parts = 2, .flags = RT_PROV_WILD, .list = list_time,
+	.attach = rt_attach_interval,
 };
 
 const struct rt_provider rt_prov_profile = {
 	.type = PROBE_PROFILE, .name = "profile", .form = "profile:UNIT:N",
 	.max_parts = 2, .flags = RT_PROV_WILD, .list = list_time,
+	.attach = rt_attach_profile,
 };
 
 const struct rt_provider rt_prov_iter = {

@@ -7,6 +7,7 @@
 
 #include "runtime/btf.h"
 #include "runtime/fs.h"
+#include "runtime/attach.h"
 #include "runtime/provider.h"
 #include "runtime/tracefs.h"
 
@@ -392,6 +393,7 @@ const struct rt_provider rt_prov_kprobe = {
 	.type = PROBE_KPROBE, .name = "kprobe", .form = "kprobe[:MODULE]:FUNCTION",
 	.max_parts = 2, .flags = RT_PROV_WILD, .available = kprobe_available,
 	.list = list_kprobe, .describe = describe_kprobe,
+	.attach = rt_attach_kprobe,
 };
 
 /* Return probes are left out of wildcard listings, as in bpftrace: each
@@ -400,16 +402,19 @@ const struct rt_provider rt_prov_kretprobe = {
 	.type = PROBE_KRETPROBE, .name = "kretprobe", .form = "kretprobe[:MODULE]:FUNCTION",
 	.max_parts = 2, .available = kprobe_available,
 	.list = list_kretprobe, .describe = describe_kretprobe,
+	.attach = rt_attach_kprobe,
 };
 
 const struct rt_provider rt_prov_fentry = {
 	.type = PROBE_FENTRY, .name = "fentry", .form = "fentry[:MODULE]:FUNCTION",
 	.max_parts = 2, .flags = RT_PROV_WILD, .available = fentry_available,
 	.list = list_fentry, .describe = describe_fentry,
+	.attach = rt_attach_fentry,
 };
 
 const struct rt_provider rt_prov_fexit = {
 	.type = PROBE_FEXIT, .name = "fexit", .form = "fexit[:MODULE]:FUNCTION",
 	.max_parts = 2, .available = fentry_available,
 	.list = list_fexit, .describe = describe_fexit,
+	.attach = rt_attach_fentry,
 };

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "runtime/btf.h"
+#include "runtime/attach.h"
 #include "runtime/provider.h"
 
 /* Each tracepoint has a __traceiter_NAME function (kernel 5.10) and, since
@@ -56,4 +57,5 @@ const struct rt_provider rt_prov_rawtracepoint = {
 	.type = PROBE_RAWTRACEPOINT, .name = "rawtracepoint",
 	.form = "rawtracepoint[:MODULE]:EVENT", .max_parts = 2, .flags = RT_PROV_WILD,
 	.list = list_rawtp, .describe = describe_rawtp,
+	.attach = rt_attach_rawtracepoint,
 };

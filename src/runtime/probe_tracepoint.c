@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "runtime/fs.h"
+#include "runtime/attach.h"
 #include "runtime/provider.h"
 #include "runtime/tracefs.h"
 
@@ -97,4 +98,5 @@ const struct rt_provider rt_prov_tracepoint = {
 	.type = PROBE_TRACEPOINT, .name = "tracepoint", .form = "tracepoint:CATEGORY:EVENT",
 	.max_parts = 2, .flags = RT_PROV_WILD,
 	.list = list_tracepoints, .describe = describe_tracepoint,
+	.attach = rt_attach_tracepoint,
 };

@@ -5,6 +5,7 @@
 
 #include "runtime/binary.h"
 #include "runtime/dwarf.h"
+#include "runtime/attach.h"
 #include "runtime/provider.h"
 
 /* One binary of the batch: describe opens its DWARF on first need. */
@@ -128,9 +129,11 @@ const struct rt_provider rt_prov_uprobe = {
 	.type = PROBE_UPROBE, .name = "uprobe", .form = "uprobe:BINARY:FUNCTION",
 	.max_parts = 2, .flags = RT_PROV_USER,
 	.list = list_uprobe, .describe = describe_uprobe,
+	.attach = rt_attach_uprobe,
 };
 
 const struct rt_provider rt_prov_uretprobe = {
 	.type = PROBE_URETPROBE, .name = "uretprobe", .form = "uretprobe:BINARY:FUNCTION",
 	.max_parts = 2, .list = list_uretprobe,
+	.attach = rt_attach_uprobe,
 };
