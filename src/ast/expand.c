@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ast/sema.h"
+#include "runtime/binary.h"
 #include "runtime/fs.h"
 #include "runtime/provider.h"
 #include "runtime/tracefs.h"
@@ -199,6 +200,44 @@ static void tracepoint(struct expander *x, struct ast *probe, struct ast *ap)
 		diag_error(d, ap->span, "tracepoint not found: %s:%s", at->target, at->func);
 }
 
+/* kprobe/uprobe on one named function (or address): the binary of a uprobe
+ * resolved as bpftrace does (a path, a library through ld.so.cache, a
+ * program through $PATH), since the kernel wants an absolute path. */
+static void function_probe(struct expander *x, struct ast *probe, struct ast *ap)
+{
+	struct ast_attach *at = ap->ap;
+	struct arena *a = x->ctx->arena;
+	bool user = at->ptype == PROBE_UPROBE || at->ptype == PROBE_URETPROBE;
+	if (at->wildcard || at->src_file || at->lang || (user && !at->target)) {
+		diag_error(x->ctx->diag, ap->span, "%s: this form (wildcards, file:line, language, or no binary) "
+			   "is not supported yet", at->raw);
+		x->errors++;
+		return;
+	}
+	const char *target = at->target;
+	if (user) {
+		struct rt_bins bins = { 0 };
+		if (rt_bin_resolve(at->target, 0, probetype_name(at->ptype), x->ctx->diag, &bins) < 0) {
+			x->errors++;
+			return;
+		}
+		if (bins.n != 1) {
+			diag_error(x->ctx->diag, ap->span, "%s: '%s' names %zu binaries, expected one", at->raw,
+				   at->target, bins.n);
+			rt_bins_free(&bins);
+			x->errors++;
+			return;
+		}
+		target = arena_strdup(a, bins.path[0]);
+		rt_bins_free(&bins);
+	}
+	struct sema_expansion *e = add(x, probe, ap);
+	e->target = target;
+	e->func = at->func ? at->func : arena_printf(a, "0x%llx", (unsigned long long)at->addr);
+	e->name = user ? arena_printf(a, "%s:%s:%s", probetype_name(at->ptype), target, e->func)
+		       : arena_printf(a, "%s:%s", probetype_name(at->ptype), e->func);
+}
+
 static void expand_ap(struct expander *x, struct ast *probe, struct ast *ap)
 {
 	struct ast_attach *at = ap->ap;
@@ -220,12 +259,17 @@ static void expand_ap(struct expander *x, struct ast *probe, struct ast *ap)
 		rest = strchr(at->raw, ':');
 		e->name = arena_printf(a, "%s%s", probetype_name(at->ptype), rest ? rest : "");
 		break;
-	case PROBE_KPROBE: case PROBE_KRETPROBE: case PROBE_UPROBE: case PROBE_URETPROBE:
+	case PROBE_KPROBE:
+	case PROBE_KRETPROBE:
+	case PROBE_UPROBE:
+	case PROBE_URETPROBE:
+		function_probe(x, probe, ap);
+		break;
 	case PROBE_USDT: case PROBE_RAWTRACEPOINT: case PROBE_FENTRY: case PROBE_FEXIT:
 	case PROBE_SOFTWARE: case PROBE_HARDWARE: case PROBE_WATCHPOINT: case PROBE_ASYNCWATCHPOINT:
 	case PROBE_ITER: case PROBE_SELF: case PROBE_TEST: case PROBE_BENCH:
 		diag_error(x->ctx->diag, ap->span, "%s probes are not supported yet (this build runs begin, end, "
-			   "tracepoint, interval and profile probes)", probetype_name(at->ptype));
+			   "tracepoint, interval, profile, kprobe and uprobe probes)", probetype_name(at->ptype));
 		x->errors++;
 		break;
 	case PROBE_INVALID:

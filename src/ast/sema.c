@@ -306,6 +306,7 @@ static const struct ty *map_read(struct checker *c, struct ast *m)
 		if (!c->report)
 			return set(m, ty_int(8, true));
 		sema_err(c, m->span, "Undefined map: %s", m->map.name);
+		map_poison(sm);   /* reported once, like an undefined variable */
 		return set(m, ty_none());
 	}
 	return set(m, sm->value);
@@ -396,6 +397,7 @@ static const struct ty *incdec(struct checker *c, struct ast *n)
 		struct sema_var *v = var_find(c, e->ident.name);
 		if (!v) {
 			sema_err(c, e->span, "Undefined or undeclared variable: %s", e->ident.name);
+			var_add(c, e->ident.name, ty_none(), e->span);
 			return ty_none();
 		}
 		set(e, v->type);
@@ -648,10 +650,13 @@ const struct ty *sema_expr(struct checker *c, struct ast *n)
 		break;
 	case AST_VAR: {
 		struct sema_var *v = var_find(c, n->ident.name);
-		if (!v)
+		if (!v) {
+			/* Reported once per probe: the name is then declared poisoned. */
 			sema_err(c, n->span, "Undefined or undeclared variable: %s", n->ident.name);
-		else
+			var_add(c, n->ident.name, ty_none(), n->span);
+		} else {
 			t = v->type;
+		}
 		break;
 	}
 	case AST_MAP:

@@ -235,6 +235,22 @@ static struct cg_val builtin(struct cg *c, struct ast *n)
 		return scalar(cg_helper(c, H_JIFFIES, c->i64, NULL, 0));
 	if (!strcmp(name, "curtask"))
 		return scalar(cg_helper(c, H_CURRENT_TASK, c->i64, NULL, 0));
+	if (!strncmp(name, "arg", 3) || !strcmp(name, "retval")) {
+		/* struct pt_regs on x86_64: the System V argument registers and rax. */
+		static const uint32_t reg_off[] = { 112, 104, 96, 88, 72, 64 }; /* di si dx cx r8 r9 */
+		uint32_t off = 80; /* ax */
+		if (name[0] == 'a') {
+			unsigned i = (unsigned)atoi(name + 3);
+			if (i >= sizeof reg_off / sizeof reg_off[0]) {
+				cg_error(c, n->span, "%s: only arg0 to arg5 are passed in registers on x86_64", name);
+				return scalar(cg_const(c, 0));
+			}
+			off = reg_off[i];
+		}
+		LLVMValueRef idx = LLVMConstInt(c->i64, off, false);
+		LLVMValueRef addr = LLVMBuildGEP2(c->b, c->i8, c->ctxarg, &idx, 1, "");
+		return scalar(cg_load_int(c, addr, t));
+	}
 	if (!strcmp(name, "ctx") || !strcmp(name, "args"))
 		return scalar(LLVMBuildPtrToInt(c->b, c->ctxarg, c->i64, ""));
 	if (!strcmp(name, "comm")) {

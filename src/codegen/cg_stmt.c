@@ -226,7 +226,15 @@ static const char *section(struct cg *c, struct sema_expansion *e)
 	case PROBE_INTERVAL:
 	case PROBE_PROFILE:
 		return "perf_event";
-	case PROBE_KPROBE: case PROBE_KRETPROBE: case PROBE_UPROBE: case PROBE_URETPROBE:
+	/* attached by the runtime (attach.c) with the function and binary */
+	case PROBE_KPROBE:
+		return "kprobe";
+	case PROBE_KRETPROBE:
+		return "kretprobe";
+	case PROBE_UPROBE:
+		return "uprobe";
+	case PROBE_URETPROBE:
+		return "uretprobe";
 	case PROBE_USDT: case PROBE_RAWTRACEPOINT: case PROBE_FENTRY: case PROBE_FEXIT:
 	case PROBE_SOFTWARE: case PROBE_HARDWARE: case PROBE_WATCHPOINT: case PROBE_ASYNCWATCHPOINT:
 	case PROBE_ITER: case PROBE_SELF: case PROBE_TEST: case PROBE_BENCH: case PROBE_INVALID:
