@@ -373,7 +373,15 @@ static const struct ty *fn_print(struct checker *c, struct ast *n, struct ast **
 		sema_err(c, n->span, "print(): top and div only apply to a whole map");
 		return ty_none();
 	}
-	return args_typed(c, args, 0, 1) ? ty_void() : ty_none();
+	if (!args_typed(c, args, 0, 1))
+		return ty_none();
+	if (a->type && ((const struct ty *)a->type)->kind == TY_AGG) {
+		/* HEAD's wording; its values are per CPU, summed only when the whole map prints */
+		sema_err(c, n->span, "Map type %s cannot print the value of individual keys. You must print the whole map.",
+			 sema_tname(c, a->type));
+		return ty_none();
+	}
+	return ty_void();
 }
 
 static const struct ty *fn_clear(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)

@@ -12,10 +12,12 @@ the functions named norm_* below, applied to 0.17's output only (except the ones
 import argparse
 import difflib
 import os
+import random
 import re
 import shlex
 import shutil
 import signal
+import string
 import subprocess
 import sys
 import tempfile
@@ -24,9 +26,7 @@ import time
 BPFTRACE_TOKEN = '__BPFTRACE_NOTIFY_PROBES_ATTACHED'
 HAWK_TOKEN = '__HAWK_PROBES_ATTACHED__'
 ATTACH_TIMEOUT = 60.0      # seconds to wait for the attach notification
-EXIT_TIMEOUT = 30.0        # seconds to wait for a tool to exit after SIGINT / exit()
-SCRATCH = '/tmp/hawk-compare'
-WORKLOAD_COMM = 'cmp_workload'  # fixed path: file names in the output must be equal
+EXIT_TIMEOUT = 120.0       # seconds to wait for a tool to exit (0.17 detaches 360 probes slowly)
 
 
 # ---------------------------------------------------------------------------------------
@@ -44,7 +44,8 @@ class Case:
 
 
 def parse_cases(path):
-    """=== NAME, then 'key: value' lines (run, run-fails, end, delay, note), '---', the program."""
+    """=== NAME, then 'key: value' lines (run, run-fails, end, delay, note), '---', the program.
+    Lines starting with '# ' (or a lone '#') are comments everywhere, programs included."""
     cases, cur, in_prog, prog = [], None, False, []
 
     def finish():
@@ -60,7 +61,9 @@ def parse_cases(path):
             if line.startswith('=== '):
                 finish()
                 cur, in_prog, prog = Case(line[4:].strip(), f'{path}:{n}'), False, []
-            elif cur is None or (not in_prog and (not line.strip() or line.startswith('#'))):
+            elif cur is None or line.startswith('# ') or line == '#':
+                continue
+            elif not in_prog and not line.strip():
                 continue
             elif in_prog:
                 prog.append(line)
@@ -104,28 +107,36 @@ class Result:
 def wait_token(proc, errpath, token, timeout):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        exited = proc.poll() is not None
         with open(errpath, errors='replace') as f:
             if token in f.read():
                 return True
-        if proc.poll() is not None:
+        if exited:
             return False
         time.sleep(0.02)
     return False
 
 
-def run_tool(argv, env_extra, token, case, workload, tmp):
-    try:
-        return run_tool_once(argv, env_extra, token, case, workload, tmp)
-    except (OSError, subprocess.SubprocessError) as e:
-        res = Result()
-        res.error = f'cannot run {argv[0]}: {e}'
-        return res
-
-
-def run_tool_once(argv, env_extra, token, case, workload, tmp):
+def run_tool(argv, env_extra, token, case, workload, tmp, scratch):
+    # A binary being relinked by a concurrent build cannot be executed for a moment.
+    for _ in range(30):
+        try:
+            return run_tool_once(argv, env_extra, token, case, workload, tmp, scratch)
+        except (PermissionError, FileNotFoundError) as e:
+            err = e
+            time.sleep(1)
+        except (OSError, subprocess.SubprocessError) as e:
+            err = e
+            break
     res = Result()
-    shutil.rmtree(SCRATCH, ignore_errors=True)
-    os.makedirs(SCRATCH)
+    res.error = f'cannot run {argv[0]}: {err}'
+    return res
+
+
+def run_tool_once(argv, env_extra, token, case, workload, tmp, scratch):
+    res = Result()
+    shutil.rmtree(scratch, ignore_errors=True)
+    os.makedirs(scratch)
     outp, errp = os.path.join(tmp, 'stdout'), os.path.join(tmp, 'stderr')
     env = dict(os.environ, **env_extra)
     with open(outp, 'w') as out, open(errp, 'w') as err:
@@ -133,11 +144,11 @@ def run_tool_once(argv, env_extra, token, case, workload, tmp):
                                 stderr=err, env=env, start_new_session=True)
     try:
         attached = wait_token(proc, errp, token, ATTACH_TIMEOUT)
-        if not attached and proc.poll() is None:
-            res.error = f'no attach notification within {ATTACH_TIMEOUT:.0f} s'
+        if not attached:
+            res.error = ('exited without attaching' if proc.poll() is not None else
+                         f'no attach notification within {ATTACH_TIMEOUT:.0f} s')
         if attached:
             for args, should_fail in case.runs:
-                args = [a.replace('{scratch}', SCRATCH) for a in args]
                 w = subprocess.Popen([workload] + args, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
                 res.pids.append(w.pid)
@@ -508,19 +519,28 @@ def main():
         cases = [c for c in cases if a.only in c.name]
     print(f'1..{len(cases)}', flush=True)
     failed = []
+    # The cases filter on comm == "{comm}": the workload runs as a copy under a name of its
+    # own, so that other tests (or another run of this one) cannot disturb the counts. Names
+    # hold no digits, so that norm_pids cannot touch them.
+    tag = ''.join(random.choice(string.ascii_lowercase) for _ in range(8))
+    comm = 'cmp_' + tag
     tmp = tempfile.mkdtemp(prefix='hawk-compare-')
-    # The cases filter on comm == "cmp_workload": a copy under a name no other test uses, so
-    # that a runtime test running `workload` at the same time cannot disturb the counts.
-    workload = os.path.join(tmp, WORKLOAD_COMM)
+    scratch = '/tmp/hawk-compare-' + tag
+    workload = os.path.join(tmp, comm)
     shutil.copy(a.workload, workload)
+    for case in cases:
+        case.prog = case.prog.replace('{comm}', comm).replace('{scratch}', scratch)
+        case.runs = [([x.replace('{scratch}', scratch) for x in args], fails)
+                     for args, fails in case.runs]
     try:
         for n, case in enumerate(cases, 1):
             kinds = map_kinds(case.prog)
             t0 = time.monotonic()
             bt = run_tool([a.bpftrace], {'__BPFTRACE_NOTIFY_PROBES_ATTACHED': '1'},
-                          BPFTRACE_TOKEN, case, workload, tmp)
+                          BPFTRACE_TOKEN, case, workload, tmp, scratch)
             t1 = time.monotonic()
-            hk = run_tool([hawk], {'HAWK_NOTIFY_ATTACHED': '1'}, HAWK_TOKEN, case, workload, tmp)
+            hk = run_tool([hawk], {'HAWK_NOTIFY_ATTACHED': '1'}, HAWK_TOKEN, case, workload, tmp,
+                          scratch)
             t2 = time.monotonic()
             want, got = normalise_017(bt, case, kinds), normalise_hawk(hk, case, kinds)
             if a.keep:
@@ -550,7 +570,7 @@ def main():
             sys.stdout.flush()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(SCRATCH, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
     if failed:
         print(f'# {len(failed)} of {len(cases)} cases differ: {" ".join(failed)}')
     return 1 if failed else 0
