@@ -208,6 +208,13 @@ static struct cg_val fn_str(struct cg *c, struct ast *n)
 	if (at->kind == TY_STRING)
 		return cg_expr(c, n->call.args);
 	LLVMValueRef addr = cg_scalar(c, n->call.args);
+	bool data_loc = at->kind == TY_INT && at->name && !strcmp(at->name, "__data_loc");
+	if (data_loc) {
+		/* A tracepoint's __data_loc field: the data sits in the record itself,
+		 * at the offset in the low 16 bits. */
+		LLVMValueRef base = LLVMBuildPtrToInt(c->b, c->ctxarg, c->i64, "");
+		addr = LLVMBuildAdd(c->b, base, LLVMBuildAnd(c->b, addr, cg_const(c, 0xffff), ""), "");
+	}
 	LLVMValueRef buf = cg_tmp(c, t->size);
 	LLVMValueRef len = LLVMConstInt(c->i32, t->size, false);
 	if (n->call.args->next && n->call.args->next->kind != AST_INT && n->call.args->next->kind != AST_POSITIONAL) {
@@ -218,7 +225,7 @@ static struct cg_val fn_str(struct cg *c, struct ast *n)
 		len = LLVMBuildTrunc(c->b, l, c->i32, "");
 	}
 	cg_memset(c, buf, 8, t->size);
-	enum ty_addrspace as = at->kind == TY_PTR ? at->as : TY_AS_NONE;
+	enum ty_addrspace as = at->kind == TY_PTR ? at->as : data_loc ? TY_AS_KERNEL : TY_AS_NONE;
 	enum cg_helper h = as == TY_AS_USER ? H_PROBE_READ_USER_STR : as == TY_AS_KERNEL ? H_PROBE_READ_KERNEL_STR
 											: H_PROBE_READ_STR;
 	LLVMValueRef args[3] = { buf, len, LLVMBuildIntToPtr(c->b, addr, c->ptr, "") };
