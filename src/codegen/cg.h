@@ -10,6 +10,7 @@
 
 struct cg_opts {
 	FILE *dump_ir;        /* -d ir: the LLVM IR, before emission */
+	FILE *dump_bpf;       /* -d bpf: the emitted instructions */
 	const char *emit_llvm;/* --emit-llvm FILE */
 	const char *emit_elf; /* --emit-elf FILE */
 };
@@ -17,5 +18,8 @@ struct cg_opts {
 /* Compile the checked program in ctx. Returns the description (in ctx's
  * arena, the ELF included), or NULL after reporting errors through ctx->diag. */
 struct desc *cg_compile(struct pass_ctx *ctx, const struct cg_opts *o);
+
+/* -d bpf: every program's instructions in an emitted object (cg_dump.c). */
+int cg_dump_bpf(FILE *out, const void *elf, size_t size);
 
 #endif

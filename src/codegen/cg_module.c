@@ -286,6 +286,8 @@ static bool emit(struct cg *c, LLVMTargetMachineRef tm)
 	LLVMDisposeMemoryBuffer(mb);
 	c->desc->elf = elf;
 	c->desc->elf_size = n;
+	if (c->opts && c->opts->dump_bpf && cg_dump_bpf(c->opts->dump_bpf, elf, n))
+		diag_plain(c->d, DIAG_WARNING, "-d bpf: the object could not be disassembled");
 	if (c->opts && c->opts->emit_elf) {
 		FILE *f = fopen(c->opts->emit_elf, "wb");
 		if (!f || fwrite(elf, 1, n, f) != n) {
