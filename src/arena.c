@@ -126,6 +126,18 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
 	return d;
 }
 
+void *arena_grow(struct arena *a, void *v, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return v;
+	size_t ncap = *cap ? *cap * 2 : 8;
+	void *nv = arena_alloc(a, ncap * size);
+	if (n)
+		memcpy(nv, v, n * size);
+	*cap = ncap;
+	return nv;
+}
+
 size_t arena_used(const struct arena *a)
 {
 	return a->total;

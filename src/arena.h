@@ -18,6 +18,11 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 size_t arena_used(const struct arena *a);
 
+/* An arena array with room for one more element: returns `v` while n < *cap,
+ * else a copy twice the size (*cap updated). The old block stays in the
+ * arena until it is freed. Use: v = arena_grow(a, v, n, &cap, sizeof(*v)). */
+void *arena_grow(struct arena *a, void *v, size_t n, size_t *cap, size_t size);
+
 /* Helpers for long-lived runtime objects: abort on out-of-memory. */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);

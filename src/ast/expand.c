@@ -22,13 +22,7 @@ struct expander {
 static struct sema_expansion *add(struct expander *x, struct ast *probe, struct ast *ap)
 {
 	struct sema *s = x->s;
-	if (s->nexp == s->capexp) {
-		s->capexp = s->capexp ? s->capexp * 2 : 16;
-		struct sema_expansion *ne = arena_alloc(x->ctx->arena, s->capexp * sizeof(*ne));
-		if (s->nexp)
-			memcpy(ne, s->exp, s->nexp * sizeof(*ne));
-		s->exp = ne;
-	}
+	s->exp = arena_grow(x->ctx->arena, s->exp, s->nexp, &s->capexp, sizeof(*s->exp));
 	struct sema_expansion *e = &s->exp[s->nexp];
 	*e = (struct sema_expansion){ .probe = probe, .ap = ap, .type = ap->ap->ptype, .index = s->nexp };
 	s->nexp++;

@@ -81,13 +81,7 @@ static struct sema_var *var_find(struct checker *c, const char *name)
 
 static struct sema_var *var_add(struct checker *c, const char *name, const struct ty *t, struct span at)
 {
-	if (c->nvars == c->capvars) {
-		c->capvars = c->capvars ? c->capvars * 2 : 16;
-		struct sema_var *nv = arena_alloc(c->a, c->capvars * sizeof(*nv));
-		if (c->nvars)
-			memcpy(nv, c->vars, c->nvars * sizeof(*nv));
-		c->vars = nv;
-	}
+	c->vars = arena_grow(c->a, c->vars, c->nvars, &c->capvars, sizeof(*c->vars));
 	c->vars[c->nvars] = (struct sema_var){ name, t, at };
 	return &c->vars[c->nvars++];
 }
@@ -108,13 +102,7 @@ static struct sema_map *map_get(struct checker *c, struct ast *m)
 	struct sema_map *sm = sema_map_find(s, m->map.name);
 	if (sm)
 		return sm;
-	if (s->nmaps == s->capmaps) {
-		s->capmaps = s->capmaps ? s->capmaps * 2 : 8;
-		struct sema_map *nm = arena_alloc(c->a, s->capmaps * sizeof(*nm));
-		if (s->nmaps)
-			memcpy(nm, s->maps, s->nmaps * sizeof(*nm));
-		s->maps = nm;
-	}
+	s->maps = arena_grow(c->a, s->maps, s->nmaps, &s->capmaps, sizeof(*s->maps));
 	sm = &s->maps[s->nmaps++];
 	*sm = (struct sema_map){ .name = m->map.name, .at = m->span };
 	return sm;

@@ -36,9 +36,11 @@ struct sema_expansion {
 
 struct sema {
 	struct sema_map *maps;
-	unsigned nmaps, capmaps;
+	unsigned nmaps;
+	size_t capmaps;
 	struct sema_expansion *exp;
-	unsigned nexp, capexp;
+	unsigned nexp;
+	size_t capexp;
 	bool needs_btf;
 	uint32_t max_strlen;     /* str() capacity: config max_strlen, default 1024 (HEAD) */
 };

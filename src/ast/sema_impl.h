@@ -21,7 +21,8 @@ struct checker {
 	struct sema_expansion *exp;   /* the probe's first expansion */
 	enum probe_type ptype;
 	struct sema_var *vars;
-	unsigned nvars, capvars;
+	unsigned nvars;
+	size_t capvars;
 	int loop_depth;
 };
 

@@ -8,19 +8,10 @@ enum { BPF_RB_NO_WAKEUP = 1, BPF_RB_FORCE_WAKEUP = 2 };
 static struct cg_val scalar(LLVMValueRef v) { return (struct cg_val){ v, false, 8 }; }
 static struct cg_val none(struct cg *c) { return scalar(cg_const(c, 0)); }
 
-static bool is_mem_t(const struct ty *t)
-{
-	return t->kind == TY_STRING || t->kind == TY_TUPLE || t->kind == TY_RECORD || t->kind == TY_ARRAY ||
-	       t->kind == TY_BUFFER || t->kind == TY_INET || t->kind == TY_STACK || t->kind == TY_TIMESTAMP;
-}
-
 int cg_event_add(struct cg *c, enum desc_event_kind k, struct span at)
 {
 	struct desc *d = c->desc;
-	struct desc_event *ne = arena_alloc(c->a, (d->nevents + 1) * sizeof(*ne));
-	if (d->nevents)
-		memcpy(ne, d->events, d->nevents * sizeof(*ne));
-	d->events = ne;
+	d->events = arena_grow(c->a, d->events, d->nevents, &c->capevents, sizeof(*d->events));
 	d->events[d->nevents] = (struct desc_event){ .kind = k, .map = -1, .line = at.line, .col = at.col,
 						     .size = sizeof(struct desc_event_hdr) };
 	return (int)d->nevents++;
@@ -57,14 +48,6 @@ void cg_event_submit(struct cg *c, LLVMValueRef rec, bool wake, LLVMBasicBlockRe
 	cg_helper(c, H_RINGBUF_SUBMIT, LLVMVoidTypeInContext(c->ctx), sa, 2);
 	LLVMBuildBr(c->b, done);
 	LLVMPositionBuilderAtEnd(c->b, done);
-}
-
-static int map_index(struct cg *c, const char *name)
-{
-	for (unsigned i = 0; i < c->s->nmaps; i++)
-		if (!strcmp(c->s->maps[i].name, name))
-			return c->user_map[i];
-	return -1;
 }
 
 /* The type an argument travels as: ints widened to 64 bits. */
@@ -139,7 +122,7 @@ static struct cg_val fn_print(struct cg *c, struct ast *n)
 	if (a->type && ((const struct ty *)a->type)->kind == TY_MAP) {
 		int ev = cg_event_add(c, DESC_EV_PRINT_MAP, n->span);
 		struct desc_event *e = &c->desc->events[ev];
-		e->map = map_index(c, a->map.name);
+		e->map = cg_user_map(c, a->map.name);
 		if (a->next)
 			e->top = (uint64_t)const_arg(a->next);
 		if (a->next && a->next->next)
@@ -172,7 +155,7 @@ static struct cg_val fn_exit(struct cg *c, struct ast *n)
 static struct cg_val fn_delete(struct cg *c, struct ast *n)
 {
 	struct ast *m = n->call.args;
-	int dm = map_index(c, m->map.name);
+	int dm = cg_user_map(c, m->map.name);
 	struct ast *saved = m->map.keys, *next = m->next;
 	if (next) {
 		/* delete(@m, key) */
@@ -190,7 +173,7 @@ static struct cg_val fn_delete(struct cg *c, struct ast *n)
 static struct cg_val fn_has_key(struct cg *c, struct ast *n)
 {
 	struct ast *m = n->call.args, *k = m->next;
-	int dm = map_index(c, m->map.name);
+	int dm = cg_user_map(c, m->map.name);
 	m->map.keys = k;
 	struct ast *kn = k->next;
 	k->next = NULL;
@@ -323,11 +306,8 @@ static struct cg_val fn_strcontains(struct cg *c, struct ast *n)
 static struct cg_val fn_strftime(struct cg *c, struct ast *n)
 {
 	struct desc *d = c->desc;
-	const char **nf = arena_alloc(c->a, (d->nstrftime + 1) * sizeof(*nf));
-	if (d->nstrftime)
-		memcpy(nf, d->strftime_fmts, d->nstrftime * sizeof(*nf));
-	nf[d->nstrftime] = n->call.args->str.s;
-	d->strftime_fmts = nf;
+	d->strftime_fmts = arena_grow(c->a, d->strftime_fmts, d->nstrftime, &c->capstrftime, sizeof(*d->strftime_fmts));
+	d->strftime_fmts[d->nstrftime] = n->call.args->str.s;
 	LLVMValueRef ns = cg_scalar(c, n->call.args->next);
 	LLVMValueRef buf = cg_tmp(c, 16);
 	cg_store_int(c, buf, LLVMConstInt(c->i64, d->nstrftime++, false), 4);
@@ -356,9 +336,9 @@ struct cg_val cg_call(struct cg *c, struct ast *n)
 	if (!strcmp(f, "exit"))
 		return fn_exit(c, n);
 	if (!strcmp(f, "clear"))
-		return simple_event(c, n, DESC_EV_CLEAR, map_index(c, n->call.args->map.name), false);
+		return simple_event(c, n, DESC_EV_CLEAR, cg_user_map(c, n->call.args->map.name), false);
 	if (!strcmp(f, "zero"))
-		return simple_event(c, n, DESC_EV_ZERO, map_index(c, n->call.args->map.name), false);
+		return simple_event(c, n, DESC_EV_ZERO, cg_user_map(c, n->call.args->map.name), false);
 	if (!strcmp(f, "delete"))
 		return fn_delete(c, n);
 	if (!strcmp(f, "has_key"))
@@ -374,7 +354,7 @@ struct cg_val cg_call(struct cg *c, struct ast *n)
 	if (!strcmp(f, "time"))
 		return fn_time(c, n);
 	/* builtins in call form: pid() */
-	if (!n->call.args && !is_mem_t(n->type)) {
+	if (!n->call.args && !cg_is_mem(n->type)) {
 		struct ast b = *n;
 		b.kind = AST_BUILTIN;
 		b.ident.name = f;
@@ -453,7 +433,7 @@ static LLVMValueRef lhist_bucket(struct cg *c, LLVMValueRef v, const struct ty *
 
 void cg_map_assign_agg(struct cg *c, struct ast *map, struct ast *call)
 {
-	int dm = map_index(c, map->map.name);
+	int dm = cg_user_map(c, map->map.name);
 	const struct ty *vt = c->desc->maps[dm].value;
 	LLVMValueRef x = call->call.args ? cg_scalar(c, call->call.args) : cg_const(c, 1);
 	LLVMValueRef key = cg_map_key(c, map, dm);

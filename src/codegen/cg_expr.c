@@ -9,19 +9,6 @@ static const struct ty *T(const struct ast *n)
 	return n->type;
 }
 
-static bool is_mem(const struct ty *t)
-{
-	switch (t->kind) {
-	case TY_STRING: case TY_TUPLE: case TY_RECORD: case TY_ARRAY: case TY_BUFFER: case TY_INET:
-	case TY_STACK: case TY_TIMESTAMP:
-		return true;
-	case TY_NONE: case TY_VOID: case TY_INT: case TY_BOOL: case TY_PTR: case TY_KSYM: case TY_USYM:
-	case TY_USERNAME: case TY_CGROUP_PATH: case TY_AGG: case TY_MAP: case TY__COUNT:
-		return false;
-	}
-	return false;
-}
-
 static struct cg_val scalar(LLVMValueRef v)
 {
 	return (struct cg_val){ v, false, 8 };
@@ -85,7 +72,7 @@ void cg_store_value(struct cg *c, LLVMValueRef dst, unsigned dst_align, const st
 			const struct ty *dt = dst_t->fields[i].type, *st = src_t->fields[i].type;
 			uint32_t so = src_t->fields[i].offset, dof = dst_t->fields[i].offset;
 			LLVMValueRef src = cg_gep(c, v.v, so);
-			struct cg_val ev = is_mem(st) ? mem_at(src, cg_align_of(so, v.align))
+			struct cg_val ev = cg_is_mem(st) ? mem_at(src, cg_align_of(so, v.align))
 						      : scalar(cg_load_int(c, src, st));
 			cg_store_value(c, cg_gep(c, dst, dof), cg_align_of(dof, dst_align), dt, ev, st);
 		}
@@ -109,29 +96,15 @@ struct cg_var *cg_var_find(struct cg *c, const char *name)
 
 struct cg_var *cg_var_add(struct cg *c, const char *name, const struct ty *t)
 {
-	if (c->nvars == c->capvars) {
-		c->capvars = c->capvars ? c->capvars * 2 : 16;
-		struct cg_var *nv = arena_alloc(c->a, c->capvars * sizeof(*nv));
-		if (c->nvars)
-			memcpy(nv, c->vars, c->nvars * sizeof(*nv));
-		c->vars = nv;
-	}
+	c->vars = arena_grow(c->a, c->vars, c->nvars, &c->capvars, sizeof(*c->vars));
 	struct cg_var *v = &c->vars[c->nvars++];
 	v->name = name;
 	v->type = t;
-	v->slot = is_mem(t) ? cg_tmp(c, ty_size(t)) : cg_alloca(c, 8);
+	v->slot = cg_is_mem(t) ? cg_tmp(c, ty_size(t)) : cg_alloca(c, 8);
 	return v;
 }
 
 /* ---- maps ---- */
-
-static int desc_map_of(struct cg *c, const char *name)
-{
-	for (unsigned i = 0; i < c->s->nmaps; i++)
-		if (!strcmp(c->s->maps[i].name, name))
-			return c->user_map[i];
-	return -1;
-}
 
 /* The key bytes for @m[...]: zeroed first, so padding hashes the same. */
 LLVMValueRef cg_map_key(struct cg *c, struct ast *m, int dm)
@@ -159,14 +132,14 @@ LLVMValueRef cg_map_key(struct cg *c, struct ast *m, int dm)
 
 static struct cg_val map_read(struct cg *c, struct ast *n)
 {
-	int dm = desc_map_of(c, n->map.name);
+	int dm = cg_user_map(c, n->map.name);
 	const struct ty *vt = c->desc->maps[dm].value;
 	LLVMValueRef key = cg_map_key(c, n, dm);
 	LLVMValueRef args[2] = { cg_map_ptr(c, dm), key };
 	LLVMValueRef p = cg_helper(c, H_MAP_LOOKUP, c->ptr, args, 2);
 	LLVMBasicBlockRef found = cg_block(c, "found"), miss = cg_block(c, "miss"), done = cg_block(c, "read");
 	LLVMBuildCondBr(c->b, LLVMBuildIsNull(c->b, p, ""), miss, found);
-	if (is_mem(vt)) {
+	if (cg_is_mem(vt)) {
 		LLVMValueRef out = cg_tmp(c, ty_size(vt));
 		LLVMPositionBuilderAtEnd(c->b, found);
 		cg_memcpy(c, out, 8, p, 8, ty_size(vt));
@@ -436,7 +409,7 @@ static struct cg_val incdec(struct cg *c, struct ast *n)
 	/* @m[k]++: read, change, write back (not atomic, as in bpftrace). */
 	struct cg_val old = map_read(c, e);
 	LLVMValueRef nv = inc ? LLVMBuildAdd(c->b, old.v, cg_const(c, 1), "") : LLVMBuildSub(c->b, old.v, cg_const(c, 1), "");
-	int dm = desc_map_of(c, e->map.name);
+	int dm = cg_user_map(c, e->map.name);
 	LLVMValueRef key = cg_map_key(c, e, dm);
 	LLVMValueRef val = cg_tmp(c, 8);
 	cg_store_int(c, val, nv, 8);
@@ -462,7 +435,7 @@ static struct cg_val unary(struct cg *c, struct ast *n)
 		LLVMValueRef addr = cg_scalar(c, n->unary.e);
 		LLVMValueRef buf = cg_tmp(c, ty_size(t));
 		probe_read(c, buf, ty_size(t), addr, pt->as);
-		return is_mem(t) ? mem(buf) : scalar(cg_load_int(c, buf, t));
+		return cg_is_mem(t) ? mem(buf) : scalar(cg_load_int(c, buf, t));
 	}
 	case AST_OP_NONE: case AST_OP_ADD: case AST_OP_SUB: case AST_OP_MUL: case AST_OP_DIV:
 	case AST_OP_MOD: case AST_OP_BAND: case AST_OP_BOR: case AST_OP_BXOR: case AST_OP_SHL:
@@ -481,7 +454,7 @@ static struct cg_val ternary(struct cg *c, struct ast *n)
 	LLVMValueRef cond = cg_scalar(c, n->ternary.cond);
 	LLVMBasicBlockRef yes = cg_block(c, "then"), no = cg_block(c, "else"), done = cg_block(c, "endif");
 	LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntNE, cond, cg_const(c, 0), ""), yes, no);
-	if (is_mem(t)) {
+	if (cg_is_mem(t)) {
 		LLVMValueRef out = cg_tmp(c, ty_size(t));
 		LLVMPositionBuilderAtEnd(c->b, yes);
 		struct ast *a = n->ternary.then ? n->ternary.then : n->ternary.cond;
@@ -515,7 +488,7 @@ static struct cg_val ctx_field(struct cg *c, uint32_t off, const struct ty *t)
 {
 	LLVMValueRef idx = LLVMConstInt(c->i64, off, false);
 	LLVMValueRef addr = LLVMBuildGEP2(c->b, c->i8, c->ctxarg, &idx, 1, "");
-	if (!is_mem(t))
+	if (!cg_is_mem(t))
 		return scalar(cg_load_int(c, addr, t));
 	LLVMValueRef buf = cg_tmp(c, ty_size(t));
 	cg_memcpy(c, buf, 8, addr, cg_align_of(off, 8), ty_size(t));
@@ -544,7 +517,7 @@ static struct cg_val field(struct cg *c, struct ast *n)
 			return scalar(cg_const(c, 0));
 		}
 		LLVMValueRef addr = cg_gep(c, b.v, f->offset);
-		return is_mem(f->type) ? mem_at(addr, cg_align_of(f->offset, b.align)) : scalar(cg_load_int(c, addr, f->type));
+		return cg_is_mem(f->type) ? mem_at(addr, cg_align_of(f->offset, b.align)) : scalar(cg_load_int(c, addr, f->type));
 	}
 	cg_error(c, n->span, "field access on '%s' is not supported yet", ty_name(c->a, bt));
 	return scalar(cg_const(c, 0));
@@ -560,7 +533,7 @@ static struct cg_val index_expr(struct cg *c, struct ast *n)
 		if (n->index.index->kind == AST_INT) {
 			uint32_t off = (uint32_t)n->index.index->num.value * es;
 			LLVMValueRef addr = cg_gep(c, b.v, off);
-			return is_mem(t) ? mem_at(addr, cg_align_of(off, b.align)) : scalar(cg_load_int(c, addr, t));
+			return cg_is_mem(t) ? mem_at(addr, cg_align_of(off, b.align)) : scalar(cg_load_int(c, addr, t));
 		}
 		/* A variable index is clamped so the verifier sees a bounded access. */
 		LLVMValueRef i = cg_scalar(c, n->index.index);
@@ -568,7 +541,7 @@ static struct cg_val index_expr(struct cg *c, struct ast *n)
 		i = LLVMBuildSelect(c->b, ok, i, cg_const(c, 0), "");
 		LLVMValueRef off = LLVMBuildMul(c->b, i, cg_const(c, es), "");
 		LLVMValueRef addr = LLVMBuildGEP2(c->b, c->i8, b.v, &off, 1, "");
-		return is_mem(t) ? mem_at(addr, cg_align_of(es, b.align)) : scalar(cg_load_int(c, addr, t));
+		return cg_is_mem(t) ? mem_at(addr, cg_align_of(es, b.align)) : scalar(cg_load_int(c, addr, t));
 	}
 	if (bt->kind == TY_PTR) {
 		LLVMValueRef p = cg_scalar(c, n->index.e);
@@ -576,13 +549,13 @@ static struct cg_val index_expr(struct cg *c, struct ast *n)
 		LLVMValueRef addr = LLVMBuildAdd(c->b, p, LLVMBuildMul(c->b, i, cg_const(c, ty_size(t)), ""), "");
 		LLVMValueRef buf = cg_tmp(c, ty_size(t));
 		probe_read(c, buf, ty_size(t), addr, bt->as);
-		return is_mem(t) ? mem(buf) : scalar(cg_load_int(c, buf, t));
+		return cg_is_mem(t) ? mem(buf) : scalar(cg_load_int(c, buf, t));
 	}
 	if (bt->kind == TY_TUPLE) {
 		struct cg_val b = cg_expr(c, n->index.e);
 		const struct ty_field *f = &bt->fields[n->index.index->num.value];
 		LLVMValueRef addr = cg_gep(c, b.v, f->offset);
-		return is_mem(f->type) ? mem_at(addr, cg_align_of(f->offset, b.align)) : scalar(cg_load_int(c, addr, f->type));
+		return cg_is_mem(f->type) ? mem_at(addr, cg_align_of(f->offset, b.align)) : scalar(cg_load_int(c, addr, f->type));
 	}
 	cg_error(c, n->span, "indexing '%s' is not supported yet", ty_name(c->a, bt));
 	return scalar(cg_const(c, 0));
@@ -650,7 +623,7 @@ struct cg_val cg_expr(struct cg *c, struct ast *n)
 			cg_error(c, n->span, "internal: variable %s has no storage", n->ident.name);
 			return scalar(cg_const(c, 0));
 		}
-		if (is_mem(v->type))
+		if (cg_is_mem(v->type))
 			return mem(v->slot);
 		return scalar(LLVMBuildLoad2(c->b, c->i64, v->slot, ""));
 	}

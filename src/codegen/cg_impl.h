@@ -56,6 +56,7 @@ struct cg {
 
 	/* maps: desc.maps[i] is served by map_globals[i] */
 	LLVMValueRef *map_globals;
+	size_t capmaps, capglobals, capevents, capprobes, capstrftime;  /* desc arrays' room */
 	int *user_map;            /* sema map index -> desc map index */
 	int scratch_map;          /* -1 until a program needs large temporaries */
 	uint32_t scratch_size;    /* the largest any program needs */
@@ -68,7 +69,8 @@ struct cg {
 	LLVMValueRef scratch;     /* this program's scratch pointer, once looked up */
 	uint32_t scratch_off;
 	struct cg_var *vars;
-	unsigned nvars, capvars;
+	unsigned nvars;
+	size_t capvars;
 	struct cg_loop loops[32];
 	unsigned nloops;
 };
@@ -90,6 +92,10 @@ void cg_memset(struct cg *c, LLVMValueRef dst, unsigned align, uint32_t n);
 LLVMBasicBlockRef cg_block(struct cg *c, const char *name);
 void cg_location(struct cg *c, struct span at);
 LLVMValueRef cg_map_ptr(struct cg *c, int desc_map);
+/* Values of these types live in memory (struct cg_val.mem); the rest are i64. */
+bool cg_is_mem(const struct ty *t);
+/* The desc map index of user map `name` (@x). */
+int cg_user_map(struct cg *c, const char *name);
 
 /* cg_map.c */
 int cg_map_add(struct cg *c, const char *name, const char *bpf_name, enum desc_map_role role,

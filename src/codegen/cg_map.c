@@ -25,23 +25,20 @@ uint32_t cg_agg_value_size(const struct ty *v)
 	return 8;
 }
 
+/* One more entry in desc.maps, served by the global g. */
+static int map_push(struct cg *c, struct desc_map m, LLVMValueRef g)
+{
+	struct desc *d = c->desc;
+	d->maps = arena_grow(c->a, d->maps, d->nmaps, &c->capmaps, sizeof(*d->maps));
+	c->map_globals = arena_grow(c->a, c->map_globals, d->nmaps, &c->capglobals, sizeof(*c->map_globals));
+	d->maps[d->nmaps] = m;
+	c->map_globals[d->nmaps] = g;
+	return (int)d->nmaps++;
+}
+
 int cg_map_add(struct cg *c, const char *name, const char *bpf_name, enum desc_map_role role,
 	       uint32_t type, uint32_t key_size, uint32_t value_size, uint32_t max_entries)
 {
-	struct desc *d = c->desc;
-	struct desc_map *nm = arena_alloc(c->a, (d->nmaps + 1) * sizeof(*nm));
-	if (d->nmaps)
-		memcpy(nm, d->maps, d->nmaps * sizeof(*nm));
-	d->maps = nm;
-	LLVMValueRef *ng = arena_alloc(c->a, (d->nmaps + 1) * sizeof(*ng));
-	if (d->nmaps)
-		memcpy(ng, c->map_globals, d->nmaps * sizeof(*ng));
-	c->map_globals = ng;
-	d->maps[d->nmaps] = (struct desc_map){
-		.name = name, .bpf_name = bpf_name, .role = role, .bpf_type = type,
-		.key_size = key_size, .value_size = value_size, .max_entries = max_entries,
-		.percpu = type == BPF_PERCPU_HASH || type == BPF_PERCPU_ARRAY,
-	};
 	/* The global now, so programs can refer to it; its BTF (which needs the
 	 * final sizes: scratch grows while programs are built) at the end. */
 	unsigned members = type == BPF_RINGBUF ? 2 : 4;
@@ -52,8 +49,11 @@ int cg_map_add(struct cg *c, const char *name, const char *bpf_name, enum desc_m
 	LLVMSetSection(g, ".maps");
 	LLVMSetAlignment(g, 8);
 	LLVMSetLinkage(g, LLVMExternalLinkage);
-	c->map_globals[d->nmaps] = g;
-	return (int)d->nmaps++;
+	return map_push(c, (struct desc_map){
+		.name = name, .bpf_name = bpf_name, .role = role, .bpf_type = type,
+		.key_size = key_size, .value_size = value_size, .max_entries = max_entries,
+		.percpu = type == BPF_PERCPU_HASH || type == BPF_PERCPU_ARRAY,
+	}, g);
 }
 
 /* The count of events the ring buffer had no room for: a global in .bss,
@@ -61,20 +61,6 @@ int cg_map_add(struct cg *c, const char *name, const char *bpf_name, enum desc_m
  * add, where a map lookup would add seven instructions to every printf. */
 static int lost_counter(struct cg *c)
 {
-	struct desc *d = c->desc;
-	struct desc_map *nm = arena_alloc(c->a, (d->nmaps + 1) * sizeof(*nm));
-	if (d->nmaps)
-		memcpy(nm, d->maps, d->nmaps * sizeof(*nm));
-	d->maps = nm;
-	LLVMValueRef *ng = arena_alloc(c->a, (d->nmaps + 1) * sizeof(*ng));
-	if (d->nmaps)
-		memcpy(ng, c->map_globals, d->nmaps * sizeof(*ng));
-	c->map_globals = ng;
-	/* libbpf keeps ".bss" as the map's real name, so the runtime finds it by it. */
-	d->maps[d->nmaps] = (struct desc_map){
-		.name = "lost", .bpf_name = ".bss", .role = DESC_MAP_LOST, .bpf_type = 2 /* ARRAY */,
-		.key_size = 4, .value_size = 8, .max_entries = 1,
-	};
 	LLVMValueRef g = LLVMAddGlobal(c->mod, c->i64, "hawk_lost");
 	LLVMSetInitializer(g, LLVMConstInt(c->i64, 0, false));
 	LLVMSetSection(g, ".bss");
@@ -85,8 +71,11 @@ static int lost_counter(struct cg *c)
 		c->di, c->dicu, "hawk_lost", 9, "", 0, c->difile, 0, lng, false,
 		LLVMDIBuilderCreateExpression(c->di, NULL, 0), NULL, 64);
 	LLVMGlobalSetMetadata(g, LLVMGetMDKindIDInContext(c->ctx, "dbg", 3), gve);
-	c->map_globals[d->nmaps] = g;
-	return (int)d->nmaps++;
+	/* libbpf keeps ".bss" as the map's real name, so the runtime finds it by it. */
+	return map_push(c, (struct desc_map){
+		.name = "lost", .bpf_name = ".bss", .role = DESC_MAP_LOST, .bpf_type = 2 /* ARRAY */,
+		.key_size = 4, .value_size = 8, .max_entries = 1,
+	}, g);
 }
 
 /* The user maps (@name), the ring buffer and the lost-event counter. */

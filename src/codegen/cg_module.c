@@ -186,6 +186,27 @@ LLVMValueRef cg_map_ptr(struct cg *c, int desc_map)
 	return c->map_globals[desc_map];
 }
 
+bool cg_is_mem(const struct ty *t)
+{
+	switch (t->kind) {
+	case TY_STRING: case TY_TUPLE: case TY_RECORD: case TY_ARRAY: case TY_BUFFER: case TY_INET:
+	case TY_STACK: case TY_TIMESTAMP:
+		return true;
+	case TY_NONE: case TY_VOID: case TY_INT: case TY_BOOL: case TY_PTR: case TY_KSYM: case TY_USYM:
+	case TY_USERNAME: case TY_CGROUP_PATH: case TY_AGG: case TY_MAP: case TY__COUNT:
+		return false;
+	}
+	return false;
+}
+
+int cg_user_map(struct cg *c, const char *name)
+{
+	for (unsigned i = 0; i < c->s->nmaps; i++)
+		if (!strcmp(c->s->maps[i].name, name))
+			return c->user_map[i];
+	return -1;
+}
+
 static bool target_init(struct cg *c, LLVMTargetMachineRef *tm)
 {
 	static bool done;

@@ -3,12 +3,6 @@
 
 #include "codegen/cg_impl.h"
 
-static bool is_mem(const struct ty *t)
-{
-	return t->kind == TY_STRING || t->kind == TY_TUPLE || t->kind == TY_RECORD || t->kind == TY_ARRAY ||
-	       t->kind == TY_BUFFER || t->kind == TY_INET || t->kind == TY_STACK || t->kind == TY_TIMESTAMP;
-}
-
 /* A variable holds the widest of the values assigned to it anywhere in the
  * probe (a string's largest capacity), so its storage is sized once. */
 static void var_types(struct cg *c, struct ast *n)
@@ -23,13 +17,7 @@ static void var_types(struct cg *c, struct ast *n)
 			const struct ty *t = v->type;
 			struct cg_var *old = cg_var_find(c, v->ident.name);
 			if (!old) {
-				if (c->nvars == c->capvars) {
-					c->capvars = c->capvars ? c->capvars * 2 : 16;
-					struct cg_var *nv = arena_alloc(c->a, c->capvars * sizeof(*nv));
-					if (c->nvars)
-						memcpy(nv, c->vars, c->nvars * sizeof(*nv));
-					c->vars = nv;
-				}
+				c->vars = arena_grow(c->a, c->vars, c->nvars, &c->capvars, sizeof(*c->vars));
 				c->vars[c->nvars++] = (struct cg_var){ v->ident.name, NULL, t };
 			} else if (ty_size(t) > ty_size(old->type) && t->kind == old->type->kind) {
 				old->type = t;
@@ -67,8 +55,8 @@ static void var_storage(struct cg *c)
 {
 	for (unsigned i = 0; i < c->nvars; i++) {
 		const struct ty *t = c->vars[i].type;
-		c->vars[i].slot = is_mem(t) ? cg_tmp(c, ty_size(t)) : cg_alloca(c, 8);
-		if (is_mem(t))
+		c->vars[i].slot = cg_is_mem(t) ? cg_tmp(c, ty_size(t)) : cg_alloca(c, 8);
+		if (cg_is_mem(t))
 			cg_memset(c, c->vars[i].slot, 8, ty_size(t));
 		else
 			LLVMBuildStore(c->b, cg_const(c, 0), c->vars[i].slot);
@@ -80,7 +68,7 @@ static void assign_var(struct cg *c, struct ast *target, struct cg_val v, const 
 	struct cg_var *var = cg_var_find(c, target->ident.name);
 	if (!var)
 		var = cg_var_add(c, target->ident.name, vt);
-	if (is_mem(var->type))
+	if (cg_is_mem(var->type))
 		cg_store_value(c, var->slot, 8, var->type, v, vt);
 	else
 		LLVMBuildStore(c->b, v.v, var->slot);
@@ -88,10 +76,7 @@ static void assign_var(struct cg *c, struct ast *target, struct cg_val v, const 
 
 static void map_update(struct cg *c, struct ast *m, struct cg_val v, const struct ty *vt)
 {
-	int dm = -1;
-	for (unsigned i = 0; i < c->s->nmaps; i++)
-		if (!strcmp(c->s->maps[i].name, m->map.name))
-			dm = c->user_map[i];
+	int dm = cg_user_map(c, m->map.name);
 	struct desc_map *d = &c->desc->maps[dm];
 	LLVMValueRef val = cg_tmp(c, d->value_size);
 	cg_store_value(c, val, 8, d->value, v, vt);
@@ -247,10 +232,7 @@ static const char *section(struct cg *c, struct sema_expansion *e)
 static void add_probe_desc(struct cg *c, struct sema_expansion *e, const char *prog)
 {
 	struct desc *d = c->desc;
-	struct desc_probe *np = arena_alloc(c->a, (d->nprobes + 1) * sizeof(*np));
-	if (d->nprobes)
-		memcpy(np, d->probes, d->nprobes * sizeof(*np));
-	d->probes = np;
+	d->probes = arena_grow(c->a, d->probes, d->nprobes, &c->capprobes, sizeof(*d->probes));
 	struct ast_attach *ap = e->ap->ap;
 	d->probes[d->nprobes++] = (struct desc_probe){
 		.type = e->type, .name = e->name, .prog_name = prog, .target = e->target, .func = e->func,
