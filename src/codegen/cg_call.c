@@ -86,15 +86,8 @@ static struct cg_val emit_values(struct cg *c, struct ast *n, enum desc_event_ki
 	LLVMBasicBlockRef done;
 	LLVMValueRef rec = cg_event_begin(c, ev, size, &done);
 	i = 0;
-	for (struct ast *a = first; a; a = a->next, i++) {
-		LLVMValueRef dst = cg_gep(c, rec, args[i].offset);
-		if (a->kind == AST_BUILTIN && !strcmp(a->ident.name, "comm") && args[i].type->size == 16) {
-			LLVMValueRef ca[2] = { dst, LLVMConstInt(c->i32, 16, false) };
-			cg_helper(c, H_COMM, c->i64, ca, 2);
-			continue;
-		}
-		cg_store_value(c, dst, 8, args[i].type, cg_expr(c, a), a->type);
-	}
+	for (struct ast *a = first; a; a = a->next, i++)
+		cg_store_expr(c, cg_gep(c, rec, args[i].offset), 8, args[i].type, a);
 	cg_event_submit(c, rec, false, done);
 	return none(c);
 }
@@ -379,7 +372,11 @@ static LLVMValueRef hist_bucket(struct cg *c, LLVMValueRef v, unsigned k)
 	for (int s = 32; s >= 1; s /= 2) {
 		LLVMBasicBlockRef from = LLVMGetInsertBlock(c->b);
 		LLVMBasicBlockRef big = cg_block(c, "log2_big"), next = cg_block(c, "log2_next");
-		LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntUGE, x, cg_const(c, 1ull << s), ""), big, next);
+		/* x >= 2^32 as (x >> 32) != 0: no 64-bit constant, which takes two slots */
+		LLVMValueRef test = s == 32 ? LLVMBuildICmp(c->b, LLVMIntNE, LLVMBuildLShr(c->b, x, cg_const(c, 32), ""),
+							    zero, "")
+					    : LLVMBuildICmp(c->b, LLVMIntUGE, x, cg_const(c, 1ull << s), "");
+		LLVMBuildCondBr(c->b, test, big, next);
 		LLVMPositionBuilderAtEnd(c->b, big);
 		LLVMValueRef x2 = LLVMBuildLShr(c->b, x, cg_const(c, (unsigned)s), "");
 		LLVMValueRef lg2 = LLVMBuildAdd(c->b, lg, cg_const(c, (unsigned)s), "");

@@ -106,27 +106,59 @@ struct cg_var *cg_var_add(struct cg *c, const char *name, const struct ty *t)
 
 /* ---- maps ---- */
 
-/* The key bytes for @m[...]: zeroed first, so padding hashes the same. */
+void cg_store_expr(struct cg *c, LLVMValueRef dst, unsigned dst_align, const struct ty *dst_t, struct ast *n)
+{
+	if (n->kind == AST_BUILTIN && !strcmp(n->ident.name, "comm") && dst_t->kind == TY_STRING &&
+	    dst_t->size >= 16) {
+		/* bpf_get_current_comm pads its 16 bytes with zeros itself */
+		LLVMValueRef args[2] = { dst, LLVMConstInt(c->i32, 16, false) };
+		cg_helper(c, H_COMM, c->i64, args, 2);
+		if (dst_t->size > 16)
+			cg_memset(c, cg_gep(c, dst, 16), cg_align_of(16, dst_align), dst_t->size - 16);
+		return;
+	}
+	cg_store_value(c, dst, dst_align, dst_t, cg_expr(c, n), T(n));
+}
+
+/* Whether storing every field of a key leaves bytes unwritten (padding), which
+ * must be zeroed so that equal keys hash alike. Strings are written whole. */
+static bool has_gaps(const struct ty *t)
+{
+	if (t->kind != TY_TUPLE)
+		return false;
+	uint32_t end = 0;
+	for (uint32_t i = 0; i < t->count; i++) {
+		if (t->fields[i].offset != end || has_gaps(t->fields[i].type))
+			return true;
+		end = t->fields[i].offset + ty_size(t->fields[i].type);
+	}
+	return end != t->size;
+}
+
+/* The key bytes for @m[...]: zeroed first where padding or the 8-byte
+ * alignment before a hist bucket would otherwise hold stack garbage. */
 LLVMValueRef cg_map_key(struct cg *c, struct ast *m, int dm)
 {
 	struct desc_map *d = &c->desc->maps[dm];
 	LLVMValueRef key = cg_tmp(c, d->key_size);
 	bool buckets = d->value && d->value->kind == TY_AGG &&
 		       (d->value->agg == TY_AGG_HIST || d->value->agg == TY_AGG_LHIST);
+	const struct ty *kt = d->key;
+	bool whole = kt && !has_gaps(kt) && ((ty_size(kt) + 7) & ~7u) + (buckets ? 8 : 0) == d->key_size &&
+		     ty_size(kt) % 8 == 0;
 	/* A scalar hist's key is just the bucket index, written whole later. */
-	if (!(buckets && !m->map.keys))
+	if (!(buckets && !m->map.keys) && !whole)
 		cg_memset(c, key, 8, d->key_size);
 	if (!m->map.keys)
 		return key;
-	const struct ty *kt = d->key;
 	if (!m->map.keys->next) {
-		cg_store_value(c, key, 8, kt, cg_expr(c, m->map.keys), T(m->map.keys));
+		cg_store_expr(c, key, 8, kt, m->map.keys);
 		return key;
 	}
 	uint32_t i = 0;
 	for (struct ast *k = m->map.keys; k; k = k->next, i++)
-		cg_store_value(c, cg_gep(c, key, kt->fields[i].offset), cg_align_of(kt->fields[i].offset, 8),
-			       kt->fields[i].type, cg_expr(c, k), T(k));
+		cg_store_expr(c, cg_gep(c, key, kt->fields[i].offset), cg_align_of(kt->fields[i].offset, 8),
+			      kt->fields[i].type, k);
 	return key;
 }
 

@@ -111,6 +111,9 @@ LLVMValueRef cg_bool(struct cg *c, LLVMValueRef v);
 void cg_store_value(struct cg *c, LLVMValueRef dst, unsigned dst_align, const struct ty *dst_t, struct cg_val v,
 		    const struct ty *src_t);
 LLVMValueRef cg_map_key(struct cg *c, struct ast *m, int dm);
+/* The value of n stored into dst (laid out as dst_t), without a staging
+ * copy where a helper can write it in place (comm). */
+void cg_store_expr(struct cg *c, LLVMValueRef dst, unsigned dst_align, const struct ty *dst_t, struct ast *n);
 struct cg_var *cg_var_find(struct cg *c, const char *name);
 struct cg_var *cg_var_add(struct cg *c, const char *name, const struct ty *t);
 
