@@ -6,34 +6,6 @@
 #include "lexer/lexer.gen.h"
 #include "parser/parse_state.h"
 
-int lex_raw(YYSTYPE *lval, struct span *lloc, yyscan_t scanner);
-
-/* The scanner leaves the location alone at end of input; point it just after
- * the last non-blank character so "unexpected end of file" lands on the
- * line that needed more. */
-int yylex(YYSTYPE *lval, struct span *lloc, yyscan_t scanner)
-{
-	int tok = lex_raw(lval, lloc, scanner);
-	if (tok == END) {
-		struct lex_state *ls = yyget_extra(scanner);
-		uint32_t p = ls->len, line = 1, col = 1;
-		while (p > 0 && (ls->text[p - 1] == ' ' || ls->text[p - 1] == '\t' ||
-				 ls->text[p - 1] == '\n' || ls->text[p - 1] == '\r'))
-			p--;
-		for (uint32_t i = 0; i < p; i++) {
-			if (ls->text[i] == '\n') {
-				line++;
-				col = 1;
-			} else {
-				col++;
-			}
-		}
-		*lloc = (struct span){ .off = p, .end = p, .line = line, .col = col,
-				       .end_line = line, .end_col = col, .file = ls->file };
-	}
-	return tok;
-}
-
 /* The order current bpftrace enforces: C definitions, then config and
  * imports, then probes, macros and map declarations. */
 static unsigned section(const struct ast *n)
@@ -60,6 +32,22 @@ static unsigned check_order(struct diag *d, const struct ast *prog)
 	return errors;
 }
 
+/* The LAC twin of yyparse (see parser.y): same grammar, precise messages. */
+int lac_yyparse(yyscan_t scanner, struct parse_state *ps);
+
+static int run_parser(int (*parse)(yyscan_t, struct parse_state *), struct lex_state *ls,
+		      struct parse_state *ps, const struct diag_source *src)
+{
+	yyscan_t sc;
+	if (yylex_init_extra(ls, &sc))
+		return -1;
+	YY_BUFFER_STATE buf = yy_scan_bytes(src->text, (int)src->len, sc);
+	int rc = parse(sc, ps);
+	yy_delete_buffer(buf, sc);
+	yylex_destroy(sc);
+	return rc;
+}
+
 struct ast *parse_program(struct arena *a, struct diag *d, uint16_t file)
 {
 	const struct diag_source *src = diag_source(d, file);
@@ -69,14 +57,21 @@ struct ast *parse_program(struct arena *a, struct diag *d, uint16_t file)
 		.arena = a, .diag = d, .file = file, .text = src->text,
 		.len = (uint32_t)src->len, .pos = 0, .line = 1, .col = 1,
 	};
-	struct parse_state ps = { .arena = a, .diag = d, .ls = &ls };
-	yyscan_t sc;
-	if (yylex_init_extra(&ls, &sc))
+	struct parse_state ps = { .arena = a, .diag = d, .ls = &ls, .quiet = true };
+	int rc = run_parser(yyparse, &ls, &ps, src);
+	if (ps.errors && !ls.error) {
+		/* A syntax error: parse again with the twin, which reports it. */
+		struct lex_state ls2 = ls;
+		ls2.pos = 0;
+		ls2.line = ls2.col = 1;
+		ls2.depth = 0;
+		struct parse_state ps2 = { .arena = a, .diag = d, .ls = &ls2 };
+		run_parser(lac_yyparse, &ls2, &ps2, src);
+		if (!ps2.errors && !ls2.error)
+			diag_error(d, (struct span){ .file = file, .line = 1, .col = 1 },
+				   "internal: the parsers disagree about this program");
 		return NULL;
-	YY_BUFFER_STATE buf = yy_scan_bytes(src->text, (int)src->len, sc);
-	int rc = yyparse(sc, &ps);
-	yy_delete_buffer(buf, sc);
-	yylex_destroy(sc);
+	}
 	if (rc || ls.error || ps.errors)
 		return NULL;
 	return check_order(d, ps.prog) ? NULL : ps.prog;

@@ -13,6 +13,7 @@ struct parse_state {
 	struct lex_state *ls;
 	struct ast *prog;
 	unsigned errors;
+	bool quiet;              /* the fast parser: count a syntax error, leave the words to the twin */
 };
 
 #endif
