@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""run.py HAWK README: every example in the README runs, as a TAP test.
+"""run.py HAWK README [MANPAGE]: every example in the README and man page runs, as a TAP test.
 
 Two kinds of example:
   - a ```console block right after the line `<!-- example: ... -->`: its first
     line is `# hawk ARGS` and the rest is what hawk prints (stderr, then
     stdout), compared exactly;
   - the hawk one-liner in the README's opening ```sh block: it must run and
-    exit 0 on its own (it ends itself with exit()).
+    exit 0 on its own (it ends itself with exit());
+  - each `hawk \-e '...'` example of the man page: loaded and attached for
+    real with --dry-run (they run until Ctrl-C otherwise), exit 0.
 """
 import re
 import shlex
@@ -32,6 +34,14 @@ def main():
         i = cmd.find("build/hawk ")
         if i >= 0:
             cases.append(("first command's one-liner", shlex.split(cmd[i + len("build/hawk "):]), None, 0))
+    if len(sys.argv) > 3:
+        man = open(sys.argv[3]).read()
+        for line in man.splitlines():
+            line = line.strip()
+            if line.startswith("hawk \\-e "):
+                # roff: \- is '-', \\ is a backslash
+                cmd = line[len("hawk "):].replace("\\-", "-").replace("\\\\", "\\")
+                cases.append(("man: hawk " + cmd[:50], ["--dry-run", "-q"] + shlex.split(cmd), "", 0))
     if not cases:
         print("Bail out! no examples found in " + readme)
         return 1
