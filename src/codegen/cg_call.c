@@ -220,25 +220,11 @@ static struct cg_val fn_strncmp(struct cg *c, struct ast *n)
 		lim = as;
 	if (lim > bs)
 		lim = bs;
-	LLVMValueRef res = cg_alloca(c, 8);
-	LLVMBuildStore(c->b, cg_const(c, 0), res);
-	LLVMBasicBlockRef done = cg_block(c, "strncmp_done");
-	for (uint32_t i = 0; i < lim; i++) {
-		LLVMValueRef p = cg_load_int(c, cg_gep(c, x.v, i), ty_int(1, false));
-		LLVMValueRef q = cg_load_int(c, cg_gep(c, y.v, i), ty_int(1, false));
-		LLVMBasicBlockRef ne = cg_block(c, "strncmp_ne"), eq = cg_block(c, "strncmp_eq");
-		LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntNE, p, q, ""), ne, eq);
-		LLVMPositionBuilderAtEnd(c->b, ne);
-		LLVMBuildStore(c->b, cg_const(c, 1), res);
-		LLVMBuildBr(c->b, done);
-		LLVMPositionBuilderAtEnd(c->b, eq);
-		LLVMBasicBlockRef next = cg_block(c, "strncmp_next");
-		LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, p, cg_const(c, 0), ""), done, next);
-		LLVMPositionBuilderAtEnd(c->b, next);
-	}
+	LLVMBasicBlockRef done;
+	LLVMValueRef differ = cg_bytes_compare(c, x.v, y.v, lim, &done);
 	LLVMBuildBr(c->b, done);
 	LLVMPositionBuilderAtEnd(c->b, done);
-	return scalar(LLVMBuildLoad2(c->b, c->i64, res, ""));
+	return scalar(LLVMBuildLoad2(c->b, c->i64, differ, ""));
 }
 
 /* strcontains(hay, needle): a bounded search, the needle's length at most
@@ -272,8 +258,7 @@ static struct cg_val fn_strcontains(struct cg *c, struct ast *n)
 			LLVMPositionBuilderAtEnd(c->b, cmp);
 			LLVMValueRef p = cg_load_int(c, cg_gep(c, hay.v, i + j), ty_int(1, false));
 			LLVMBasicBlockRef same = cg_block(c, "strc_same");
-			LLVMBasicBlockRef miss = p == NULL ? next_start : next_start;
-			LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, p, q, ""), same, miss);
+			LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, p, q, ""), same, next_start);
 			LLVMPositionBuilderAtEnd(c->b, same);
 			if (j + 2 >= ns || i + j + 1 >= hs) {
 				/* matched up to the needle's capacity */

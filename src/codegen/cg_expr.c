@@ -302,37 +302,44 @@ static LLVMValueRef signed_divmod(struct cg *c, LLVMValueRef l, LLVMValueRef r, 
 	return LLVMBuildSelect(c->b, neg, LLVMBuildNeg(c->b, q, ""), q, "");
 }
 
-/* Strings are equal when their bytes agree up to and including the first
- * NUL of either, within the smaller capacity. */
-static LLVMValueRef string_eq(struct cg *c, LLVMValueRef a, uint32_t asz, LLVMValueRef b, uint32_t bsz)
+LLVMValueRef cg_bytes_compare(struct cg *c, LLVMValueRef a, LLVMValueRef b, uint32_t n, LLVMBasicBlockRef *done)
 {
-	uint32_t n = asz < bsz ? asz : bsz;
-	LLVMValueRef res = cg_alloca(c, 8);
-	LLVMBuildStore(c->b, cg_const(c, 1), res);
-	LLVMBasicBlockRef done = cg_block(c, "streq_done");
+	LLVMValueRef differ = cg_alloca(c, 8);
+	LLVMBuildStore(c->b, cg_const(c, 0), differ);
+	*done = cg_block(c, "cmp_done");
 	for (uint32_t i = 0; i < n; i++) {
 		LLVMValueRef x = cg_load_int(c, cg_gep(c, a, i), ty_int(1, false));
 		LLVMValueRef y = cg_load_int(c, cg_gep(c, b, i), ty_int(1, false));
-		LLVMBasicBlockRef differ = cg_block(c, "streq_ne"), same = cg_block(c, "streq_same");
-		LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntNE, x, y, ""), differ, same);
-		LLVMPositionBuilderAtEnd(c->b, differ);
-		LLVMBuildStore(c->b, cg_const(c, 0), res);
-		LLVMBuildBr(c->b, done);
+		LLVMBasicBlockRef ne = cg_block(c, "cmp_ne"), same = cg_block(c, "cmp_same");
+		LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntNE, x, y, ""), ne, same);
+		LLVMPositionBuilderAtEnd(c->b, ne);
+		LLVMBuildStore(c->b, cg_const(c, 1), differ);
+		LLVMBuildBr(c->b, *done);
 		LLVMPositionBuilderAtEnd(c->b, same);
-		LLVMBasicBlockRef next = cg_block(c, "streq_next");
-		LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, x, cg_const(c, 0), ""), done, next);
+		LLVMBasicBlockRef next = cg_block(c, "cmp_next");
+		LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, x, cg_const(c, 0), ""), *done, next);
 		LLVMPositionBuilderAtEnd(c->b, next);
 	}
-	/* Equal over the whole shorter capacity: equal if the longer one ends there. */
+	return differ;
+}
+
+/* Strings are equal when their bytes agree up to and including the first
+ * NUL of either, within the smaller capacity; past it, the longer one must
+ * end there. */
+static LLVMValueRef string_eq(struct cg *c, LLVMValueRef a, uint32_t asz, LLVMValueRef b, uint32_t bsz)
+{
+	uint32_t n = asz < bsz ? asz : bsz;
+	LLVMBasicBlockRef done;
+	LLVMValueRef differ = cg_bytes_compare(c, a, b, n, &done);
 	if (asz != bsz) {
 		LLVMValueRef longer = asz > bsz ? a : b;
 		LLVMValueRef z = cg_load_int(c, cg_gep(c, longer, n), ty_int(1, false));
-		LLVMBuildStore(c->b, LLVMBuildZExt(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, z, cg_const(c, 0), ""),
-						    c->i64, ""), res);
+		LLVMBuildStore(c->b, LLVMBuildZExt(c->b, LLVMBuildICmp(c->b, LLVMIntNE, z, cg_const(c, 0), ""),
+						    c->i64, ""), differ);
 	}
 	LLVMBuildBr(c->b, done);
 	LLVMPositionBuilderAtEnd(c->b, done);
-	return LLVMBuildLoad2(c->b, c->i64, res, "");
+	return LLVMBuildXor(c->b, LLVMBuildLoad2(c->b, c->i64, differ, ""), cg_const(c, 1), "");
 }
 
 static struct cg_val logical(struct cg *c, struct ast *n)

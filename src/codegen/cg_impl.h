@@ -117,6 +117,12 @@ void cg_store_expr(struct cg *c, LLVMValueRef dst, unsigned dst_align, const str
 struct cg_var *cg_var_find(struct cg *c, const char *name);
 struct cg_var *cg_var_add(struct cg *c, const char *name, const struct ty *t);
 
+/* Byte-by-byte comparison of a and b over at most n bytes, stopping after
+ * the first NUL. Returns an i64 slot that holds 1 once a byte differed, and
+ * leaves the builder in the block reached when all n bytes matched with no
+ * NUL; the caller ends that block with a branch to *done. */
+LLVMValueRef cg_bytes_compare(struct cg *c, LLVMValueRef a, LLVMValueRef b, uint32_t n, LLVMBasicBlockRef *done);
+
 /* cg_call.c */
 struct cg_val cg_call(struct cg *c, struct ast *n);
 void cg_map_assign_agg(struct cg *c, struct ast *map, struct ast *call);
