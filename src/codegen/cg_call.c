@@ -158,6 +158,14 @@ static struct cg_val fn_delete(struct cg *c, struct ast *n)
 	LLVMValueRef key = cg_map_key(c, m, dm);
 	m->map.keys = saved;
 	m->next = next;
+	if (c->desc->maps[dm].bpf_type == 6 /* BPF_MAP_TYPE_PERCPU_ARRAY */) {
+		/* an array entry cannot be deleted: zeroed, it reads as never updated */
+		LLVMValueRef val = cg_tmp(c, c->desc->maps[dm].value_size);
+		cg_memset(c, val, 8, c->desc->maps[dm].value_size);
+		LLVMValueRef ua[4] = { cg_map_ptr(c, dm), key, val, cg_const(c, 0) };
+		cg_helper(c, H_MAP_UPDATE, c->i64, ua, 4);
+		return none(c);
+	}
 	LLVMValueRef args[2] = { cg_map_ptr(c, dm), key };
 	cg_helper(c, H_MAP_DELETE, c->i64, args, 2);
 	return none(c);
@@ -458,6 +466,12 @@ void cg_map_assign_agg(struct cg *c, struct ast *map, struct ast *call)
 	LLVMBuildBr(c->b, done);
 
 	LLVMPositionBuilderAtEnd(c->b, miss);
+	if (c->desc->maps[dm].bpf_type == 6 /* BPF_MAP_TYPE_PERCPU_ARRAY */) {
+		/* an array's one entry always exists: the miss is only for the verifier */
+		LLVMBuildBr(c->b, done);
+		LLVMPositionBuilderAtEnd(c->b, done);
+		return;
+	}
 	LLVMValueRef init = cg_alloca(c, 16);
 	cg_store_int(c, init, x, 8);
 	if (cg_agg_value_size(vt) > 8)

@@ -96,8 +96,13 @@ void cg_maps_user(struct cg *c)
 		uint32_t vs = agg ? cg_agg_value_size(v) : ty_size(v);
 		uint32_t max = m->key || buckets ? MAX_MAP_KEYS : 1;
 		const char *bpf_name = arena_printf(c->a, "AT_%s", m->name + 1);
-		int dm = cg_map_add(c, m->name, bpf_name, DESC_MAP_USER, agg ? BPF_PERCPU_HASH : BPF_HASH,
-				    ks, vs ? vs : 8, max);
+		/* A scalar aggregation whose value tells "never updated" (count 0, or
+		 * the set/count word 0) lives in a one-entry per-CPU array: the
+		 * verifier inlines its lookup, and no first-update path is needed.
+		 * The output module skips such an entry while it is untouched. */
+		bool array = agg && !m->key && v->agg != TY_AGG_SUM && !buckets;
+		uint32_t type = array ? BPF_PERCPU_ARRAY : agg ? BPF_PERCPU_HASH : BPF_HASH;
+		int dm = cg_map_add(c, m->name, bpf_name, DESC_MAP_USER, type, array ? 4 : ks, vs ? vs : 8, max);
 		c->desc->maps[dm].key = m->key;
 		c->desc->maps[dm].value = v;
 		c->desc->maps[dm].scalar = m->key == NULL;

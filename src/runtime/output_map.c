@@ -33,9 +33,29 @@ struct out_snapshot *out_snapshot_new(const struct desc_map *m, uint32_t nvalues
 	return s;
 }
 
+/* A scalar aggregation kept in a one-entry per-CPU array (codegen's choice
+ * for count/min/max/avg/stats) has an entry from the start; it counts as
+ * present once any CPU updated it: a count above 0, or the set/count word. */
+static bool array_untouched(const struct out_snapshot *s, const void *values)
+{
+	const struct desc_map *m = s->m;
+	if (m->bpf_type != 6 /* BPF_MAP_TYPE_PERCPU_ARRAY */ || !m->value || m->value->kind != TY_AGG)
+		return false;
+	size_t word = m->value->agg == TY_AGG_COUNT ? 0 : 8;
+	for (uint32_t cpu = 0; cpu < s->nvalues; cpu++) {
+		uint64_t v;
+		memcpy(&v, (const uint8_t *)values + (size_t)cpu * s->stride + word, sizeof v);
+		if (v)
+			return false;
+	}
+	return true;
+}
+
 void out_snapshot_add(struct out_snapshot *s, const void *key, const void *values)
 {
 	size_t vsz = (size_t)s->nvalues * s->stride;
+	if (array_untouched(s, values))
+		return;
 	if (s->n == s->cap) {
 		s->cap = s->cap ? 2 * s->cap : 16;
 		s->keys = xrealloc(s->keys, s->cap * (s->key_size ? s->key_size : 1));
