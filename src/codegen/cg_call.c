@@ -463,6 +463,8 @@ void cg_map_assign_agg(struct cg *c, struct ast *map, struct ast *call)
 	case TY_AGG_NONE:
 		break;
 	}
+	if (c->desc->maps[dm].bpf_type == 6 /* BPF_MAP_TYPE_PERCPU_ARRAY */)
+		cg_store_int(c, cg_gep(c, p, c->desc->maps[dm].value_size - 8), cg_const(c, 1), 8); /* present */
 	LLVMBuildBr(c->b, done);
 
 	LLVMPositionBuilderAtEnd(c->b, miss);

@@ -96,12 +96,16 @@ void cg_maps_user(struct cg *c)
 		uint32_t vs = agg ? cg_agg_value_size(v) : ty_size(v);
 		uint32_t max = m->key || buckets ? MAX_MAP_KEYS : 1;
 		const char *bpf_name = arena_printf(c->a, "AT_%s", m->name + 1);
-		/* A scalar aggregation whose value tells "never updated" (count 0, or
-		 * the set/count word 0) lives in a one-entry per-CPU array: the
+		/* A scalar aggregation lives in a one-entry per-CPU array: the
 		 * verifier inlines its lookup, and no first-update path is needed.
-		 * The output module skips such an entry while it is untouched. */
-		bool array = agg && !m->key && v->agg != TY_AGG_SUM && !buckets;
+		 * A last u64 says the entry is present (set by every update, kept by
+		 * zero(), cleared by clear() and delete()); the output module skips
+		 * the entry while no CPU has it set, so an untouched map prints
+		 * nothing, as a hash map with no entry would. */
+		bool array = agg && !m->key && !buckets;
 		uint32_t type = array ? BPF_PERCPU_ARRAY : agg ? BPF_PERCPU_HASH : BPF_HASH;
+		if (array)
+			vs += 8;
 		int dm = cg_map_add(c, m->name, bpf_name, DESC_MAP_USER, type, array ? 4 : ks, vs ? vs : 8, max);
 		c->desc->maps[dm].key = m->key;
 		c->desc->maps[dm].value = v;

@@ -33,18 +33,17 @@ struct out_snapshot *out_snapshot_new(const struct desc_map *m, uint32_t nvalues
 	return s;
 }
 
-/* A scalar aggregation kept in a one-entry per-CPU array (codegen's choice
- * for count/min/max/avg/stats) has an entry from the start; it counts as
- * present once any CPU updated it: a count above 0, or the set/count word. */
+/* A scalar aggregation kept in a one-entry per-CPU array (codegen's choice)
+ * has an entry from the start; its last u64 says whether any CPU has it. */
 static bool array_untouched(const struct out_snapshot *s, const void *values)
 {
 	const struct desc_map *m = s->m;
-	if (m->bpf_type != 6 /* BPF_MAP_TYPE_PERCPU_ARRAY */ || !m->value || m->value->kind != TY_AGG)
+	if (m->bpf_type != 6 /* BPF_MAP_TYPE_PERCPU_ARRAY */ || !m->value || m->value->kind != TY_AGG ||
+	    m->value_size < 8)
 		return false;
-	size_t word = m->value->agg == TY_AGG_COUNT ? 0 : 8;
 	for (uint32_t cpu = 0; cpu < s->nvalues; cpu++) {
 		uint64_t v;
-		memcpy(&v, (const uint8_t *)values + (size_t)cpu * s->stride + word, sizeof v);
+		memcpy(&v, (const uint8_t *)values + (size_t)cpu * s->stride + m->value_size - 8, sizeof v);
 		if (v)
 			return false;
 	}

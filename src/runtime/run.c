@@ -119,6 +119,12 @@ static void clear_map(struct rt_session *s, const struct desc_map *m, bool zero)
 	uint8_t *key = xcalloc(2, m->key_size ? m->key_size : 1), *next = key + m->key_size;
 	uint8_t *val = xcalloc(1, vsz ? vsz : 1);
 	bool arr = m->bpf_type == BPF_MAP_TYPE_ARRAY || m->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY;
+	if (zero && arr && m->value && m->value->kind == TY_AGG && m->value_size >= 8) {
+		/* zero() keeps a scalar aggregation present (its last u64), at 0 */
+		uint64_t one = 1;
+		for (uint32_t cpu = 0; cpu < map_nvalues(m); cpu++)
+			memcpy(val + (size_t)cpu * out_value_stride(m) + m->value_size - 8, &one, sizeof one);
+	}
 	if (zero || arr) {
 		void *prev = NULL;
 		while (!bpf_map_get_next_key(fd, prev, next)) {
