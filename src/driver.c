@@ -316,6 +316,12 @@ static void warn_run_options(const struct drv_opts *o)
 /* Codegen, then the runtime: load, attach, events, maps. */
 static int compile_and_run(struct drv_state *st, const struct drv_opts *o)
 {
+	/* Parsed now, used by later milestones: said, never silently dropped. */
+	if (o->warnings_k)
+		drv_warning("-k: warnings for failed helper calls at run time are not implemented yet");
+	if (o->ninclude_dirs || o->nincludes)
+		drv_warning("%s: C headers are not read yet (C types arrive with the BTF and C-definition passes)",
+			    o->ninclude_dirs ? "-I" : "--include");
 	struct cg_opts co = {
 		/* codegen is bpftrace's name for the unoptimised IR, which is all hawk makes */
 		.dump_ir = (o->dump & (DRV_DUMP_IR | DRV_DUMP_CODEGEN)) ? stdout : NULL,
