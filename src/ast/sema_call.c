@@ -43,7 +43,7 @@ static const struct builtin builtins[] = {
 	{ "args", BT_ARGS, P_ARGS, "tracepoint, rawtracepoint, fentry/fexit and uprobe" },
 	{ "retval", BT_I64, P_RET, "kretprobe, uretprobe and fexit" },
 	{ "ctx", BT_U64, P_ALL, NULL },
-	{ "cpid", BT_U32, P_ALL, NULL },
+	{ "cpid", BT_UNSUPPORTED, P_ALL, NULL },
 	{ "kstack", BT_UNSUPPORTED, P_ALL, NULL },
 	{ "ustack", BT_UNSUPPORTED, P_ALL, NULL },
 	{ "numaid", BT_UNSUPPORTED, P_ALL, NULL },
