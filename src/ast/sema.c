@@ -498,10 +498,21 @@ static const struct ty *field(struct checker *c, struct ast *n)
 		sema_err(c, n->span, "Can not access field '%s' on expression of type '%s'", name, sema_tname(c, t));
 		return ty_none();
 	}
+	if (t->btf_id)
+		sema_btf_fields(c->a, (struct ty *)t); /* a kernel type: its fields, once */
 	const struct ty_field *f = ty_field(t, name);
 	if (!f) {
 		sema_err(c, n->span, "Struct/union of type '%s' does not contain a field named '%s'",
 			 sema_tname(c, t), name);
+		return ty_none();
+	}
+	if (f->bits) {
+		sema_err(c, n->span, "'%s' is a bitfield: reading bitfields is not supported yet", name);
+		return ty_none();
+	}
+	if (t->btf_id && f->type->kind == TY_RECORD && !n->field.arrow &&
+	    n->field.e->kind != AST_FIELD && ((const struct ty *)n->field.e->type)->kind != TY_PTR) {
+		sema_err(c, n->span, "reading a whole kernel struct by value is not supported yet: read its fields");
 		return ty_none();
 	}
 	/* A tracepoint program may not read the first 8 bytes of its context

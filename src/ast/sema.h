@@ -56,4 +56,11 @@ struct sema_map *sema_map_find(struct sema *s, const char *name);
  * Returns NULL with errno set when the tracepoint does not exist. */
 struct ty *tp_format_load(struct arena *a, const char *cat, const char *name, struct diag *d);
 
+/* Kernel types from vmlinux BTF (btf_types.c), loaded on first use. A
+ * record comes back as a stub whose fields sema_btf_fields fills once. */
+const struct ty *sema_btf_type(struct arena *a, uint32_t id);
+void sema_btf_fields(struct arena *a, struct ty *rec);
+/* struct/union NAME, or NULL when BTF has none (or no BTF: reported via d). */
+const struct ty *sema_btf_record(struct arena *a, const char *name, bool is_union, struct diag *d);
+
 #endif

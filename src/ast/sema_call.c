@@ -114,10 +114,11 @@ const struct ty *sema_builtin(struct checker *c, struct ast *n)
 			return ty_none();
 		}
 		return ty_ptr(c->a, c->exp->args, TY_AS_KERNEL);
-	case BT_CURTASK:
-		/* Kernel types from BTF arrive with the BTF pass; until then curtask
-		 * is the address itself. */
-		return ty_int(8, false);
+	case BT_CURTASK: {
+		/* A struct task_struct * when the kernel has BTF, else the address. */
+		const struct ty *task = sema_btf_record(c->a, "task_struct", false, NULL);
+		return task ? ty_ptr(c->a, task, TY_AS_KERNEL) : ty_int(8, false);
+	}
 	case BT_ARGN:
 		return ty_int(8, false);
 	case BT_UNSUPPORTED:

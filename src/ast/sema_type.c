@@ -52,11 +52,16 @@ const struct ty *sema_typespec(struct checker *c, struct ast *t)
 		break;
 	case AST_TY_STRUCT:
 	case AST_TY_UNION:
+		/* Kernel types from vmlinux BTF; C definitions in the script are not read yet. */
+		base = sema_btf_record(c->a, t->tspec.name, t->tspec.kind == AST_TY_UNION, NULL);
+		if (!base) {
+			sema_err(c, t->span, "Unknown %s: %s (not in the kernel's BTF; C definitions in scripts are not supported yet)",
+				 t->tspec.kind == AST_TY_STRUCT ? "struct" : "union", t->tspec.name);
+			return ty_none();
+		}
+		break;
 	case AST_TY_ENUM:
-		/* Kernel and C types arrive with the BTF pass. */
-		sema_err(c, t->span, "%s %s: kernel and C types are not supported yet",
-			 t->tspec.kind == AST_TY_STRUCT ? "struct" : t->tspec.kind == AST_TY_UNION ? "union" : "enum",
-			 t->tspec.name);
+		sema_err(c, t->span, "enum %s: enum types are not supported yet", t->tspec.name);
 		return ty_none();
 	}
 	const struct ty *r = base;

@@ -534,6 +534,32 @@ static struct cg_val ctx_field(struct cg *c, uint32_t off, const struct ty *t)
 	return mem(buf);
 }
 
+/* A field reached through a kernel pointer (BTF types), directly or through
+ * structs nested by value: read from memory the program does not own. */
+static bool kernel_chain(const struct ty *bt)
+{
+	if (bt->kind == TY_PTR && bt->elem && bt->elem->kind == TY_RECORD && !bt->elem->ctx)
+		return true;
+	return bt->kind == TY_RECORD && bt->btf_id;
+}
+
+static LLVMValueRef field_addr(struct cg *c, struct ast *n, enum ty_addrspace *as)
+{
+	struct ast *base = n->field.e;
+	const struct ty *bt = T(base);
+	const struct ty *rec = bt->kind == TY_PTR ? bt->elem : bt;
+	const struct ty_field *f = ty_field(rec, n->field.name);
+	LLVMValueRef at;
+	if (bt->kind == TY_PTR) {
+		at = cg_scalar(c, base);
+		if (bt->as != TY_AS_NONE)
+			*as = bt->as;
+	} else {
+		at = field_addr(c, base, as);
+	}
+	return LLVMBuildAdd(c->b, at, cg_const(c, f ? f->offset : 0), "");
+}
+
 static struct cg_val field(struct cg *c, struct ast *n)
 {
 	struct ast *base = n->field.e;
@@ -547,6 +573,16 @@ static struct cg_val field(struct cg *c, struct ast *n)
 			return scalar(cg_const(c, 0));
 		}
 		return ctx_field(c, f->offset, f->type);
+	}
+	if (kernel_chain(bt)) {
+		/* p->a.b: one probe_read of the last field, at the address the
+		 * pointer and the offsets along the chain give. */
+		enum ty_addrspace as = TY_AS_KERNEL;
+		LLVMValueRef addr = field_addr(c, n, &as);
+		const struct ty *t = T(n);
+		LLVMValueRef buf = cg_tmp(c, ty_size(t));
+		probe_read(c, buf, ty_size(t), addr, as);
+		return cg_is_mem(t) ? mem(buf) : scalar(cg_load_int(c, buf, t));
 	}
 	if (bt->kind == TY_TUPLE || bt->kind == TY_RECORD) {
 		struct cg_val b = cg_expr(c, base);

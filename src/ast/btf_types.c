@@ -1,0 +1,130 @@
+/* btf_types: kernel types from vmlinux BTF as struct ty, read lazily: a record's fields only when a field is used. */
+#include <bpf/btf.h>
+#include <string.h>
+
+#include "ast/sema.h"
+#include "runtime/btf.h"
+
+/* typedef, const, volatile, restrict and tags name a type without changing it. */
+static uint32_t skip_modifiers(uint32_t id)
+{
+	for (int guard = 0; guard < 64 && id; guard++) {
+		const struct btf_type *t = rt_btf_type(id);
+		if (!t)
+			return 0;
+		switch (btf_kind(t)) {
+		case BTF_KIND_TYPEDEF: case BTF_KIND_CONST: case BTF_KIND_VOLATILE:
+		case BTF_KIND_RESTRICT: case BTF_KIND_TYPE_TAG:
+			id = t->type;
+			continue;
+		default:
+			return id;
+		}
+	}
+	return id;
+}
+
+static bool is_char(uint32_t id)
+{
+	const struct btf_type *t = rt_btf_type(skip_modifiers(id));
+	return t && btf_kind(t) == BTF_KIND_INT && t->size == 1;
+}
+
+/* A record stub: its fields are filled by sema_btf_fields on first use, so
+ * a pointer to task_struct costs nothing until a field is read. */
+static struct ty *record_stub(struct arena *a, uint32_t id, const struct btf_type *t)
+{
+	struct ty *r = ty_new(a, TY_RECORD);
+	const char *name = rt_btf_str(t->name_off);
+	r->name = name && *name ? name : NULL;
+	r->is_union = btf_kind(t) == BTF_KIND_UNION;
+	r->size = btf_kind(t) == BTF_KIND_FWD ? 0 : t->size;
+	r->align = 8;
+	r->btf_id = id;
+	return r;
+}
+
+const struct ty *sema_btf_type(struct arena *a, uint32_t id)
+{
+	id = skip_modifiers(id);
+	const struct btf_type *t = id ? rt_btf_type(id) : NULL;
+	if (!t)
+		return ty_void();
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT: {
+		uint8_t enc = btf_int_encoding(t);
+		if (enc & BTF_INT_BOOL)
+			return ty_bool();
+		unsigned size = t->size == 1 || t->size == 2 || t->size == 4 ? t->size : 8;
+		return ty_int(size, (enc & BTF_INT_SIGNED) != 0);
+	}
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64: {
+		unsigned size = t->size == 1 || t->size == 2 || t->size == 4 ? t->size : 8;
+		return ty_int(size, btf_kflag(t));
+	}
+	case BTF_KIND_PTR: {
+		uint32_t to = skip_modifiers(t->type);
+		const struct btf_type *tt = to ? rt_btf_type(to) : NULL;
+		if (!tt || btf_kind(tt) == BTF_KIND_FUNC_PROTO)
+			return ty_ptr(a, ty_void(), TY_AS_KERNEL);
+		return ty_ptr(a, sema_btf_type(a, to), TY_AS_KERNEL);
+	}
+	case BTF_KIND_ARRAY: {
+		const struct btf_array *arr = btf_array(t);
+		if (is_char(arr->type))
+			return ty_string(a, arr->nelems ? arr->nelems : 1);
+		return ty_array(a, sema_btf_type(a, arr->type), arr->nelems);
+	}
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+	case BTF_KIND_FWD:
+		return record_stub(a, id, t);
+	default:
+		return ty_void();
+	}
+}
+
+/* Members of an anonymous struct or union are reached directly by name
+ * (task->__state through an unnamed union), as in C and bpftrace. */
+static void add_members(struct arena *a, struct ty *rec, uint32_t id, uint32_t base, size_t *cap)
+{
+	const struct btf_type *t = rt_btf_type(id);
+	const struct btf_member *m = btf_members(t);
+	for (uint16_t i = 0; i < btf_vlen(t); i++, m++) {
+		uint32_t bit = btf_member_bit_offset(t, i), bits = btf_member_bitfield_size(t, i);
+		const char *name = rt_btf_str(m->name_off);
+		uint32_t mid = skip_modifiers(m->type);
+		const struct btf_type *mt = rt_btf_type(mid);
+		if ((!name || !*name) && mt && (btf_kind(mt) == BTF_KIND_STRUCT || btf_kind(mt) == BTF_KIND_UNION)) {
+			add_members(a, rec, mid, base + bit / 8, cap);
+			continue;
+		}
+		rec->fields = arena_grow(a, rec->fields, rec->count, cap, sizeof(*rec->fields));
+		rec->fields[rec->count++] = (struct ty_field){
+			.name = name, .offset = base + bit / 8, .bit_offset = (uint16_t)(bit % 8),
+			.bits = (uint16_t)bits, .type = (struct ty *)sema_btf_type(a, m->type),
+		};
+	}
+}
+
+void sema_btf_fields(struct arena *a, struct ty *rec)
+{
+	if (rec->kind != TY_RECORD || !rec->btf_id || rec->fields)
+		return;
+	const struct btf_type *t = rt_btf_type(rec->btf_id);
+	if (!t || (btf_kind(t) != BTF_KIND_STRUCT && btf_kind(t) != BTF_KIND_UNION))
+		return;
+	size_t cap = 0;
+	add_members(a, rec, rec->btf_id, 0, &cap);
+}
+
+const struct ty *sema_btf_record(struct arena *a, const char *name, bool is_union, struct diag *d)
+{
+	if (rt_btf_load(d) < 0)
+		return NULL;
+	int64_t id = rt_btf_find(name, is_union ? BTF_KIND_UNION : BTF_KIND_STRUCT);
+	if (id <= 0)
+		return NULL;
+	return sema_btf_type(a, (uint32_t)id);
+}
