@@ -1,16 +1,11 @@
 /* expand: every attach point becomes the concrete probes it names (tracepoint wildcards via tracefs). */
-#include <errno.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ast/sema.h"
 #include "runtime/binary.h"
-#include "runtime/fs.h"
+#include "runtime/list.h"
 #include "runtime/provider.h"
-#include "runtime/tracefs.h"
 
 struct expander {
 	struct pass_ctx *ctx;
@@ -29,41 +24,15 @@ static struct sema_expansion *add(struct expander *x, struct ast *probe, struct 
 	return e;
 }
 
-/* ---- tracepoints ---- */
+/* ---- tracepoints: the probe catalogue lists them, as for -l ---- */
 
-struct names {
-	char **v;
-	unsigned n, cap;
-	const char *pat;
-};
-
-static int collect(const char *name, bool is_dir, void *arg)
+/* tracepoint:CAT:FUNC as the catalogue lists it ("cat:event" strings). */
+static long tp_list(struct expander *x, const char *cat, const char *func, const char ***out)
 {
-	struct names *ns = arg;
-	if (!is_dir || (ns->pat && !rt_glob(ns->pat, name, strlen(name))))
-		return 0;
-	if (ns->n == ns->cap) {
-		ns->cap = ns->cap ? ns->cap * 2 : 64;
-		ns->v = xrealloc(ns->v, ns->cap * sizeof(*ns->v));
-	}
-	ns->v[ns->n++] = xstrdup(name);
-	return 0;
+	struct ast_attach q = { .ptype = PROBE_TRACEPOINT, .target = cat, .func = func, .parsed = true };
+	return rt_expand(&q, 0, x->ctx->arena, x->ctx->diag, out);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void names_free(struct names *ns)
-{
-	for (unsigned i = 0; i < ns->n; i++)
-		free(ns->v[i]);
-	free(ns->v);
-}
-
-/* Edits from a to b, a swap of neighbours counting as one (the optimal
- * string alignment distance): "raed" is one edit from "read". */
 static unsigned edit_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
@@ -86,47 +55,44 @@ static unsigned edit_distance(const char *a, const char *b)
 	return d[la][lb];
 }
 
-/* The name in directory `dir` (under events) closest to `name`: one edit
- * away, two for names of 16 characters or more; ties go to the first in
- * sorted order, so the hint does not depend on readdir's order. NULL when
- * nothing is that close: "sys_enter_nope" is no typo of "sys_enter_iopl". */
-static const char *closest(int events, const char *dir, const char *name, struct arena *a)
+/* Of "cat:event" entries, the one whose part `which` (0 category, 1 event)
+ * is closest to `name`: one edit away, two for names of 16 characters or
+ * more; ties go to the first in sorted order. NULL when nothing is that
+ * close: "sys_enter_nope" is no typo of "sys_enter_iopl". */
+static const char *closest(const char **v, long n, int which, const char *name)
 {
-	struct names ns = { 0 };
-	int fd = openat(events, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	rt_fs_dir_each(fd, collect, &ns);
-	close(fd);
-	qsort(ns.v, ns.n, sizeof(*ns.v), cmp_str);
 	const char *best = NULL;
 	unsigned bestd = strlen(name) >= 16 ? 3 : 2;
-	for (unsigned i = 0; i < ns.n; i++) {
-		unsigned dd = edit_distance(name, ns.v[i]);
+	char part[256];
+	for (long i = 0; i < n; i++) {
+		const char *colon = strchr(v[i], ':');
+		if (!colon)
+			continue;
+		if (which == 0)
+			snprintf(part, sizeof part, "%.*s", (int)(colon - v[i]), v[i]);
+		else
+			snprintf(part, sizeof part, "%s", colon + 1);
+		unsigned dd = edit_distance(name, part);
 		if (dd < bestd) {
 			bestd = dd;
-			best = arena_strdup(a, ns.v[i]);
+			best = v[i];
 		}
 	}
-	names_free(&ns);
 	return best;
 }
 
 /* "did you mean sys_enter_openat?" for a tracepoint that does not exist;
  * "syscalls:sys_enter_read" when the category is the typo. */
-static const char *suggest(int events, const char *cat, const char *name, struct arena *a)
+static const char *suggest(struct expander *x, const char *cat, const char *name)
 {
-	struct stat st;
-	if (!fstatat(events, cat, &st, 0) && S_ISDIR(st.st_mode))
-		return closest(events, cat, name, a);
-	const char *c = closest(events, ".", cat, a);
-	if (!c)
-		return NULL;
-	char path[512];
-	snprintf(path, sizeof path, "%s/%s", c, name);
-	if (fstatat(events, path, &st, 0) || !S_ISDIR(st.st_mode))
-		return NULL;
-	return arena_printf(a, "%s:%s", c, name);
+	const char **v;
+	long n = tp_list(x, cat, "*", &v);
+	if (n > 0) {
+		const char *c = closest(v, n, 1, name);
+		return c ? strchr(c, ':') + 1 : NULL; /* the category was right: name the event */
+	}
+	n = tp_list(x, "*", name, &v);
+	return n > 0 ? closest(v, n, 0, cat) : NULL;
 }
 
 static void tracepoint(struct expander *x, struct ast *probe, struct ast *ap)
@@ -134,52 +100,28 @@ static void tracepoint(struct expander *x, struct ast *probe, struct ast *ap)
 	struct ast_attach *at = ap->ap;
 	struct arena *a = x->ctx->arena;
 	struct diag *d = x->ctx->diag;
-	int events = rt_tracefs_events(d);
-	if (events < 0) {
+	const char **v;
+	long n = tp_list(x, at->target, at->func, &v);
+	if (n < 0) {
 		x->errors++;
 		return;
 	}
-	struct names cats = { .pat = at->target };
-	if (rt_has_wild(at->target)) {
-		rt_fs_dir_each(events, collect, &cats);
-	} else {
-		cats.pat = NULL;
-		collect(at->target, true, &cats);
-	}
-	qsort(cats.v, cats.n, sizeof(*cats.v), cmp_str);
 	unsigned found = 0;
-	for (unsigned i = 0; i < cats.n; i++) {
-		/* The ftrace category holds the tracer's own events: not attachable. */
-		if (!strcmp(cats.v[i], "ftrace") && rt_has_wild(at->target))
+	for (long i = 0; i < n; i++) {
+		const char *colon = strchr(v[i], ':');
+		if (!colon)
 			continue;
-		struct names evs = { .pat = at->func };
-		int fd = openat(events, cats.v[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (rt_has_wild(at->func)) {
-			rt_fs_dir_each(fd, collect, &evs);
-		} else {
-			struct stat st;
-			evs.pat = NULL;
-			if (!fstatat(fd, at->func, &st, 0) && S_ISDIR(st.st_mode))
-				collect(at->func, true, &evs);
-		}
-		close(fd);
-		qsort(evs.v, evs.n, sizeof(*evs.v), cmp_str);
-		for (unsigned j = 0; j < evs.n; j++) {
-			struct ty *args = tp_format_load(a, cats.v[i], evs.v[j], d);
-			if (!args)
-				continue; /* a directory without a format: not an event */
-			struct sema_expansion *e = add(x, probe, ap);
-			e->target = arena_strdup(a, cats.v[i]);
-			e->func = arena_strdup(a, evs.v[j]);
-			e->name = arena_printf(a, "tracepoint:%s:%s", e->target, e->func);
-			e->args = args;
-			found++;
-		}
-		names_free(&evs);
+		const char *cat = arena_strndup(a, v[i], (size_t)(colon - v[i])), *ev = colon + 1;
+		struct ty *args = tp_format_load(a, cat, ev, d);
+		if (!args)
+			continue; /* a directory without a format: not an event */
+		struct sema_expansion *e = add(x, probe, ap);
+		e->target = cat;
+		e->func = ev;
+		e->name = arena_printf(a, "tracepoint:%s", v[i]);
+		e->args = args;
+		found++;
 	}
-	names_free(&cats);
 	if (found)
 		return;
 	x->errors++;
@@ -187,7 +129,7 @@ static void tracepoint(struct expander *x, struct ast *probe, struct ast *ap)
 		diag_error(d, ap->span, "No matches for tracepoint %s:%s", at->target, at->func);
 		return;
 	}
-	const char *hint = suggest(events, at->target, at->func, a);
+	const char *hint = suggest(x, at->target, at->func);
 	if (hint)
 		diag_error(d, ap->span, "tracepoint not found: %s:%s; did you mean %s?", at->target, at->func, hint);
 	else

@@ -476,3 +476,34 @@ int rt_list_program(const struct ast *prog, bool verbose, pid_t pid, FILE *out,
 	}
 	return 0;
 }
+
+long rt_expand(const struct ast_attach *ap, pid_t pid, struct arena *a, struct diag *d,
+	       const char ***out)
+{
+	const struct rt_provider *p = rt_provider_of(ap->ptype);
+	const char *parts[RT_MATCH_MAX_PARTS];
+	unsigned n = ap_parts(ap, parts);
+	*out = NULL;
+	if (!p || !n)
+		return 0;
+	struct rt_match m = { .nparts = n, .named = true, .pid = pid, .d = d };
+	for (unsigned i = 0; i < n; i++)
+		m.part[i] = parts[i];
+	struct rt_out o = { .a = arena_new() };
+	int err = p->list(&m, &o);
+	long count = 0;
+	if (!err && o.n) {
+		qsort(o.e, o.n, sizeof(*o.e), ent_cmp);
+		const char **v = arena_alloc(a, o.n * sizeof(*v));
+		for (size_t i = 0; i < o.n; i++)
+			if (!i || strcmp(o.e[i].s, o.e[i - 1].s))
+				v[count++] = arena_strdup(a, o.e[i].s);
+		*out = v;
+	}
+	for (size_t i = 0; i < o.ndone; i++)
+		o.done[i].fn(o.done[i].arg);
+	arena_free(o.a);
+	free(o.e);
+	free(o.done);
+	return err ? err : count;
+}

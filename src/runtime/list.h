@@ -38,4 +38,15 @@ int rt_list(const char *patterns, bool verbose, pid_t pid, FILE *out, struct dia
 int rt_list_program(const struct ast *prog, bool verbose, pid_t pid, FILE *out,
 		    struct diag *d);
 
+struct ast_attach;
+struct arena;
+
+/* The probes an attach point names, as -l lists them (the text after
+ * "provider:", e.g. "syscalls:sys_enter_openat"), sorted and de-duplicated:
+ * the catalogue behind -l also expands a program's wildcards, so the two
+ * agree. The strings live in `a`. Returns the count, or a negative errno
+ * after one error through d. */
+long rt_expand(const struct ast_attach *ap, pid_t pid, struct arena *a, struct diag *d,
+	       const char ***out);
+
 #endif
