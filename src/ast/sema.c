@@ -86,220 +86,6 @@ static struct sema_var *var_add(struct checker *c, const char *name, const struc
 	return &c->vars[c->nvars++];
 }
 
-/* ---- maps ---- */
-
-struct sema_map *sema_map_find(struct sema *s, const char *name)
-{
-	for (unsigned i = 0; i < s->nmaps; i++)
-		if (!strcmp(s->maps[i].name, name))
-			return &s->maps[i];
-	return NULL;
-}
-
-static struct sema_map *map_get(struct checker *c, struct ast *m)
-{
-	struct sema *s = c->s;
-	struct sema_map *sm = sema_map_find(s, m->map.name);
-	if (sm)
-		return sm;
-	s->maps = arena_grow(c->a, s->maps, s->nmaps, &s->capmaps, sizeof(*s->maps));
-	sm = &s->maps[s->nmaps++];
-	*sm = (struct sema_map){ .name = m->map.name, .at = m->span };
-	return sm;
-}
-
-/* A map whose first assignment failed holds the poison type, so that its
- * reads are quiet instead of "Undefined map" (one typo, one error). */
-static void map_poison(struct sema_map *sm)
-{
-	if (!sm->value_known) {
-		sm->value = ty_none();
-		sm->value_known = true;
-	}
-}
-
-/* Two types a variable or map may hold in turn: ints of any size and sign
- * widen to 64 bits; strings keep the larger capacity; tuples element-wise. */
-static const struct ty *unify(struct checker *c, const struct ty *old, const struct ty *new)
-{
-	if (ty_is_int(old) && ty_is_int(new)) {
-		if (old->kind == TY_BOOL && new->kind == TY_BOOL)
-			return old;
-		return ty_int(8, old->kind == TY_BOOL ? new->is_signed : old->is_signed);
-	}
-	if (old->kind == TY_STRING && new->kind == TY_STRING)
-		return old->size >= new->size ? old : new;
-	if (old->kind == TY_TUPLE && new->kind == TY_TUPLE && old->count == new->count) {
-		const struct ty *el[64];
-		if (old->count > 64)
-			return NULL;
-		for (uint32_t i = 0; i < old->count; i++) {
-			el[i] = unify(c, old->fields[i].type, new->fields[i].type);
-			if (!el[i])
-				return NULL;
-		}
-		const struct ty *t = ty_tuple(c->a, el, old->count);
-		return ty_equal(t, old) ? old : t;
-	}
-	if (old->kind == TY_AGG && new->kind == TY_AGG) {
-		if (old->agg != new->agg)
-			return NULL;
-		if (old->agg == TY_AGG_LHIST && (old->lhist_min != new->lhist_min ||
-		    old->lhist_max != new->lhist_max || old->lhist_step != new->lhist_step))
-			return NULL;
-		if (old->agg == TY_AGG_HIST && old->hist_bits != new->hist_bits)
-			return NULL;
-		return old;
-	}
-	return ty_equal(old, new) ? old : NULL;
-}
-
-/* Keys as written: @m[a] has key type a; @m[a, b] a tuple (a,b). */
-static const struct ty *key_type(struct checker *c, struct ast *m, bool *ok)
-{
-	unsigned n = ast_list_len(m->map.keys);
-	if (n == 0)
-		return NULL;
-	const struct ty *el[64];
-	unsigned i = 0;
-	*ok = true;
-	for (struct ast *k = m->map.keys; k; k = k->next) {
-		const struct ty *t = sema_expr(c, k);
-		if (sema_poisoned(t)) {
-			*ok = false;
-			return NULL;
-		}
-		if (t->kind == TY_VOID && k->kind == AST_CALL) {
-			sema_err(c, k->span, "%s() should not be used in an assignment or as a map key",
-				 k->call.name);
-			*ok = false;
-			return NULL;
-		}
-		if (t->kind == TY_AGG || t->kind == TY_MAP || t->kind == TY_VOID) {
-			sema_err(c, k->span, "Value '%s' cannot be used as a map key.", sema_tname(c, t));
-			*ok = false;
-			return NULL;
-		}
-		if (t->kind == TY_BOOL || t->kind == TY_INT)
-			t = ty_int(8, t->kind == TY_INT && t->is_signed);
-		if (i < 64)
-			el[i++] = t;
-	}
-	if (n == 1)
-		return el[0];
-	if (n > 64) {
-		sema_err(c, m->span, "too many map keys");
-		*ok = false;
-		return NULL;
-	}
-	return ty_tuple(c->a, el, n);
-}
-
-/* Check @m's keys against the map's; fix them on first use. */
-static struct sema_map *map_keys(struct checker *c, struct ast *m)
-{
-	struct sema_map *sm = map_get(c, m);
-	bool ok = true;
-	const struct ty *k = key_type(c, m, &ok);
-	if (!ok) {
-		map_poison(sm);
-		return NULL;
-	}
-	unsigned n = ast_list_len(m->map.keys);
-	if (!sm->key_known) {
-		sm->key = k;
-		sm->nkeys = n;
-		sm->key_known = true;
-		c->changed = true;
-		return sm;
-	}
-	if ((sm->key == NULL) != (k == NULL)) {
-		/* bpftrace HEAD's wording */
-		if (sm->key)
-			sema_err(c, m->span, "%s used as a map without an explicit key (scalar map), "
-				 "previously used with an explicit key (non-scalar map)", m->map.name);
-		else
-			sema_err(c, m->span, "%s used as a map with an explicit key (non-scalar map), "
-				 "previously used without an explicit key (scalar map)", m->map.name);
-		return NULL;
-	}
-	if (!k)
-		return sm;
-	const struct ty *u = unify(c, sm->key, k);
-	if (!u) {
-		sema_err(c, m->span, "Argument mismatch for %s: trying to access with arguments: '%s' when map expects arguments: '%s'",
-			 m->map.name, sema_tname(c, k), sema_tname(c, sm->key));
-		return NULL;
-	}
-	if (u != sm->key && !ty_equal(u, sm->key)) {
-		sm->key = u;
-		c->changed = true;
-	}
-	return sm;
-}
-
-static void map_assign(struct checker *c, struct ast *m, const struct ty *v, struct span at)
-{
-	struct sema_map *sm = map_keys(c, m);
-	if (!sm)
-		return;
-	if (sema_poisoned(v)) {
-		map_poison(sm);
-		return;
-	}
-	if (v->kind == TY_VOID || v->kind == TY_MAP) {
-		sema_err(c, at, "cannot assign a value of type '%s' to a map", sema_tname(c, v));
-		map_poison(sm);
-		return;
-	}
-	if (v->kind == TY_INT || v->kind == TY_BOOL)
-		v = v->kind == TY_BOOL ? v : ty_int(8, v->is_signed);
-	if (!sm->value_known || sema_poisoned(sm->value)) {
-		sm->value = v;
-		sm->value_known = true;
-		c->changed = true;
-		set(m, v);
-		return;
-	}
-	const struct ty *u = unify(c, sm->value, v);
-	if (!u && v->kind == TY_AGG && sm->value->kind == TY_AGG && v->agg == sm->value->agg) {
-		/* bpftrace 0.17's wording */
-		sema_err(c, at, "Different %s %s in a single map unsupported", v->agg == TY_AGG_LHIST ? "lhist" : "hist",
-			 v->agg == TY_AGG_LHIST ? "bounds" : "bits");
-		return;
-	}
-	if (!u) {
-		sema_err(c, at, "Type mismatch for %s: trying to assign value of type '%s' when map already contains a value of type '%s'",
-			 m->map.name, sema_tname(c, v), sema_tname(c, sm->value));
-		return;
-	}
-	if (!ty_equal(u, sm->value)) {
-		sm->value = u;
-		c->changed = true;
-	}
-	set(m, sm->value);
-}
-
-/* A map read as a value: @m, @m[k]. */
-static const struct ty *map_read(struct checker *c, struct ast *m)
-{
-	struct sema_map *sm = map_keys(c, m);
-	if (!sm)
-		return set(m, ty_none());
-	sm->used_as_value = true;
-	if (!sm->value_known) {
-		/* `@n = @n + 1` reads @n before anything fixed its type: while the
-		 * quiet rounds run, a read of an unknown map is an integer (bpftrace
-		 * reads a missing entry as 0), which the assignment then fixes. */
-		if (!c->report)
-			return set(m, ty_int(8, true));
-		sema_err(c, m->span, "Undefined map: %s", m->map.name);
-		map_poison(sm);   /* reported once, like an undefined variable */
-		return set(m, ty_none());
-	}
-	return set(m, sm->value);
-}
-
 /* ---- expressions ---- */
 
 static const struct ty *int_result(const struct ty *l, const struct ty *r)
@@ -399,7 +185,7 @@ static const struct ty *incdec(struct checker *c, struct ast *n)
 		return v->type;
 	}
 	if (e->kind == AST_MAP) {
-		struct sema_map *sm = map_keys(c, e);
+		struct sema_map *sm = sema_map_keys(c, e);
 		if (!sm)
 			return ty_none();
 		if (!sm->value_known) {
@@ -576,7 +362,7 @@ static const struct ty *ternary(struct checker *c, struct ast *n)
 		sema_err(c, n->span, "Invalid condition in ternary: %s", sema_kname(c, cond));
 		return ty_none();
 	}
-	const struct ty *u = unify(c, a, b);
+	const struct ty *u = sema_unify(c, a, b);
 	if (!u) {
 		bool kinds = a->kind != b->kind;   /* 'integer' and 'string', as bpftrace says */
 		sema_err(c, n->span, "Ternary operator must return the same type: have '%s' and '%s'",
@@ -659,7 +445,7 @@ const struct ty *sema_expr(struct checker *c, struct ast *n)
 		break;
 	}
 	case AST_MAP:
-		t = map_read(c, n);
+		t = sema_map_read(c, n);
 		break;
 	case AST_CALL:
 		t = sema_call(c, n, NULL);
@@ -777,7 +563,7 @@ static void assign_var(struct checker *c, struct ast *target, const struct ty *v
 		set(target, v);
 		return;
 	}
-	const struct ty *u = unify(c, var->type, v);
+	const struct ty *u = sema_unify(c, var->type, v);
 	if (!u) {
 		sema_err(c, at, "Type mismatch for %s: trying to assign value of type '%s' when variable already contains a value of type '%s'",
 			 target->ident.name, sema_tname(c, v), sema_tname(c, var->type));
@@ -810,7 +596,7 @@ static void assign(struct checker *c, struct ast *n)
 	const struct ty *v;
 	if (n->assign.op != AST_OP_NONE) {
 		/* x op= y is x = x op y: both must be integers. */
-		const struct ty *cur = target->kind == AST_MAP ? map_read(c, target) : sema_expr(c, target);
+		const struct ty *cur = target->kind == AST_MAP ? sema_map_read(c, target) : sema_expr(c, target);
 		const struct ty *r = sema_expr(c, value);
 		if (sema_poisoned(cur) || sema_poisoned(r))
 			return;
@@ -838,7 +624,7 @@ static void assign(struct checker *c, struct ast *n)
 		v = ty_none();
 	}
 	if (target->kind == AST_MAP)
-		map_assign(c, target, v, n->span);
+		sema_map_assign(c, target, v, n->span);
 	else
 		assign_var(c, target, v, n->span);
 }
@@ -870,7 +656,7 @@ static void stmt(struct checker *c, struct ast *n)
 			const struct ty *v = sema_expr(c, n->let.init);
 			if (sema_poisoned(v))
 				break;
-			if (t && !unify(c, t, v)) {
+			if (t && !sema_unify(c, t, v)) {
 				sema_err(c, n->let.init->span, "Type mismatch for %s: trying to assign value of type '%s' to a variable declared '%s'",
 					 var->ident.name, sema_tname(c, v), sema_tname(c, t));
 				break;

@@ -36,6 +36,15 @@ bool sema_poisoned(const struct ty *t);
 bool sema_truthy(const struct ty *t);
 
 const struct ty *sema_expr(struct checker *c, struct ast *n);
+
+/* sema_map.c: maps' key and value types. */
+/* The type two values share when one follows the other into a variable or
+ * map: ints widen to 64 bits, strings keep the larger capacity, tuples
+ * element-wise; NULL when they cannot. */
+const struct ty *sema_unify(struct checker *c, const struct ty *old, const struct ty *new);
+struct sema_map *sema_map_keys(struct checker *c, struct ast *m);
+void sema_map_assign(struct checker *c, struct ast *m, const struct ty *v, struct span at);
+const struct ty *sema_map_read(struct checker *c, struct ast *m);
 /* A call; `map` is the map it is assigned to (aggregations), else NULL. */
 const struct ty *sema_call(struct checker *c, struct ast *n, struct ast *map);
 const struct ty *sema_builtin(struct checker *c, struct ast *n);

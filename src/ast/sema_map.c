@@ -1,0 +1,223 @@
+/* sema_map: user maps: their key and value types, fixed by first use and widened after. */
+#include <string.h>
+
+#include "ast/sema_impl.h"
+
+static const struct ty *set(struct ast *n, const struct ty *t)
+{
+	n->type = (void *)t;
+	return t;
+}
+
+struct sema_map *sema_map_find(struct sema *s, const char *name)
+{
+	for (unsigned i = 0; i < s->nmaps; i++)
+		if (!strcmp(s->maps[i].name, name))
+			return &s->maps[i];
+	return NULL;
+}
+
+static struct sema_map *map_get(struct checker *c, struct ast *m)
+{
+	struct sema *s = c->s;
+	struct sema_map *sm = sema_map_find(s, m->map.name);
+	if (sm)
+		return sm;
+	s->maps = arena_grow(c->a, s->maps, s->nmaps, &s->capmaps, sizeof(*s->maps));
+	sm = &s->maps[s->nmaps++];
+	*sm = (struct sema_map){ .name = m->map.name, .at = m->span };
+	return sm;
+}
+
+/* A map whose first assignment failed holds the poison type, so that its
+ * reads are quiet instead of "Undefined map" (one typo, one error). */
+static void map_poison(struct sema_map *sm)
+{
+	if (!sm->value_known) {
+		sm->value = ty_none();
+		sm->value_known = true;
+	}
+}
+
+/* Two types a variable or map may hold in turn: ints of any size and sign
+ * widen to 64 bits; strings keep the larger capacity; tuples element-wise. */
+const struct ty *sema_unify(struct checker *c, const struct ty *old, const struct ty *new)
+{
+	if (ty_is_int(old) && ty_is_int(new)) {
+		if (old->kind == TY_BOOL && new->kind == TY_BOOL)
+			return old;
+		return ty_int(8, old->kind == TY_BOOL ? new->is_signed : old->is_signed);
+	}
+	if (old->kind == TY_STRING && new->kind == TY_STRING)
+		return old->size >= new->size ? old : new;
+	if (old->kind == TY_TUPLE && new->kind == TY_TUPLE && old->count == new->count) {
+		const struct ty *el[64];
+		if (old->count > 64)
+			return NULL;
+		for (uint32_t i = 0; i < old->count; i++) {
+			el[i] = sema_unify(c, old->fields[i].type, new->fields[i].type);
+			if (!el[i])
+				return NULL;
+		}
+		const struct ty *t = ty_tuple(c->a, el, old->count);
+		return ty_equal(t, old) ? old : t;
+	}
+	if (old->kind == TY_AGG && new->kind == TY_AGG) {
+		if (old->agg != new->agg)
+			return NULL;
+		if (old->agg == TY_AGG_LHIST && (old->lhist_min != new->lhist_min ||
+		    old->lhist_max != new->lhist_max || old->lhist_step != new->lhist_step))
+			return NULL;
+		if (old->agg == TY_AGG_HIST && old->hist_bits != new->hist_bits)
+			return NULL;
+		return old;
+	}
+	return ty_equal(old, new) ? old : NULL;
+}
+
+/* Keys as written: @m[a] has key type a; @m[a, b] a tuple (a,b). */
+static const struct ty *key_type(struct checker *c, struct ast *m, bool *ok)
+{
+	unsigned n = ast_list_len(m->map.keys);
+	if (n == 0)
+		return NULL;
+	const struct ty *el[64];
+	unsigned i = 0;
+	*ok = true;
+	for (struct ast *k = m->map.keys; k; k = k->next) {
+		const struct ty *t = sema_expr(c, k);
+		if (sema_poisoned(t)) {
+			*ok = false;
+			return NULL;
+		}
+		if (t->kind == TY_VOID && k->kind == AST_CALL) {
+			sema_err(c, k->span, "%s() should not be used in an assignment or as a map key",
+				 k->call.name);
+			*ok = false;
+			return NULL;
+		}
+		if (t->kind == TY_AGG || t->kind == TY_MAP || t->kind == TY_VOID) {
+			sema_err(c, k->span, "Value '%s' cannot be used as a map key.", sema_tname(c, t));
+			*ok = false;
+			return NULL;
+		}
+		if (t->kind == TY_BOOL || t->kind == TY_INT)
+			t = ty_int(8, t->kind == TY_INT && t->is_signed);
+		if (i < 64)
+			el[i++] = t;
+	}
+	if (n == 1)
+		return el[0];
+	if (n > 64) {
+		sema_err(c, m->span, "too many map keys");
+		*ok = false;
+		return NULL;
+	}
+	return ty_tuple(c->a, el, n);
+}
+
+/* Check @m's keys against the map's; fix them on first use. */
+struct sema_map *sema_map_keys(struct checker *c, struct ast *m)
+{
+	struct sema_map *sm = map_get(c, m);
+	bool ok = true;
+	const struct ty *k = key_type(c, m, &ok);
+	if (!ok) {
+		map_poison(sm);
+		return NULL;
+	}
+	unsigned n = ast_list_len(m->map.keys);
+	if (!sm->key_known) {
+		sm->key = k;
+		sm->nkeys = n;
+		sm->key_known = true;
+		c->changed = true;
+		return sm;
+	}
+	if ((sm->key == NULL) != (k == NULL)) {
+		/* bpftrace HEAD's wording */
+		if (sm->key)
+			sema_err(c, m->span, "%s used as a map without an explicit key (scalar map), "
+				 "previously used with an explicit key (non-scalar map)", m->map.name);
+		else
+			sema_err(c, m->span, "%s used as a map with an explicit key (non-scalar map), "
+				 "previously used without an explicit key (scalar map)", m->map.name);
+		return NULL;
+	}
+	if (!k)
+		return sm;
+	const struct ty *u = sema_unify(c, sm->key, k);
+	if (!u) {
+		sema_err(c, m->span, "Argument mismatch for %s: trying to access with arguments: '%s' when map expects arguments: '%s'",
+			 m->map.name, sema_tname(c, k), sema_tname(c, sm->key));
+		return NULL;
+	}
+	if (u != sm->key && !ty_equal(u, sm->key)) {
+		sm->key = u;
+		c->changed = true;
+	}
+	return sm;
+}
+
+void sema_map_assign(struct checker *c, struct ast *m, const struct ty *v, struct span at)
+{
+	struct sema_map *sm = sema_map_keys(c, m);
+	if (!sm)
+		return;
+	if (sema_poisoned(v)) {
+		map_poison(sm);
+		return;
+	}
+	if (v->kind == TY_VOID || v->kind == TY_MAP) {
+		sema_err(c, at, "cannot assign a value of type '%s' to a map", sema_tname(c, v));
+		map_poison(sm);
+		return;
+	}
+	if (v->kind == TY_INT || v->kind == TY_BOOL)
+		v = v->kind == TY_BOOL ? v : ty_int(8, v->is_signed);
+	if (!sm->value_known || sema_poisoned(sm->value)) {
+		sm->value = v;
+		sm->value_known = true;
+		c->changed = true;
+		set(m, v);
+		return;
+	}
+	const struct ty *u = sema_unify(c, sm->value, v);
+	if (!u && v->kind == TY_AGG && sm->value->kind == TY_AGG && v->agg == sm->value->agg) {
+		/* bpftrace 0.17's wording */
+		sema_err(c, at, "Different %s %s in a single map unsupported", v->agg == TY_AGG_LHIST ? "lhist" : "hist",
+			 v->agg == TY_AGG_LHIST ? "bounds" : "bits");
+		return;
+	}
+	if (!u) {
+		sema_err(c, at, "Type mismatch for %s: trying to assign value of type '%s' when map already contains a value of type '%s'",
+			 m->map.name, sema_tname(c, v), sema_tname(c, sm->value));
+		return;
+	}
+	if (!ty_equal(u, sm->value)) {
+		sm->value = u;
+		c->changed = true;
+	}
+	set(m, sm->value);
+}
+
+/* A map read as a value: @m, @m[k]. */
+const struct ty *sema_map_read(struct checker *c, struct ast *m)
+{
+	struct sema_map *sm = sema_map_keys(c, m);
+	if (!sm)
+		return set(m, ty_none());
+	sm->used_as_value = true;
+	if (!sm->value_known) {
+		/* `@n = @n + 1` reads @n before anything fixed its type: while the
+		 * quiet rounds run, a read of an unknown map is an integer (bpftrace
+		 * reads a missing entry as 0), which the assignment then fixes. */
+		if (!c->report)
+			return set(m, ty_int(8, true));
+		sema_err(c, m->span, "Undefined map: %s", m->map.name);
+		map_poison(sm);   /* reported once, like an undefined variable */
+		return set(m, ty_none());
+	}
+	return set(m, sm->value);
+}
+
