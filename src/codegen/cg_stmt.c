@@ -237,6 +237,7 @@ static void add_probe_desc(struct cg *c, struct sema_expansion *e, const char *p
 	d->probes[d->nprobes++] = (struct desc_probe){
 		.type = e->type, .name = e->name, .prog_name = prog, .target = e->target, .func = e->func,
 		.unit = ap->unit, .freq = ap->freq, .offset = ap->offset, .addr = ap->addr,
+		.at = e->ap->span,
 	};
 	d->nattach++;
 }

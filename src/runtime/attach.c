@@ -2,6 +2,7 @@
 #include "runtime/attach.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -28,6 +29,23 @@ static void links_add(struct rt_links *l, struct bpf_link *link, bool slow)
 	l->v[l->n++] = (struct rt_link){ link, slow };
 }
 
+/* "cannot attach PROBE: why", at the attach point in the script when the
+ * description knows where it is (a kernel without kprobes is bad input at a
+ * place, like any other). */
+__attribute__((format(printf, 3, 4)))
+static void attach_error(const struct rt_attach_ctx *c, const struct desc_probe *p, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (p->at.line)
+		diag_error(c->d, p->at, "%s", msg);
+	else
+		diag_plain(c->d, DIAG_ERROR, "%s", msg);
+}
+
 static int perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu)
 {
 	attr->size = sizeof(*attr);
@@ -45,10 +63,10 @@ static int attach_pfd(const struct rt_attach_ctx *c, const struct desc_probe *p,
 		/* "failed to attach to tracepoint ...: Permission denied": the kernel
 		 * checks the program's highest ctx offset against the record size. */
 		if (e == EACCES && p->type == PROBE_TRACEPOINT)
-			diag_plain(c->d, DIAG_ERROR, "cannot attach %s: the program reads past the "
+			attach_error(c, p, "cannot attach %s: the program reads past the "
 				   "end of the tracepoint's record (internal error)", p->name);
 		else
-			diag_plain(c->d, DIAG_ERROR, "cannot attach %s: %s", p->name, strerror(e));
+			attach_error(c, p, "cannot attach %s: %s", p->name, strerror(e));
 		return -e;
 	}
 	links_add(out, link, slow);
@@ -84,10 +102,10 @@ static int online_cpus(int *cpus, int max)
 static int open_failed(const struct rt_attach_ctx *c, const struct desc_probe *p, int e)
 {
 	if (e == ENOENT || e == EOPNOTSUPP)
-		diag_plain(c->d, DIAG_ERROR, "cannot attach %s: this machine has no such "
+		attach_error(c, p, "cannot attach %s: this machine has no such "
 			   "perf event (%s)", p->name, strerror(e));
 	else
-		diag_plain(c->d, DIAG_ERROR, "cannot attach %s: perf_event_open: %s", p->name,
+		attach_error(c, p, "cannot attach %s: perf_event_open: %s", p->name,
 			   strerror(e));
 	return -e;
 }
@@ -100,7 +118,7 @@ static int attach_cpus(const struct rt_attach_ctx *c, const struct desc_probe *p
 	int n = 1;
 	cpus[0] = 0;
 	if (all && (n = online_cpus(cpus, MAX_CPUS)) <= 0) {
-		diag_plain(c->d, DIAG_ERROR, "cannot attach %s: cannot read the online CPUs: %s",
+		attach_error(c, p, "cannot attach %s: cannot read the online CPUs: %s",
 			   p->name, strerror(n < 0 ? -n : ENOENT));
 		return n < 0 ? n : -ENOENT;
 	}
@@ -137,11 +155,11 @@ int rt_attach_tracepoint(const struct rt_attach_ctx *c, const struct desc_probe 
 	if (!s) {
 		int e = errno;
 		if (e == ENOENT)
-			diag_plain(c->d, DIAG_ERROR, "cannot attach %s: no such tracepoint "
+			attach_error(c, p, "cannot attach %s: no such tracepoint "
 				   "(%s/events/%s/%s does not exist)", p->name, rt_tracefs_path(),
 				   p->target, p->func);
 		else
-			diag_plain(c->d, DIAG_ERROR, "cannot attach %s: cannot read %s/events/%s: %s",
+			attach_error(c, p, "cannot attach %s: cannot read %s/events/%s: %s",
 				   p->name, rt_tracefs_path(), path, strerror(e));
 		return -e;
 	}
@@ -168,7 +186,7 @@ int rt_attach_rawtracepoint(const struct rt_attach_ctx *c, const struct desc_pro
 				: bpf_program__attach_raw_tracepoint(prog, p->func);
 	if (!link) {
 		int e = errno;
-		diag_plain(c->d, DIAG_ERROR, "cannot attach %s: %s", p->name,
+		attach_error(c, p, "cannot attach %s: %s", p->name,
 			   e == ENOENT ? "no such raw tracepoint" : strerror(e));
 		return -e;
 	}
@@ -191,7 +209,7 @@ static int time_attr(const struct rt_attach_ctx *c, const struct desc_probe *p,
 		.config = PERF_COUNT_SW_CPU_CLOCK,
 	};
 	if (p->freq == 0) {
-		diag_plain(c->d, DIAG_ERROR, "cannot attach %s: the rate must be above 0", p->name);
+		attach_error(c, p, "cannot attach %s: the rate must be above 0", p->name);
 		return -EINVAL;
 	}
 	if (!strcmp(u, "hz")) {
@@ -209,7 +227,7 @@ static int time_attr(const struct rt_attach_ctx *c, const struct desc_probe *p,
 			return 0;
 		}
 	}
-	diag_plain(c->d, DIAG_ERROR, "cannot attach %s: unknown unit '%s' (expected hz, s, ms, "
+	attach_error(c, p, "cannot attach %s: unknown unit '%s' (expected hz, s, ms, "
 		   "us or ns)", p->name, u);
 	return -EINVAL;
 }
@@ -238,7 +256,7 @@ static int attach_counter(const struct rt_attach_ctx *c, const struct desc_probe
 {
 	const struct rt_perf_event *e = rt_perf_event_find(p->type, p->func ? p->func : "");
 	if (!e) {
-		diag_plain(c->d, DIAG_ERROR, "cannot attach %s: unknown %s event '%s'", p->name,
+		attach_error(c, p, "cannot attach %s: unknown %s event '%s'", p->name,
 			   probetype_name(p->type), p->func ? p->func : "");
 		return -ENOENT;
 	}
@@ -278,10 +296,10 @@ int rt_attach_uprobe(const struct rt_attach_ctx *c, const struct desc_probe *p,
 	if (!link) {
 		int e = errno;
 		if (e == ENOENT)
-			diag_plain(c->d, DIAG_ERROR, "cannot attach %s: no function %s in %s",
+			attach_error(c, p, "cannot attach %s: no function %s in %s",
 				   p->name, p->func ? p->func : "(address)", p->target);
 		else
-			diag_plain(c->d, DIAG_ERROR, "cannot attach %s: %s", p->name, strerror(e));
+			attach_error(c, p, "cannot attach %s: %s", p->name, strerror(e));
 		return -e;
 	}
 	links_add(out, link, true);
@@ -300,7 +318,7 @@ int rt_attach_kprobe(const struct rt_attach_ctx *c, const struct desc_probe *p,
 		     struct bpf_program *prog, struct rt_links *out)
 {
 	if (!rt_have_kprobes()) {
-		diag_plain(c->d, DIAG_ERROR, "cannot attach %s: this kernel has no kprobes "
+		attach_error(c, p, "cannot attach %s: this kernel has no kprobes "
 			   "(no /sys/bus/event_source/devices/kprobe; CONFIG_KPROBES is off); "
 			   "tracepoint:, rawtracepoint: or uprobe: probes may serve instead", p->name);
 		return -EOPNOTSUPP;
@@ -310,7 +328,7 @@ int rt_attach_kprobe(const struct rt_attach_ctx *c, const struct desc_probe *p,
 	struct bpf_link *link = bpf_program__attach_kprobe_opts(prog, p->func, &opts);
 	if (!link) {
 		int e = errno;
-		diag_plain(c->d, DIAG_ERROR, "cannot attach %s: %s", p->name,
+		attach_error(c, p, "cannot attach %s: %s", p->name,
 			   e == ENOENT ? "no such kernel function" : strerror(e));
 		return -e;
 	}
@@ -324,7 +342,7 @@ int rt_attach_fentry(const struct rt_attach_ctx *c, const struct desc_probe *p,
 	struct bpf_link *link = bpf_program__attach_trace(prog);
 	if (!link) {
 		int e = errno;
-		diag_plain(c->d, DIAG_ERROR, "cannot attach %s: %s", p->name, strerror(e));
+		attach_error(c, p, "cannot attach %s: %s", p->name, strerror(e));
 		return -e;
 	}
 	links_add(out, link, false);
@@ -339,7 +357,7 @@ int rt_probe_attach(const struct rt_attach_ctx *c, const struct desc_probe *p,
 	const struct rt_provider *pv = rt_provider_of(p->type);
 	rt_attach_fn *fn = pv ? pv->attach : NULL;
 	if (!fn) {
-		diag_plain(c->d, DIAG_ERROR, "cannot attach %s: %s probes are not supported yet",
+		attach_error(c, p, "cannot attach %s: %s probes are not supported yet",
 			   p->name, probetype_name(p->type));
 		return -EOPNOTSUPP;
 	}

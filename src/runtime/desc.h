@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "diag.h"
 #include "ast/probetype.h"
 #include "ast/types.h"
 
@@ -121,6 +122,7 @@ struct desc_probe {
 	const char *unit;          /* profile/interval */
 	uint64_t freq;             /* profile/interval/software count */
 	uint64_t offset, addr;
+	struct span at;            /* the attach point in the script; line 0 when unknown (AOT) */
 };
 
 struct desc {
