@@ -86,8 +86,21 @@ static bool parse_field(struct arena *a, const char *line, struct ty_field *f, e
 		t->size = t->align = 4;
 		t->name = "__data_loc";
 	} else if (ptr) {
-		/* `const char *const *argv` is int8 **; every level reads from `as`. */
-		t = ty_ptr(a, is_char ? ty_int(1, true) : ty_void(), as);
+		/* `const char *const *argv` is int8 **; every level reads from `as`.
+		 * "struct __kernel_timespec * rqtp" points at the kernel's type from
+		 * BTF, so args->rqtp->tv_sec reads through it (naptime.bt). */
+		const struct ty *elem = is_char ? ty_int(1, true) : ty_void();
+		const char *st = strstr(decl, "struct ");
+		if (!is_char && st && st < type_end) {
+			const char *n0 = st + 7, *n1 = n0;
+			while (n1 < type_end && is_ident_char(*n1))
+				n1++;
+			const struct ty *rec = n1 > n0 ? sema_btf_record(a, arena_strndup(a, n0, (size_t)(n1 - n0)),
+									 false, NULL) : NULL;
+			if (rec)
+				elem = rec;
+		}
+		t = ty_ptr(a, elem, as);
 		while (--ptr)
 			t = ty_ptr(a, t, as);
 		t->size = size;

@@ -170,9 +170,11 @@ static struct cg_val map_read(struct cg *c, struct ast *n)
 	LLVMValueRef args[2] = { cg_map_ptr(c, dm), key };
 	LLVMValueRef p = cg_helper(c, H_MAP_LOOKUP, c->ptr, args, 2);
 	LLVMBasicBlockRef found = cg_block(c, "found"), miss = cg_block(c, "miss"), done = cg_block(c, "read");
+	/* The result's room before the branch: a scratch address is an
+	 * instruction, which must not land after the terminator. */
+	LLVMValueRef out = cg_is_mem(vt) ? cg_tmp(c, ty_size(vt)) : NULL;
 	LLVMBuildCondBr(c->b, LLVMBuildIsNull(c->b, p, ""), miss, found);
 	if (cg_is_mem(vt)) {
-		LLVMValueRef out = cg_tmp(c, ty_size(vt));
 		LLVMPositionBuilderAtEnd(c->b, found);
 		cg_memcpy(c, out, 8, p, 8, ty_size(vt));
 		LLVMBuildBr(c->b, done);
@@ -492,9 +494,9 @@ static struct cg_val ternary(struct cg *c, struct ast *n)
 	const struct ty *t = T(n);
 	LLVMValueRef cond = cg_scalar(c, n->ternary.cond);
 	LLVMBasicBlockRef yes = cg_block(c, "then"), no = cg_block(c, "else"), done = cg_block(c, "endif");
+	LLVMValueRef out = cg_is_mem(t) ? cg_tmp(c, ty_size(t)) : NULL; /* before the branch, as in map_read */
 	LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntNE, cond, cg_const(c, 0), ""), yes, no);
 	if (cg_is_mem(t)) {
-		LLVMValueRef out = cg_tmp(c, ty_size(t));
 		LLVMPositionBuilderAtEnd(c->b, yes);
 		struct ast *a = n->ternary.then ? n->ternary.then : n->ternary.cond;
 		cg_store_value(c, out, 8, t, cg_expr(c, a), T(a));

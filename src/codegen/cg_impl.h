@@ -68,6 +68,7 @@ struct cg {
 	LLVMMetadataRef sp;
 	LLVMValueRef scratch;     /* this program's scratch pointer, once looked up */
 	uint32_t scratch_off;
+	uint32_t stack_used;      /* bytes of temporaries on this program's stack */
 	struct cg_var *vars;
 	unsigned nvars;
 	size_t capvars;

@@ -94,18 +94,26 @@ static LLVMValueRef scratch_base(struct cg *c)
 	return p;
 }
 
-/* Room for a value: small ones on the stack, larger ones in per-CPU
- * scratch (the stack is 512 bytes in all). */
+/* Room for a value: small ones on the stack while this program's budget
+ * lasts, the rest in per-CPU scratch. The stack is 512 bytes in all and
+ * LLVM's own spills need some of it: past that, "Looks like the BPF stack
+ * limit of 512 bytes is exceeded" (capable.bt's BEGIN, 40 string stores). */
+#define STACK_BUDGET 256
 LLVMValueRef cg_tmp(struct cg *c, uint32_t size)
 {
 	size = (size + 7) & ~7u;
-	if (size <= 64)
+	if (size <= 64 && c->stack_used + size <= STACK_BUDGET) {
+		c->stack_used += size;
 		return cg_alloca(c, size);
+	}
 	LLVMValueRef base = scratch_base(c);
 	uint32_t off = c->scratch_off;
 	c->scratch_off += size;
 	if (c->scratch_off > c->scratch_size)
 		c->scratch_size = c->scratch_off;
+	/* The address is an instruction at the builder's place (in the
+	 * prologue, 40 live pointers would spill past the stack): callers take
+	 * their room before they branch. */
 	return cg_gep(c, base, off);
 }
 
@@ -276,6 +284,12 @@ static bool emit(struct cg *c, LLVMTargetMachineRef tm)
 	if (LLVMVerifyModule(c->mod, LLVMReturnStatusAction, &err)) {
 		diag_plain(c->d, DIAG_ERROR, "internal: invalid LLVM IR generated: %s", err);
 		LLVMDisposeMessage(err);
+		if (c->opts && c->opts->dump_ir) {
+			/* -d ir: the invalid module too, to see where it went wrong */
+			char *ir = LLVMPrintModuleToString(c->mod);
+			fputs(ir, c->opts->dump_ir);
+			LLVMDisposeMessage(ir);
+		}
 		return false;
 	}
 	LLVMDisposeMessage(err);

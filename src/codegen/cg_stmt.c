@@ -250,6 +250,7 @@ void cg_probe(struct cg *c, struct sema_expansion *e)
 	c->nloops = 0;
 	c->scratch = NULL;
 	c->scratch_off = 0;
+	c->stack_used = 0;
 	const char *name = arena_printf(c->a, "prog%u_%s", e->index, probetype_name(e->type));
 	LLVMTypeRef params[1] = { c->ptr };
 	LLVMTypeRef fty = LLVMFunctionType(c->i64, params, 1, false);
