@@ -568,6 +568,27 @@ static const struct ty *fn_strcontains(struct checker *c, struct ast *n, struct 
 	return ty_bool();
 }
 
+/* join(argv [, sep]): a pointer to NULL-terminated string pointers. */
+static const struct ty *fn_join(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+{
+	(void)map;
+	const struct ty *t = sema_expr(c, args[0]);
+	if (sema_poisoned(t))
+		return ty_none();
+	if (t->kind != TY_PTR && !ty_is_int(t)) {
+		sema_err(c, args[0]->span, "join() expects a pointer to an array of strings, got '%s'", sema_tname(c, t));
+		return ty_none();
+	}
+	if (nargs == 2 && args[1]->kind != AST_STRING) {
+		sema_err(c, args[1]->span, "join() expects its separator as a string literal");
+		return ty_none();
+	}
+	if (nargs == 2)
+		sema_expr(c, args[1]);
+	(void)n;
+	return ty_void();
+}
+
 static const struct ty *fn_unsupported(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
 {
 	(void)args;
@@ -600,7 +621,7 @@ static const struct fn fns[] = {
 	{ "strcontains", 2, 2, fn_strcontains, false },
 	/* Known to bpftrace, arriving with later issues: a precise error meanwhile. */
 	{ "len", 1, 1, fn_unsupported, false },
-	{ "join", 1, 2, fn_unsupported, false },
+	{ "join", 1, 2, fn_join, false },
 	{ "cat", 1, 128, fn_unsupported, false },
 	{ "system", 1, 128, fn_unsupported, false },
 	{ "ksym", 1, 1, fn_unsupported, false },

@@ -312,6 +312,54 @@ static struct cg_val fn_time(struct cg *c, struct ast *n)
 	return none(c);
 }
 
+/* join(argv, sep): up to JOIN_ARGS strings of JOIN_LEN bytes, read one
+ * pointer at a time until a NULL one; the first empty slot ends the list
+ * for the output module (ring-buffer records are not zeroed). */
+#define JOIN_ARGS 16
+#define JOIN_LEN 256
+static struct cg_val fn_join(struct cg *c, struct ast *n)
+{
+	struct ast *a = n->call.args;
+	const struct ty *pt = a->type;
+	enum ty_addrspace as = pt->kind == TY_PTR ? pt->as : TY_AS_NONE;
+	enum cg_helper rd = as == TY_AS_USER ? H_PROBE_READ_USER : as == TY_AS_KERNEL ? H_PROBE_READ_KERNEL : H_PROBE_READ;
+	enum cg_helper rds = as == TY_AS_USER ? H_PROBE_READ_USER_STR : as == TY_AS_KERNEL ? H_PROBE_READ_KERNEL_STR
+										: H_PROBE_READ_STR;
+	int ev = cg_event_add(c, DESC_EV_JOIN, n->span);
+	struct desc_arg *arg = arena_alloc(c->a, sizeof(*arg));
+	*arg = (struct desc_arg){ ty_array(c->a, ty_string(c->a, JOIN_LEN), JOIN_ARGS), sizeof(struct desc_event_hdr) };
+	struct desc_event *e = &c->desc->events[ev];
+	e->args = arg;
+	e->nargs = 1;
+	e->size = sizeof(struct desc_event_hdr) + JOIN_ARGS * JOIN_LEN;
+	e->fmt = a->next ? a->next->str.s : " ";
+	LLVMValueRef argv = cg_scalar(c, a);
+	LLVMValueRef ptr = cg_alloca(c, 8);
+	LLVMBasicBlockRef done;
+	LLVMValueRef rec = cg_event_begin(c, ev, e->size, &done);
+	LLVMBasicBlockRef end = cg_block(c, "join_end");
+	for (unsigned i = 0; i < JOIN_ARGS; i++) {
+		LLVMValueRef slot = cg_gep(c, rec, (uint32_t)(sizeof(struct desc_event_hdr) + i * JOIN_LEN));
+		LLVMValueRef at = LLVMBuildAdd(c->b, argv, cg_const(c, 8ull * i), "");
+		LLVMValueRef ra[3] = { ptr, LLVMConstInt(c->i32, 8, false), LLVMBuildIntToPtr(c->b, at, c->ptr, "") };
+		LLVMBuildStore(c->b, cg_const(c, 0), ptr);
+		cg_helper(c, rd, c->i64, ra, 3);
+		LLVMValueRef p = LLVMBuildLoad2(c->b, c->i64, ptr, "");
+		LLVMBasicBlockRef last = cg_block(c, "join_null"), more = cg_block(c, "join_str");
+		LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, p, cg_const(c, 0), ""), last, more);
+		LLVMPositionBuilderAtEnd(c->b, last);
+		cg_store_int(c, slot, cg_const(c, 0), 1); /* the list ends here */
+		LLVMBuildBr(c->b, end);
+		LLVMPositionBuilderAtEnd(c->b, more);
+		LLVMValueRef sa[3] = { slot, LLVMConstInt(c->i32, JOIN_LEN, false), LLVMBuildIntToPtr(c->b, p, c->ptr, "") };
+		cg_helper(c, rds, c->i64, sa, 3);
+	}
+	LLVMBuildBr(c->b, end);
+	LLVMPositionBuilderAtEnd(c->b, end);
+	cg_event_submit(c, rec, false, done);
+	return none(c);
+}
+
 struct cg_val cg_call(struct cg *c, struct ast *n)
 {
 	const char *f = n->call.name;
@@ -339,6 +387,8 @@ struct cg_val cg_call(struct cg *c, struct ast *n)
 		return fn_strftime(c, n);
 	if (!strcmp(f, "time"))
 		return fn_time(c, n);
+	if (!strcmp(f, "join"))
+		return fn_join(c, n);
 	/* builtins in call form: pid() */
 	if (!n->call.args && !cg_is_mem(n->type)) {
 		struct ast b = *n;
