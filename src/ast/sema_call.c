@@ -14,7 +14,7 @@
 /* ---- builtins: value-like names (reference 1.4) ---- */
 
 enum bt_type { BT_U32, BT_U64, BT_I64, BT_COMM, BT_USERNAME, BT_PROBE, BT_FUNC, BT_ARGS,
-	       BT_CURTASK, BT_ARGN, BT_UNSUPPORTED };
+	       BT_CURTASK, BT_ARGN, BT_KSTACK, BT_UNSUPPORTED };
 
 struct builtin {
 	const char *name;
@@ -44,7 +44,7 @@ static const struct builtin builtins[] = {
 	{ "retval", BT_I64, P_RET, "kretprobe, uretprobe and fexit" },
 	{ "ctx", BT_U64, P_ALL, NULL },
 	{ "cpid", BT_UNSUPPORTED, P_ALL, NULL },
-	{ "kstack", BT_UNSUPPORTED, P_ALL, NULL },
+	{ "kstack", BT_KSTACK, P_ALL, NULL },
 	{ "ustack", BT_UNSUPPORTED, P_ALL, NULL },
 	{ "numaid", BT_UNSUPPORTED, P_ALL, NULL },
 	{ "probetype", BT_UNSUPPORTED, P_ALL, NULL },
@@ -118,6 +118,12 @@ const struct ty *sema_builtin(struct checker *c, struct ast *n)
 		/* A struct task_struct * when the kernel has BTF, else the address. */
 		const struct ty *task = sema_btf_record(c->a, "task_struct", false, NULL);
 		return task ? ty_ptr(c->a, task, TY_AS_KERNEL) : ty_int(8, false);
+	}
+	case BT_KSTACK: {
+		/* bpftrace's default: 127 frames, printed in its own mode */
+		struct ty *t = ty_new(c->a, TY_STACK);
+		t->stack_limit = 127;
+		return t;
 	}
 	case BT_ARGN:
 		return ty_int(8, false);
@@ -654,6 +660,39 @@ static const struct fn fns[] = {
 	{ "tseries", 3, 4, fn_unsupported, false },
 };
 
+/* kstack(mode), kstack(limit), kstack(mode, limit): mode bpftrace, perf or raw. */
+static const struct ty *kstack_call(struct checker *c, struct ast *n)
+{
+	static const char *const modes[] = { "bpftrace", "perf", "raw" };
+	struct ty *t = ty_new(c->a, TY_STACK);
+	t->stack_limit = 127;
+	unsigned i = 0;
+	for (struct ast *a = n->call.args; a; a = a->next, i++) {
+		if (i == 0 && a->kind == AST_IDENT) {
+			unsigned m = 0;
+			while (m < 3 && strcmp(modes[m], a->ident.name))
+				m++;
+			if (m == 3) {
+				sema_err(c, a->span, "kstack: unknown stack mode '%s' (expected bpftrace, perf or raw)",
+					 a->ident.name);
+				return ty_none();
+			}
+			t->stack_mode = (uint8_t)m;
+			continue;
+		}
+		int64_t limit;
+		if (i > 1 || !arg_const(c, n, a, "the frame limit", &limit))
+			return i > 1 ? (sema_err(c, n->span, "kstack() takes a mode and a limit at most"), ty_none())
+				     : ty_none();
+		if (limit < 1 || limit > 127) {
+			sema_err(c, a->span, "kstack: the frame limit must be between 1 and 127");
+			return ty_none();
+		}
+		t->stack_limit = (uint32_t)limit;
+	}
+	return t;
+}
+
 const struct ty *sema_call(struct checker *c, struct ast *n, struct ast *map)
 {
 	const struct fn *f = NULL;
@@ -665,6 +704,8 @@ const struct ty *sema_call(struct checker *c, struct ast *n, struct ast *map)
 		for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++) {
 			if (strcmp(builtins[i].name, n->call.name))
 				continue;
+			if (!strcmp(n->call.name, "kstack"))
+				return kstack_call(c, n);
 			if (n->call.args) {
 				/* pid(init), nsecs(monotonic), comm(pid): HEAD modes, not here yet */
 				sema_err(c, n->span, "%s() requires no arguments (%u provided)", n->call.name,

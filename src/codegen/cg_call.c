@@ -389,6 +389,8 @@ struct cg_val cg_call(struct cg *c, struct ast *n)
 		return fn_time(c, n);
 	if (!strcmp(f, "join"))
 		return fn_join(c, n);
+	if (!strcmp(f, "kstack"))
+		return cg_kstack(c, ((const struct ty *)n->type)->stack_limit); /* the mode: in the type, for printing */
 	/* builtins in call form: pid() */
 	if (!n->call.args && !cg_is_mem(n->type)) {
 		struct ast b = *n;

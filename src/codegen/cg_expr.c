@@ -206,6 +206,27 @@ static struct cg_val const_string(struct cg *c, const char *s, const struct ty *
 	return mem(const_bytes(c, s, len + 1 < t->size ? len + 1 : t->size, t->size));
 }
 
+/* kstack: { i64 stack id; u32 pid; u32 pad }, the frames kept in a stack
+ * map the runtime reads when it prints. One map per frame limit, as in
+ * bpftrace: the kernel hashes as many frames as the map holds, so
+ * kstack(3) groups stacks by their top three frames. */
+struct cg_val cg_kstack(struct cg *c, uint32_t limit)
+{
+	if (limit < 1 || limit > 127)
+		limit = 127;
+	if (c->stacks_map[limit] < 0)
+		c->stacks_map[limit] = cg_map_add(c, "stacks", arena_printf(c->a, "hawk_stacks_%u", limit),
+						  DESC_MAP_STACKS, 7 /* BPF_MAP_TYPE_STACK_TRACE */, 4, limit * 8, 4096);
+	LLVMValueRef buf = cg_tmp(c, 16);
+	LLVMValueRef args[3] = { c->ctxarg, cg_map_ptr(c, c->stacks_map[limit]), cg_const(c, 0) };
+	LLVMValueRef id = cg_helper(c, H_GET_STACKID, c->i64, args, 3);
+	cg_store_int(c, buf, id, 8);
+	LLVMValueRef pid = LLVMBuildLShr(c->b, cg_helper(c, H_PID_TGID, c->i64, NULL, 0), cg_const(c, 32), "");
+	cg_store_int(c, cg_gep(c, buf, 8), pid, 4);
+	cg_store_int(c, cg_gep(c, buf, 12), cg_const(c, 0), 4);
+	return mem(buf);
+}
+
 static struct cg_val builtin(struct cg *c, struct ast *n)
 {
 	const char *name = n->ident.name;
@@ -258,6 +279,8 @@ static struct cg_val builtin(struct cg *c, struct ast *n)
 		LLVMValueRef addr = LLVMBuildGEP2(c->b, c->i8, c->ctxarg, &idx, 1, "");
 		return scalar(cg_load_int(c, addr, t));
 	}
+	if (!strcmp(name, "kstack"))
+		return cg_kstack(c, t->stack_limit);
 	if (!strcmp(name, "ctx") || !strcmp(name, "args"))
 		return scalar(LLVMBuildPtrToInt(c->b, c->ctxarg, c->i64, ""));
 	if (!strcmp(name, "comm")) {

@@ -16,7 +16,7 @@ enum cg_helper {
 	H_CURRENT_TASK = 35, H_PROBE_READ_STR = 45, H_CGROUP_ID = 80,
 	H_PROBE_READ_USER = 112, H_PROBE_READ_KERNEL = 113, H_PROBE_READ_USER_STR = 114,
 	H_PROBE_READ_KERNEL_STR = 115, H_KTIME_BOOT = 125, H_RINGBUF_RESERVE = 131,
-	H_RINGBUF_SUBMIT = 132, H_RINGBUF_QUERY = 134, H_JIFFIES = 118,
+	H_RINGBUF_SUBMIT = 132, H_RINGBUF_QUERY = 134, H_JIFFIES = 118, H_GET_STACKID = 27,
 };
 
 /* An expression's value: scalars (ints, bools, pointers) are an i64 in a
@@ -59,6 +59,7 @@ struct cg {
 	size_t capmaps, capglobals, capevents, capprobes, capstrftime;  /* desc arrays' room */
 	int *user_map;            /* sema map index -> desc map index */
 	int scratch_map;          /* -1 until a program needs large temporaries */
+	int stacks_map[128];      /* by frame limit: -1 until a program takes such a kstack */
 	uint32_t scratch_size;    /* the largest any program needs */
 
 	/* the program being generated */
@@ -107,6 +108,7 @@ uint32_t cg_agg_value_size(const struct ty *v);
 
 /* cg_expr.c */
 struct cg_val cg_expr(struct cg *c, struct ast *n);
+struct cg_val cg_kstack(struct cg *c, uint32_t limit);
 LLVMValueRef cg_scalar(struct cg *c, struct ast *n);
 LLVMValueRef cg_bool(struct cg *c, LLVMValueRef v);
 void cg_store_value(struct cg *c, LLVMValueRef dst, unsigned dst_align, const struct ty *dst_t, struct cg_val v,

@@ -347,6 +347,8 @@ struct desc *cg_compile(struct pass_ctx *pc, const struct cg_opts *o)
 		.pc = pc, .a = pc->arena, .d = pc->diag, .s = pc->sema, .desc = d, .opts = o,
 		.scratch_map = -1,
 	};
+	for (unsigned i = 0; i < 128; i++)
+		c.stacks_map[i] = -1;
 	LLVMTargetMachineRef tm;
 	if (!target_init(&c, &tm))
 		return NULL;

@@ -151,9 +151,11 @@ static int read_stack(void *ctx, const struct ty *t, const void *value, uint64_t
 	struct rt_session *s = ctx;
 	int64_t id;
 	memcpy(&id, value, sizeof(id));
+	/* one stack map per frame limit: the one holding t's frames */
 	int mi = -1;
-	for (uint32_t i = 0; i < s->d->nmaps && mi < 0; i++)
-		if (s->d->maps[i].role == DESC_MAP_STACKS)
+	for (uint32_t i = 0; i < s->d->nmaps; i++)
+		if (s->d->maps[i].role == DESC_MAP_STACKS &&
+		    (mi < 0 || (t && s->d->maps[i].value_size == t->stack_limit * 8)))
 			mi = (int)i;
 	if (id < 0 || mi < 0)
 		return 0;
