@@ -332,6 +332,16 @@ static const struct ty *fn_printf(struct checker *c, struct ast *n, struct ast *
 	return r ? r : ty_none();
 }
 
+/* system(fmt, ...): printf's arguments, and only with --unsafe (it runs a shell). */
+static const struct ty *fn_system(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+{
+	if (!c->ctx->unsafe) {
+		sema_err(c, n->span, "system() is an unsafe function being used in safe mode");
+		return ty_none();
+	}
+	return fn_printf(c, n, args, nargs, map);
+}
+
 static bool is_map_arg(struct checker *c, struct ast *a, const char *fn)
 {
 	if (a->kind != AST_MAP) {
@@ -628,8 +638,8 @@ static const struct fn fns[] = {
 	/* Known to bpftrace, arriving with later issues: a precise error meanwhile. */
 	{ "len", 1, 1, fn_unsupported, false },
 	{ "join", 1, 2, fn_join, false },
-	{ "cat", 1, 128, fn_unsupported, false },
-	{ "system", 1, 128, fn_unsupported, false },
+	{ "cat", 1, 128, fn_printf, false },
+	{ "system", 1, 128, fn_system, false },
 	{ "ksym", 1, 1, fn_unsupported, false },
 	{ "usym", 1, 1, fn_unsupported, false },
 	{ "kaddr", 1, 1, fn_unsupported, false },

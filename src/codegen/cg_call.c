@@ -367,6 +367,12 @@ struct cg_val cg_call(struct cg *c, struct ast *n)
 		return emit_values(c, n, DESC_EV_PRINTF, n->call.args->next, n->call.args->str.s);
 	if (!strcmp(f, "print"))
 		return fn_print(c, n);
+	/* cat() and system() travel as printf does; user space formats the
+	 * path or command and reads the file or runs it (run.c). */
+	if (!strcmp(f, "cat"))
+		return emit_values(c, n, DESC_EV_CAT, n->call.args->next, n->call.args->str.s);
+	if (!strcmp(f, "system"))
+		return emit_values(c, n, DESC_EV_SYSTEM, n->call.args->next, n->call.args->str.s);
 	if (!strcmp(f, "exit"))
 		return fn_exit(c, n);
 	if (!strcmp(f, "clear"))
