@@ -268,3 +268,18 @@ int rt_btf_print_def(uint32_t id, FILE *f)
 	fputs(start, f);
 	return 0;
 }
+
+const struct btf_type *rt_btf_print_params(uint32_t func, unsigned first, FILE *f)
+{
+	const struct btf_type *fn = rt_btf_type(func);
+	const struct btf_type *proto = fn ? rt_btf_type(fn->type) : NULL;
+	if (!proto)
+		return NULL;
+	const struct btf_param *p = (const void *)(proto + 1);
+	char decl[512];
+	for (unsigned i = first; i < BTF_INFO_VLEN(proto->info); i++)
+		if (p[i].type)
+			fprintf(f, "    %s %s\n", rt_btf_decl(p[i].type, decl, sizeof(decl)),
+				rt_btf_str(p[i].name_off));
+	return proto;
+}

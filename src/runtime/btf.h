@@ -36,6 +36,11 @@ struct btf *rt_btf_libbpf(struct diag *d);
  * "const char *"), into buf. Returns buf; "?" if BTF is not loadable. */
 const char *rt_btf_decl(uint32_t id, char *buf, size_t size);
 
+/* -lv: a function's parameters from index `first` on, "    TYPE NAME" a
+ * line (a varargs slot, type 0, is left out). Returns the function's
+ * prototype, or NULL when `func` is not a BTF function. */
+const struct btf_type *rt_btf_print_params(uint32_t func, unsigned first, FILE *f);
+
 /* The definition of a struct, union or enum as bpftrace -lv prints it:
  * tab-indented, nested anonymous types inline, "};" and a blank line. */
 int rt_btf_print_def(uint32_t id, FILE *f);

@@ -167,17 +167,11 @@ static int list_iter(const struct rt_match *m, struct rt_out *out)
  * (the context struct's members are __bpf_md_ptr unions since kernel 5.8). */
 static void describe_iter(const struct rt_match *m, const char *entry, void *cookie, FILE *f)
 {
-	char name[256], decl[512];
+	char name[256];
 	snprintf(name, sizeof(name), "bpf_iter_%s", entry);
 	int64_t id = rt_btf_find(name, BTF_KIND_FUNC);
-	const struct btf_type *fn = id > 0 ? rt_btf_type((uint32_t)id) : NULL;
-	const struct btf_type *proto = fn ? rt_btf_type(fn->type) : NULL;
-	if (!proto)
-		return;
-	const struct btf_param *p = (const void *)(proto + 1);
-	for (unsigned i = 1; i < BTF_INFO_VLEN(proto->info); i++)
-		fprintf(f, "    %s %s\n", rt_btf_decl(p[i].type, decl, sizeof(decl)),
-			rt_btf_str(p[i].name_off));
+	if (id > 0)
+		rt_btf_print_params((uint32_t)id, 1, f);
 }
 
 const struct rt_provider rt_prov_begin = {

@@ -365,17 +365,9 @@ static int list_fexit(const struct rt_match *m, struct rt_out *out)
 /* -lv fentry: "    TYPE NAME" per parameter; fexit adds "    TYPE retval". */
 static void describe_fentries(void *cookie, FILE *f, bool ret)
 {
-	const struct btf_type *fn = rt_btf_type((uint32_t)(uintptr_t)cookie);
-	const struct btf_type *proto = fn ? rt_btf_type(fn->type) : NULL;
-	if (!proto)
-		return;
-	const struct btf_param *p = (const void *)(proto + 1);
+	const struct btf_type *proto = rt_btf_print_params((uint32_t)(uintptr_t)cookie, 0, f);
 	char decl[512];
-	for (unsigned i = 0; i < BTF_INFO_VLEN(proto->info); i++)
-		if (p[i].type)
-			fprintf(f, "    %s %s\n", rt_btf_decl(p[i].type, decl, sizeof(decl)),
-				rt_btf_str(p[i].name_off));
-	if (ret && proto->type)
+	if (ret && proto && proto->type)
 		fprintf(f, "    %s retval\n", rt_btf_decl(proto->type, decl, sizeof(decl)));
 }
 

@@ -42,15 +42,7 @@ static int list_rawtp(const struct rt_match *m, struct rt_out *out)
 /* -lv: the prototype's parameters after __data, "    TYPE NAME". */
 static void describe_rawtp(const struct rt_match *m, const char *entry, void *cookie, FILE *f)
 {
-	const struct btf_type *fn = rt_btf_type((uint32_t)(uintptr_t)cookie);
-	const struct btf_type *proto = fn ? rt_btf_type(fn->type) : NULL;
-	if (!proto)
-		return;
-	const struct btf_param *p = (const void *)(proto + 1);
-	char decl[512];
-	for (unsigned i = 1; i < BTF_INFO_VLEN(proto->info); i++)
-		fprintf(f, "    %s %s\n", rt_btf_decl(p[i].type, decl, sizeof(decl)),
-			rt_btf_str(p[i].name_off));
+	rt_btf_print_params((uint32_t)(uintptr_t)cookie, 1, f);
 }
 
 const struct rt_provider rt_prov_rawtracepoint = {
