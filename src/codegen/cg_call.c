@@ -149,15 +149,8 @@ static struct cg_val fn_delete(struct cg *c, struct ast *n)
 {
 	struct ast *m = n->call.args;
 	int dm = cg_user_map(c, m->map.name);
-	struct ast *saved = m->map.keys, *next = m->next;
-	if (next) {
-		/* delete(@m, key) */
-		m->map.keys = next;
-		next->next = NULL;
-	}
-	LLVMValueRef key = cg_map_key(c, m, dm);
-	m->map.keys = saved;
-	m->next = next;
+	/* delete(@m[key]) or delete(@m, key): the key is the last argument */
+	LLVMValueRef key = cg_map_key(c, m->next ? m->next : m->map.keys, dm);
 	if (c->desc->maps[dm].bpf_type == 6 /* BPF_MAP_TYPE_PERCPU_ARRAY */) {
 		/* an array entry cannot be deleted: zeroed, it reads as never updated */
 		LLVMValueRef val = cg_tmp(c, c->desc->maps[dm].value_size);
@@ -175,12 +168,7 @@ static struct cg_val fn_has_key(struct cg *c, struct ast *n)
 {
 	struct ast *m = n->call.args, *k = m->next;
 	int dm = cg_user_map(c, m->map.name);
-	m->map.keys = k;
-	struct ast *kn = k->next;
-	k->next = NULL;
-	LLVMValueRef key = cg_map_key(c, m, dm);
-	m->map.keys = NULL;
-	k->next = kn;
+	LLVMValueRef key = cg_map_key(c, k, dm);
 	LLVMValueRef args[2] = { cg_map_ptr(c, dm), key };
 	LLVMValueRef p = cg_helper(c, H_MAP_LOOKUP, c->ptr, args, 2);
 	return scalar(LLVMBuildZExt(c->b, LLVMBuildIsNotNull(c->b, p, ""), c->i64, ""));
@@ -484,7 +472,7 @@ void cg_map_assign_agg(struct cg *c, struct ast *map, struct ast *call)
 	int dm = cg_user_map(c, map->map.name);
 	const struct ty *vt = c->desc->maps[dm].value;
 	LLVMValueRef x = call->call.args ? cg_scalar(c, call->call.args) : cg_const(c, 1);
-	LLVMValueRef key = cg_map_key(c, map, dm);
+	LLVMValueRef key = cg_map_key(c, map->map.keys, dm);
 	if (vt->agg == TY_AGG_HIST || vt->agg == TY_AGG_LHIST) {
 		LLVMValueRef b = vt->agg == TY_AGG_HIST ? hist_bucket(c, x, vt->hist_bits) : lhist_bucket(c, x, vt);
 		uint32_t ko = map->map.keys ? (ty_size(c->desc->maps[dm].key) + 7) & ~7u : 0;

@@ -137,7 +137,7 @@ static bool has_gaps(const struct ty *t)
 
 /* The key bytes for @m[...]: zeroed first where padding or the 8-byte
  * alignment before a hist bucket would otherwise hold stack garbage. */
-LLVMValueRef cg_map_key(struct cg *c, struct ast *m, int dm)
+LLVMValueRef cg_map_key(struct cg *c, struct ast *keys, int dm)
 {
 	struct desc_map *d = &c->desc->maps[dm];
 	LLVMValueRef key = cg_tmp(c, d->key_size);
@@ -147,16 +147,16 @@ LLVMValueRef cg_map_key(struct cg *c, struct ast *m, int dm)
 	bool whole = kt && !has_gaps(kt) && ((ty_size(kt) + 7) & ~7u) + (buckets ? 8 : 0) == d->key_size &&
 		     ty_size(kt) % 8 == 0;
 	/* A scalar hist's key is just the bucket index, written whole later. */
-	if (!(buckets && !m->map.keys) && !whole)
+	if (!(buckets && !keys) && !whole)
 		cg_memset(c, key, 8, d->key_size);
-	if (!m->map.keys)
+	if (!keys)
 		return key;
-	if (!m->map.keys->next) {
-		cg_store_expr(c, key, 8, kt, m->map.keys);
+	if (!keys->next) {
+		cg_store_expr(c, key, 8, kt, keys);
 		return key;
 	}
 	uint32_t i = 0;
-	for (struct ast *k = m->map.keys; k; k = k->next, i++)
+	for (struct ast *k = keys; k; k = k->next, i++)
 		cg_store_expr(c, cg_gep(c, key, kt->fields[i].offset), cg_align_of(kt->fields[i].offset, 8),
 			      kt->fields[i].type, k);
 	return key;
@@ -166,7 +166,7 @@ static struct cg_val map_read(struct cg *c, struct ast *n)
 {
 	int dm = cg_user_map(c, n->map.name);
 	const struct ty *vt = c->desc->maps[dm].value;
-	LLVMValueRef key = cg_map_key(c, n, dm);
+	LLVMValueRef key = cg_map_key(c, n->map.keys, dm);
 	LLVMValueRef args[2] = { cg_map_ptr(c, dm), key };
 	LLVMValueRef p = cg_helper(c, H_MAP_LOOKUP, c->ptr, args, 2);
 	LLVMBasicBlockRef found = cg_block(c, "found"), miss = cg_block(c, "miss"), done = cg_block(c, "read");
@@ -474,7 +474,7 @@ static struct cg_val incdec(struct cg *c, struct ast *n)
 	struct cg_val old = map_read(c, e);
 	LLVMValueRef nv = inc ? LLVMBuildAdd(c->b, old.v, cg_const(c, 1), "") : LLVMBuildSub(c->b, old.v, cg_const(c, 1), "");
 	int dm = cg_user_map(c, e->map.name);
-	LLVMValueRef key = cg_map_key(c, e, dm);
+	LLVMValueRef key = cg_map_key(c, e->map.keys, dm);
 	LLVMValueRef val = cg_tmp(c, 8);
 	cg_store_int(c, val, nv, 8);
 	LLVMValueRef args[4] = { cg_map_ptr(c, dm), key, val, cg_const(c, 0) };

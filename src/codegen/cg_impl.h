@@ -113,7 +113,8 @@ LLVMValueRef cg_scalar(struct cg *c, struct ast *n);
 LLVMValueRef cg_bool(struct cg *c, LLVMValueRef v);
 void cg_store_value(struct cg *c, LLVMValueRef dst, unsigned dst_align, const struct ty *dst_t, struct cg_val v,
 		    const struct ty *src_t);
-LLVMValueRef cg_map_key(struct cg *c, struct ast *m, int dm);
+/* The key bytes of map dm for the key expressions `keys` (a list; NULL for a scalar map). */
+LLVMValueRef cg_map_key(struct cg *c, struct ast *keys, int dm);
 /* The value of n stored into dst (laid out as dst_t), without a staging
  * copy where a helper can write it in place (comm). */
 void cg_store_expr(struct cg *c, LLVMValueRef dst, unsigned dst_align, const struct ty *dst_t, struct ast *n);
