@@ -185,7 +185,7 @@ static const struct ty *incdec(struct checker *c, struct ast *n)
 		return v->type;
 	}
 	if (e->kind == AST_MAP) {
-		struct sema_map *sm = sema_map_keys(c, e);
+		struct sema_map *sm = sema_map_keys(c, e, e->map.keys);
 		if (!sm)
 			return ty_none();
 		if (!sm->value_known) {

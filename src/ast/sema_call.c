@@ -415,26 +415,20 @@ static const struct ty *fn_delete(struct checker *c, struct ast *n, struct ast *
 	struct ast *m = args[0];
 	if (!is_map_arg(c, m, "delete"))
 		return ty_none();
-	if (nargs == 2) {
-		/* delete(@m, key): the current form; check it as @m[key]. */
-		if (m->map.keys) {
-			sema_err(c, m->span, "delete(@m, key) takes the map without a key");
-			return ty_none();
-		}
-		m->map.keys = args[1];
-		args[1]->next = NULL;
+	/* delete(@m, key), the current form, checks as @m[key] does */
+	if (nargs == 2 && m->map.keys) {
+		sema_err(c, m->span, "delete(@m, key) takes the map without a key");
+		return ty_none();
 	}
 	struct sema_map *sm = sema_map_find(c->s, m->map.name);
 	if (!sm || !sm->value_known) {
 		sema_err(c, m->span, "Undefined map: %s", m->map.name);
 		return ty_none();
 	}
-	const struct ty *t = sema_expr(c, m);
-	if (nargs == 2) {
-		m->map.keys = NULL;
-		args[0]->next = args[1];
-	}
-	return sema_poisoned(t) ? ty_none() : ty_void();
+	if (!sema_map_keys(c, m, nargs == 2 ? args[1] : m->map.keys))
+		return ty_none();
+	m->type = (void *)sm->value;
+	return ty_void();
 }
 
 static const struct ty *fn_has_key(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
@@ -454,13 +448,10 @@ static const struct ty *fn_has_key(struct checker *c, struct ast *n, struct ast 
 		sema_err(c, m->span, "has_key() needs a map with keys; %s is a scalar map", m->map.name);
 		return ty_none();
 	}
-	m->map.keys = args[1];
-	struct ast *next = args[1]->next;
-	args[1]->next = NULL;
-	const struct ty *t = sema_expr(c, m);
-	m->map.keys = NULL;
-	args[1]->next = next;
-	return sema_poisoned(t) ? ty_none() : ty_bool();
+	if (!sema_map_keys(c, m, args[1]))
+		return ty_none();
+	m->type = (void *)sm->value;
+	return ty_bool();
 }
 
 static const struct ty *fn_exit(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)

@@ -42,7 +42,7 @@ const struct ty *sema_expr(struct checker *c, struct ast *n);
  * map: ints widen to 64 bits, strings keep the larger capacity, tuples
  * element-wise; NULL when they cannot. */
 const struct ty *sema_unify(struct checker *c, const struct ty *old, const struct ty *new);
-struct sema_map *sema_map_keys(struct checker *c, struct ast *m);
+struct sema_map *sema_map_keys(struct checker *c, struct ast *m, struct ast *keys);
 void sema_map_assign(struct checker *c, struct ast *m, const struct ty *v, struct span at);
 const struct ty *sema_map_read(struct checker *c, struct ast *m);
 /* A call; `map` is the map it is assigned to (aggregations), else NULL. */

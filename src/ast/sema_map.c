@@ -76,15 +76,15 @@ const struct ty *sema_unify(struct checker *c, const struct ty *old, const struc
 }
 
 /* Keys as written: @m[a] has key type a; @m[a, b] a tuple (a,b). */
-static const struct ty *key_type(struct checker *c, struct ast *m, bool *ok)
+static const struct ty *key_type(struct checker *c, struct ast *m, struct ast *keys, bool *ok)
 {
-	unsigned n = ast_list_len(m->map.keys);
+	unsigned n = ast_list_len(keys);
 	if (n == 0)
 		return NULL;
 	const struct ty *el[64];
 	unsigned i = 0;
 	*ok = true;
-	for (struct ast *k = m->map.keys; k; k = k->next) {
+	for (struct ast *k = keys; k; k = k->next) {
 		const struct ty *t = sema_expr(c, k);
 		if (sema_poisoned(t)) {
 			*ok = false;
@@ -116,17 +116,18 @@ static const struct ty *key_type(struct checker *c, struct ast *m, bool *ok)
 	return ty_tuple(c->a, el, n);
 }
 
-/* Check @m's keys against the map's; fix them on first use. */
-struct sema_map *sema_map_keys(struct checker *c, struct ast *m)
+/* Check the keys `keys` (@m[keys], or delete(@m, key)) against map m's;
+ * fix them on first use. */
+struct sema_map *sema_map_keys(struct checker *c, struct ast *m, struct ast *keys)
 {
 	struct sema_map *sm = map_get(c, m);
 	bool ok = true;
-	const struct ty *k = key_type(c, m, &ok);
+	const struct ty *k = key_type(c, m, keys, &ok);
 	if (!ok) {
 		map_poison(sm);
 		return NULL;
 	}
-	unsigned n = ast_list_len(m->map.keys);
+	unsigned n = ast_list_len(keys);
 	if (!sm->key_known) {
 		sm->key = k;
 		sm->nkeys = n;
@@ -161,7 +162,7 @@ struct sema_map *sema_map_keys(struct checker *c, struct ast *m)
 
 void sema_map_assign(struct checker *c, struct ast *m, const struct ty *v, struct span at)
 {
-	struct sema_map *sm = sema_map_keys(c, m);
+	struct sema_map *sm = sema_map_keys(c, m, m->map.keys);
 	if (!sm)
 		return;
 	if (sema_poisoned(v)) {
@@ -204,7 +205,7 @@ void sema_map_assign(struct checker *c, struct ast *m, const struct ty *v, struc
 /* A map read as a value: @m, @m[k]. */
 const struct ty *sema_map_read(struct checker *c, struct ast *m)
 {
-	struct sema_map *sm = sema_map_keys(c, m);
+	struct sema_map *sm = sema_map_keys(c, m, m->map.keys);
 	if (!sm)
 		return set(m, ty_none());
 	sm->used_as_value = true;
