@@ -24,6 +24,9 @@ enum rt_buffer { RT_BUFFER_LINE, RT_BUFFER_FULL, RT_BUFFER_NONE };
  * runners start their workload when they see it. */
 #define RT_NOTIFY_TOKEN "__HAWK_PROBES_ATTACHED__"
 
+/* bpftrace's twin: set in the environment, the same name is printed as the line. */
+#define RT_BPFTRACE_NOTIFY "__BPFTRACE_NOTIFY_PROBES_ATTACHED"
+
 /* Strings and the diag are borrowed for the call. */
 struct rt_opts {
 	struct diag *diag;        /* errors, warnings, libbpf's messages; required */
