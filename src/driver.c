@@ -20,7 +20,7 @@
 #include "ast/pass.h"
 #include "ast/sema.h"
 #include "codegen/cg.h"
-#include "runtime/list.h"
+#include "probes/list.h"
 #include "runtime/run.h"
 #include "parser/parse.h"
 

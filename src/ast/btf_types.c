@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "ast/sema.h"
-#include "runtime/btf.h"
+#include "probes/btf.h"
 
 /* typedef, const, volatile, restrict and tags name a type without changing it. */
 static uint32_t skip_modifiers(uint32_t id)

@@ -3,9 +3,9 @@
 #include <string.h>
 
 #include "ast/sema.h"
-#include "runtime/binary.h"
-#include "runtime/list.h"
-#include "runtime/provider.h"
+#include "probes/binary.h"
+#include "probes/list.h"
+#include "probes/provider.h"
 
 struct expander {
 	struct pass_ctx *ctx;

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "ast/sema_impl.h"
-#include "runtime/output.h"
+#include "output/output.h"
 
 #define PT(x) (1u << PROBE_##x)
 #define P_ARGS (PT(TRACEPOINT) | PT(RAWTRACEPOINT) | PT(FENTRY) | PT(FEXIT) | PT(UPROBE) | PT(URETPROBE))

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "ast/sema.h"
-#include "runtime/tracefs.h"
+#include "probes/tracefs.h"
 
 static char *read_at(int dirfd, const char *path, size_t *len)
 {

@@ -16,9 +16,9 @@
 #include <bpf/libbpf.h>
 
 #include "arena.h"
-#include "runtime/fs.h"
-#include "runtime/provider.h"
-#include "runtime/tracefs.h"
+#include "probes/fs.h"
+#include "probes/provider.h"
+#include "probes/tracefs.h"
 
 static void links_add(struct rt_links *l, struct bpf_link *link, bool slow)
 {

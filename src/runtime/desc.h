@@ -24,7 +24,7 @@ enum desc_map_role {
 };
 
 /* Value layouts: the contract between codegen and the printers in
- * runtime/output.c. All integers are host-endian; the sizes are what
+ * output/output.c. All integers are host-endian; the sizes are what
  * ty_size() returns for the types ty_new()/ty_agg() build.
  *
  * Aggregation map values (desc_map.value is TY_AGG), per CPU for per-CPU maps:
@@ -38,7 +38,7 @@ enum desc_map_role {
  *                  the key alone for a scalar hist: the printers read the
  *                  index from the key's last 8 bytes and group entries by
  *                  the bytes before it. Bucket indexes: out_hist_bucket()
- *                  and out_lhist_bucket() in runtime/output.h, which
+ *                  and out_lhist_bucket() in output/output.h, which
  *                  codegen mirrors in IR.
  * Keys are the user key's type zero-padded to key_size: padding bytes take
  * part in grouping, so they must be zero.

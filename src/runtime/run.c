@@ -19,8 +19,8 @@
 
 #include "arena.h"
 #include "runtime/attach.h"
-#include "runtime/output.h"
-#include "runtime/tracefs.h"
+#include "output/output.h"
+#include "probes/tracefs.h"
 
 /* A record callback's way to stop ring_buffer__consume at an exit() record,
  * leaving later records for the drain after END. */

@@ -11,7 +11,7 @@
 #include "arena.h"
 #include "ast/types.h"
 #include "runtime/desc.h"
-#include "runtime/output.h"
+#include "output/output.h"
 
 /* Where the expected strings come from, in order of preference:
  *   [ref]  /work/shared/reference/bpftrace-behaviour.md (captured output,

@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/binary.h"
-#include "runtime/dwarf.h"
+#include "probes/binary.h"
+#include "probes/dwarf.h"
 #include "runtime/attach.h"
-#include "runtime/provider.h"
+#include "probes/provider.h"
 
 /* One binary of the batch: describe opens its DWARF on first need. */
 struct bin {

@@ -1,5 +1,5 @@
 /* list: -l patterns split and sent to providers; each provider's entries sorted and printed as a batch. */
-#include "runtime/list.h"
+#include "probes/list.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include "ast/ast.h"
-#include "runtime/btf.h"
-#include "runtime/provider.h"
-#include "runtime/tracefs.h"
+#include "probes/btf.h"
+#include "probes/provider.h"
+#include "probes/tracefs.h"
 
 struct rt_ent {
 	const char *s;

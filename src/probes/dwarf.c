@@ -1,5 +1,5 @@
 /* dwarf: index a binary's functions with libdw and spell their parameters' types. */
-#include "runtime/dwarf.h"
+#include "probes/dwarf.h"
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "arena.h"
-#include "runtime/binary.h"
+#include "probes/binary.h"
 
 struct fn_slot {
 	const char *name;       /* in .debug_str, alive while dw is */

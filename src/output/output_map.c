@@ -1,5 +1,5 @@
 /* output_map: maps as print(@m) and the exit dump show them: per-CPU combining, ordering, histograms. */
-#include "runtime/output_impl.h"
+#include "output/output_impl.h"
 
 #include <inttypes.h>
 #include <stdlib.h>

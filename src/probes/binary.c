@@ -1,5 +1,5 @@
 /* binary: resolve uprobe/usdt targets (paths, globs, ld.so.cache, $PATH, -p), read ELF symbols and find debug files. */
-#include "runtime/binary.h"
+#include "probes/binary.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "arena.h"
-#include "runtime/fs.h"
-#include "runtime/provider.h"
+#include "probes/fs.h"
+#include "probes/provider.h"
 
 void rt_bins_free(struct rt_bins *b)
 {

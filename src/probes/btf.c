@@ -1,5 +1,5 @@
 /* btf: vmlinux BTF mapped read-only and indexed by hand, with libbpf's parse only on demand. */
-#include "runtime/btf.h"
+#include "probes/btf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 #include <bpf/btf.h>
 
 #include "arena.h"
-#include "runtime/fs.h"
+#include "probes/fs.h"
 
 static const char vmlinux_path[] = "/sys/kernel/btf/vmlinux";
 

@@ -2,8 +2,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "runtime/binary.h"
-#include "runtime/provider.h"
+#include "probes/binary.h"
+#include "probes/provider.h"
 
 /* SystemTap SDT note: type 3, owner "stapsdt"; the descriptor holds the
  * probe's pc, the .stapsdt.base address and the semaphore (each an ELF

@@ -1,5 +1,5 @@
 /* output_fmt: printf formats: parsing, the compile-time argument check, and formatting a record. */
-#include "runtime/output_impl.h"
+#include "output/output_impl.h"
 
 #include <ctype.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /* fs: whole-file reads and getdents64 walks, the cheap way to read tracefs and procfs. */
-#include "runtime/fs.h"
+#include "probes/fs.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -2,7 +2,7 @@
 #ifndef HAWK_RT_OUTPUT_IMPL_H
 #define HAWK_RT_OUTPUT_IMPL_H
 
-#include "runtime/output.h"
+#include "output/output.h"
 
 /* A growable byte string; every event is built in one and written with one
  * fwrite, so lines from one event never interleave with another's. */

@@ -1,5 +1,5 @@
 /* provider: the table of probe providers and the '*' matcher they share. */
-#include "runtime/provider.h"
+#include "probes/provider.h"
 
 #include <string.h>
 

@@ -5,11 +5,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runtime/btf.h"
-#include "runtime/fs.h"
+#include "probes/btf.h"
+#include "probes/fs.h"
 #include "runtime/attach.h"
-#include "runtime/provider.h"
-#include "runtime/tracefs.h"
+#include "probes/provider.h"
+#include "probes/tracefs.h"
 
 enum ksrc { KSRC_NONE, KSRC_AFF, KSRC_KALLSYMS, KSRC_BTF };
 

@@ -1,5 +1,5 @@
 /* tracefs: locate (or mount) tracefs and keep directory fds open for openat. */
-#include "runtime/tracefs.h"
+#include "probes/tracefs.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,9 +1,9 @@
 /* probe_rawtp: rawtracepoint:[MODULE:]EVENT, every tracepoint the kernel's BTF describes. */
 #include <string.h>
 
-#include "runtime/btf.h"
+#include "probes/btf.h"
 #include "runtime/attach.h"
-#include "runtime/provider.h"
+#include "probes/provider.h"
 
 /* Each tracepoint has a __traceiter_NAME function (kernel 5.10) and, since
  * 6.4, a __probestub_NAME with the same prototype: (void *__data, args...). */

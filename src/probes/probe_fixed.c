@@ -8,9 +8,9 @@
 
 #include <linux/perf_event.h>
 
-#include "runtime/btf.h"
+#include "probes/btf.h"
 #include "runtime/attach.h"
-#include "runtime/provider.h"
+#include "probes/provider.h"
 
 /* bpftrace's tables (probe_matcher.h), default periods included. */
 static const struct rt_perf_event sw_events[] = {

@@ -5,10 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runtime/fs.h"
+#include "probes/fs.h"
 #include "runtime/attach.h"
-#include "runtime/provider.h"
-#include "runtime/tracefs.h"
+#include "probes/provider.h"
+#include "probes/tracefs.h"
 
 struct walk {
 	const char *cat_pat, *ev_pat;

@@ -1,5 +1,5 @@
 /* output: the sink, values as text and JSON, symbols, and the events other than printf and maps. */
-#include "runtime/output_impl.h"
+#include "output/output_impl.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
