@@ -361,6 +361,25 @@ static int compile_and_run(struct drv_state *st, const struct drv_opts *o)
 	return status;
 }
 
+/* -l with a program: its attach points, in program order, to the catalogue
+ * (the tree is walked here so that the catalogue sees plain points only). */
+static int list_program(const struct ast *prog, struct arena *a, const struct drv_opts *o,
+			struct diag *d)
+{
+	size_t n = 0, cap = 0;
+	const struct probe_point **pts = NULL;
+	for (const struct ast *it = prog ? prog->program.items : NULL; it; it = it->next) {
+		if (it->kind != AST_PROBE)
+			continue;
+		for (const struct ast *ap = it->probe.aps; ap; ap = ap->next)
+			if (ap->kind == AST_ATTACH_POINT && ap->ap) {
+				pts = arena_grow(a, pts, n, &cap, sizeof(*pts));
+				pts[n++] = ap->ap;
+			}
+	}
+	return rt_list_points(pts, n, o->verbose, o->has_pid ? o->pid : 0, stdout, d);
+}
+
 int drv_run(struct drv_opts *o)
 {
 	if (o->list && !o->prog_text && !o->script) {
@@ -409,7 +428,7 @@ int drv_run(struct drv_opts *o)
 		goto out;
 	}
 	if (o->list) {
-		status = rt_list_program(st.ctx.prog, o->verbose, o->has_pid ? o->pid : 0, stdout, d) ? 1 : 0;
+		status = list_program(st.ctx.prog, a, o, d) ? 1 : 0;
 		goto out;
 	}
 	if (o->check)

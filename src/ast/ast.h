@@ -90,27 +90,6 @@ enum ast_type_kind {
 /* Integer literal forms, kept so the dump and later warnings can tell them apart. */
 enum ast_int_form { AST_INT_DEC, AST_INT_HEX, AST_INT_OCT, AST_INT_SCI, AST_INT_DURATION };
 
-/* An attach point after ap_parse (src/parser/attachpoint.c) has split it. */
-struct ast_attach {
-	const char *raw;          /* as written, quotes kept */
-	bool parsed;              /* false until ap_parse ran */
-	enum probe_type ptype;
-	const char *provider;     /* as spelled */
-	const char *target;       /* binary, library, usdt path, tracepoint category, module */
-	const char *ns;           /* usdt provider (namespace) */
-	const char *func;         /* function, event, usdt probe, iterator, sw/hw event */
-	const char *lang;         /* uprobe language part, e.g. "cpp" */
-	const char *src_file;     /* uprobe bin@file.c:line */
-	const char *unit;         /* profile/interval unit: hz s ms us ns */
-	const char *mode;         /* watchpoint access mode, e.g. "rw" */
-	const char *pin;          /* iter pin path */
-	uint64_t freq;            /* profile/interval rate or period, sw/hw count, watchpoint length */
-	uint64_t offset;          /* fn+offset */
-	uint64_t addr;            /* absolute address */
-	uint32_t line, column;    /* uprobe file:line[:col] */
-	bool has_freq, has_offset, has_addr, wildcard;
-};
-
 struct ast {
 	enum ast_kind kind;
 	struct span span;
@@ -124,7 +103,7 @@ struct ast {
 		struct { const char *name; struct ast *params, *body; } macro;
 		struct { const char *name, *map_type; struct ast *args; } map_decl;
 		struct { struct ast *aps, *pred, *body; } probe;
-		struct ast_attach *ap;   /* out of line: it would double every node's size */
+		struct probe_point *ap;   /* out of line: it would double every node's size */
 		struct { struct ast *stmts; bool has_value; } block;
 		struct { struct ast *expr; } expr_stmt;
 		struct { enum ast_op op; struct ast *target, *value; } assign;

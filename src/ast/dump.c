@@ -89,7 +89,7 @@ static void ap_str(FILE *out, const char *key, const char *v)
 /* The parsed parts of an attach point, in a fixed order, empty ones left
  * out. The provider shows its canonical name too when spelled as an alias,
  * so alias tests check the lookup and not just the spelling. */
-static void dump_ap_parts(FILE *out, const struct ast_attach *ap, int depth)
+static void dump_ap_parts(FILE *out, const struct probe_point *ap, int depth)
 {
 	indent(out, depth);
 	fputs("provider", out);

@@ -29,7 +29,7 @@ static struct sema_expansion *add(struct expander *x, struct ast *probe, struct 
 /* tracepoint:CAT:FUNC as the catalogue lists it ("cat:event" strings). */
 static long tp_list(struct expander *x, const char *cat, const char *func, const char ***out)
 {
-	struct ast_attach q = { .ptype = PROBE_TRACEPOINT, .target = cat, .func = func, .parsed = true };
+	struct probe_point q = { .ptype = PROBE_TRACEPOINT, .target = cat, .func = func, .parsed = true };
 	return rt_expand(&q, 0, x->ctx->arena, x->ctx->diag, out);
 }
 
@@ -97,7 +97,7 @@ static const char *suggest(struct expander *x, const char *cat, const char *name
 
 static void tracepoint(struct expander *x, struct ast *probe, struct ast *ap)
 {
-	struct ast_attach *at = ap->ap;
+	struct probe_point *at = ap->ap;
 	struct arena *a = x->ctx->arena;
 	struct diag *d = x->ctx->diag;
 	const char **v;
@@ -141,7 +141,7 @@ static void tracepoint(struct expander *x, struct ast *probe, struct ast *ap)
  * program through $PATH), since the kernel wants an absolute path. */
 static void function_probe(struct expander *x, struct ast *probe, struct ast *ap)
 {
-	struct ast_attach *at = ap->ap;
+	struct probe_point *at = ap->ap;
 	struct arena *a = x->ctx->arena;
 	bool user = at->ptype == PROBE_UPROBE || at->ptype == PROBE_URETPROBE;
 	if (at->wildcard || at->src_file || at->lang || (user && !at->target)) {
@@ -176,7 +176,7 @@ static void function_probe(struct expander *x, struct ast *probe, struct ast *ap
 
 static void expand_ap(struct expander *x, struct ast *probe, struct ast *ap)
 {
-	struct ast_attach *at = ap->ap;
+	struct probe_point *at = ap->ap;
 	struct arena *a = x->ctx->arena;
 	struct sema_expansion *e;
 	const char *rest;

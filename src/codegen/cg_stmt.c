@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "codegen/cg_impl.h"
+#include "probes/provider.h"
 
 /* A variable holds the widest of the values assigned to it anywhere in the
  * probe (a string's largest capacity), so its storage is sized once. */
@@ -198,42 +199,21 @@ static void stmt(struct cg *c, struct ast *n)
 	}
 }
 
-/* Where libbpf finds the program's type and, for tracepoints, its target. */
+/* Where libbpf finds the program's type (and a tracepoint's target): the
+ * probe type's record says, given the concrete target and function. */
 static const char *section(struct cg *c, struct sema_expansion *e)
 {
-	switch (e->type) {
-	case PROBE_TRACEPOINT:
-		return arena_printf(c->a, "tracepoint/%s/%s", e->target, e->func);
-	case PROBE_BEGIN:
-	case PROBE_END:
-		/* run once with BPF_PROG_TEST_RUN, as bpftrace does */
-		return "raw_tp";
-	case PROBE_INTERVAL:
-	case PROBE_PROFILE:
-		return "perf_event";
-	/* attached by the runtime (attach.c) with the function and binary */
-	case PROBE_KPROBE:
-		return "kprobe";
-	case PROBE_KRETPROBE:
-		return "kretprobe";
-	case PROBE_UPROBE:
-		return "uprobe";
-	case PROBE_URETPROBE:
-		return "uretprobe";
-	case PROBE_USDT: case PROBE_RAWTRACEPOINT: case PROBE_FENTRY: case PROBE_FEXIT:
-	case PROBE_SOFTWARE: case PROBE_HARDWARE: case PROBE_WATCHPOINT: case PROBE_ASYNCWATCHPOINT:
-	case PROBE_ITER: case PROBE_SELF: case PROBE_TEST: case PROBE_BENCH: case PROBE_INVALID:
-	case PROBE__COUNT:
-		break;
-	}
-	return "unsupported";
+	const struct rt_provider *k = rt_provider_of(e->type);
+	if (!k || !k->section)
+		return "unsupported";
+	return arena_printf(c->a, k->section, e->target ? e->target : "", e->func ? e->func : "");
 }
 
 static void add_probe_desc(struct cg *c, struct sema_expansion *e, const char *prog)
 {
 	struct desc *d = c->desc;
 	d->probes = arena_grow(c->a, d->probes, d->nprobes, &c->capprobes, sizeof(*d->probes));
-	struct ast_attach *ap = e->ap->ap;
+	struct probe_point *ap = e->ap->ap;
 	d->probes[d->nprobes++] = (struct desc_probe){
 		.type = e->type, .name = e->name, .prog_name = prog, .target = e->target, .func = e->func,
 		.unit = ap->unit, .freq = ap->freq, .offset = ap->offset, .addr = ap->addr,

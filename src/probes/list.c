@@ -7,7 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ast/ast.h"
 #include "probes/btf.h"
 #include "probes/provider.h"
 #include "probes/tracefs.h"
@@ -336,139 +335,31 @@ int rt_list(const char *patterns, bool verbose, pid_t pid, FILE *out, struct dia
 	return err;
 }
 
-/* Only attach points ap_parse has split reach here; the parts a provider
- * matches, in the order of its entries. Returns the count, 0 for the probe
- * types printed as written instead. */
-static unsigned ap_parts(const struct ast_attach *ap, const char **parts)
-{
-	unsigned n = 0;
-#define PART(x) (parts[n++] = (x) ? (x) : "*")
-	switch (ap->ptype) {
-	case PROBE_TRACEPOINT:
-	case PROBE_UPROBE:
-	case PROBE_URETPROBE:
-		PART(ap->target);
-		PART(ap->func);
-		break;
-	case PROBE_KPROBE:
-	case PROBE_KRETPROBE:
-	case PROBE_RAWTRACEPOINT:
-	case PROBE_FENTRY:
-	case PROBE_FEXIT:
-		if (ap->target)
-			PART(ap->target);
-		PART(ap->func);
-		break;
-	case PROBE_USDT:
-		PART(ap->target);
-		if (ap->ns)
-			PART(ap->ns);
-		PART(ap->func);
-		break;
-	case PROBE_ITER:
-		PART(ap->func);
-		break;
-	case PROBE_SELF:
-		PART(ap->target);
-		PART(ap->func);
-		break;
-	case PROBE_INVALID:
-	case PROBE_BEGIN:
-	case PROBE_END:
-	case PROBE_TEST:
-	case PROBE_BENCH:
-	case PROBE_PROFILE:
-	case PROBE_INTERVAL:
-	case PROBE_SOFTWARE:
-	case PROBE_HARDWARE:
-	case PROBE_WATCHPOINT:
-	case PROBE_ASYNCWATCHPOINT:
-	case PROBE__COUNT:
-		break;
-	}
-#undef PART
-	return n;
-}
-
-/* The probe types whose attach point is its own single probe: printed in
- * canonical form (software:cpu-clock:, profile:hz:99, begin). */
-static void print_as_written(struct lister *L, const struct ast_attach *ap)
-{
-	const char *name = probetype_name(ap->ptype);
-	FILE *f = L->out;
-	switch (ap->ptype) {
-	case PROBE_PROFILE:
-	case PROBE_INTERVAL:
-		if (ap->unit)
-			fprintf(f, "%s:%s:%llu\n", name, ap->unit, (unsigned long long)ap->freq);
-		else
-			fprintf(f, "%s:%llu\n", name, (unsigned long long)ap->freq);
-		break;
-	case PROBE_SOFTWARE:
-	case PROBE_HARDWARE:
-		if (ap->has_freq)
-			fprintf(f, "%s:%s:%llu\n", name, ap->func ? ap->func : "",
-				(unsigned long long)ap->freq);
-		else
-			fprintf(f, "%s:%s:\n", name, ap->func ? ap->func : "");
-		break;
-	case PROBE_BEGIN:
-	case PROBE_END:
-		fprintf(f, "%s\n", name);
-		break;
-	case PROBE_INVALID:
-	case PROBE_SELF:
-	case PROBE_TEST:
-	case PROBE_BENCH:
-	case PROBE_KPROBE:
-	case PROBE_KRETPROBE:
-	case PROBE_UPROBE:
-	case PROBE_URETPROBE:
-	case PROBE_USDT:
-	case PROBE_TRACEPOINT:
-	case PROBE_RAWTRACEPOINT:
-	case PROBE_FENTRY:
-	case PROBE_FEXIT:
-	case PROBE_WATCHPOINT:
-	case PROBE_ASYNCWATCHPOINT:
-	case PROBE_ITER:
-	case PROBE__COUNT:
-		fprintf(f, "%s\n", ap->raw);
-		break;
-	}
-}
-
-static int list_ap(struct lister *L, const struct ast_attach *ap)
+static int list_ap(struct lister *L, const struct probe_point *ap)
 {
 	if (!ap->parsed)
 		return list_one(L, ap->raw);
 	const struct rt_provider *p = rt_provider_of(ap->ptype);
 	const char *parts[RT_MATCH_MAX_PARTS];
-	unsigned n = ap_parts(ap, parts);
-	/* An address or a bare offset names one place: nothing to expand. */
-	if (!n || !p || ap->has_addr || (ap->ptype != PROBE_ITER && !ap->func)) {
-		print_as_written(L, ap);
+	unsigned n = p && p->parts && p->list ? p->parts(ap, parts) : 0;
+	if (!n) {
+		if (p && p->print)
+			p->print(ap, L->out);
+		else
+			fprintf(L->out, "%s\n", ap->raw);
 		return 0;
 	}
 	return run_provider(L, p, (char **)parts, n, true, ap->raw);
 }
 
-int rt_list_program(const struct ast *prog, bool verbose, pid_t pid, FILE *out,
-		    struct diag *d)
+int rt_list_points(const struct probe_point *const *pts, size_t n, bool verbose, pid_t pid,
+		   FILE *out, struct diag *d)
 {
 	struct lister L = { .out = out, .d = d, .verbose = verbose, .pid = pid };
-	if (!prog || prog->kind != AST_PROGRAM)
-		return 0;
-	for (const struct ast *it = prog->program.items; it && !L.gone; it = it->next) {
-		if (it->kind != AST_PROBE)
-			continue;
-		for (const struct ast *ap = it->probe.aps; ap && !L.gone; ap = ap->next) {
-			if (ap->kind != AST_ATTACH_POINT)
-				continue;
-			int err = ap->ap ? list_ap(&L, ap->ap) : 0;
-			if (err)
-				return err;
-		}
+	for (size_t i = 0; i < n && !L.gone; i++) {
+		int err = list_ap(&L, pts[i]);
+		if (err)
+			return err;
 	}
 	if (!L.gone && fflush(out) && errno != EPIPE) {
 		diag_plain(d, DIAG_ERROR, "cannot write the listing: %s", strerror(errno));
@@ -477,14 +368,14 @@ int rt_list_program(const struct ast *prog, bool verbose, pid_t pid, FILE *out,
 	return 0;
 }
 
-long rt_expand(const struct ast_attach *ap, pid_t pid, struct arena *a, struct diag *d,
+long rt_expand(const struct probe_point *ap, pid_t pid, struct arena *a, struct diag *d,
 	       const char ***out)
 {
 	const struct rt_provider *p = rt_provider_of(ap->ptype);
 	const char *parts[RT_MATCH_MAX_PARTS];
-	unsigned n = ap_parts(ap, parts);
+	unsigned n = p && p->parts && p->list ? p->parts(ap, parts) : 0;
 	*out = NULL;
-	if (!p || !n)
+	if (!n)
 		return 0;
 	struct rt_match m = { .nparts = n, .named = true, .pid = pid, .d = d };
 	for (unsigned i = 0; i < n; i++)

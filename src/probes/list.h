@@ -3,12 +3,11 @@
 #define HAWK_RT_LIST_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <sys/types.h>
 
 #include "diag.h"
-
-struct ast;
 
 /* List the probes matching `patterns` to out: one "provider:..." line per
  * probe, providers in name order, each provider's probes sorted and
@@ -31,22 +30,22 @@ struct ast;
  * ("hawk: error: ..."); the CLI then exits with status 1. */
 int rt_list(const char *patterns, bool verbose, pid_t pid, FILE *out, struct diag *d);
 
-/* -l with a program: the probes each attach point of prog would attach to,
- * in program order, each attach point's probes sorted. The attach points
- * should have been through ap_parse; an unparsed one is matched from its
- * text. Same returns as rt_list. */
-int rt_list_program(const struct ast *prog, bool verbose, pid_t pid, FILE *out,
-		    struct diag *d);
-
-struct ast_attach;
+struct probe_point;
 struct arena;
+
+/* -l with a program: the probes each of a program's attach points would
+ * attach to, in the order given, each attach point's probes sorted. The
+ * points should have been through ap_parse; an unparsed one is matched from
+ * its text. Same returns as rt_list. */
+int rt_list_points(const struct probe_point *const *pts, size_t n, bool verbose, pid_t pid,
+		   FILE *out, struct diag *d);
 
 /* The probes an attach point names, as -l lists them (the text after
  * "provider:", e.g. "syscalls:sys_enter_openat"), sorted and de-duplicated:
  * the catalogue behind -l also expands a program's wildcards, so the two
  * agree. The strings live in `a`. Returns the count, or a negative errno
  * after one error through d. */
-long rt_expand(const struct ast_attach *ap, pid_t pid, struct arena *a, struct diag *d,
+long rt_expand(const struct probe_point *ap, pid_t pid, struct arena *a, struct diag *d,
 	       const char ***out);
 
 #endif

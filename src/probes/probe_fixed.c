@@ -9,7 +9,7 @@
 #include <linux/perf_event.h>
 
 #include "probes/btf.h"
-#include "runtime/attach.h"
+#include "probes/point.h"
 #include "probes/provider.h"
 
 /* bpftrace's tables (probe_matcher.h), default periods included. */
@@ -174,49 +174,151 @@ static void describe_iter(const struct rt_match *m, const char *entry, void *coo
 		rt_btf_print_params((uint32_t)id, 1, f);
 }
 
+/* ---- the attach points: parse, listing parts, canonical print ---- */
+
+static void parse_begin(struct pt_ctx *c, struct probe_point *pt, char **parts, int n)
+{
+	pt_need_parts(c, pt, n, 1, 1, pt->ptype == PROBE_BEGIN ? "begin" : "end");
+}
+
+static void print_begin(const struct probe_point *pt, FILE *f)
+{
+	fprintf(f, "%s\n", probetype_name(pt->ptype));
+}
+
+static void parse_self(struct pt_ctx *c, struct probe_point *pt, char **parts, int n)
+{
+	if (!pt_need_parts(c, pt, n, 3, 3, "self:signal:SIGUSR1"))
+		return;
+	/* bpftrace lets only SIGUSR1 through: other signals keep their meaning. */
+	if (strcmp(parts[1], "signal") || strcmp(parts[2], "SIGUSR1")) {
+		pt_err(c, "invalid self attach point, expected self:signal:SIGUSR1");
+		return;
+	}
+	pt->target = parts[1];
+	pt->func = parts[2];
+}
+
+static unsigned parts_self(const struct probe_point *pt, const char **parts)
+{
+	parts[0] = pt->target ? pt->target : "*";
+	parts[1] = pt->func ? pt->func : "*";
+	return 2;
+}
+
+static void parse_test(struct pt_ctx *c, struct probe_point *pt, char **parts, int n)
+{
+	if (pt_need_parts(c, pt, n, 2, 2, pt->ptype == PROBE_TEST ? "test:NAME" : "bench:NAME"))
+		pt->func = parts[1];
+}
+
+static void parse_perf(struct pt_ctx *c, struct probe_point *pt, char **parts, int n)
+{
+	if (!pt_need_parts(c, pt, n, 2, 3, pt->ptype == PROBE_SOFTWARE ? "software:EVENT[:COUNT]"
+								: "hardware:EVENT[:COUNT]"))
+		return;
+	pt->func = parts[1];
+	if (n == 3 && parts[2][0]) {
+		if (!pt_parse_u64(parts[2], &pt->freq) || pt->freq == 0)
+			pt_err(c, "invalid %s count '%s', expected a positive integer", pt->provider, parts[2]);
+		pt->has_freq = true;
+	}
+}
+
+static void print_perf(const struct probe_point *pt, FILE *f)
+{
+	const char *name = probetype_name(pt->ptype);
+	if (pt->has_freq)
+		fprintf(f, "%s:%s:%llu\n", name, pt->func ? pt->func : "", (unsigned long long)pt->freq);
+	else
+		fprintf(f, "%s:%s:\n", name, pt->func ? pt->func : "");
+}
+
+static void parse_time(struct pt_ctx *c, struct probe_point *pt, char **parts, int n)
+{
+	pt_rate(c, pt, parts, n);
+}
+
+static void print_time(const struct probe_point *pt, FILE *f)
+{
+	const char *name = probetype_name(pt->ptype);
+	if (pt->unit)
+		fprintf(f, "%s:%s:%llu\n", name, pt->unit, (unsigned long long)pt->freq);
+	else
+		fprintf(f, "%s:%llu\n", name, (unsigned long long)pt->freq);
+}
+
+static void parse_iter(struct pt_ctx *c, struct probe_point *pt, char **parts, int n)
+{
+	if (!pt_need_parts(c, pt, n, 2, 3, "iter:NAME or iter:NAME:PIN"))
+		return;
+	pt->func = parts[1];
+	if (n == 3)
+		pt->pin = parts[2];
+}
+
+static unsigned parts_iter(const struct probe_point *pt, const char **parts)
+{
+	parts[0] = pt->func ? pt->func : "*";
+	return 1;
+}
+
 const struct rt_provider rt_prov_begin = {
 	.type = PROBE_BEGIN, .name = "begin", .form = "begin", .max_parts = 0,
-	.flags = RT_PROV_WILD, .list = list_once,
-	.attach = rt_attach_none,
+	.flags = RT_PROV_WILD, .parse = parse_begin, .print = print_begin, .list = list_once,
+	/* run once with BPF_PROG_TEST_RUN, as bpftrace does */
+	.section = "raw_tp", .attach = RT_ATTACH_NONE,
 };
 
 const struct rt_provider rt_prov_end = {
 	.type = PROBE_END, .name = "end", .form = "end", .max_parts = 0,
-	.flags = RT_PROV_WILD, .list = list_once,
-	.attach = rt_attach_none,
+	.flags = RT_PROV_WILD, .parse = parse_begin, .print = print_begin, .list = list_once,
+	.section = "raw_tp", .attach = RT_ATTACH_NONE,
 };
 
 const struct rt_provider rt_prov_self = {
 	.type = PROBE_SELF, .name = "self", .form = "self:signal:SIGUSR1", .max_parts = 2,
-	.flags = RT_PROV_WILD, .list = list_self,
+	.flags = RT_PROV_WILD, .parse = parse_self, .parts = parts_self, .list = list_self,
+};
+
+const struct rt_provider rt_prov_test = {
+	.type = PROBE_TEST, .name = "test", .form = "test:NAME", .parse = parse_test,
+};
+
+const struct rt_provider rt_prov_bench = {
+	.type = PROBE_BENCH, .name = "bench", .form = "bench:NAME", .parse = parse_test,
 };
 
 const struct rt_provider rt_prov_software = {
 	.type = PROBE_SOFTWARE, .name = "software", .form = "software:EVENT[:COUNT]",
-	.max_parts = 2, .flags = RT_PROV_WILD, .list = list_software,
-	.attach = rt_attach_software,
+	.max_parts = 2, .flags = RT_PROV_WILD, .parse = parse_perf, .print = print_perf,
+	.list = list_software,
+	.attach = RT_ATTACH_SOFTWARE,
 };
 
 const struct rt_provider rt_prov_hardware = {
 	.type = PROBE_HARDWARE, .name = "hardware", .form = "hardware:EVENT[:COUNT]",
-	.max_parts = 2, .flags = RT_PROV_WILD, .available = hardware_available,
-	.list = list_hardware,
-	.attach = rt_attach_hardware,
+	.max_parts = 2, .flags = RT_PROV_WILD, .parse = parse_perf, .print = print_perf,
+	.available = hardware_available, .list = list_hardware,
+	.attach = RT_ATTACH_HARDWARE,
 };
 
 const struct rt_provider rt_prov_interval = {
 	.type = PROBE_INTERVAL, .name = "interval", .form = "interval:UNIT:N",
-	.max_parts = 2, .flags = RT_PROV_WILD, .list = list_time,
-	.attach = rt_attach_interval,
+	.max_parts = 2, .flags = RT_PROV_WILD, .parse = parse_time, .print = print_time,
+	.list = list_time,
+	.section = "perf_event", .attach = RT_ATTACH_INTERVAL,
 };
 
 const struct rt_provider rt_prov_profile = {
 	.type = PROBE_PROFILE, .name = "profile", .form = "profile:UNIT:N",
-	.max_parts = 2, .flags = RT_PROV_WILD, .list = list_time,
-	.attach = rt_attach_profile,
+	.max_parts = 2, .flags = RT_PROV_WILD, .parse = parse_time, .print = print_time,
+	.list = list_time,
+	.section = "perf_event", .attach = RT_ATTACH_PROFILE,
 };
 
 const struct rt_provider rt_prov_iter = {
 	.type = PROBE_ITER, .name = "iter", .form = "iter:NAME[:PIN]", .max_parts = 1,
-	.flags = RT_PROV_WILD, .list = list_iter, .describe = describe_iter,
+	.flags = RT_PROV_WILD, .wildcards = true, .parse = parse_iter, .parts = parts_iter,
+	.list = list_iter, .describe = describe_iter,
 };

@@ -7,7 +7,7 @@
 
 #include "probes/btf.h"
 #include "probes/fs.h"
-#include "runtime/attach.h"
+#include "probes/point.h"
 #include "probes/provider.h"
 #include "probes/tracefs.h"
 
@@ -381,11 +381,55 @@ static void describe_fexit(const struct rt_match *m, const char *entry, void *co
 	describe_fentries(cookie, f, true);
 }
 
+/* ---- the attach points ---- */
+
+static void parse_kprobe(struct pt_ctx *c, struct probe_point *pt, char **parts, int n)
+{
+	if (!pt_need_parts(c, pt, n, 2, 3, "kprobe:FUNCTION, kprobe:MODULE:FUNCTION or kprobe:FUNCTION+OFFSET"))
+		return;
+	if (n == 3)
+		pt->target = parts[1];
+	pt_func_or_addr(c, pt, parts[n - 1], pt->ptype == PROBE_KPROBE);
+}
+
+static void parse_fentry(struct pt_ctx *c, struct probe_point *pt, char **parts, int n)
+{
+	if (!pt_need_parts(c, pt, n, 2, 4, "fentry:FUNCTION or fentry:MODULE:FUNCTION"))
+		return;
+	if (n == 2) {
+		pt->func = parts[1];
+	} else if (n == 3) {
+		pt->target = parts[1];
+		pt->func = parts[2];
+	} else {
+		/* fentry:bpf:PROG_ID:PROG_NAME */
+		pt->target = parts[1];
+		pt->ns = parts[2];
+		pt->func = parts[3];
+		if (strcmp(parts[1], "bpf"))
+			pt_err(c, "invalid %s attach point, only fentry:bpf:ID:NAME has four parts",
+			       pt->provider);
+	}
+}
+
+/* [MODULE:]FUNCTION; an address or a bare offset names one place: nothing to match. */
+static unsigned parts_kernel(const struct probe_point *pt, const char **parts)
+{
+	unsigned n = 0;
+	if (pt->has_addr || !pt->func)
+		return 0;
+	if (pt->target)
+		parts[n++] = pt->target;
+	parts[n++] = pt->func;
+	return n;
+}
+
 const struct rt_provider rt_prov_kprobe = {
 	.type = PROBE_KPROBE, .name = "kprobe", .form = "kprobe[:MODULE]:FUNCTION",
 	.max_parts = 2, .flags = RT_PROV_WILD, .available = kprobe_available,
+	.wildcards = true, .parse = parse_kprobe, .parts = parts_kernel,
 	.list = list_kprobe, .describe = describe_kprobe,
-	.attach = rt_attach_kprobe,
+	.section = "kprobe", .attach = RT_ATTACH_KPROBE,
 };
 
 /* Return probes are left out of wildcard listings, as in bpftrace: each
@@ -393,20 +437,23 @@ const struct rt_provider rt_prov_kprobe = {
 const struct rt_provider rt_prov_kretprobe = {
 	.type = PROBE_KRETPROBE, .name = "kretprobe", .form = "kretprobe[:MODULE]:FUNCTION",
 	.max_parts = 2, .available = kprobe_available,
+	.wildcards = true, .parse = parse_kprobe, .parts = parts_kernel,
 	.list = list_kretprobe, .describe = describe_kretprobe,
-	.attach = rt_attach_kprobe,
+	.section = "kretprobe", .attach = RT_ATTACH_KPROBE,
 };
 
 const struct rt_provider rt_prov_fentry = {
 	.type = PROBE_FENTRY, .name = "fentry", .form = "fentry[:MODULE]:FUNCTION",
 	.max_parts = 2, .flags = RT_PROV_WILD, .available = fentry_available,
+	.wildcards = true, .parse = parse_fentry, .parts = parts_kernel,
 	.list = list_fentry, .describe = describe_fentry,
-	.attach = rt_attach_fentry,
+	.attach = RT_ATTACH_FENTRY,
 };
 
 const struct rt_provider rt_prov_fexit = {
 	.type = PROBE_FEXIT, .name = "fexit", .form = "fexit[:MODULE]:FUNCTION",
 	.max_parts = 2, .available = fentry_available,
+	.wildcards = true, .parse = parse_fentry, .parts = parts_kernel,
 	.list = list_fexit, .describe = describe_fexit,
-	.attach = rt_attach_fentry,
+	.attach = RT_ATTACH_FENTRY,
 };

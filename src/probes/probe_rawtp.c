@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "probes/btf.h"
-#include "runtime/attach.h"
+#include "probes/point.h"
 #include "probes/provider.h"
 
 /* Each tracepoint has a __traceiter_NAME function (kernel 5.10) and, since
@@ -45,9 +45,30 @@ static void describe_rawtp(const struct rt_match *m, const char *entry, void *co
 	rt_btf_print_params((uint32_t)(uintptr_t)cookie, 1, f);
 }
 
+static void parse_rawtp(struct pt_ctx *c, struct probe_point *pt, char **parts, int n)
+{
+	if (!pt_need_parts(c, pt, n, 2, 3, "rawtracepoint:EVENT or rawtracepoint:MODULE:EVENT"))
+		return;
+	if (n == 3)
+		pt->target = parts[1];
+	pt->func = parts[n - 1];
+}
+
+static unsigned parts_rawtp(const struct probe_point *pt, const char **parts)
+{
+	unsigned n = 0;
+	if (!pt->func)
+		return 0;
+	if (pt->target)
+		parts[n++] = pt->target;
+	parts[n++] = pt->func;
+	return n;
+}
+
 const struct rt_provider rt_prov_rawtracepoint = {
 	.type = PROBE_RAWTRACEPOINT, .name = "rawtracepoint",
 	.form = "rawtracepoint[:MODULE]:EVENT", .max_parts = 2, .flags = RT_PROV_WILD,
+	.wildcards = true, .parse = parse_rawtp, .parts = parts_rawtp,
 	.list = list_rawtp, .describe = describe_rawtp,
-	.attach = rt_attach_rawtracepoint,
+	.attach = RT_ATTACH_RAWTRACEPOINT,
 };

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "probes/fs.h"
-#include "runtime/attach.h"
+#include "probes/point.h"
 #include "probes/provider.h"
 #include "probes/tracefs.h"
 
@@ -94,9 +94,29 @@ static void describe_tracepoint(const struct rt_match *m, const char *entry, voi
 	free(text);
 }
 
+static void parse_tracepoint(struct pt_ctx *c, struct probe_point *pt, char **parts, int n)
+{
+	if (!pt_need_parts(c, pt, n, 3, 3, "tracepoint:CATEGORY:EVENT"))
+		return;
+	pt->target = parts[1];
+	pt->func = parts[2];
+	if (!parts[1][0] || !parts[2][0])
+		pt_err(c, "tracepoint category and event must not be empty");
+}
+
+static unsigned parts_tracepoint(const struct probe_point *pt, const char **parts)
+{
+	if (!pt->func)
+		return 0;
+	parts[0] = pt->target ? pt->target : "*";
+	parts[1] = pt->func;
+	return 2;
+}
+
 const struct rt_provider rt_prov_tracepoint = {
 	.type = PROBE_TRACEPOINT, .name = "tracepoint", .form = "tracepoint:CATEGORY:EVENT",
 	.max_parts = 2, .flags = RT_PROV_WILD,
+	.wildcards = true, .parse = parse_tracepoint, .parts = parts_tracepoint,
 	.list = list_tracepoints, .describe = describe_tracepoint,
-	.attach = rt_attach_tracepoint,
+	.section = "tracepoint/%s/%s", .attach = RT_ATTACH_TRACEPOINT,
 };

@@ -5,7 +5,7 @@
 
 #include "probes/binary.h"
 #include "probes/dwarf.h"
-#include "runtime/attach.h"
+#include "probes/point.h"
 #include "probes/provider.h"
 
 /* One binary of the batch: describe opens its DWARF on first need. */
@@ -125,15 +125,61 @@ static void describe_uprobe(const struct rt_match *m, const char *entry, void *c
 		rt_dwarf_params(b->dw, entry + b->len + 1, u->addr, print_param, f);
 }
 
+/* ---- the attach points ---- */
+
+static void parse_uprobe(struct pt_ctx *c, struct probe_point *pt, char **parts, int n)
+{
+	if (!pt_need_parts(c, pt, n, 2, 4, "uprobe:BINARY:FUNCTION"))
+		return;
+	if (n == 2) {
+		pt_func_or_addr(c, pt, parts[1], pt->ptype == PROBE_UPROBE);
+	} else if (strchr(parts[1], '@')) {
+		/* uprobe:BINARY@FILE.c:LINE[:COL] */
+		char *at = strchr(parts[1], '@');
+		pt->target = arena_strndup(c->arena, parts[1], (size_t)(at - parts[1]));
+		pt->src_file = at + 1;
+		uint64_t v;
+		if (!pt_parse_u64(parts[2], &v) || v == 0 || v > UINT32_MAX)
+			pt_err(c, "invalid line number '%s' in uprobe source location", parts[2]);
+		pt->line = (uint32_t)v;
+		if (n == 4) {
+			if (!pt_parse_u64(parts[3], &v) || v == 0 || v > UINT32_MAX)
+				pt_err(c, "invalid column '%s' in uprobe source location", parts[3]);
+			pt->column = (uint32_t)v;
+		}
+	} else if (n == 4) {
+		pt->target = parts[1];
+		pt->lang = parts[2];
+		if (strcmp(parts[2], "cpp") && strcmp(parts[2], "c"))
+			pt_err(c, "unknown uprobe language '%s', expected cpp", parts[2]);
+		pt->func = parts[3];
+	} else {
+		pt->target = parts[1];
+		pt_func_or_addr(c, pt, parts[2], pt->ptype == PROBE_UPROBE);
+	}
+}
+
+/* BINARY:FUNCTION; an address or a bare offset names one place. */
+static unsigned parts_uprobe(const struct probe_point *pt, const char **parts)
+{
+	if (pt->has_addr || !pt->func)
+		return 0;
+	parts[0] = pt->target ? pt->target : "*";
+	parts[1] = pt->func;
+	return 2;
+}
+
 const struct rt_provider rt_prov_uprobe = {
 	.type = PROBE_UPROBE, .name = "uprobe", .form = "uprobe:BINARY:FUNCTION",
 	.max_parts = 2, .flags = RT_PROV_USER,
+	.wildcards = true, .parse = parse_uprobe, .parts = parts_uprobe,
 	.list = list_uprobe, .describe = describe_uprobe,
-	.attach = rt_attach_uprobe,
+	.section = "uprobe", .attach = RT_ATTACH_UPROBE,
 };
 
 const struct rt_provider rt_prov_uretprobe = {
 	.type = PROBE_URETPROBE, .name = "uretprobe", .form = "uretprobe:BINARY:FUNCTION",
-	.max_parts = 2, .list = list_uretprobe,
-	.attach = rt_attach_uprobe,
+	.max_parts = 2, .wildcards = true, .parse = parse_uprobe, .parts = parts_uprobe,
+	.list = list_uretprobe,
+	.section = "uretprobe", .attach = RT_ATTACH_UPROBE,
 };

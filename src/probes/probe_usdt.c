@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "probes/binary.h"
+#include "probes/point.h"
 #include "probes/provider.h"
 
 /* SystemTap SDT note: type 3, owner "stapsdt"; the descriptor holds the
@@ -90,7 +91,36 @@ static int list_usdt(const struct rt_match *m, struct rt_out *out)
 	return err;
 }
 
+static void parse_usdt(struct pt_ctx *c, struct probe_point *pt, char **parts, int n)
+{
+	if (!pt_need_parts(c, pt, n, 2, 4, "usdt:BINARY:PROBE or usdt:BINARY:PROVIDER:PROBE"))
+		return;
+	if (n == 2) {
+		pt->func = parts[1];
+	} else if (n == 3) {
+		pt->target = parts[1];
+		pt->func = parts[2];
+	} else {
+		pt->target = parts[1];
+		pt->ns = parts[2];
+		pt->func = parts[3];
+	}
+}
+
+static unsigned parts_usdt(const struct probe_point *pt, const char **parts)
+{
+	unsigned n = 0;
+	if (!pt->func)
+		return 0;
+	parts[n++] = pt->target ? pt->target : "*";
+	if (pt->ns)
+		parts[n++] = pt->ns;
+	parts[n++] = pt->func;
+	return n;
+}
+
 const struct rt_provider rt_prov_usdt = {
 	.type = PROBE_USDT, .name = "usdt", .form = "usdt:PATH[:PROVIDER]:PROBE",
-	.max_parts = 3, .flags = RT_PROV_USER, .list = list_usdt,
+	.max_parts = 3, .flags = RT_PROV_USER, .wildcards = true, .parse = parse_usdt,
+	.parts = parts_usdt, .list = list_usdt,
 };

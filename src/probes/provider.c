@@ -1,4 +1,4 @@
-/* provider: the table of probe providers and the '*' matcher they share. */
+/* provider: the table of probe type records and the '*' matcher they share. */
 #include "probes/provider.h"
 
 #include <string.h>
@@ -13,12 +13,25 @@ const struct rt_provider *const rt_providers[] = {
 };
 const size_t rt_nproviders = sizeof(rt_providers) / sizeof(rt_providers[0]);
 
+/* Every probe type's record, by type: the listed ones above and those -l
+ * does not show (watchpoints name an address, test and bench are not run). */
+static const struct rt_provider *const records[PROBE__COUNT] = {
+	[PROBE_BEGIN] = &rt_prov_begin, [PROBE_END] = &rt_prov_end, [PROBE_SELF] = &rt_prov_self,
+	[PROBE_TEST] = &rt_prov_test, [PROBE_BENCH] = &rt_prov_bench,
+	[PROBE_KPROBE] = &rt_prov_kprobe, [PROBE_KRETPROBE] = &rt_prov_kretprobe,
+	[PROBE_UPROBE] = &rt_prov_uprobe, [PROBE_URETPROBE] = &rt_prov_uretprobe,
+	[PROBE_USDT] = &rt_prov_usdt, [PROBE_TRACEPOINT] = &rt_prov_tracepoint,
+	[PROBE_RAWTRACEPOINT] = &rt_prov_rawtracepoint,
+	[PROBE_FENTRY] = &rt_prov_fentry, [PROBE_FEXIT] = &rt_prov_fexit,
+	[PROBE_PROFILE] = &rt_prov_profile, [PROBE_INTERVAL] = &rt_prov_interval,
+	[PROBE_SOFTWARE] = &rt_prov_software, [PROBE_HARDWARE] = &rt_prov_hardware,
+	[PROBE_WATCHPOINT] = &rt_prov_watchpoint, [PROBE_ASYNCWATCHPOINT] = &rt_prov_asyncwatchpoint,
+	[PROBE_ITER] = &rt_prov_iter,
+};
+
 const struct rt_provider *rt_provider_of(enum probe_type t)
 {
-	for (size_t i = 0; i < rt_nproviders; i++)
-		if (rt_providers[i]->type == t)
-			return rt_providers[i];
-	return NULL;
+	return t > PROBE_INVALID && t < PROBE__COUNT ? records[t] : NULL;
 }
 
 bool rt_has_wild(const char *s)

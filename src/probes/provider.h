@@ -1,4 +1,4 @@
-/* provider: one probe type's catalogue (and later its attach mechanics), registered in one table. */
+/* provider: one record per probe type (its attach point, catalogue, program and attach), in one table. */
 #ifndef HAWK_RT_PROVIDER_H
 #define HAWK_RT_PROVIDER_H
 
@@ -31,10 +31,7 @@ struct rt_match {
  * Memory from rt_out_arena lives until the batch has been printed. */
 struct rt_out;
 
-struct bpf_program;
-struct desc_probe;
-struct rt_attach_ctx;
-struct rt_links;
+struct pt_ctx;
 
 /* Add one entry (its text after "provider:"); cookie comes back to describe. */
 void rt_out_add(struct rt_out *o, const char *entry, size_t len, void *cookie);
@@ -49,36 +46,67 @@ enum rt_provider_flags {
 	RT_PROV_USER = 1 << 1,  /* needs a binary: only with -p or a target that exists */
 };
 
+/* How the runtime attaches a probe of a type: runtime/attach.c has one
+ * mechanism each. A value, not a function, so that this record (which the
+ * parser and the semantic passes read) links no libbpf attach code. */
+enum rt_attach_mech {
+	RT_ATTACH_UNSUPPORTED = 0,  /* "not supported yet" */
+	RT_ATTACH_NONE,             /* begin, end: run by BPF_PROG_TEST_RUN instead */
+	RT_ATTACH_TRACEPOINT,       /* a perf event on the tracepoint's id */
+	RT_ATTACH_RAWTRACEPOINT,    /* raw_tp, or tp_btf when the program is TRACING */
+	RT_ATTACH_INTERVAL,         /* cpu-clock perf event on one CPU */
+	RT_ATTACH_PROFILE,          /* cpu-clock perf event on every online CPU */
+	RT_ATTACH_SOFTWARE,         /* software perf event on every online CPU */
+	RT_ATTACH_HARDWARE,         /* hardware perf event on every online CPU */
+	RT_ATTACH_UPROBE,           /* uprobe and uretprobe by symbol or address */
+	RT_ATTACH_KPROBE,           /* kprobe and kretprobe */
+	RT_ATTACH_FENTRY,           /* fentry and fexit (trampolines) */
+	RT_ATTACH__COUNT
+};
+
+/* One probe type: everything hawk knows about it, from the attach point's
+ * spelling to the kernel attach. The generic code (ap_parse, -l, expansion,
+ * codegen's sections, the runtime's attach) loops over or indexes these; a
+ * new probe type is one probe_*.c file and one line in provider.c. */
 struct rt_provider {
 	enum probe_type type;
 	const char *name;            /* canonical, as printed */
 	const char *form;            /* the attach point's shape, for error messages */
-	unsigned max_parts;          /* parts after the provider */
+	unsigned max_parts;          /* parts after the provider (listing patterns) */
 	unsigned flags;              /* enum rt_provider_flags */
+	bool wildcards;              /* '*' allowed in the attach point's parts */
+
+	/* The attach point: fill pt from parts[0..n) (parts[0] the provider as
+	 * spelled), reporting errors through c. NULL: the provider name alone. */
+	void (*parse)(struct pt_ctx *c, struct probe_point *pt, char **parts, int n);
+	/* The parts the catalogue matches for a parsed attach point, in the
+	 * order of its entries (missing ones "*"); 0 when the attach point is
+	 * its own single probe (then print writes it). NULL: 0. */
+	unsigned (*parts)(const struct probe_point *pt, const char **parts);
+	/* -l of a single-probe attach point, in canonical form. NULL: as written. */
+	void (*print)(const struct probe_point *pt, FILE *f);
 
 	/* Whether this machine can trace with it; if not, wildcard listings skip
 	 * it and *why says so under -v. NULL: always. */
 	bool (*available)(const char **why);
 	/* Add every probe matching m to out. Returns 0, or a negative errno
-	 * after reporting one error through m->d. */
+	 * after reporting one error through m->d. NULL: not listed. */
 	int (*list)(const struct rt_match *m, struct rt_out *out);
 	/* -lv: the arguments of one listed entry, one "    decl" line each. NULL: none. */
 	void (*describe)(const struct rt_match *m, const char *entry, void *cookie, FILE *f);
 
-	/* Attach the program that serves one probe of this type, appending the
-	 * links that keep it attached (detaching is destroying them: see
-	 * rt_links_destroy in attach.h). The mechanisms live in attach.c
-	 * (rt_attach_tracepoint, ...). NULL: "not supported yet".
-	 * Room left for: program type, section. */
-	int (*attach)(const struct rt_attach_ctx *c, const struct desc_probe *p,
-		      struct bpf_program *prog, struct rt_links *out);
+	/* The ELF section of its BPF programs (libbpf reads the program type
+	 * from it): a printf format given the concrete target and function. */
+	const char *section;
+	/* How the runtime attaches it. */
+	enum rt_attach_mech attach;
 };
 
 /* The providers in name order (the order -l prints them in). */
 extern const struct rt_provider *const rt_providers[];
 extern const size_t rt_nproviders;
 
-/* The provider of a probe type, NULL for types that have none (watchpoint). */
+/* The record of a probe type; NULL only for PROBE_INVALID. */
 const struct rt_provider *rt_provider_of(enum probe_type t);
 
 /* Glob with '*' only: does pat match s[0..n)? */
@@ -98,6 +126,8 @@ extern const struct rt_provider rt_prov_tracepoint, rt_prov_rawtracepoint;
 extern const struct rt_provider rt_prov_kprobe, rt_prov_kretprobe;
 extern const struct rt_provider rt_prov_fentry, rt_prov_fexit;
 extern const struct rt_provider rt_prov_uprobe, rt_prov_uretprobe, rt_prov_usdt;
+extern const struct rt_provider rt_prov_watchpoint, rt_prov_asyncwatchpoint;
+extern const struct rt_provider rt_prov_test, rt_prov_bench;
 
 /* Perf events behind software:/hardware: probes (perf type and config), with
  * bpftrace's default sample periods. */

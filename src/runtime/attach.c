@@ -354,8 +354,21 @@ int rt_attach_fentry(const struct rt_attach_ctx *c, const struct desc_probe *p,
 int rt_probe_attach(const struct rt_attach_ctx *c, const struct desc_probe *p,
 		    struct bpf_program *prog, struct rt_links *out)
 {
+	/* The probe type's record names its mechanism. */
+	static rt_attach_fn *const mech[RT_ATTACH__COUNT] = {
+		[RT_ATTACH_NONE] = rt_attach_none,
+		[RT_ATTACH_TRACEPOINT] = rt_attach_tracepoint,
+		[RT_ATTACH_RAWTRACEPOINT] = rt_attach_rawtracepoint,
+		[RT_ATTACH_INTERVAL] = rt_attach_interval,
+		[RT_ATTACH_PROFILE] = rt_attach_profile,
+		[RT_ATTACH_SOFTWARE] = rt_attach_software,
+		[RT_ATTACH_HARDWARE] = rt_attach_hardware,
+		[RT_ATTACH_UPROBE] = rt_attach_uprobe,
+		[RT_ATTACH_KPROBE] = rt_attach_kprobe,
+		[RT_ATTACH_FENTRY] = rt_attach_fentry,
+	};
 	const struct rt_provider *pv = rt_provider_of(p->type);
-	rt_attach_fn *fn = pv ? pv->attach : NULL;
+	rt_attach_fn *fn = pv ? mech[pv->attach] : NULL;
 	if (!fn) {
 		attach_error(c, p, "cannot attach %s: %s probes are not supported yet",
 			   p->name, probetype_name(p->type));

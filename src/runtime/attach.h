@@ -29,13 +29,13 @@ struct rt_links {
 	unsigned n, cap;
 };
 
-/* A provider's attach (struct rt_provider.attach has this type): attaches
+/* One attach mechanism (struct rt_provider.attach names one): attaches
  * prog for probe p and appends its links to out. Returns 0, or a negative
  * errno after one error through c->d naming the probe. */
 typedef int rt_attach_fn(const struct rt_attach_ctx *c, const struct desc_probe *p,
 			 struct bpf_program *prog, struct rt_links *out);
 
-/* The mechanisms; providers point .attach at these. */
+/* The mechanisms, one per enum rt_attach_mech value. */
 rt_attach_fn rt_attach_none;           /* begin, end: run by BPF_PROG_TEST_RUN instead */
 rt_attach_fn rt_attach_tracepoint;     /* a perf event on the tracepoint's id, CPU 0 */
 rt_attach_fn rt_attach_rawtracepoint;  /* raw_tp, or tp_btf when the program is TRACING */

@@ -54,7 +54,7 @@ if n == 0:
 PY
 echo "run.sh: compiling the front end with $cc"
 bash -e "$work/compile.sh"
-"$cc" "${san[@]}" -std=gnu11 -D_GNU_SOURCE -I"$root/src" "$here/fuzz_parse.c" "$work"/front*.o \
+"$cc" "${san[@]}" -std=gnu11 -D_GNU_SOURCE -I"$root/src" "$here/fuzz_parse.c" "$work"/front*.o $(pkg-config --libs libbpf libelf libdw) \
 	-o "$work/fuzz_parse"
 
 # Seeds: ours (read-only), the Debian bpftrace tools (copied to the temporary dir, never into
