@@ -18,6 +18,7 @@
 #include "diag.h"
 #include "ast/ast.h"
 #include "ast/pass.h"
+#include "ast/cdefs.h"
 #include "ast/sema.h"
 #include "codegen/cg.h"
 #include "probes/list.h"
@@ -124,6 +125,7 @@ static const struct pass passes[] = {
 	{ "parse", pass_parse },
 	{ "attachpoints", pass_attachpoints },
 	{ "expand", sema_expand },
+	{ "cdefs", cdefs_pass },
 	{ "types", sema_types },
 };
 
@@ -304,12 +306,9 @@ static void warn_run_options(const struct drv_opts *o)
 	NOTE(o->buffer_set, "-B");
 	NOTE(o->warnings_k, "-k");
 	NOTE(o->dry_run, "--dry-run");
-	NOTE(o->ninclude_dirs, "-I");
-	NOTE(o->nincludes, "--include");
 #undef NOTE
 	if (n && !o->no_warnings)
-		drv_warning("--check: %s %s no effect (nothing is run, and C headers are read by "
-			    "the type pass, which arrives with code generation)",
+		drv_warning("--check: %s %s no effect (nothing is run)",
 			    names, strchr(names, ',') ? "have" : "has");
 }
 
@@ -319,9 +318,6 @@ static int compile_and_run(struct drv_state *st, const struct drv_opts *o)
 	/* Parsed now, used by later milestones: said, never silently dropped. */
 	if (o->warnings_k)
 		drv_warning("-k: warnings for failed helper calls at run time are not implemented yet");
-	if (o->ninclude_dirs || o->nincludes)
-		drv_warning("%s: C headers are not read yet (C types arrive with the BTF and C-definition passes)",
-			    o->ninclude_dirs ? "-I" : "--include");
 	struct cg_opts co = {
 		/* codegen is bpftrace's name for the unoptimised IR, which is all hawk makes */
 		.dump_ir = (o->dump & (DRV_DUMP_IR | DRV_DUMP_CODEGEN)) ? stdout : NULL,
@@ -410,6 +406,11 @@ int drv_run(struct drv_opts *o)
 			.unsafe = o->unsafe,
 			.start_ns = boot_ns(),
 			.ncpus = libbpf_num_possible_cpus(),
+			.script_path = o->prog_text ? NULL : o->script,
+			.include_dirs = o->include_dirs,
+			.ninclude_dirs = (unsigned)o->ninclude_dirs,
+			.includes = o->includes,
+			.nincludes = (unsigned)o->nincludes,
 		},
 	};
 	st.file = diag_source_add(d, name, text, len);

@@ -10,6 +10,7 @@
 #include "ast/ast.h"
 
 struct sema;
+struct cdefs;
 
 struct pass_ctx {
 	struct arena *arena;
@@ -21,6 +22,12 @@ struct pass_ctx {
 	struct sema *sema;     /* filled by the expansion and type passes */
 	uint64_t start_ns;     /* CLOCK_BOOTTIME at start: `elapsed` counts from it */
 	int ncpus;             /* possible CPUs: `ncpus` */
+	const char *script_path;            /* the script file, NULL for -e */
+	const char *const *include_dirs;    /* -I */
+	unsigned ninclude_dirs;
+	const char *const *includes;        /* --include */
+	unsigned nincludes;
+	struct cdefs *cdefs;   /* the C namespace (cdefs.h), filled by the cdefs pass */
 };
 
 struct pass {

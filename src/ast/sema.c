@@ -177,7 +177,7 @@ static const struct ty *incdec(struct checker *c, struct ast *n)
 		set(e, v->type);
 		if (sema_poisoned(v->type))
 			return ty_none();
-		if (!ty_is_int(v->type)) {
+		if (!ty_is_int(v->type) && v->type->kind != TY_PTR) {
 			sema_err(c, n->span, "The %s operator can not be used on expressions of type '%s'",
 				 ast_op_name(n->unary.op), sema_tname(c, v->type));
 			return ty_none();
@@ -197,7 +197,7 @@ static const struct ty *incdec(struct checker *c, struct ast *n)
 		set(e, sm->value);
 		if (sema_poisoned(sm->value))
 			return ty_none();
-		if (!ty_is_int(sm->value)) {
+		if (!ty_is_int(sm->value) && sm->value->kind != TY_PTR) {
 			sema_err(c, n->span, "The %s operator can not be used on expressions of type '%s'",
 				 ast_op_name(n->unary.op), sema_tname(c, sm->value));
 			return ty_none();
@@ -431,7 +431,7 @@ const struct ty *sema_expr(struct checker *c, struct ast *n)
 		t = sema_builtin(c, n);
 		break;
 	case AST_IDENT:
-		sema_err(c, n->span, "Unknown identifier: '%s'", n->ident.name);
+		t = sema_ident(c, n);
 		break;
 	case AST_VAR: {
 		struct sema_var *v = var_find(c, n->ident.name);
@@ -478,7 +478,7 @@ const struct ty *sema_expr(struct checker *c, struct ast *n)
 		sema_err(c, n->span, "records are not supported yet");
 		break;
 	case AST_OFFSETOF:
-		sema_err(c, n->span, "offsetof() is not supported yet");
+		t = sema_offsetof(c, n);
 		break;
 	case AST_BLOCK_EXPR:
 		sema_err(c, n->span, "block expressions are not supported yet");
@@ -600,12 +600,15 @@ static void assign(struct checker *c, struct ast *n)
 		const struct ty *r = sema_expr(c, value);
 		if (sema_poisoned(cur) || sema_poisoned(r))
 			return;
-		if (!ty_is_int(cur) || !ty_is_int(r)) {
+		bool ptr_step = cur->kind == TY_PTR && ty_is_int(r) &&
+				(n->assign.op == AST_OP_ADD || n->assign.op == AST_OP_SUB);
+		if (!ptr_step && (!ty_is_int(cur) || !ty_is_int(r))) {
 			sema_err(c, n->span, "Type mismatch for '%s': comparing '%s' with '%s'",
 				 ast_op_name(n->assign.op), sema_tname(c, cur), sema_tname(c, r));
 			return;
 		}
-		v = int_result(cur, r);
+		/* p += n steps by the pointee's size, as p + n does */
+		v = ptr_step ? cur : int_result(cur, r);
 	} else if (value->kind == AST_CALL && target->kind == AST_MAP) {
 		v = sema_call(c, value, target);
 		set(value, v);
@@ -797,9 +800,7 @@ static void check_program(struct checker *c)
 		case AST_PROBE:
 			probe(c, it);
 			break;
-		case AST_C_DEF:
-			if (it->cdef.kind != AST_CDEF_PREPROC)
-				sema_err(c, it->span, "C struct, union and enum definitions are not supported yet");
+		case AST_C_DEF:   /* read by the cdefs pass */
 			break;
 		case AST_CONFIG:
 		case AST_IMPORT:

@@ -718,6 +718,9 @@ const struct ty *sema_call(struct checker *c, struct ast *n, struct ast *map)
 			b.ident.name = n->call.name;
 			return sema_builtin(c, &b);
 		}
+		const struct ty *m = sema_macro_call(c, n);
+		if (m)
+			return m;
 		sema_err(c, n->span, "Unknown function: %s", n->call.name);
 		return ty_none();
 	}

@@ -50,6 +50,10 @@ const struct ty *sema_call(struct checker *c, struct ast *n, struct ast *map);
 const struct ty *sema_builtin(struct checker *c, struct ast *n);
 const struct ty *sema_cast(struct checker *c, struct ast *n);
 const struct ty *sema_sizeof(struct checker *c, struct ast *n);
+const struct ty *sema_offsetof(struct checker *c, struct ast *n);
 const struct ty *sema_typespec(struct checker *c, struct ast *t);
+/* sema_const.c: a bare name as a constant, a function-like macro call. */
+const struct ty *sema_ident(struct checker *c, struct ast *n);
+const struct ty *sema_macro_call(struct checker *c, struct ast *n);
 
 #endif

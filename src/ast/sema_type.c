@@ -1,7 +1,11 @@
 /* sema_type: written types (casts, let, sizeof) resolved to struct ty. */
 #include <string.h>
 
+#include <bpf/btf.h>
+
+#include "ast/cdefs.h"
 #include "ast/sema_impl.h"
+#include "probes/btf.h"
 
 static const struct {
 	const char *name;
@@ -37,6 +41,8 @@ const struct ty *sema_typespec(struct checker *c, struct ast *t)
 				return ty_string(c->a, (uint32_t)t->tspec.array);
 			base = ty_string(c->a, c->s->max_strlen);
 		}
+		if (!base)
+			base = cdefs_typedef(c->ctx->cdefs, t->tspec.name);
 		if (!base) {
 			sema_err(c, t->span, "Unknown type: '%s'", t->tspec.name);
 			return ty_none();
@@ -52,17 +58,31 @@ const struct ty *sema_typespec(struct checker *c, struct ast *t)
 		break;
 	case AST_TY_STRUCT:
 	case AST_TY_UNION:
-		/* Kernel types from vmlinux BTF; C definitions in the script are not read yet. */
-		base = sema_btf_record(c->a, t->tspec.name, t->tspec.kind == AST_TY_UNION, NULL);
+		/* The script's and its headers' definitions, else vmlinux BTF's. */
+		base = cdefs_record(c->ctx->cdefs, t->tspec.name, t->tspec.kind == AST_TY_UNION);
 		if (!base) {
-			sema_err(c, t->span, "Unknown %s: %s (not in the kernel's BTF; C definitions in scripts are not supported yet)",
+			sema_err(c, t->span, "Unknown %s: %s (defined neither in the script nor in the kernel's BTF)",
 				 t->tspec.kind == AST_TY_STRUCT ? "struct" : "union", t->tspec.name);
 			return ty_none();
 		}
 		break;
-	case AST_TY_ENUM:
-		sema_err(c, t->span, "enum %s: enum types are not supported yet", t->tspec.name);
-		return ty_none();
+	case AST_TY_ENUM: {
+		struct cdefs_entry *e = cdefs_find(c->ctx->cdefs, t->tspec.name, CDEFS_ENUM);
+		if (e) {
+			base = e->type;
+			break;
+		}
+		int64_t id = rt_btf_load(NULL) == 0 ? rt_btf_find(t->tspec.name, BTF_KIND_ENUM) : -1;
+		if (id <= 0 && rt_btf_load(NULL) == 0)
+			id = rt_btf_find(t->tspec.name, BTF_KIND_ENUM64);
+		if (id <= 0) {
+			sema_err(c, t->span, "Unknown enum: %s (defined neither in the script nor in the kernel's BTF)",
+				 t->tspec.name);
+			return ty_none();
+		}
+		base = sema_btf_type(c->a, (uint32_t)id);
+		break;
+	}
 	}
 	const struct ty *r = base;
 	for (uint32_t i = 0; i < t->tspec.ptr; i++)
@@ -99,13 +119,66 @@ const struct ty *sema_cast(struct checker *c, struct ast *n)
 	return ty_none();
 }
 
+/* Does `name` name a type (rather than a constant)? */
+static bool type_name(struct checker *c, const char *name)
+{
+	for (size_t i = 0; i < sizeof int_names / sizeof int_names[0]; i++)
+		if (!strcmp(int_names[i].name, name))
+			return true;
+	if (!strcmp(name, "bool") || !strcmp(name, "void") || !strcmp(name, "string"))
+		return true;
+	int64_t v;
+	const char *s;
+	uint32_t len;
+	if (cdefs_ident(c->ctx->cdefs, name, &v, &s, &len) != 0)
+		return false;
+	return true;   /* a typedef, or unknown: the type's error says so */
+}
+
+/* offsetof(type, a.b.c): folded to the byte offset of the field. */
+const struct ty *sema_offsetof(struct checker *c, struct ast *n)
+{
+	const struct ty *t = sema_typespec(c, n->offsetof_.type);
+	if (sema_poisoned(t))
+		return ty_none();
+	uint64_t off = 0;
+	const char *path = n->offsetof_.field;
+	while (*path) {
+		size_t k = strcspn(path, ".");
+		const char *name = arena_strndup(c->a, path, k);
+		if (t->kind != TY_RECORD) {
+			sema_err(c, n->span, "offsetof: '%s' is not a struct or union", sema_tname(c, t));
+			return ty_none();
+		}
+		if (t->btf_id)
+			sema_btf_fields(c->a, (struct ty *)t);
+		const struct ty_field *f = ty_field(t, name);
+		if (!f) {
+			sema_err(c, n->span, "'%s' has no field named '%s'", sema_tname(c, t), name);
+			return ty_none();
+		}
+		off += f->offset;
+		t = f->type;
+		path += k;
+		if (*path == '.')
+			path++;
+	}
+	n->kind = AST_INT;
+	n->num.value = off;
+	n->num.form = AST_INT_DEC;
+	n->num.text = NULL;
+	return ty_int(8, false);
+}
+
 const struct ty *sema_sizeof(struct checker *c, struct ast *n)
 {
 	struct ast *a = n->sizeof_.arg;
 	const struct ty *t;
 	if (a->kind == AST_TYPE)
 		t = sema_typespec(c, a);
-	else if (a->kind == AST_IDENT) {
+	else if (a->kind == AST_IDENT && !type_name(c, a->ident.name)) {
+		t = sema_expr(c, a);   /* sizeof(ENUM_CONSTANT), sizeof(MACRO) */
+	} else if (a->kind == AST_IDENT) {
 		struct ast ty = { .kind = AST_TYPE, .span = a->span };
 		ty.tspec.kind = AST_TY_NAMED;
 		ty.tspec.name = a->ident.name;

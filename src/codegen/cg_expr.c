@@ -461,18 +461,21 @@ static struct cg_val incdec(struct cg *c, struct ast *n)
 	struct ast *e = n->unary.e;
 	bool inc = n->unary.op == AST_OP_PREINC || n->unary.op == AST_OP_POSTINC;
 	bool post = n->unary.op == AST_OP_POSTINC || n->unary.op == AST_OP_POSTDEC;
+	/* p++ steps a pointer by its pointee's size */
+	const struct ty *et = T(e);
+	uint64_t step = et && et->kind == TY_PTR && et->elem && et->elem->kind != TY_VOID ? ty_size(et->elem) : 1;
 	if (e->kind == AST_VAR) {
 		struct cg_var *v = cg_var_find(c, e->ident.name);
 		if (!v)
 			v = cg_var_add(c, e->ident.name, T(e));
 		LLVMValueRef old = LLVMBuildLoad2(c->b, c->i64, v->slot, "");
-		LLVMValueRef nv = inc ? LLVMBuildAdd(c->b, old, cg_const(c, 1), "") : LLVMBuildSub(c->b, old, cg_const(c, 1), "");
+		LLVMValueRef nv = inc ? LLVMBuildAdd(c->b, old, cg_const(c, step), "") : LLVMBuildSub(c->b, old, cg_const(c, step), "");
 		LLVMBuildStore(c->b, nv, v->slot);
 		return scalar(post ? old : nv);
 	}
 	/* @m[k]++: read, change, write back (not atomic, as in bpftrace). */
 	struct cg_val old = map_read(c, e);
-	LLVMValueRef nv = inc ? LLVMBuildAdd(c->b, old.v, cg_const(c, 1), "") : LLVMBuildSub(c->b, old.v, cg_const(c, 1), "");
+	LLVMValueRef nv = inc ? LLVMBuildAdd(c->b, old.v, cg_const(c, step), "") : LLVMBuildSub(c->b, old.v, cg_const(c, step), "");
 	int dm = cg_user_map(c, e->map.name);
 	LLVMValueRef key = cg_map_key(c, e->map.keys, dm);
 	LLVMValueRef val = cg_tmp(c, 8);

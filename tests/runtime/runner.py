@@ -182,7 +182,9 @@ def run_case(c, args):
     env.pop("HAWK_COLOR", None)
     env["NO_COLOR"] = "1"
     env.update(c.env)
-    subst = {"{{HAWK}}": shlex.quote(args.hawk), "{{WORKLOAD}}": shlex.quote(args.workload)}
+    src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    subst = {"{{HAWK}}": shlex.quote(args.hawk), "{{WORKLOAD}}": shlex.quote(args.workload),
+             "{{SRC}}": shlex.quote(src)}
 
     def fill(s):
         for k, v in subst.items():

@@ -1,0 +1,73 @@
+/* sema_const: names that are C constants (macros, enum constants, well-known kernel values), folded into the tree. */
+#include <string.h>
+
+#include "ast/cdefs.h"
+#include "ast/sema_impl.h"
+
+/* The node becomes the literal it names, so later rounds, -d types and
+ * codegen see a plain integer or string. */
+static const struct ty *fold_int(struct ast *n, const char *name, int64_t v)
+{
+	n->kind = AST_INT;
+	n->num.value = (uint64_t)v;
+	n->num.form = AST_INT_DEC;
+	n->num.text = name;
+	return ty_int(8, true);
+}
+
+static const struct ty *fold_string(struct checker *c, struct ast *n, const char *s, uint32_t len)
+{
+	n->kind = AST_STRING;
+	n->str.s = arena_strndup(c->a, s, len);
+	n->str.len = len;
+	return ty_string(c->a, len + 1);
+}
+
+const struct ty *sema_ident(struct checker *c, struct ast *n)
+{
+	const char *name = n->ident.name, *s = NULL;
+	int64_t v = 0;
+	uint32_t len = 0;
+	switch (cdefs_ident(c->ctx->cdefs, name, &v, &s, &len)) {
+	case 1:
+		return fold_int(n, name, v);
+	case 2:
+		return fold_string(c, n, s, len);
+	case -1:
+		sema_err(c, n->span, "macro '%s' does not expand to an integer or string constant", name);
+		return ty_none();
+	default:
+		sema_err(c, n->span, "Unknown identifier: '%s'", name);
+		return ty_none();
+	}
+}
+
+/* NAME(args) where NAME is a function-like macro: its value for constant
+ * arguments. NULL when NAME is no macro. */
+const struct ty *sema_macro_call(struct checker *c, struct ast *n)
+{
+	struct cdefs *cd = c->ctx->cdefs;
+	if (!cd || !cd->cpp || !cpp_is_macro(cd->cpp, n->call.name))
+		return NULL;
+	int64_t args[16];
+	int nargs = 0;
+	for (struct ast *a = n->call.args; a; a = a->next) {
+		const struct ty *t = sema_expr(c, a);
+		if (sema_poisoned(t))
+			return ty_none();
+		if (a->kind != AST_INT || nargs >= 16) {
+			sema_err(c, a->span, "the arguments of macro %s must be integer constants", n->call.name);
+			return ty_none();
+		}
+		args[nargs++] = (int64_t)a->num.value;
+	}
+	const char *name = n->call.name, *s = NULL;
+	int64_t v = 0;
+	uint32_t len = 0;
+	int r = cpp_macro_value(cd->cpp, name, args, nargs, true, &v, &s, &len);
+	if (r <= 0) {
+		sema_err(c, n->span, "macro '%s' does not expand to an integer or string constant", name);
+		return ty_none();
+	}
+	return s ? fold_string(c, n, s, len) : fold_int(n, name, v);
+}
