@@ -324,6 +324,7 @@ static int compile_and_run(struct drv_state *st, const struct drv_opts *o)
 		.dump_bpf = (o->dump & DRV_DUMP_BPF) ? stdout : NULL,
 		.emit_llvm = o->emit_llvm,
 		.emit_elf = o->emit_elf,
+		.pid_filter = o->has_pid,
 	};
 	struct desc *d = cg_compile(&st->ctx, &co);
 	if (!d)
@@ -404,6 +405,7 @@ int drv_run(struct drv_opts *o)
 			.params = o->params,
 			.nparams = o->nparams,
 			.unsafe = o->unsafe,
+			.child = o->cmd != NULL,
 			.start_ns = boot_ns(),
 			.ncpus = libbpf_num_possible_cpus(),
 			.script_path = o->prog_text ? NULL : o->script,

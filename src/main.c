@@ -85,13 +85,23 @@ static const struct option long_opts[] = {
 /* Leading ':' makes getopt return ':' for a missing argument and stay quiet. */
 static const char short_opts[] = ":e:lvp:c:o:f:B:qkd:I:Vhnb";
 
+/* The largest pid_max Linux allows (PID_MAX_LIMIT on 64-bit), as bpftrace checks. */
+#define PID_LIMIT 4194304
+
+/* -p: bpftrace's checks and wording. */
 static int parse_pid(const char *s, pid_t *pid)
 {
 	char *end;
 	errno = 0;
 	long v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v <= 0 || v > INT_MAX)
+	if (end == s || *end || *s == '-' || *s == '+' || *s == ' ') {
+		drv_error("pid '%s' is not a valid decimal number", s);
 		return -1;
+	}
+	if (errno || v < 1 || v > PID_LIMIT) {
+		drv_error("pid '%s' out of valid pid range [1,%d]", s, PID_LIMIT);
+		return -1;
+	}
 	*pid = (pid_t)v;
 	return 0;
 }
@@ -127,10 +137,8 @@ static int parse_args(int argc, char *argv[], struct drv_opts *o, int *exit_now)
 		case 'l': o->list = true; break;
 		case 'v': o->verbose++; break;
 		case 'p':
-			if (parse_pid(optarg, &o->pid)) {
-				drv_error("-p: '%s' is not a process id", optarg);
+			if (parse_pid(optarg, &o->pid))
 				return -1;
-			}
 			o->has_pid = true;
 			break;
 		case 'c':

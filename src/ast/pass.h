@@ -19,6 +19,7 @@ struct pass_ctx {
 	char *const *params;   /* positional parameters $1..$N */
 	int nparams;
 	bool unsafe;
+	bool child;            /* -c CMD: `cpid` has a value (set at load) */
 	struct sema *sema;     /* filled by the expansion and type passes */
 	uint64_t start_ns;     /* CLOCK_BOOTTIME at start: `elapsed` counts from it */
 	int ncpus;             /* possible CPUs: `ncpus` */

@@ -14,7 +14,7 @@
 /* ---- builtins: value-like names (reference 1.4) ---- */
 
 enum bt_type { BT_U32, BT_U64, BT_I64, BT_COMM, BT_USERNAME, BT_PROBE, BT_FUNC, BT_ARGS,
-	       BT_CURTASK, BT_ARGN, BT_KSTACK, BT_UNSUPPORTED };
+	       BT_CURTASK, BT_ARGN, BT_KSTACK, BT_CPID, BT_HAS_CPID, BT_UNSUPPORTED };
 
 struct builtin {
 	const char *name;
@@ -43,7 +43,7 @@ static const struct builtin builtins[] = {
 	{ "args", BT_ARGS, P_ARGS, "tracepoint, rawtracepoint, fentry/fexit and uprobe" },
 	{ "retval", BT_I64, P_RET, "kretprobe, uretprobe and fexit" },
 	{ "ctx", BT_U64, P_ALL, NULL },
-	{ "cpid", BT_UNSUPPORTED, P_ALL, NULL },
+	{ "cpid", BT_CPID, P_ALL, NULL },
 	{ "kstack", BT_KSTACK, P_ALL, NULL },
 	{ "ustack", BT_UNSUPPORTED, P_ALL, NULL },
 	{ "numaid", BT_UNSUPPORTED, P_ALL, NULL },
@@ -53,7 +53,7 @@ static const struct builtin builtins[] = {
 	{ "ppid", BT_UNSUPPORTED, P_ALL, NULL },
 	{ "leader_comm", BT_UNSUPPORTED, P_ALL, NULL },
 	{ "leader_tid", BT_UNSUPPORTED, P_ALL, NULL },
-	{ "has_cpid", BT_UNSUPPORTED, P_ALL, NULL },
+	{ "has_cpid", BT_HAS_CPID, P_ALL, NULL },
 };
 
 static uint32_t max_name_len(struct checker *c, bool func)
@@ -127,6 +127,15 @@ const struct ty *sema_builtin(struct checker *c, struct ast *n)
 	}
 	case BT_ARGN:
 		return ty_int(8, false);
+	case BT_CPID:
+		/* the -c child's pid, set at load (HEAD's type: u64) */
+		if (!c->ctx->child) {
+			sema_err(c, n->span, "cpid cannot be used without child command");
+			return ty_none();
+		}
+		return ty_int(8, false);
+	case BT_HAS_CPID:
+		return ty_bool();
 	case BT_UNSUPPORTED:
 		break;
 	}

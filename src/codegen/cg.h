@@ -13,6 +13,7 @@ struct cg_opts {
 	FILE *dump_bpf;       /* -d bpf: the emitted instructions */
 	const char *emit_llvm;/* --emit-llvm FILE */
 	const char *emit_elf; /* --emit-elf FILE */
+	bool pid_filter;      /* -p PID: kernel probes return for other processes */
 };
 
 /* Compile the checked program in ctx. Returns the description (in ctx's

@@ -281,6 +281,10 @@ static struct cg_val builtin(struct cg *c, struct ast *n)
 	}
 	if (!strcmp(name, "kstack"))
 		return cg_kstack(c, t->stack_limit);
+	if (!strcmp(name, "cpid"))
+		return scalar(cg_cpid(c));
+	if (!strcmp(name, "has_cpid"))
+		return scalar(cg_const(c, c->pc->child));
 	if (!strcmp(name, "ctx") || !strcmp(name, "args"))
 		return scalar(LLVMBuildPtrToInt(c->b, c->ctxarg, c->i64, ""));
 	if (!strcmp(name, "comm")) {

@@ -134,6 +134,10 @@ int cg_event_add(struct cg *c, enum desc_event_kind k, struct span at);
 LLVMValueRef cg_event_begin(struct cg *c, int ev, uint32_t size, LLVMBasicBlockRef *done);
 void cg_event_submit(struct cg *c, LLVMValueRef rec, bool wake, LLVMBasicBlockRef done);
 
+/* cg_proc.c */
+LLVMValueRef cg_cpid(struct cg *c);
+void cg_pid_filter(struct cg *c);
+
 /* cg_stmt.c */
 void cg_stmts(struct cg *c, struct ast *list);
 void cg_probe(struct cg *c, struct sema_expansion *e);

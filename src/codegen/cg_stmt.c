@@ -260,6 +260,7 @@ void cg_probe(struct cg *c, struct sema_expansion *e)
 	LLVMBuildBr(c->b, c->body);
 	LLVMPositionBuilderAtEnd(c->b, c->body);
 	cg_location(c, p->span);
+	cg_pid_filter(c);
 
 	var_types(c, p->probe.body->block.stmts);
 	var_storage(c);

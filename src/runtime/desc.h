@@ -65,6 +65,11 @@ enum desc_map_role {
  *   cgroup_path    { u64 path id; u64 cgroup id; }
  */
 
+/* Read-only globals (.rodata) the runtime sets before load, by name, when
+ * the object has them: the -c child's pid (cpid) and -p's pid (the filter). */
+#define DESC_VAR_CPID "hawk_cpid"
+#define DESC_VAR_PID  "hawk_pid"
+
 struct desc_map {
 	const char *name;          /* "@x", "@" ; internal maps: "ringbuf", "scratch", ... */
 	const char *bpf_name;      /* the ELF/BPF map name: "AT_x", "AT_" (bpftrace's scheme) */

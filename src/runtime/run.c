@@ -21,6 +21,8 @@
 #include "runtime/attach.h"
 #include "output/output.h"
 #include "probes/tracefs.h"
+#include "runtime/globals.h"
+#include "runtime/proc.h"
 
 /* A record callback's way to stop ring_buffer__consume at an exit() record,
  * leaving later records for the drain after END. */
@@ -32,6 +34,9 @@
 /* -d verifier logs every instruction (level 2) of programs that load: a
  * log that overflows its buffer fails the load with ENOSPC (kernel >= 6.4). */
 #define DUMP_LOG_SIZE (64u << 20)
+
+/* How long the -c child has to exit after SIGTERM before SIGKILL. */
+#define CHILD_GRACE_MS 1000
 
 enum stop_reason { STOP_NONE, STOP_EXIT, STOP_SIGNAL, STOP_CHILD, STOP_PID, STOP_ERROR };
 
@@ -50,11 +55,10 @@ struct rt_session {
 	struct ring_buffer *rb;
 	struct rt_links links;
 	int epfd;
-	int proc_fd;                  /* pidfd of the -c child or the -p process */
-	pid_t child;                  /* -c */
-	int child_go;                 /* write end of the child's start pipe */
+	int proc_fd;                  /* pidfd of the -p process */
+	struct rt_child child;        /* -c: forked at load, released after BEGIN */
 	bool handlers;                /* signal handlers installed */
-	struct sigaction old_int, old_term;
+	struct sigaction old_int, old_term, old_usr1;
 	enum stop_reason stop;
 	int exit_code;
 	bool draining;                /* after END: exit() records do not stop */
@@ -393,14 +397,35 @@ static void load_failed(struct rt_session *s, int err)
 	}
 }
 
+/* The child (proc.c) is forked at load, before anything is loaded, so a
+ * command that cannot run fails first and `cpid` is known to the programs;
+ * it is released once BEGIN has run. */
+
+/* The .rodata values the programs read (cg_proc.c): cpid and -p's pid.
+ * Absent from objects whose programs do not use them. */
+static int set_globals(struct rt_session *s)
+{
+	int err = rt_global_set(s->obj, DESC_VAR_CPID, (uint64_t)s->child.pid);
+	if (!err || err == -ENOENT)
+		err = rt_global_set(s->obj, DESC_VAR_PID, (uint64_t)s->o.pid);
+	if (err && err != -ENOENT) {
+		diag_plain(s->o.diag, DIAG_ERROR, "internal: cannot set the programs' read-only "
+			   "globals: %s", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
 int rt_session_load(const struct desc *d, const struct rt_opts *o, struct rt_session **out)
 {
+	int err;
 	struct rt_session *s = xcalloc(1, sizeof(*s));
 	*out = s;
 	s->d = d;
 	s->o = *o;
 	s->out = o->out ? o->out : stdout;
-	s->epfd = s->proc_fd = s->child_go = -1;
+	s->epfd = s->proc_fd = -1;
+	s->child.pidfd = s->child.go = s->child.result = -1;
 	if (s->o.poll_ms <= 0)
 		s->o.poll_ms = RT_POLL_MS;
 	switch (o->buffer) {
@@ -437,6 +462,10 @@ int rt_session_load(const struct desc *d, const struct rt_opts *o, struct rt_ses
 		return -e;
 	}
 	s->t.open = now_ms() - t0;
+	if (o->cmd && (err = rt_child_spawn(&s->child, o->cmd, o->diag)))
+		return err;
+	if ((err = set_globals(s)))
+		return err;
 
 	s->progs = xcalloc(d->nprobes ? d->nprobes : 1, sizeof(*s->progs));
 	s->logs = xcalloc(d->nprobes ? d->nprobes : 1, sizeof(*s->logs));
@@ -463,7 +492,7 @@ int rt_session_load(const struct desc *d, const struct rt_opts *o, struct rt_ses
 	}
 
 	t0 = now_ms();
-	int err = bpf_object__load(s->obj);
+	err = bpf_object__load(s->obj);
 	s->t.load = now_ms() - t0;
 	if (err) {
 		load_failed(s, err);
@@ -515,13 +544,16 @@ const struct rt_timing *rt_session_timing(const struct rt_session *s)
  * SA_RESTART: a blocking call returns EINTR.
  * ---------------------------------------------------------------------- */
 
-static volatile sig_atomic_t signalled;
+static volatile sig_atomic_t signalled, usr1;
 static int sig_pipe[2] = { -1, -1 };
 
 static void on_signal(int sig)
 {
 	int e = errno;
-	signalled = sig;
+	if (sig == SIGUSR1)
+		usr1 = 1;
+	else
+		signalled = sig;
 	if (sig_pipe[1] >= 0) {
 		ssize_t r = write(sig_pipe[1], "", 1);
 		(void)r;
@@ -533,11 +565,12 @@ static int handlers_install(struct rt_session *s)
 {
 	if (sig_pipe[0] < 0 && pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK))
 		return -errno;
-	signalled = 0;
+	signalled = usr1 = 0;
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &s->old_int);
 	sigaction(SIGTERM, &sa, &s->old_term);
+	sigaction(SIGUSR1, &sa, &s->old_usr1);
 	s->handlers = true;
 	return 0;
 }
@@ -548,95 +581,11 @@ static void handlers_restore(struct rt_session *s)
 		return;
 	sigaction(SIGINT, &s->old_int, NULL);
 	sigaction(SIGTERM, &s->old_term, NULL);
+	sigaction(SIGUSR1, &s->old_usr1, NULL);
 	s->handlers = false;
 	char buf[64];
 	while (read(sig_pipe[0], buf, sizeof(buf)) > 0)
 		;
-}
-
-/* ------------------------------------------------------------------------
- * -c CMD and -p PID.
- * ---------------------------------------------------------------------- */
-
-static int pidfd_open(pid_t pid)
-{
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
-/* Forks CMD (split at spaces, as bpftrace does) held before exec until
- * child_start, so that probes see it from its first instruction. */
-static int child_spawn(struct rt_session *s)
-{
-	int go[2];
-	if (pipe2(go, O_CLOEXEC))
-		return -errno;
-	char *copy = xstrdup(s->o.cmd);
-	char *argv[64];
-	int argc = 0;
-	for (char *tok = strtok(copy, " \t"); tok && argc < 63; tok = strtok(NULL, " \t"))
-		argv[argc++] = tok;
-	argv[argc] = NULL;
-	if (argc == 0) {
-		free(copy);
-		close(go[0]);
-		close(go[1]);
-		diag_plain(s->o.diag, DIAG_ERROR, "-c: the command is empty");
-		return -EINVAL;
-	}
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		free(copy);
-		close(go[0]);
-		close(go[1]);
-		diag_plain(s->o.diag, DIAG_ERROR, "-c: fork: %s", strerror(e));
-		return -e;
-	}
-	if (pid == 0) {
-		char c;
-		close(go[1]);
-		if (read(go[0], &c, 1) != 1)
-			_exit(0);         /* hawk gave up before starting us */
-		execvp(argv[0], argv);
-		fprintf(stderr, "hawk: error: -c: cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	free(copy);
-	close(go[0]);
-	s->child = pid;
-	s->child_go = go[1];
-	s->proc_fd = pidfd_open(pid);
-	return 0;
-}
-
-static void child_start(struct rt_session *s)
-{
-	if (s->child_go < 0)
-		return;
-	ssize_t r = write(s->child_go, "g", 1);
-	(void)r;
-	close(s->child_go);
-	s->child_go = -1;
-}
-
-/* Ends the -c child if it still runs (it never started, or hawk stops on a
- * signal or exit()), and reaps it. */
-static void child_end(struct rt_session *s)
-{
-	if (!s->child)
-		return;
-	if (s->child_go >= 0) {
-		close(s->child_go);     /* EOF: it exits without running CMD */
-		s->child_go = -1;
-	} else if (waitpid(s->child, NULL, WNOHANG) == 0) {
-		kill(s->child, SIGTERM);
-	} else {
-		s->child = 0;
-		return;
-	}
-	waitpid(s->child, NULL, 0);
-	s->child = 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -669,17 +618,8 @@ int rt_session_attach(struct rt_session *s)
 	const struct desc *d = s->d;
 	int err;
 
-	if (s->o.pid) {
-		s->proc_fd = pidfd_open(s->o.pid);
-		if (s->proc_fd < 0) {
-			int e = errno;
-			diag_plain(s->o.diag, DIAG_ERROR, "-p %d: %s", (int)s->o.pid,
-				   e == ESRCH ? "no such process" : strerror(e));
-			return -e;
-		}
-	}
-	if (s->o.cmd && (err = child_spawn(s)))
-		return err;
+	if (s->o.pid && (s->proc_fd = rt_proc_open(s->o.pid, s->o.diag)) < 0)
+		return s->proc_fd;
 	if ((err = handlers_install(s))) {
 		diag_plain(s->o.diag, DIAG_ERROR, "cannot create a pipe: %s", strerror(-err));
 		return err;
@@ -703,17 +643,18 @@ int rt_session_attach(struct rt_session *s)
 	}
 	ev.data.u32 = SRC_SIGNAL;
 	epoll_ctl(s->epfd, EPOLL_CTL_ADD, sig_pipe[0], &ev);
-	if (s->proc_fd >= 0) {
-		ev.data.u32 = SRC_PROC;
+	ev.data.u32 = SRC_PROC;
+	if (s->proc_fd >= 0)
 		epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->proc_fd, &ev);
-	}
+	if (s->child.pidfd >= 0)
+		epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->child.pidfd, &ev);
 
 	/* Mount tracefs before the first tracepoint needs it, once. */
 	for (uint32_t i = 0; i < d->nprobes; i++)
 		if (d->probes[i].type == PROBE_TRACEPOINT && rt_tracefs_events(s->o.diag) < 0)
 			return -ENOENT;
 
-	struct rt_attach_ctx ac = { .d = s->o.diag, .pid = s->child ? s->child : s->o.pid };
+	struct rt_attach_ctx ac = { .d = s->o.diag, .pid = s->child.pid ? s->child.pid : s->o.pid };
 	double t0 = now_ms();
 	for (uint32_t i = 0; i < d->nprobes; i++) {
 		if (signalled)
@@ -747,8 +688,8 @@ int rt_session_attach(struct rt_session *s)
 	s->t.begin = now_ms() - t0;
 	/* BEGIN's output now, and no -c command when BEGIN called exit(). */
 	consume(s);
-	if (s->stop == STOP_NONE)
-		child_start(s);
+	if (s->stop == STOP_NONE && s->child.pid && (err = rt_child_start(&s->child, s->o.diag)))
+		return err;
 	return 0;
 }
 
@@ -850,6 +791,22 @@ static int consume(struct rt_session *s)
 	return 0;
 }
 
+/* SIGUSR1: the self:signal:SIGUSR1 probes when the program has any
+ * (bpftrace >= 0.22), else every map, as bpftrace 0.17 prints them (no
+ * "\n\n" first). */
+static void on_usr1(struct rt_session *s)
+{
+	bool self = false;
+	for (uint32_t i = 0; i < s->d->nprobes; i++)
+		self |= s->d->probes[i].type == PROBE_SELF;
+	if (self)
+		run_special(s, PROBE_SELF);
+	else
+		out_maps_at_exit(s->sink, s->d, (uint32_t)libbpf_num_possible_cpus(), read_map, s);
+	consume(s);
+	fflush(s->out);
+}
+
 int rt_session_loop(struct rt_session *s, int timeout_ms)
 {
 	double deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : 0;
@@ -870,6 +827,10 @@ int rt_session_loop(struct rt_session *s, int timeout_ms)
 			stop(s, STOP_SIGNAL, 0);
 			break;
 		}
+		if (usr1) {
+			usr1 = 0;
+			on_usr1(s);
+		}
 		int wait = s->o.poll_ms;
 		if (timeout_ms >= 0) {
 			if (now >= deadline)
@@ -886,11 +847,18 @@ int rt_session_loop(struct rt_session *s, int timeout_ms)
 			return -e;
 		}
 		for (int i = 0; i < n; i++) {
+			if (evs[i].data.u32 == SRC_SIGNAL) {
+				/* Emptied, or a SIGUSR1 would keep the pipe readable. */
+				char buf[64];
+				while (read(sig_pipe[0], buf, sizeof(buf)) > 0)
+					;
+			}
 			if (evs[i].data.u32 == SRC_PROC) {
 				/* The -c child or the -p process ended. */
-				if (s->child && waitpid(s->child, NULL, WNOHANG) == s->child)
-					s->child = 0;
-				stop(s, s->o.cmd ? STOP_CHILD : STOP_PID, 0);
+				if (s->child.pid && rt_child_exited(&s->child))
+					stop(s, STOP_CHILD, 0);
+				else if (!s->child.pid)
+					stop(s, STOP_PID, 0);
 			}
 		}
 	}
@@ -918,7 +886,7 @@ int rt_session_finish(struct rt_session *s)
 		emit_maps(s);
 	}
 	fflush(s->out);
-	child_end(s);
+	rt_child_end(&s->child, CHILD_GRACE_MS);
 	s->t.stop_to_done = now_ms() - s->stopped_at;
 	if (s->o.verbose)
 		fprintf(stderr, "hawk: detach %.1f ms (%u links), stop to done %.1f ms\n",
@@ -931,7 +899,7 @@ void rt_session_free(struct rt_session *s)
 	if (!s)
 		return;
 	rt_links_destroy(&s->links);
-	child_end(s);
+	rt_child_end(&s->child, CHILD_GRACE_MS);
 	ring_buffer__free(s->rb);
 	bpf_object__close(s->obj);
 	handlers_restore(s);
