@@ -73,16 +73,15 @@ bool sema_poisoned(const struct ty *t)
 
 static struct sema_var *var_find(struct checker *c, const char *name)
 {
-	for (unsigned i = 0; i < c->nvars; i++)
-		if (!strcmp(c->vars[i].name, name))
-			return &c->vars[i];
-	return NULL;
+	int64_t i = strtab_get(&c->var_index, name);
+	return i < 0 ? NULL : &c->vars[i];
 }
 
 static struct sema_var *var_add(struct checker *c, const char *name, const struct ty *t, struct span at)
 {
 	c->vars = arena_grow(c->a, c->vars, c->nvars, &c->capvars, sizeof(*c->vars));
 	c->vars[c->nvars] = (struct sema_var){ name, t, at };
+	strtab_put(&c->var_index, c->a, name, c->nvars);
 	return &c->vars[c->nvars++];
 }
 
@@ -746,6 +745,7 @@ static void stmts(struct checker *c, struct ast *list)
 static void probe_body(struct checker *c, struct ast *p)
 {
 	c->nvars = 0;
+	strtab_clear(&c->var_index);
 	c->loop_depth = 0;
 	c->ptype = c->exp->type;
 	if (p->probe.pred) {
@@ -756,14 +756,16 @@ static void probe_body(struct checker *c, struct ast *p)
 	stmts(c, p->probe.body->block.stmts);
 }
 
-static void probe(struct checker *c, struct ast *p)
+/* Checks probe p, whose expansions are exp[lo, hi): the expansion pass adds
+ * them probe by probe in program order, so each probe's are contiguous (a scan
+ * of every expansion per probe made 100,000 probes quadratic). */
+static void probe(struct checker *c, struct ast *p, unsigned lo, unsigned hi)
 {
-	struct sema_expansion *first = NULL;
-	for (unsigned i = 0; i < c->s->nexp && !first; i++)
-		if (c->s->exp[i].probe == p)
-			first = &c->s->exp[i];
-	if (!first)
+	if (lo == hi)
 		return;
+	struct sema_expansion *first = &c->s->exp[lo];
+	c->exp_lo = lo;
+	c->exp_hi = hi;
 	c->exp = first;
 	unsigned before = c->errors;
 	probe_body(c, p);
@@ -774,9 +776,9 @@ static void probe(struct checker *c, struct ast *p)
 	 * tree keeps the first expansion's types, so that one is checked again
 	 * last, quietly. */
 	bool others = false;
-	for (unsigned i = 0; i < c->s->nexp && c->errors == before; i++) {
+	for (unsigned i = lo + 1; i < hi && c->errors == before; i++) {
 		struct sema_expansion *e = &c->s->exp[i];
-		if (e->probe != p || e == first || !e->args || ty_equal(e->args, first->args))
+		if (!e->args || !e->args || ty_equal(e->args, first->args))
 			continue;
 		c->exp = e;
 		probe_body(c, p);
@@ -795,10 +797,14 @@ static void probe(struct checker *c, struct ast *p)
 
 static void check_program(struct checker *c)
 {
+	unsigned next_exp = 0;
 	for (struct ast *it = c->ctx->prog->program.items; it; it = it->next) {
+		unsigned lo = next_exp;
 		switch (it->kind) {
 		case AST_PROBE:
-			probe(c, it);
+			while (next_exp < c->s->nexp && c->s->exp[next_exp].probe == it)
+				next_exp++;
+			probe(c, it, lo, next_exp);
 			break;
 		case AST_C_DEF:   /* read by the cdefs pass */
 			break;

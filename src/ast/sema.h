@@ -10,6 +10,7 @@
 #include "ast/ast.h"
 #include "ast/pass.h"
 #include "ast/types.h"
+#include "strtab.h"
 
 /* A user map: its key and value types, fixed by its first use. */
 struct sema_map {
@@ -38,6 +39,7 @@ struct sema {
 	struct sema_map *maps;
 	unsigned nmaps;
 	size_t capmaps;
+	struct strtab map_index;  /* name -> index in maps */
 	struct sema_expansion *exp;
 	unsigned nexp;
 	size_t capexp;

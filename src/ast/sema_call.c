@@ -59,12 +59,11 @@ static const struct builtin builtins[] = {
 static uint32_t max_name_len(struct checker *c, bool func)
 {
 	size_t m = 1;
-	for (unsigned i = 0; i < c->s->nexp; i++)
-		if (c->s->exp[i].probe == c->exp->probe) {
-			const char *s = func ? c->s->exp[i].func : c->s->exp[i].name;
-			if (s && strlen(s) > m)
-				m = strlen(s);
-		}
+	for (unsigned i = c->exp_lo; i < c->exp_hi; i++) {
+		const char *s = func ? c->s->exp[i].func : c->s->exp[i].name;
+		if (s && strlen(s) > m)
+			m = strlen(s);
+	}
 	return (uint32_t)m + 1;
 }
 

@@ -3,6 +3,7 @@
 #define HAWK_SEMA_IMPL_H
 
 #include "ast/sema.h"
+#include "strtab.h"
 
 struct sema_var {
 	const char *name;
@@ -18,11 +19,13 @@ struct checker {
 	bool report;             /* the final round: errors are printed */
 	bool changed;            /* a map's type was fixed or widened this round */
 	unsigned errors;
-	struct sema_expansion *exp;   /* the probe's first expansion */
+	struct sema_expansion *exp;   /* the expansion being checked */
+	unsigned exp_lo, exp_hi;      /* the probe's expansions: s->exp[exp_lo, exp_hi) */
 	enum probe_type ptype;
 	struct sema_var *vars;
 	unsigned nvars;
 	size_t capvars;
+	struct strtab var_index;      /* name -> index in vars */
 	int loop_depth;
 };
 

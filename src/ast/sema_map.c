@@ -11,10 +11,8 @@ static const struct ty *set(struct ast *n, const struct ty *t)
 
 struct sema_map *sema_map_find(struct sema *s, const char *name)
 {
-	for (unsigned i = 0; i < s->nmaps; i++)
-		if (!strcmp(s->maps[i].name, name))
-			return &s->maps[i];
-	return NULL;
+	int64_t i = strtab_get(&s->map_index, name);
+	return i < 0 ? NULL : &s->maps[i];
 }
 
 static struct sema_map *map_get(struct checker *c, struct ast *m)
@@ -24,6 +22,7 @@ static struct sema_map *map_get(struct checker *c, struct ast *m)
 	if (sm)
 		return sm;
 	s->maps = arena_grow(c->a, s->maps, s->nmaps, &s->capmaps, sizeof(*s->maps));
+	strtab_put(&s->map_index, c->a, m->map.name, s->nmaps);
 	sm = &s->maps[s->nmaps++];
 	*sm = (struct sema_map){ .name = m->map.name, .at = m->span };
 	return sm;
