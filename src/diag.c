@@ -12,6 +12,7 @@ struct diag {
 	bool color;
 	bool no_warnings;
 	unsigned errors, warnings;
+	bool hide_notes;         /* the error or warning they belong to was not shown */
 	struct diag_source *src;
 	uint16_t nsrc, capsrc;
 };
@@ -93,7 +94,8 @@ static void show_line(struct diag *d, const struct diag_source *s, struct span a
 	size_t e = at.off;
 	while (e < s->len && s->text[e] != '\n')
 		e++;
-	fprintf(d->out, "%.*s\n", (int)(e - b), s->text + b);
+	fwrite(s->text + b, 1, e - b, d->out);   /* all of it, NUL bytes included */
+	fputc('\n', d->out);
 	size_t last = at.end > at.off ? at.end - 1 : at.off;
 	if (last >= e)
 		last = e > at.off ? e - 1 : at.off;
@@ -109,6 +111,21 @@ static void show_line(struct diag *d, const struct diag_source *s, struct span a
 	fputc('\n', d->out);
 }
 
+/* Past DIAG_MAX_SHOWN errors (or warnings) the rest are counted, not shown:
+ * a generated script with 100,000 mistakes gives a screenful, not 100,000
+ * source lines. Says so once, on the first one hidden. */
+static bool over_limit(struct diag *d, enum diag_level lvl)
+{
+	unsigned n = lvl == DIAG_ERROR ? d->errors : lvl == DIAG_WARNING ? d->warnings : 0;
+	if (lvl == DIAG_NOTE)
+		return d->hide_notes;
+	d->hide_notes = n > DIAG_MAX_SHOWN;
+	if (n == DIAG_MAX_SHOWN + 1)
+		fprintf(d->out, "hawk: %s: too many %ss: only the first %u are shown\n",
+			level_name[lvl], level_name[lvl], DIAG_MAX_SHOWN);
+	return d->hide_notes;
+}
+
 void diag_report(struct diag *d, enum diag_level lvl, struct span at, const char *fmt, va_list ap)
 {
 	const struct diag_source *s = diag_source(d, at.file);
@@ -118,6 +135,8 @@ void diag_report(struct diag *d, enum diag_level lvl, struct span at, const char
 		d->errors++;
 	else if (lvl == DIAG_WARNING)
 		d->warnings++;
+	if (over_limit(d, lvl))
+		return;
 	if (d->color)
 		fputs("\033[1m", d->out);
 	fprintf(d->out, "%s:%u:%u: ", s ? s->name : "hawk", at.line, at.col);
@@ -154,6 +173,8 @@ void diag_plain(struct diag *d, enum diag_level lvl, const char *fmt, ...)
 		d->errors++;
 	else if (lvl == DIAG_WARNING)
 		d->warnings++;
+	if (over_limit(d, lvl))
+		return;
 	if (d->color)
 		fprintf(d->out, "\033[1mhawk: %s%s:\033[0m ", level_color[lvl], level_name[lvl]);
 	else

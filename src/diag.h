@@ -40,6 +40,10 @@ FILE *diag_output(const struct diag *d);
 uint16_t diag_source_add(struct diag *d, const char *name, const char *text, size_t len);
 const struct diag_source *diag_source(const struct diag *d, uint16_t file);
 
+/* How many errors, and how many warnings, are shown; later ones are counted
+ * (diag_errors) but not printed, and one line says so. */
+#define DIAG_MAX_SHOWN 20
+
 /* FILE:LINE:COL: error: message, then the source line and a ^~~ underline. */
 void diag_error(struct diag *d, struct span at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -132,6 +132,12 @@ static int parse_args(int argc, char *argv[], struct drv_opts *o, int *exit_now)
 				drv_error("-e given more than once");
 				return -1;
 			}
+			/* bpftrace: "USAGE: filename or -e 'program' required." */
+			if (!*optarg) {
+				drv_error("-e: the program is empty: use -e PROG, a script FILE, or - to "
+					  "read stdin (see --help)");
+				return -1;
+			}
 			o->prog_text = optarg;
 			break;
 		case 'l': o->list = true; break;

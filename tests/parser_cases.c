@@ -85,6 +85,45 @@ static bool starts(const char *line, const char *prefix)
 	return !strncmp(line, prefix, strlen(prefix));
 }
 
+/* Inputs a case file cannot hold as they are: "$(repeat N)TEXT$(end)" is TEXT
+ * N times, with "$(i)" in it the repetition's number (0..N-1) and "\n" a
+ * newline; "$(nul)" is a NUL byte (and a NUL byte in the output reads back as
+ * "$(nul)"). "$(" is never valid bpftrace, so no real program is changed. */
+static char *expand_program(const char *p, size_t *len)
+{
+	struct buf b = { 0 };
+	char num[24];
+	while (*p) {
+		if (!strncmp(p, "$(nul)", 6)) {
+			buf_add(&b, "", 1);
+			p += 6;
+			continue;
+		}
+		const char *close = strncmp(p, "$(repeat ", 9) ? NULL : strchr(p, ')');
+		const char *end = close ? strstr(close, "$(end)") : NULL;
+		if (!end) {
+			buf_add(&b, p++, 1);
+			continue;
+		}
+		unsigned long n = strtoul(p + 9, NULL, 10);
+		for (unsigned long i = 0; i < n; i++)
+			for (const char *t = close + 1; t < end; t++) {
+				if (!strncmp(t, "$(i)", 4)) {
+					buf_add(&b, num, (size_t)snprintf(num, sizeof num, "%lu", i));
+					t += 3;
+				} else if (t[0] == '\\' && t[1] == 'n') {
+					buf_add(&b, "\n", 1);
+					t++;
+				} else {
+					buf_add(&b, t, 1);
+				}
+			}
+		p = end + 6;
+	}
+	*len = b.len;
+	return buf_take(&b);
+}
+
 /* "--- args A B C": whitespace-separated words, no quoting. */
 static void parse_args(struct tcase *c, char *words)
 {
@@ -174,7 +213,9 @@ static char *run_case(const struct tcase *c, bool *ok_parse)
 	struct arena *a = arena_new();
 	struct diag *d = diag_new(dout);
 	diag_set_color(d, false);
-	uint16_t file = diag_source_add(d, "stdin", c->prog, strlen(c->prog));
+	size_t len;
+	char *text = expand_program(c->prog, &len);
+	uint16_t file = diag_source_add(d, "stdin", text, len);
 
 	struct ast *prog = parse_program(a, d, file);
 	if (prog && diag_errors(d) == 0)
@@ -185,13 +226,15 @@ static char *run_case(const struct tcase *c, bool *ok_parse)
 
 	diag_free(d);
 	arena_free(a);
+	free(text);
 	fclose(dout);
 	fclose(tout);
 	/* Dump first, then whatever the diagnostics module said. */
 	struct buf b = { 0 };
 	if (*ok_parse)
 		buf_add(&b, ttext, tlen);
-	buf_add(&b, dtext, dlen);
+	for (size_t i = 0; i < dlen; i++)     /* a NUL byte as the case file writes it */
+		buf_add(&b, dtext[i] ? dtext + i : "$(nul)", dtext[i] ? 1 : 6);
 	free(dtext);
 	free(ttext);
 	char *got = buf_take(&b);

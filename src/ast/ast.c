@@ -361,6 +361,52 @@ unsigned ast_list_len(const struct ast *l)
 	return n;
 }
 
+unsigned ast_children(const struct ast *n, struct ast *out[AST_MAX_CHILDREN])
+{
+	struct ast *c[AST_MAX_CHILDREN] = { NULL, NULL, NULL };
+	switch (n->kind) {
+	case AST_PROGRAM: c[0] = n->program.items; break;
+	case AST_CONFIG: c[0] = n->config.items; break;
+	case AST_MACRO: c[0] = n->macro.params; c[1] = n->macro.body; break;
+	case AST_MAP_DECL: c[0] = n->map_decl.args; break;
+	case AST_PROBE: c[0] = n->probe.aps; c[1] = n->probe.pred; c[2] = n->probe.body; break;
+	case AST_BLOCK: c[0] = n->block.stmts; break;
+	case AST_EXPR_STMT: c[0] = n->expr_stmt.expr; break;
+	case AST_ASSIGN: c[0] = n->assign.target; c[1] = n->assign.value; break;
+	case AST_LET: c[0] = n->let.var; c[1] = n->let.type; c[2] = n->let.init; break;
+	case AST_IF: c[0] = n->if_.cond; c[1] = n->if_.then; c[2] = n->if_.els; break;
+	case AST_WHILE: c[0] = n->while_.cond; c[1] = n->while_.body; break;
+	case AST_UNROLL: c[0] = n->unroll.count; c[1] = n->unroll.body; break;
+	case AST_FOR: c[0] = n->for_.var; c[1] = n->for_.iter; c[2] = n->for_.body; break;
+	case AST_JUMP: c[0] = n->jump.value; break;
+	case AST_MAP: c[0] = n->map.keys; break;
+	case AST_CALL: c[0] = n->call.args; break;
+	case AST_UNARY: c[0] = n->unary.e; break;
+	case AST_BINARY: c[0] = n->binary.l; c[1] = n->binary.r; break;
+	case AST_TERNARY: c[0] = n->ternary.cond; c[1] = n->ternary.then; c[2] = n->ternary.els; break;
+	case AST_FIELD: c[0] = n->field.e; break;
+	case AST_INDEX: c[0] = n->index.e; c[1] = n->index.index; break;
+	case AST_CAST: c[0] = n->cast.type; c[1] = n->cast.e; break;
+	case AST_TUPLE: c[0] = n->tuple.elems; break;
+	case AST_RECORD: c[0] = n->record.fields; break;
+	case AST_NAMED: c[0] = n->named.value; break;
+	case AST_SIZEOF: c[0] = n->sizeof_.arg; break;
+	case AST_OFFSETOF: c[0] = n->offsetof_.type; break;
+	case AST_RANGE: c[0] = n->range.lo; c[1] = n->range.hi; break;
+	case AST_BLOCK_EXPR: c[0] = n->block_expr.block; break;
+	case AST_TYPE: c[0] = n->tspec.of; break;
+	case AST_C_DEF: case AST_IMPORT: case AST_ATTACH_POINT: case AST_INT: case AST_STRING:
+	case AST_BOOL: case AST_POSITIONAL: case AST_POSITIONAL_COUNT: case AST_BUILTIN:
+	case AST_IDENT: case AST_VAR: case AST__COUNT:
+		break;
+	}
+	unsigned k = 0;
+	for (unsigned i = 0; i < AST_MAX_CHILDREN; i++)
+		if (c[i])
+			out[k++] = c[i];
+	return k;
+}
+
 static const char *const kind_names[AST__COUNT] = {
 	[AST_PROGRAM] = "Program", [AST_C_DEF] = "CDefinition", [AST_CONFIG] = "Config",
 	[AST_IMPORT] = "Import", [AST_MACRO] = "Macro", [AST_MAP_DECL] = "MapDecl",

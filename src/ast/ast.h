@@ -192,6 +192,12 @@ struct ast *ast_type(struct arena *a, struct span at, enum ast_type_kind k, cons
 struct ast *ast_list_append(struct ast *a, struct ast *b);
 unsigned ast_list_len(const struct ast *l);
 
+/* The child lists of n, in source order (each a list chained through `next`;
+ * absent ones left out): for walkers that need no per-kind code, such as the
+ * parser's nesting check. Returns how many were stored in out. */
+#define AST_MAX_CHILDREN 3
+unsigned ast_children(const struct ast *n, struct ast *out[AST_MAX_CHILDREN]);
+
 const char *ast_kind_name(enum ast_kind k);
 const char *ast_op_name(enum ast_op op);   /* "+", "==", "++" (pre/post told apart by kind name) */
 

@@ -222,9 +222,19 @@ unsigned sema_expand(struct pass_ctx *ctx)
 		ctx->sema->max_strlen = 1024;   /* HEAD's default (0.17: 64) */
 	}
 	struct expander x = { .ctx = ctx, .s = ctx->sema };
+	bool probes = false;
 	for (struct ast *it = ctx->prog->program.items; it; it = it->next)
-		if (it->kind == AST_PROBE)
+		if (it->kind == AST_PROBE) {
+			probes = true;
 			for (struct ast *ap = it->probe.aps; ap; ap = ap->next)
 				expand_ap(&x, it, ap);
+		}
+	/* An empty script (or one of comments and C definitions) would attach
+	 * nothing and wait forever; bpftrace refuses it too. */
+	if (!probes) {
+		struct span start = { .line = 1, .col = 1, .file = ctx->prog->span.file };
+		diag_error(ctx->diag, start, "No probes to attach");
+		x.errors++;
+	}
 	return x.errors;
 }

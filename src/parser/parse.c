@@ -2,6 +2,8 @@
 #include "lexer/lexer.h"
 #include "parser/parse.h"
 
+#include <stdlib.h>
+
 #include "parser/parser.h"
 #include "lexer/lexer.gen.h"
 #include "parser/parse_state.h"
@@ -29,6 +31,41 @@ static unsigned check_order(struct diag *d, const struct ast *prog)
 		if (s > seen)
 			seen = s;
 	}
+	return errors;
+}
+
+/* The tree's nesting, measured without recursion (an explicit stack of
+ * nodes to visit): the first node deeper than PARSE_MAX_DEPTH is reported. */
+static unsigned check_depth(struct diag *d, struct ast *prog)
+{
+	struct item { struct ast *n; unsigned depth; };
+	size_t cap = 256, top = 0;
+	struct item *stack = xmalloc(cap * sizeof(*stack));
+	unsigned errors = 0;
+	stack[top++] = (struct item){ prog, 0 };
+	while (top) {
+		struct item it = stack[--top];
+		struct ast *kids[AST_MAX_CHILDREN];
+		unsigned k = ast_children(it.n, kids);
+		if (k && it.depth == PARSE_MAX_DEPTH) {
+			/* the node itself, not its child: for a chain, the underline
+			 * starts at the chain's first operand */
+			diag_error(d, it.n->span, "the program nests more than %u levels deep here "
+				   "(blocks, expressions, and one level per operator in a chain)",
+				   PARSE_MAX_DEPTH);
+			errors++;
+			break;
+		}
+		for (unsigned i = 0; i < k; i++)
+			for (struct ast *c = kids[i]; c; c = c->next) {
+				if (top == cap) {
+					cap *= 2;
+					stack = xrealloc(stack, cap * sizeof(*stack));
+				}
+				stack[top++] = (struct item){ c, it.depth + 1 };
+			}
+	}
+	free(stack);
 	return errors;
 }
 
@@ -73,6 +110,8 @@ struct ast *parse_program(struct arena *a, struct diag *d, uint16_t file)
 		return NULL;
 	}
 	if (rc || ls.error || ps.errors)
+		return NULL;
+	if (check_depth(d, ps.prog))
 		return NULL;
 	return check_order(d, ps.prog) ? NULL : ps.prog;
 }

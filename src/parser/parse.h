@@ -6,6 +6,12 @@
 #include "diag.h"
 #include "ast/ast.h"
 
+/* How deep a program's tree may nest: blocks, expressions, and one level per
+ * operator of a chain (a + b + c nests two deep). The passes after the parser
+ * walk the tree recursively; deeper programs are refused with a located error
+ * rather than let them overflow the stack (README: Limits). */
+#define PARSE_MAX_DEPTH 1000
+
 /* Parse the source registered in `d` as `file`. Returns the program; on a
  * syntax error reports it through `d` (one error, located) and returns NULL.
  * The source text must stay alive as long as the tree. */

@@ -8,6 +8,7 @@ format is in README.md here. --print writes every file back with the actual
 output under each `---` line, to review and paste."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -56,19 +57,37 @@ def parse(path):
     return header, cases
 
 
+REPEAT = re.compile(r"\$\(repeat (\d+)\)(.*?)\$\(end\)", re.S)
+
+
+def expand_program(prog):
+    """Inputs a case file cannot hold as they are (README.md): $(repeat N)TEXT$(end)
+    is TEXT N times, with $(i) the repetition's number (0..N-1) and \\n a newline;
+    $(nul) is a NUL byte."""
+    def one(m):
+        text = m.group(2).replace("\\n", "\n")
+        return "".join(text.replace("$(i)", str(i)) for i in range(int(m.group(1))))
+    return REPEAT.sub(one, prog).replace("$(nul)", "\0")
+
+
 def run(hawk, case):
     """(exit status, output) of one case; trailing whitespace dropped."""
     cmd = [hawk, "--check"]
     if case.expect == "types":
         cmd += ["-d", "types"]
-    cmd += ["-e", "\n".join(case.prog)] + case.args
+    prog = expand_program("\n".join(case.prog))
+    # An argument is at most 128 KiB (MAX_ARG_STRLEN) and holds no NUL byte:
+    # such a program goes through stdin, which hawk also names "stdin".
+    big = len(prog) > 100000 or "\0" in prog
+    cmd += (["-"] if big else ["-e", prog]) + case.args
     env = dict(os.environ, NO_COLOR="1")
     env.pop("HAWK_COLOR", None)
     try:
-        p = subprocess.run(cmd, capture_output=True, env=env, timeout=30)
+        p = subprocess.run(cmd, capture_output=True, env=env, timeout=30,
+                           input=prog.encode() if big else None)
     except subprocess.TimeoutExpired:
         return -1, "(timed out after 30 s)"
-    out = (p.stdout + p.stderr).decode("utf-8", "replace")
+    out = (p.stdout + p.stderr).decode("utf-8", "replace").replace("\0", "$(nul)")
     return p.returncode, out.rstrip()
 
 
