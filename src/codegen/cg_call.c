@@ -223,8 +223,8 @@ static struct cg_val fn_strncmp(struct cg *c, struct ast *n)
 	return scalar(LLVMBuildLoad2(c->b, c->i64, differ, ""));
 }
 
-/* strcontains(hay, needle): a bounded search, the needle's length at most
- * its capacity; both loops have constant bounds for the verifier. */
+/* strcontains(hay, needle): a bounded search (cg_bytes.c), the needle's
+ * length at most its capacity. */
 static struct cg_val fn_strcontains(struct cg *c, struct ast *n)
 {
 	struct ast *h = n->call.args, *nd = h->next;
@@ -232,48 +232,7 @@ static struct cg_val fn_strcontains(struct cg *c, struct ast *n)
 	uint32_t hs = ((const struct ty *)h->type)->size, ns = ((const struct ty *)nd->type)->size;
 	if (nd->kind == AST_STRING)
 		ns = nd->str.len + 1;
-	LLVMValueRef res = cg_alloca(c, 8);
-	LLVMBuildStore(c->b, cg_const(c, 0), res);
-	LLVMBasicBlockRef done = cg_block(c, "strc_done");
-	if (ns <= 1) {
-		LLVMBuildStore(c->b, cg_const(c, 1), res);
-		LLVMBuildBr(c->b, done);
-		LLVMPositionBuilderAtEnd(c->b, done);
-		return scalar(LLVMBuildLoad2(c->b, c->i64, res, ""));
-	}
-	for (uint32_t i = 0; i + 1 < hs; i++) {
-		LLVMBasicBlockRef next_start = cg_block(c, "strc_next");
-		for (uint32_t j = 0; j + 1 < ns && i + j < hs; j++) {
-			LLVMValueRef q = cg_load_int(c, cg_gep(c, needle.v, j), ty_int(1, false));
-			LLVMBasicBlockRef found = cg_block(c, "strc_found"), cmp = cg_block(c, "strc_cmp");
-			/* the needle ended: every byte so far matched */
-			LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, q, cg_const(c, 0), ""), found, cmp);
-			LLVMPositionBuilderAtEnd(c->b, found);
-			LLVMBuildStore(c->b, cg_const(c, 1), res);
-			LLVMBuildBr(c->b, done);
-			LLVMPositionBuilderAtEnd(c->b, cmp);
-			LLVMValueRef p = cg_load_int(c, cg_gep(c, hay.v, i + j), ty_int(1, false));
-			LLVMBasicBlockRef same = cg_block(c, "strc_same");
-			LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, p, q, ""), same, next_start);
-			LLVMPositionBuilderAtEnd(c->b, same);
-			if (j + 2 >= ns || i + j + 1 >= hs) {
-				/* matched up to the needle's capacity */
-				LLVMBuildStore(c->b, cg_const(c, 1), res);
-				LLVMBuildBr(c->b, done);
-				LLVMPositionBuilderAtEnd(c->b, cg_block(c, "strc_dead"));
-			}
-		}
-		LLVMBuildBr(c->b, next_start);
-		LLVMPositionBuilderAtEnd(c->b, next_start);
-		/* the haystack ended: stop */
-		LLVMValueRef hc = cg_load_int(c, cg_gep(c, hay.v, i), ty_int(1, false));
-		LLVMBasicBlockRef more = cg_block(c, "strc_more");
-		LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, hc, cg_const(c, 0), ""), done, more);
-		LLVMPositionBuilderAtEnd(c->b, more);
-	}
-	LLVMBuildBr(c->b, done);
-	LLVMPositionBuilderAtEnd(c->b, done);
-	return scalar(LLVMBuildLoad2(c->b, c->i64, res, ""));
+	return scalar(cg_bytes_contains(c, hay.v, hs, needle.v, ns));
 }
 
 /* A timestamp value: { u32 format index; u32 mode (1: since boot); u64 ns }. */

@@ -331,27 +331,6 @@ static LLVMValueRef signed_divmod(struct cg *c, LLVMValueRef l, LLVMValueRef r, 
 	return LLVMBuildSelect(c->b, neg, LLVMBuildNeg(c->b, q, ""), q, "");
 }
 
-LLVMValueRef cg_bytes_compare(struct cg *c, LLVMValueRef a, LLVMValueRef b, uint32_t n, LLVMBasicBlockRef *done)
-{
-	LLVMValueRef differ = cg_alloca(c, 8);
-	LLVMBuildStore(c->b, cg_const(c, 0), differ);
-	*done = cg_block(c, "cmp_done");
-	for (uint32_t i = 0; i < n; i++) {
-		LLVMValueRef x = cg_load_int(c, cg_gep(c, a, i), ty_int(1, false));
-		LLVMValueRef y = cg_load_int(c, cg_gep(c, b, i), ty_int(1, false));
-		LLVMBasicBlockRef ne = cg_block(c, "cmp_ne"), same = cg_block(c, "cmp_same");
-		LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntNE, x, y, ""), ne, same);
-		LLVMPositionBuilderAtEnd(c->b, ne);
-		LLVMBuildStore(c->b, cg_const(c, 1), differ);
-		LLVMBuildBr(c->b, *done);
-		LLVMPositionBuilderAtEnd(c->b, same);
-		LLVMBasicBlockRef next = cg_block(c, "cmp_next");
-		LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, x, cg_const(c, 0), ""), *done, next);
-		LLVMPositionBuilderAtEnd(c->b, next);
-	}
-	return differ;
-}
-
 /* Strings are equal when their bytes agree up to and including the first
  * NUL of either, within the smaller capacity; past it, the longer one must
  * end there. */

@@ -46,6 +46,9 @@ struct cg {
 	struct desc *desc;
 	const struct cg_opts *opts;
 	unsigned errors;
+	struct span fatal_at;     /* where an LLVM fatal error is reported */
+	struct span largest_at;   /* the probe with the most IR instructions */
+	unsigned largest_n;
 
 	LLVMContextRef ctx;
 	LLVMModuleRef mod;
@@ -126,6 +129,8 @@ struct cg_var *cg_var_add(struct cg *c, const char *name, const struct ty *t);
  * leaves the builder in the block reached when all n bytes matched with no
  * NUL; the caller ends that block with a branch to *done. */
 LLVMValueRef cg_bytes_compare(struct cg *c, LLVMValueRef a, LLVMValueRef b, uint32_t n, LLVMBasicBlockRef *done);
+/* 1 when the string at needle (capacity ns) occurs in the one at hay (capacity hs). */
+LLVMValueRef cg_bytes_contains(struct cg *c, LLVMValueRef hay, uint32_t hs, LLVMValueRef needle, uint32_t ns);
 
 /* cg_call.c */
 struct cg_val cg_call(struct cg *c, struct ast *n);

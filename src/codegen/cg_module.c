@@ -2,7 +2,10 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include <llvm-c/Analysis.h>
+#include <llvm-c/ErrorHandling.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 
@@ -33,6 +36,26 @@ static void on_llvm_diag(LLVMDiagnosticInfoRef info, void *arg)
 	ld->errors++;
 	diag_plain(ld->c->d, DIAG_ERROR, "code generation failed: %s", msg);
 	LLVMDisposeMessage(msg);
+}
+
+/* LLVM's fatal errors ("Branch target out of insn range") print
+ * "LLVM ERROR:" and abort the process. cg_probe refuses the code that
+ * reaches the known ones; for any other, the handler reports it at the
+ * probe being built (or, while emitting, the largest one) and exits with
+ * status 1. Nothing is loaded yet when codegen runs, so exiting leaves no
+ * program behind; LLVM's state is unusable after the error, so returning
+ * into hawk is not an option. */
+static struct cg *fatal_cg;
+
+static void on_llvm_fatal(const char *reason)
+{
+	struct cg *c = fatal_cg;
+	if (c && c->fatal_at.line)
+		diag_error(c->d, c->fatal_at, "code generation failed inside LLVM: %s", reason);
+	else
+		fprintf(stderr, "hawk: error: code generation failed inside LLVM: %s\n", reason);
+	fflush(NULL);
+	_exit(1);
 }
 
 LLVMValueRef cg_const(struct cg *c, uint64_t v)
@@ -165,18 +188,6 @@ unsigned cg_align_of(uint32_t offset, unsigned base)
 	return a;
 }
 
-void cg_memcpy(struct cg *c, LLVMValueRef dst, unsigned dst_align, LLVMValueRef src, unsigned src_align, uint32_t n)
-{
-	if (n)
-		LLVMBuildMemCpy(c->b, dst, dst_align ? dst_align : 1, src, src_align ? src_align : 1, cg_const(c, n));
-}
-
-void cg_memset(struct cg *c, LLVMValueRef dst, unsigned align, uint32_t n)
-{
-	if (n)
-		LLVMBuildMemSet(c->b, dst, LLVMConstInt(c->i8, 0, false), cg_const(c, n), align ? align : 1);
-}
-
 LLVMBasicBlockRef cg_block(struct cg *c, const char *name)
 {
 	return LLVMAppendBasicBlockInContext(c->ctx, c->fn, name);
@@ -303,6 +314,7 @@ static bool emit(struct cg *c, LLVMTargetMachineRef tm)
 		LLVMDisposeMessage(err);
 		return false;
 	}
+	c->fatal_at = c->largest_at;
 	struct llvm_diags ld = { c, 0 };
 	LLVMContextSetDiagnosticHandler(c->ctx, on_llvm_diag, &ld);
 	LLVMMemoryBufferRef mb = NULL;
@@ -349,6 +361,8 @@ struct desc *cg_compile(struct pass_ctx *pc, const struct cg_opts *o)
 	};
 	for (unsigned i = 0; i < 128; i++)
 		c.stacks_map[i] = -1;
+	fatal_cg = &c;
+	LLVMInstallFatalErrorHandler(on_llvm_fatal);
 	LLVMTargetMachineRef tm;
 	if (!target_init(&c, &tm))
 		return NULL;
@@ -364,5 +378,6 @@ struct desc *cg_compile(struct pass_ctx *pc, const struct cg_opts *o)
 	LLVMDisposeModule(c.mod);
 	LLVMContextDispose(c.ctx);
 	LLVMDisposeTargetMachine(tm);
+	fatal_cg = NULL;
 	return ok ? d : NULL;
 }

@@ -222,9 +222,31 @@ static void add_probe_desc(struct cg *c, struct sema_expansion *e, const char *p
 	d->nattach++;
 }
 
+/* A BPF jump reaches 32,767 instructions (cpu v3; LLVM 16 has no v4's
+ * long jump): a larger program is "LLVM ERROR: Branch target out of insn
+ * range", an abort. Each IR instruction is at least one BPF instruction, so
+ * past this many the probe cannot be emitted; it is refused here, at the
+ * probe, before LLVM is asked. */
+#define CG_MAX_IR 32767
+static void check_size(struct cg *c, struct ast *p)
+{
+	unsigned n = 0;
+	for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(c->fn); bb; bb = LLVMGetNextBasicBlock(bb))
+		for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
+			n++;
+	if (n > CG_MAX_IR)
+		cg_error(c, p->span, "this probe is too large for BPF: %u LLVM instructions, more than a BPF jump "
+			 "can cross (%u)", n, CG_MAX_IR);
+	if (n > c->largest_n) {
+		c->largest_n = n;
+		c->largest_at = p->span;
+	}
+}
+
 void cg_probe(struct cg *c, struct sema_expansion *e)
 {
 	struct ast *p = e->probe;
+	c->fatal_at = p->span;
 	c->exp = e;
 	c->nvars = 0;
 	c->nloops = 0;
@@ -278,5 +300,6 @@ void cg_probe(struct cg *c, struct sema_expansion *e)
 	 * event (bpftrace 0.17 does, ~270 ns per event here). */
 	LLVMBuildRet(c->b, cg_const(c, 0));
 	LLVMSetCurrentDebugLocation2(c->b, NULL);
+	check_size(c, p);
 	add_probe_desc(c, e, name);
 }
