@@ -146,8 +146,12 @@ static const struct ty *binary(struct checker *c, struct ast *n)
 	case AST_OP_BAND: case AST_OP_BOR: case AST_OP_BXOR: case AST_OP_SHL: case AST_OP_SHR:
 		if (!ty_is_int(l) || !ty_is_int(r))
 			return mismatch(c, n, l, r);
-		if ((op == AST_OP_DIV || op == AST_OP_MOD) && is_const_zero(n->binary.r))
-			sema_warn(c, n->binary.r->span, "division by zero");
+		/* A literal zero divisor is refused; a run-time one yields 1 with a
+		 * warning, as current bpftrace does (codegen). */
+		if ((op == AST_OP_DIV || op == AST_OP_MOD) && is_const_zero(n->binary.r)) {
+			sema_err(c, n->binary.r->span, op == AST_OP_DIV ? "division by zero" : "modulo by zero");
+			return ty_none();
+		}
 		return int_result(l, r);
 	case AST_OP_NONE: case AST_OP_NEG: case AST_OP_NOT: case AST_OP_BNOT: case AST_OP_DEREF:
 	case AST_OP_ADDR: case AST_OP_PREINC: case AST_OP_PREDEC: case AST_OP_POSTINC:

@@ -12,7 +12,7 @@ int cg_event_add(struct cg *c, enum desc_event_kind k, struct span at)
 {
 	struct desc *d = c->desc;
 	d->events = arena_grow(c->a, d->events, d->nevents, &c->capevents, sizeof(*d->events));
-	d->events[d->nevents] = (struct desc_event){ .kind = k, .map = -1, .line = at.line, .col = at.col,
+	d->events[d->nevents] = (struct desc_event){ .kind = k, .map = -1, .line = at.line, .col = at.col, .at = at,
 						     .size = sizeof(struct desc_event_hdr) };
 	return (int)d->nevents++;
 }

@@ -331,6 +331,40 @@ static LLVMValueRef signed_divmod(struct cg *c, LLVMValueRef l, LLVMValueRef r, 
 	return LLVMBuildSelect(c->b, neg, LLVMBuildNeg(c->b, q, ""), q, "");
 }
 
+/* l / r and l % r. A zero divisor (sema refuses a literal one) yields 1
+ * and a warning at the operator, as current bpftrace does; the division
+ * itself only runs on a non-zero divisor, so nothing relies on what BPF's
+ * division by zero gives. */
+static const char divzero_msg[] = "Divide or modulo by 0 detected. This can lead to unexpected results. "
+				  "1 is being used as the result.";
+static LLVMValueRef divmod(struct cg *c, struct ast *n, LLVMValueRef l, LLVMValueRef r, bool sgn)
+{
+	bool mod = n->binary.op == AST_OP_MOD;
+	LLVMBasicBlockRef zero = cg_block(c, "div_zero"), ok = cg_block(c, "div_ok"), join = cg_block(c, "div");
+	LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, r, cg_const(c, 0), ""), zero, ok);
+	LLVMPositionBuilderAtEnd(c->b, ok);
+	LLVMValueRef v = sgn ? signed_divmod(c, l, r, mod)
+			     : mod ? LLVMBuildURem(c->b, l, r, "") : LLVMBuildUDiv(c->b, l, r, "");
+	LLVMBasicBlockRef ok_end = LLVMGetInsertBlock(c->b);
+	LLVMBuildBr(c->b, join);
+
+	LLVMPositionBuilderAtEnd(c->b, zero);
+	int ev = cg_event_add(c, DESC_EV_WARNING, n->span);
+	c->desc->events[ev].fmt = divzero_msg;
+	LLVMBasicBlockRef done;
+	LLVMValueRef rec = cg_event_begin(c, ev, sizeof(struct desc_event_hdr), &done);
+	cg_event_submit(c, rec, false, done);
+	LLVMBasicBlockRef zero_end = LLVMGetInsertBlock(c->b);
+	LLVMBuildBr(c->b, join);
+
+	LLVMPositionBuilderAtEnd(c->b, join);
+	LLVMValueRef phi = LLVMBuildPhi(c->b, c->i64, "");
+	LLVMValueRef vals[2] = { v, cg_const(c, 1) };
+	LLVMBasicBlockRef from[2] = { ok_end, zero_end };
+	LLVMAddIncoming(phi, vals, from, 2);
+	return phi;
+}
+
 /* Strings are equal when their bytes agree up to and including the first
  * NUL of either, within the smaller capacity; past it, the longer one must
  * end there. */
@@ -401,15 +435,8 @@ static struct cg_val binary(struct cg *c, struct ast *n)
 	case AST_OP_SUB: return scalar(LLVMBuildSub(c->b, l, r, ""));
 	case AST_OP_MUL: return scalar(LLVMBuildMul(c->b, l, r, ""));
 	case AST_OP_DIV:
-	case AST_OP_MOD: {
-		/* Division by zero yields 0 at run time rather than a verifier fight. */
-		LLVMValueRef safe_r = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, r, cg_const(c, 0), ""),
-						      cg_const(c, 1), r, "");
-		LLVMValueRef v = sgn ? signed_divmod(c, l, safe_r, op == AST_OP_MOD)
-				     : op == AST_OP_DIV ? LLVMBuildUDiv(c->b, l, safe_r, "")
-							: LLVMBuildURem(c->b, l, safe_r, "");
-		return scalar(v);
-	}
+	case AST_OP_MOD:
+		return scalar(divmod(c, n, l, r, sgn));
 	case AST_OP_BAND: return scalar(LLVMBuildAnd(c->b, l, r, ""));
 	case AST_OP_BOR: return scalar(LLVMBuildOr(c->b, l, r, ""));
 	case AST_OP_BXOR: return scalar(LLVMBuildXor(c->b, l, r, ""));

@@ -94,6 +94,7 @@ enum desc_event_kind {
 	                      * strings ended by the first empty one */
 	DESC_EV_CAT,         /* cat(fmt, args) */
 	DESC_EV_SYSTEM,      /* system(fmt, args), --unsafe */
+	DESC_EV_WARNING,     /* a run-time warning: fmt is the message, `at` the place */
 };
 
 struct desc_arg {
@@ -116,6 +117,7 @@ struct desc_event {
 	int map;                   /* PRINT_MAP/CLEAR/ZERO: index into maps */
 	uint64_t top, div;         /* PRINT_MAP */
 	uint32_t line, col;        /* where in the script, for runtime warnings */
+	struct span at;            /* the same, whole: WARNING's underline */
 };
 
 struct desc_probe {

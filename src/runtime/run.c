@@ -274,6 +274,10 @@ static int emit_event(struct rt_session *s, const struct desc_event *ev, const v
 	case DESC_EV_SYSTEM:
 		do_system(s, ev, rec);
 		break;
+	case DESC_EV_WARNING:
+		fflush(s->out); /* after the output that came before it */
+		diag_warning(s->o.diag, ev->at, "%s", ev->fmt);
+		break;
 	case DESC_EV_EXIT:
 		break;
 	}
