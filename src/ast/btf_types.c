@@ -128,3 +128,39 @@ const struct ty *sema_btf_record(struct arena *a, const char *name, bool is_unio
 		return NULL;
 	return sema_btf_type(a, (uint32_t)id);
 }
+
+struct ty *sema_btf_args(struct arena *a, const char *func, unsigned first, const char *recname)
+{
+	if (rt_btf_load(NULL))
+		return NULL;
+	int64_t id = rt_btf_find(func, BTF_KIND_FUNC);
+	const struct btf_type *fn = id > 0 ? rt_btf_type((uint32_t)id) : NULL;
+	const struct btf_type *proto = fn ? rt_btf_type(fn->type) : NULL;
+	if (!proto || btf_kind(proto) != BTF_KIND_FUNC_PROTO)
+		return NULL;
+	const struct btf_param *p = btf_params(proto);
+	unsigned n = btf_vlen(proto);
+	struct ty_field *fields = arena_alloc(a, (n + 1) * sizeof(*fields));
+	unsigned k = 0;
+	for (unsigned i = first; i < n; i++) {
+		const char *name = rt_btf_str(p[i].name_off);
+		fields[k] = (struct ty_field){
+			.name = *name ? name : arena_printf(a, "arg%u", i - first),
+			.offset = (uint32_t)(8 * (i - first)),
+			.type = (struct ty *)sema_btf_type(a, p[i].type),
+		};
+		k++;
+	}
+	struct ty *t = ty_new(a, TY_RECORD);
+	t->name = recname;
+	t->fields = fields;
+	t->count = k;
+	t->size = 8 * k;
+	t->align = 8;
+	t->ctx = true;
+	t->btf_id = 0;
+	/* The return type rides after the arguments (fexit reads it there). */
+	fields[k] = (struct ty_field){ .name = "$retval", .offset = 8 * k,
+				       .type = (struct ty *)sema_btf_type(a, proto->type) };
+	return t;
+}

@@ -1,4 +1,4 @@
-/* expand: every attach point becomes the concrete probes it names (tracepoint wildcards via tracefs). */
+/* expand: every attach point becomes the concrete probes it names, as its probe type's record says. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,7 +11,6 @@ struct expander {
 	struct pass_ctx *ctx;
 	struct sema *s;
 	unsigned errors;
-	unsigned nbegin, nend;
 };
 
 static struct sema_expansion *add(struct expander *x, struct ast *probe, struct ast *ap)
@@ -24,13 +23,18 @@ static struct sema_expansion *add(struct expander *x, struct ast *probe, struct 
 	return e;
 }
 
-/* ---- tracepoints: the probe catalogue lists them, as for -l ---- */
+/* ---- the catalogue: what -l lists, so a program attaches exactly that ---- */
 
-/* tracepoint:CAT:FUNC as the catalogue lists it ("cat:event" strings). */
-static long tp_list(struct expander *x, const char *cat, const char *func, const char ***out)
+static long cat_list(struct expander *x, const struct probe_point *pt, const char ***out)
 {
-	struct probe_point q = { .ptype = PROBE_TRACEPOINT, .target = cat, .func = func, .parsed = true };
-	return rt_expand(&q, 0, x->ctx->arena, x->ctx->diag, out);
+	return rt_expand(pt, 0, x->ctx->arena, x->ctx->diag, out);
+}
+
+/* The part of a catalogue entry after its last ':' (the function or event). */
+static const char *last_part(const char *e)
+{
+	const char *colon = strrchr(e, ':');
+	return colon ? colon + 1 : e;
 }
 
 static unsigned edit_distance(const char *a, const char *b)
@@ -55,8 +59,8 @@ static unsigned edit_distance(const char *a, const char *b)
 	return d[la][lb];
 }
 
-/* Of "cat:event" entries, the one whose part `which` (0 category, 1 event)
- * is closest to `name`: one edit away, two for names of 16 characters or
+/* Of "target:func" entries, the one whose part `which` (0 the target, 1
+ * the part after the last ':') is closest to `name`: one edit away, two for names of 16 characters or
  * more; ties go to the first in sorted order. NULL when nothing is that
  * close: "sys_enter_nope" is no typo of "sys_enter_iopl". */
 static const char *closest(const char **v, long n, int which, const char *name)
@@ -65,10 +69,12 @@ static const char *closest(const char **v, long n, int which, const char *name)
 	unsigned bestd = strlen(name) >= 16 ? 3 : 2;
 	char part[256];
 	for (long i = 0; i < n; i++) {
-		const char *colon = strchr(v[i], ':');
-		if (!colon)
+		const char *colon = strrchr(v[i], ':');
+		if (!colon && which == 0)
 			continue;
-		if (which == 0)
+		if (!colon)
+			snprintf(part, sizeof part, "%s", v[i]);
+		else if (which == 0)
 			snprintf(part, sizeof part, "%.*s", (int)(colon - v[i]), v[i]);
 		else
 			snprintf(part, sizeof part, "%s", colon + 1);
@@ -81,59 +87,113 @@ static const char *closest(const char **v, long n, int which, const char *name)
 	return best;
 }
 
-/* "did you mean sys_enter_openat?" for a tracepoint that does not exist;
- * "syscalls:sys_enter_read" when the category is the typo. */
-static const char *suggest(struct expander *x, const char *cat, const char *name)
+/* "did you mean sys_enter_openat?" for a probe that does not exist;
+ * "syscalls:sys_enter_read" when the target (category, module) is the typo. */
+static const char *suggest(struct expander *x, const struct probe_point *at)
 {
 	const char **v;
-	long n = tp_list(x, cat, "*", &v);
+	struct probe_point q = *at;
+	q.func = "*";
+	long n = cat_list(x, &q, &v);
 	if (n > 0) {
-		const char *c = closest(v, n, 1, name);
-		return c ? strchr(c, ':') + 1 : NULL; /* the category was right: name the event */
+		const char *c = closest(v, n, 1, at->func);
+		return c ? last_part(c) : NULL; /* the target was right: name the function */
 	}
-	n = tp_list(x, "*", name, &v);
-	return n > 0 ? closest(v, n, 0, cat) : NULL;
+	if (!at->target)
+		return NULL;
+	q.target = "*";
+	q.func = at->func;
+	n = cat_list(x, &q, &v);
+	return n > 0 ? closest(v, n, 0, at->target) : NULL;
 }
 
-static void tracepoint(struct expander *x, struct ast *probe, struct ast *ap)
+/* `args` of one concrete probe, from where its type's record says. NULL
+ * with *skip when the entry is not a probe after all (a tracepoint
+ * directory without a format). */
+static const struct ty *load_args(struct expander *x, enum rt_args how, const char *target,
+				  const char *func, bool *skip)
+{
+	struct arena *a = x->ctx->arena;
+	char name[320];
+	const struct ty *t = NULL;
+	*skip = false;
+	switch (how) {
+	case RT_ARGS_TRACEPOINT:
+		t = tp_format_load(a, target, func, x->ctx->diag);
+		*skip = !t;
+		return t;
+	case RT_ARGS_RAWTP:
+		/* __probestub_EVENT (6.4+) or __traceiter_EVENT: (void *__data, args...) */
+		snprintf(name, sizeof name, "__probestub_%s", func);
+		if (!(t = sema_btf_args(a, name, 1, arena_printf(a, "_rawtracepoint_%s", func)))) {
+			snprintf(name, sizeof name, "__traceiter_%s", func);
+			t = sema_btf_args(a, name, 1, arena_printf(a, "_rawtracepoint_%s", func));
+		}
+		return t;
+	case RT_ARGS_FENTRY:
+	case RT_ARGS_FEXIT:
+		return sema_btf_args(a, func, 0, arena_printf(a, "_fentry_%s", func));
+	case RT_ARGS_ITER:
+		/* the iterator's context: struct bpf_iter__NAME { meta; object; } */
+		snprintf(name, sizeof name, "bpf_iter_%s", func);
+		return sema_btf_args(a, name, 0, arena_printf(a, "_iter_%s", func));
+	case RT_ARGS_NONE:
+	case RT_ARGS_REGS:
+		break;
+	}
+	return NULL;
+}
+
+/* Every catalogue entry the attach point matches, one program each. */
+static void catalogue(struct expander *x, struct ast *probe, struct ast *ap,
+		      const struct rt_provider *k)
 {
 	struct probe_point *at = ap->ap;
 	struct arena *a = x->ctx->arena;
 	struct diag *d = x->ctx->diag;
 	const char **v;
-	long n = tp_list(x, at->target, at->func, &v);
+	long n = cat_list(x, at, &v);
 	if (n < 0) {
 		x->errors++;
 		return;
 	}
 	unsigned found = 0;
 	for (long i = 0; i < n; i++) {
-		const char *colon = strchr(v[i], ':');
-		if (!colon)
+		const char *colon = strrchr(v[i], ':');
+		const char *target = colon ? arena_strndup(a, v[i], (size_t)(colon - v[i])) : NULL;
+		const char *func = colon ? colon + 1 : v[i];
+		bool skip;
+		const struct ty *args = load_args(x, k->args, target, func, &skip);
+		if (skip)
 			continue;
-		const char *cat = arena_strndup(a, v[i], (size_t)(colon - v[i])), *ev = colon + 1;
-		struct ty *args = tp_format_load(a, cat, ev, d);
-		if (!args)
-			continue; /* a directory without a format: not an event */
 		struct sema_expansion *e = add(x, probe, ap);
-		e->target = cat;
-		e->func = ev;
-		e->name = arena_printf(a, "tracepoint:%s", v[i]);
+		e->target = target;
+		e->func = func;
+		e->name = arena_printf(a, "%s:%s", k->name, v[i]);
 		e->args = args;
 		found++;
 	}
 	if (found)
 		return;
 	x->errors++;
-	if (at->wildcard) {
-		diag_error(d, ap->span, "No matches for tracepoint %s:%s", at->target, at->func);
+	const char *what = at->target ? arena_printf(a, "%s:%s", at->target, at->func ? at->func : "")
+				      : at->func ? at->func : "";
+	if (at->wildcard && (probe->probe.aps != ap || ap->next)) {
+		/* one of several attach points: the others may match (bpftrace
+		 * 0.17 warns too; dcsnoop.bt lists lookup_fast.constprop.*) */
+		x->errors--;
+		diag_warning(d, ap->span, "No matches for %s %s", k->name, what);
 		return;
 	}
-	const char *hint = suggest(x, at->target, at->func);
+	if (at->wildcard) {
+		diag_error(d, ap->span, "No matches for %s %s", k->name, what);
+		return;
+	}
+	const char *hint = at->func ? suggest(x, at) : NULL;
 	if (hint)
-		diag_error(d, ap->span, "tracepoint not found: %s:%s; did you mean %s?", at->target, at->func, hint);
+		diag_error(d, ap->span, "%s not found: %s; did you mean %s?", k->name, what, hint);
 	else
-		diag_error(d, ap->span, "tracepoint not found: %s:%s", at->target, at->func);
+		diag_error(d, ap->span, "%s not found: %s", k->name, what);
 }
 
 /* kprobe/uprobe on one named function (or address): the binary of a uprobe
@@ -144,8 +204,8 @@ static void function_probe(struct expander *x, struct ast *probe, struct ast *ap
 	struct probe_point *at = ap->ap;
 	struct arena *a = x->ctx->arena;
 	bool user = at->ptype == PROBE_UPROBE || at->ptype == PROBE_URETPROBE;
-	if (at->wildcard || at->src_file || at->lang || (user && !at->target)) {
-		diag_error(x->ctx->diag, ap->span, "%s: this form (wildcards, file:line, language, or no binary) "
+	if (at->src_file || at->lang || (user && !at->target)) {
+		diag_error(x->ctx->diag, ap->span, "%s: this form (file:line, language, or no binary) "
 			   "is not supported yet", at->raw);
 		x->errors++;
 		return;
@@ -174,42 +234,35 @@ static void function_probe(struct expander *x, struct ast *probe, struct ast *ap
 		       : arena_printf(a, "%s:%s", probetype_name(at->ptype), e->func);
 }
 
+/* The attach point's probe type's record says how it expands. */
 static void expand_ap(struct expander *x, struct ast *probe, struct ast *ap)
 {
 	struct probe_point *at = ap->ap;
 	struct arena *a = x->ctx->arena;
+	const struct rt_provider *k = rt_provider_of(at->ptype);
 	struct sema_expansion *e;
 	const char *rest;
-	switch (at->ptype) {
-	case PROBE_BEGIN:
-	case PROBE_END:
-		e = add(x, probe, ap);
-		e->name = probetype_name(at->ptype);
-		break;
-	case PROBE_TRACEPOINT:
-		tracepoint(x, probe, ap);
-		break;
-	case PROBE_INTERVAL:
-	case PROBE_PROFILE:
+	switch (k ? k->expand : RT_EXPAND_UNSUPPORTED) {
+	case RT_EXPAND_ONE:
+		/* named as written after the provider: "software:cpu:100000", "profile:hz:99" */
 		e = add(x, probe, ap);
 		rest = strchr(at->raw, ':');
-		e->name = arena_printf(a, "%s%s", probetype_name(at->ptype), rest ? rest : "");
+		e->name = arena_printf(a, "%s%s", k->name, rest ? rest : "");
+		e->target = at->target;
+		e->func = at->func;
 		break;
-	case PROBE_KPROBE:
-	case PROBE_KRETPROBE:
-	case PROBE_UPROBE:
-	case PROBE_URETPROBE:
-		function_probe(x, probe, ap);
+	case RT_EXPAND_CATALOGUE:
+		catalogue(x, probe, ap, k);
 		break;
-	case PROBE_USDT: case PROBE_RAWTRACEPOINT: case PROBE_FENTRY: case PROBE_FEXIT:
-	case PROBE_SOFTWARE: case PROBE_HARDWARE: case PROBE_WATCHPOINT: case PROBE_ASYNCWATCHPOINT:
-	case PROBE_ITER: case PROBE_SELF: case PROBE_TEST: case PROBE_BENCH:
-		diag_error(x->ctx->diag, ap->span, "%s probes are not supported yet (this build runs begin, end, "
-			   "tracepoint, interval, profile, kprobe and uprobe probes)", probetype_name(at->ptype));
-		x->errors++;
+	case RT_EXPAND_FUNCTION:
+		if (at->wildcard)
+			catalogue(x, probe, ap, k);
+		else
+			function_probe(x, probe, ap);
 		break;
-	case PROBE_INVALID:
-	case PROBE__COUNT:
+	case RT_EXPAND_UNSUPPORTED:
+		diag_error(x->ctx->diag, ap->span, "%s probes are not supported yet",
+			   probetype_name(at->ptype));
 		x->errors++;
 		break;
 	}
@@ -223,12 +276,18 @@ unsigned sema_expand(struct pass_ctx *ctx)
 	}
 	struct expander x = { .ctx = ctx, .s = ctx->sema };
 	bool probes = false;
-	for (struct ast *it = ctx->prog->program.items; it; it = it->next)
-		if (it->kind == AST_PROBE) {
-			probes = true;
-			for (struct ast *ap = it->probe.aps; ap; ap = ap->next)
-				expand_ap(&x, it, ap);
+	for (struct ast *it = ctx->prog->program.items; it; it = it->next) {
+		if (it->kind != AST_PROBE)
+			continue;
+		probes = true;
+		unsigned before = ctx->sema->nexp, errors = x.errors;
+		for (struct ast *ap = it->probe.aps; ap; ap = ap->next)
+			expand_ap(&x, it, ap);
+		if (ctx->sema->nexp == before && x.errors == errors && it->probe.aps) {
+			diag_error(ctx->diag, it->probe.aps->span, "No matches for any attach point of this probe");
+			x.errors++;
 		}
+	}
 	/* An empty script (or one of comments and C definitions) would attach
 	 * nothing and wait forever; bpftrace refuses it too. */
 	if (!probes) {

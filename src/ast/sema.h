@@ -64,5 +64,10 @@ const struct ty *sema_btf_type(struct arena *a, uint32_t id);
 void sema_btf_fields(struct arena *a, struct ty *rec);
 /* struct/union NAME, or NULL when BTF has none (or no BTF: reported via d). */
 const struct ty *sema_btf_record(struct arena *a, const char *name, bool is_union, struct diag *d);
+/* The parameters of BTF function `func` from index `first` on, as a context
+ * record of u64 slots (rawtracepoint, fentry/fexit, iter `args`), named
+ * recname; fields[count] (past the visible ones) is the return type, in the
+ * slot after the last. NULL when BTF has no such function. */
+struct ty *sema_btf_args(struct arena *a, const char *func, unsigned first, const char *recname);
 
 #endif

@@ -6,15 +6,15 @@
 #include "output/output.h"
 
 #define PT(x) (1u << PROBE_##x)
-#define P_ARGS (PT(TRACEPOINT) | PT(RAWTRACEPOINT) | PT(FENTRY) | PT(FEXIT) | PT(UPROBE) | PT(URETPROBE))
-#define P_REGS (PT(KPROBE) | PT(UPROBE) | PT(USDT))
+#define P_ARGS (PT(TRACEPOINT) | PT(RAWTRACEPOINT) | PT(FENTRY) | PT(FEXIT) | PT(UPROBE) | PT(URETPROBE) | PT(ITER))
+#define P_REGS (PT(KPROBE) | PT(UPROBE) | PT(USDT) | PT(RAWTRACEPOINT))
 #define P_RET (PT(KRETPROBE) | PT(URETPROBE) | PT(FEXIT))
 #define P_ALL (~0u)
 
 /* ---- builtins: value-like names (reference 1.4) ---- */
 
 enum bt_type { BT_U32, BT_U64, BT_I64, BT_COMM, BT_USERNAME, BT_PROBE, BT_FUNC, BT_ARGS,
-	       BT_CURTASK, BT_ARGN, BT_KSTACK, BT_CPID, BT_HAS_CPID, BT_UNSUPPORTED };
+	       BT_CURTASK, BT_ARGN, BT_KSTACK, BT_CPID, BT_HAS_CPID, BT_CTX, BT_UNSUPPORTED };
 
 struct builtin {
 	const char *name;
@@ -40,9 +40,9 @@ static const struct builtin builtins[] = {
 	{ "probe", BT_PROBE, P_ALL, NULL },
 	{ "func", BT_FUNC, P_ALL, NULL },
 	{ "curtask", BT_CURTASK, P_ALL, NULL },
-	{ "args", BT_ARGS, P_ARGS, "tracepoint, rawtracepoint, fentry/fexit and uprobe" },
+	{ "args", BT_ARGS, P_ARGS, "tracepoint, rawtracepoint, fentry/fexit, uprobe and iter" },
 	{ "retval", BT_I64, P_RET, "kretprobe, uretprobe and fexit" },
-	{ "ctx", BT_U64, P_ALL, NULL },
+	{ "ctx", BT_CTX, P_ALL, NULL },
 	{ "cpid", BT_CPID, P_ALL, NULL },
 	{ "kstack", BT_KSTACK, P_ALL, NULL },
 	{ "ustack", BT_UNSUPPORTED, P_ALL, NULL },
@@ -80,7 +80,7 @@ const struct ty *sema_builtin(struct checker *c, struct ast *n)
 			return ty_none();
 		}
 		if (!(P_REGS & (1u << c->ptype))) {
-			sema_err(c, n->span, "The %s builtin can only be used with kprobe, uprobe and usdt probes (%s used here)",
+			sema_err(c, n->span, "The %s builtin can only be used with kprobe, uprobe, usdt and rawtracepoint probes (%s used here)",
 				 name, probetype_name(c->ptype));
 			return ty_none();
 		}
@@ -135,6 +135,11 @@ const struct ty *sema_builtin(struct checker *c, struct ast *n)
 		return ty_int(8, false);
 	case BT_HAS_CPID:
 		return ty_bool();
+	case BT_CTX:
+		/* an iterator's context is its record (ctx->task, ctx.task) */
+		if (c->ptype == PROBE_ITER && c->exp->args)
+			return ty_ptr(c->a, c->exp->args, TY_AS_KERNEL);
+		return ty_int(8, false);
 	case BT_UNSUPPORTED:
 		break;
 	}

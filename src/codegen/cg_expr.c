@@ -210,6 +210,8 @@ static struct cg_val const_string(struct cg *c, const char *s, const struct ty *
  * map the runtime reads when it prints. One map per frame limit, as in
  * bpftrace: the kernel hashes as many frames as the map holds, so
  * kstack(3) groups stacks by their top three frames. */
+static LLVMValueRef slot_as(struct cg *c, LLVMValueRef v, const struct ty *t);
+
 struct cg_val cg_kstack(struct cg *c, uint32_t limit)
 {
 	if (limit < 1 || limit > 127)
@@ -263,6 +265,20 @@ static struct cg_val builtin(struct cg *c, struct ast *n)
 		return scalar(cg_helper(c, H_JIFFIES, c->i64, NULL, 0));
 	if (!strcmp(name, "curtask"))
 		return scalar(cg_helper(c, H_CURRENT_TASK, c->i64, NULL, 0));
+	const struct rt_provider *pk = rt_provider_of(c->exp->type);
+	if ((!strncmp(name, "arg", 3) || !strcmp(name, "retval")) && pk && pk->args != RT_ARGS_REGS) {
+		/* u64 slots: argN is slot N; fexit's retval follows the arguments */
+		const struct ty *a = c->exp->args;
+		uint32_t slot = name[0] == 'a' ? (uint32_t)atoi(name + 3) : a ? a->count : 0;
+		if (slot >= 12) {
+			cg_error(c, n->span, "%s: BPF programs see at most 12 arguments", name);
+			return scalar(cg_const(c, 0));
+		}
+		LLVMValueRef v = cg_ctx_slot(c, 8 * slot);
+		if (name[0] == 'r' && a && a->fields[a->count].type)
+			v = slot_as(c, v, a->fields[a->count].type);
+		return scalar(v);
+	}
 	if (!strncmp(name, "arg", 3) || !strcmp(name, "retval")) {
 		/* struct pt_regs on x86_64: the System V argument registers and rax. */
 		static const uint32_t reg_off[] = { 112, 104, 96, 88, 72, 64 }; /* di si dx cx r8 r9 */
@@ -559,10 +575,46 @@ static struct cg_val ternary(struct cg *c, struct ast *n)
 	return scalar(phi);
 }
 
+/* One u64 argument slot of a raw_tp, fentry/fexit or iter context. raw_tp
+ * and tracing contexts are read 8 bytes at a time ("invalid bpf_context
+ * access" otherwise). An iterator's object (and a fentry pointer argument)
+ * loads as a BTF pointer on which the verifier refuses arithmetic until it is
+ * null-checked ("pointer arithmetic on ptr_or_null_ prohibited"), so those
+ * are copied out with probe_read_kernel as plain numbers. */
+LLVMValueRef cg_ctx_slot(struct cg *c, uint32_t off)
+{
+	const struct rt_provider *k = rt_provider_of(c->exp->type);
+	LLVMValueRef idx = LLVMConstInt(c->i64, off, false);
+	LLVMValueRef addr = LLVMBuildGEP2(c->b, c->i8, c->ctxarg, &idx, 1, "");
+	if (k && k->args != RT_ARGS_RAWTP) {
+		LLVMValueRef buf = cg_tmp(c, 8);
+		probe_read(c, buf, 8, LLVMBuildPtrToInt(c->b, addr, c->i64, ""), TY_AS_KERNEL);
+		return LLVMBuildLoad2(c->b, c->i64, buf, "");
+	}
+	LLVMValueRef v = LLVMBuildLoad2(c->b, c->i64, addr, "");
+	LLVMSetAlignment(v, 8);
+	return v;
+}
+
+/* A slot's value as a field of type t: narrowed, then widened back as C would. */
+static LLVMValueRef slot_as(struct cg *c, LLVMValueRef v, const struct ty *t)
+{
+	uint32_t size = t->kind == TY_BOOL ? 1 : t->size;
+	if (size >= 8 || !size)
+		return v;
+	LLVMValueRef n = LLVMBuildTrunc(c->b, v, LLVMIntTypeInContext(c->ctx, 8 * size), "");
+	bool sext = t->kind == TY_INT && t->is_signed;
+	return sext ? LLVMBuildSExt(c->b, n, c->i64, "") : LLVMBuildZExt(c->b, n, c->i64, "");
+}
+
 /* A field of the tracepoint record is read straight from the context at a
- * constant offset: the verifier refuses a context pointer moved first. */
+ * constant offset: the verifier refuses a context pointer moved first. The
+ * u64-slot contexts (rawtracepoint, fentry, iter) have their own reads. */
 static struct cg_val ctx_field(struct cg *c, uint32_t off, const struct ty *t)
 {
+	const struct rt_provider *k = rt_provider_of(c->exp->type);
+	if (k && k->args != RT_ARGS_TRACEPOINT && !cg_is_mem(t))
+		return scalar(slot_as(c, cg_ctx_slot(c, off), t));
 	LLVMValueRef idx = LLVMConstInt(c->i64, off, false);
 	LLVMValueRef addr = LLVMBuildGEP2(c->b, c->i8, c->ctxarg, &idx, 1, "");
 	if (!cg_is_mem(t))

@@ -8,6 +8,7 @@
 #include "ast/sema.h"
 #include "codegen/cg.h"
 #include "runtime/desc.h"
+#include "probes/provider.h"
 
 /* BPF helper ids (include/uapi/linux/bpf.h). */
 enum cg_helper {
@@ -112,6 +113,8 @@ uint32_t cg_agg_value_size(const struct ty *v);
 /* cg_expr.c */
 struct cg_val cg_expr(struct cg *c, struct ast *n);
 struct cg_val cg_kstack(struct cg *c, uint32_t limit);
+/* One u64 slot of a raw_tp, fentry/fexit or iter context, at byte offset off. */
+LLVMValueRef cg_ctx_slot(struct cg *c, uint32_t off);
 LLVMValueRef cg_scalar(struct cg *c, struct ast *n);
 LLVMValueRef cg_bool(struct cg *c, LLVMValueRef v);
 void cg_store_value(struct cg *c, LLVMValueRef dst, unsigned dst_align, const struct ty *dst_t, struct cg_val v,

@@ -206,7 +206,15 @@ static const char *section(struct cg *c, struct sema_expansion *e)
 	const struct rt_provider *k = rt_provider_of(e->type);
 	if (!k || !k->section)
 		return "unsupported";
-	return arena_printf(c->a, k->section, e->target ? e->target : "", e->func ? e->func : "");
+	switch (k->section_form) {
+	case RT_SEC_BARE:
+		return k->section;
+	case RT_SEC_FUNC:
+		return arena_printf(c->a, "%s/%s", k->section, e->func);
+	case RT_SEC_TARGET_FUNC:
+		return arena_printf(c->a, "%s/%s/%s", k->section, e->target, e->func);
+	}
+	return "unsupported";
 }
 
 static void add_probe_desc(struct cg *c, struct sema_expansion *e, const char *prog)
@@ -286,6 +294,16 @@ void cg_probe(struct cg *c, struct sema_expansion *e)
 
 	var_types(c, p->probe.body->block.stmts);
 	var_storage(c);
+	if (rt_provider_of(e->type)->args == RT_ARGS_ITER) {
+		/* The kernel calls an iterator once more with a NULL object when
+		 * the walk ends (seq_stop); that call prints nothing. */
+		LLVMBasicBlockRef go = cg_block(c, "iter_object"), stop = cg_block(c, "iter_end");
+		LLVMValueRef obj = cg_ctx_slot(c, 8);
+		LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntNE, obj, cg_const(c, 0), ""), go, stop);
+		LLVMPositionBuilderAtEnd(c->b, stop);
+		LLVMBuildRet(c->b, cg_const(c, 0));
+		LLVMPositionBuilderAtEnd(c->b, go);
+	}
 	if (p->probe.pred) {
 		cg_location(c, p->probe.pred->span);
 		LLVMBasicBlockRef go = cg_block(c, "pred_true"), stop = cg_block(c, "pred_false");

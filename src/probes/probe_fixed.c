@@ -267,18 +267,20 @@ const struct rt_provider rt_prov_begin = {
 	.type = PROBE_BEGIN, .name = "begin", .form = "begin", .max_parts = 0,
 	.flags = RT_PROV_WILD, .parse = parse_begin, .print = print_begin, .list = list_once,
 	/* run once with BPF_PROG_TEST_RUN, as bpftrace does */
-	.section = "raw_tp", .attach = RT_ATTACH_NONE,
+	.expand = RT_EXPAND_ONE, .section = "raw_tp", .attach = RT_ATTACH_NONE,
 };
 
 const struct rt_provider rt_prov_end = {
 	.type = PROBE_END, .name = "end", .form = "end", .max_parts = 0,
 	.flags = RT_PROV_WILD, .parse = parse_begin, .print = print_begin, .list = list_once,
-	.section = "raw_tp", .attach = RT_ATTACH_NONE,
+	.expand = RT_EXPAND_ONE, .section = "raw_tp", .attach = RT_ATTACH_NONE,
 };
 
 const struct rt_provider rt_prov_self = {
 	.type = PROBE_SELF, .name = "self", .form = "self:signal:SIGUSR1", .max_parts = 2,
 	.flags = RT_PROV_WILD, .parse = parse_self, .parts = parts_self, .list = list_self,
+	/* run by BPF_PROG_TEST_RUN when hawk receives the signal */
+	.expand = RT_EXPAND_ONE, .section = "raw_tp", .attach = RT_ATTACH_NONE,
 };
 
 const struct rt_provider rt_prov_test = {
@@ -293,32 +295,34 @@ const struct rt_provider rt_prov_software = {
 	.type = PROBE_SOFTWARE, .name = "software", .form = "software:EVENT[:COUNT]",
 	.max_parts = 2, .flags = RT_PROV_WILD, .parse = parse_perf, .print = print_perf,
 	.list = list_software,
-	.attach = RT_ATTACH_SOFTWARE,
+	.expand = RT_EXPAND_ONE, .section = "perf_event", .attach = RT_ATTACH_SOFTWARE,
 };
 
 const struct rt_provider rt_prov_hardware = {
 	.type = PROBE_HARDWARE, .name = "hardware", .form = "hardware:EVENT[:COUNT]",
 	.max_parts = 2, .flags = RT_PROV_WILD, .parse = parse_perf, .print = print_perf,
 	.available = hardware_available, .list = list_hardware,
-	.attach = RT_ATTACH_HARDWARE,
+	.expand = RT_EXPAND_ONE, .section = "perf_event", .attach = RT_ATTACH_HARDWARE,
 };
 
 const struct rt_provider rt_prov_interval = {
 	.type = PROBE_INTERVAL, .name = "interval", .form = "interval:UNIT:N",
 	.max_parts = 2, .flags = RT_PROV_WILD, .parse = parse_time, .print = print_time,
 	.list = list_time,
-	.section = "perf_event", .attach = RT_ATTACH_INTERVAL,
+	.expand = RT_EXPAND_ONE, .section = "perf_event", .attach = RT_ATTACH_INTERVAL,
 };
 
 const struct rt_provider rt_prov_profile = {
 	.type = PROBE_PROFILE, .name = "profile", .form = "profile:UNIT:N",
 	.max_parts = 2, .flags = RT_PROV_WILD, .parse = parse_time, .print = print_time,
 	.list = list_time,
-	.section = "perf_event", .attach = RT_ATTACH_PROFILE,
+	.expand = RT_EXPAND_ONE, .section = "perf_event", .attach = RT_ATTACH_PROFILE,
 };
 
 const struct rt_provider rt_prov_iter = {
 	.type = PROBE_ITER, .name = "iter", .form = "iter:NAME[:PIN]", .max_parts = 1,
 	.flags = RT_PROV_WILD, .wildcards = true, .parse = parse_iter, .parts = parts_iter,
 	.list = list_iter, .describe = describe_iter,
+	.expand = RT_EXPAND_CATALOGUE, .args = RT_ARGS_ITER,
+	.section = "iter", .section_form = RT_SEC_FUNC, .attach = RT_ATTACH_ITER,
 };

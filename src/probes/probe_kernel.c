@@ -429,6 +429,7 @@ const struct rt_provider rt_prov_kprobe = {
 	.max_parts = 2, .flags = RT_PROV_WILD, .available = kprobe_available,
 	.wildcards = true, .parse = parse_kprobe, .parts = parts_kernel,
 	.list = list_kprobe, .describe = describe_kprobe,
+	.expand = RT_EXPAND_FUNCTION, .args = RT_ARGS_REGS,
 	.section = "kprobe", .attach = RT_ATTACH_KPROBE,
 };
 
@@ -439,6 +440,7 @@ const struct rt_provider rt_prov_kretprobe = {
 	.max_parts = 2, .available = kprobe_available,
 	.wildcards = true, .parse = parse_kprobe, .parts = parts_kernel,
 	.list = list_kretprobe, .describe = describe_kretprobe,
+	.expand = RT_EXPAND_FUNCTION, .args = RT_ARGS_REGS,
 	.section = "kretprobe", .attach = RT_ATTACH_KPROBE,
 };
 
@@ -447,7 +449,8 @@ const struct rt_provider rt_prov_fentry = {
 	.max_parts = 2, .flags = RT_PROV_WILD, .available = fentry_available,
 	.wildcards = true, .parse = parse_fentry, .parts = parts_kernel,
 	.list = list_fentry, .describe = describe_fentry,
-	.attach = RT_ATTACH_FENTRY,
+	.expand = RT_EXPAND_CATALOGUE, .args = RT_ARGS_FENTRY,
+	.section = "fentry", .section_form = RT_SEC_FUNC, .attach = RT_ATTACH_FENTRY,
 };
 
 const struct rt_provider rt_prov_fexit = {
@@ -455,5 +458,6 @@ const struct rt_provider rt_prov_fexit = {
 	.max_parts = 2, .available = fentry_available,
 	.wildcards = true, .parse = parse_fentry, .parts = parts_kernel,
 	.list = list_fexit, .describe = describe_fexit,
-	.attach = RT_ATTACH_FENTRY,
+	.expand = RT_EXPAND_CATALOGUE, .args = RT_ARGS_FEXIT,
+	.section = "fexit", .section_form = RT_SEC_FUNC, .attach = RT_ATTACH_FENTRY,
 };

@@ -70,5 +70,7 @@ const struct rt_provider rt_prov_rawtracepoint = {
 	.form = "rawtracepoint[:MODULE]:EVENT", .max_parts = 2, .flags = RT_PROV_WILD,
 	.wildcards = true, .parse = parse_rawtp, .parts = parts_rawtp,
 	.list = list_rawtp, .describe = describe_rawtp,
-	.attach = RT_ATTACH_RAWTRACEPOINT,
+	.expand = RT_EXPAND_CATALOGUE, .args = RT_ARGS_RAWTP,
+	/* raw_tp: untyped u64 arguments, the types come from BTF in sema */
+	.section = "raw_tp", .section_form = RT_SEC_FUNC, .attach = RT_ATTACH_RAWTRACEPOINT,
 };

@@ -118,5 +118,7 @@ const struct rt_provider rt_prov_tracepoint = {
 	.max_parts = 2, .flags = RT_PROV_WILD,
 	.wildcards = true, .parse = parse_tracepoint, .parts = parts_tracepoint,
 	.list = list_tracepoints, .describe = describe_tracepoint,
-	.section = "tracepoint/%s/%s", .attach = RT_ATTACH_TRACEPOINT,
+	.expand = RT_EXPAND_CATALOGUE, .args = RT_ARGS_TRACEPOINT,
+	.section = "tracepoint", .section_form = RT_SEC_TARGET_FUNC,
+	.attach = RT_ATTACH_TRACEPOINT,
 };

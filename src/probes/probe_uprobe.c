@@ -174,6 +174,7 @@ const struct rt_provider rt_prov_uprobe = {
 	.max_parts = 2, .flags = RT_PROV_USER,
 	.wildcards = true, .parse = parse_uprobe, .parts = parts_uprobe,
 	.list = list_uprobe, .describe = describe_uprobe,
+	.expand = RT_EXPAND_FUNCTION, .args = RT_ARGS_REGS,
 	.section = "uprobe", .attach = RT_ATTACH_UPROBE,
 };
 
@@ -181,5 +182,6 @@ const struct rt_provider rt_prov_uretprobe = {
 	.type = PROBE_URETPROBE, .name = "uretprobe", .form = "uretprobe:BINARY:FUNCTION",
 	.max_parts = 2, .wildcards = true, .parse = parse_uprobe, .parts = parts_uprobe,
 	.list = list_uretprobe,
+	.expand = RT_EXPAND_FUNCTION, .args = RT_ARGS_REGS,
 	.section = "uretprobe", .attach = RT_ATTACH_UPROBE,
 };

@@ -61,8 +61,31 @@ enum rt_attach_mech {
 	RT_ATTACH_UPROBE,           /* uprobe and uretprobe by symbol or address */
 	RT_ATTACH_KPROBE,           /* kprobe and kretprobe */
 	RT_ATTACH_FENTRY,           /* fentry and fexit (trampolines) */
+	RT_ATTACH_ITER,             /* an iterator link, read to the end once attached */
 	RT_ATTACH__COUNT
 };
+
+/* How an attach point becomes the concrete probes a program attaches. */
+enum rt_expand {
+	RT_EXPAND_UNSUPPORTED = 0,  /* "not supported yet" */
+	RT_EXPAND_ONE,              /* the attach point is its own single probe */
+	RT_EXPAND_CATALOGUE,        /* every catalogue entry it matches (as -l lists) */
+	RT_EXPAND_FUNCTION,         /* one named function (or address); wildcards through the catalogue */
+};
+
+/* Where `args` (and arg0..N, retval) come from. */
+enum rt_args {
+	RT_ARGS_NONE = 0,
+	RT_ARGS_TRACEPOINT,  /* the tracepoint's format file: a record at its offsets in ctx */
+	RT_ARGS_REGS,        /* arg0..N and retval from struct pt_regs */
+	RT_ARGS_RAWTP,       /* BTF prototype of __probestub_/__traceiter_EVENT after __data; u64 slots */
+	RT_ARGS_FENTRY,      /* BTF prototype of the function; u64 slots */
+	RT_ARGS_FEXIT,       /* the same, retval in the slot after the last argument */
+	RT_ARGS_ITER,        /* BTF prototype of bpf_iter_NAME (meta, then the object); u64 slots */
+};
+
+/* The ELF section: `section` alone, or followed by "/FUNC" or "/TARGET/FUNC". */
+enum rt_section_form { RT_SEC_BARE, RT_SEC_FUNC, RT_SEC_TARGET_FUNC };
 
 /* One probe type: everything hawk knows about it, from the attach point's
  * spelling to the kernel attach. The generic code (ap_parse, -l, expansion,
@@ -95,9 +118,14 @@ struct rt_provider {
 	/* -lv: the arguments of one listed entry, one "    decl" line each. NULL: none. */
 	void (*describe)(const struct rt_match *m, const char *entry, void *cookie, FILE *f);
 
+	/* Expansion into concrete probes, and where their arguments come from. */
+	enum rt_expand expand;
+	enum rt_args args;
+
 	/* The ELF section of its BPF programs (libbpf reads the program type
-	 * from it): a printf format given the concrete target and function. */
+	 * from it, and for some the attach target). NULL: no program yet. */
 	const char *section;
+	enum rt_section_form section_form;
 	/* How the runtime attaches it. */
 	enum rt_attach_mech attach;
 };

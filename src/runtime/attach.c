@@ -26,7 +26,7 @@ static void links_add(struct rt_links *l, struct bpf_link *link, bool slow)
 		l->cap = l->cap ? 2 * l->cap : 16;
 		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
 	}
-	l->v[l->n++] = (struct rt_link){ link, slow };
+	l->v[l->n++] = (struct rt_link){ link, slow, false };
 }
 
 /* "cannot attach PROBE: why", at the attach point in the script when the
@@ -40,10 +40,15 @@ static void attach_error(const struct rt_attach_ctx *c, const struct desc_probe 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if (p->at.line)
+	/* --dry-run goes on to the next probe: what it could not attach is
+	 * reported, the run is not failed for it. */
+	enum diag_level lvl = c->dry_run ? DIAG_WARNING : DIAG_ERROR;
+	if (p->at.line && c->dry_run)
+		diag_warning(c->d, p->at, "%s", msg);
+	else if (p->at.line)
 		diag_error(c->d, p->at, "%s", msg);
 	else
-		diag_plain(c->d, DIAG_ERROR, "%s", msg);
+		diag_plain(c->d, lvl, "%s", msg);
 }
 
 static int perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu)
@@ -349,6 +354,51 @@ int rt_attach_fentry(const struct rt_attach_ctx *c, const struct desc_probe *p,
 	return 0;
 }
 
+/* iter:NAME: an iterator link; nothing runs until it is read. */
+int rt_attach_iter(const struct rt_attach_ctx *c, const struct desc_probe *p,
+		   struct bpf_program *prog, struct rt_links *out)
+{
+	struct bpf_link *link = bpf_program__attach_iter(prog, NULL);
+	if (!link) {
+		int e = errno;
+		attach_error(c, p, "cannot attach %s: %s", p->name,
+			   e == ENOENT || e == EINVAL ? "this kernel has no such iterator" : strerror(e));
+		return -e;
+	}
+	links_add(out, link, false);
+	out->v[out->n - 1].iter = true;
+	return 0;
+}
+
+int rt_links_run_iters(const struct rt_links *l, struct diag *d)
+{
+	int walked = 0;
+	char buf[4096];
+	for (unsigned i = 0; i < l->n; i++) {
+		if (!l->v[i].iter)
+			continue;
+		int fd = bpf_iter_create(bpf_link__fd(l->v[i].link));
+		if (fd < 0) {
+			int e = errno;
+			diag_plain(d, DIAG_ERROR, "cannot start the iterator: %s", strerror(e));
+			return -e;
+		}
+		/* The programs print through the ring buffer, not the seq_file:
+		 * what read() returns is empty; it ends when the walk does. */
+		ssize_t n;
+		while ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+			;
+		int e = n < 0 ? errno : 0;
+		close(fd);
+		if (e) {
+			diag_plain(d, DIAG_ERROR, "iterator failed: %s", strerror(e));
+			return -e;
+		}
+		walked++;
+	}
+	return walked;
+}
+
 /* Until every probe_*.c sets .attach, the mechanism of each type is here.
  * TEMPORARY: delete this function once the providers are wired. */
 int rt_probe_attach(const struct rt_attach_ctx *c, const struct desc_probe *p,
@@ -366,6 +416,7 @@ int rt_probe_attach(const struct rt_attach_ctx *c, const struct desc_probe *p,
 		[RT_ATTACH_UPROBE] = rt_attach_uprobe,
 		[RT_ATTACH_KPROBE] = rt_attach_kprobe,
 		[RT_ATTACH_FENTRY] = rt_attach_fentry,
+		[RT_ATTACH_ITER] = rt_attach_iter,
 	};
 	const struct rt_provider *pv = rt_provider_of(p->type);
 	rt_attach_fn *fn = pv ? mech[pv->attach] : NULL;

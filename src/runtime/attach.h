@@ -16,6 +16,7 @@ struct bpf_program;
 struct rt_attach_ctx {
 	struct diag *d;
 	pid_t pid;          /* -p PID or the -c child, 0 for none: uprobes attach to it */
+	bool dry_run;       /* --dry-run: a probe that cannot attach is a warning */
 };
 
 /* Every link the probes left attached, in attach order. Destroying one
@@ -25,6 +26,7 @@ struct rt_links {
 	struct rt_link {
 		struct bpf_link *link;
 		bool slow;
+		bool iter;      /* an iterator: rt_links_run_iters walks it */
 	} *v;
 	unsigned n, cap;
 };
@@ -46,10 +48,16 @@ rt_attach_fn rt_attach_hardware;       /* hardware perf event on every online CP
 rt_attach_fn rt_attach_uprobe;         /* uprobe and uretprobe by symbol or address */
 rt_attach_fn rt_attach_kprobe;         /* kprobe and kretprobe (absent on this kernel) */
 rt_attach_fn rt_attach_fentry;         /* fentry and fexit (trampolines) */
+rt_attach_fn rt_attach_iter;           /* an iterator link, walked by rt_links_run_iters */
 
 /* Attach p: its provider's attach, or "not supported yet". */
 int rt_probe_attach(const struct rt_attach_ctx *c, const struct desc_probe *p,
 		    struct bpf_program *prog, struct rt_links *out);
+
+/* Walk every iterator among the links once: its program runs for each
+ * object (task, file, vma...), its output going where any probe's goes.
+ * Returns how many were walked, or a negative errno after one error. */
+int rt_links_run_iters(const struct rt_links *l, struct diag *d);
 
 /* Destroy every link, the slow ones in parallel threads (their cost is the
  * kernel's RCU wait, not CPU, so they overlap). Leaves out empty. */

@@ -374,7 +374,7 @@ static void load_failed(struct rt_session *s, int err)
 	 * program is the first without an fd. */
 	for (uint32_t i = 0; i < s->d->nprobes && !bad; i++) {
 		struct bpf_program *p = s->progs[i];
-		if (p && bpf_program__fd(p) < 0) {
+		if (p && bpf_program__autoload(p) && bpf_program__fd(p) < 0) {
 			bad = p;
 			log = s->logs[i];
 		}
@@ -418,6 +418,71 @@ static int set_globals(struct rt_session *s)
 		return err;
 	}
 	return 0;
+}
+
+/* Whether the load failed on a fentry/fexit program the kernel refuses:
+ * "BPF program load failed: Operation not permitted", empty log. */
+static bool refused_tracing(struct rt_session *s, int err)
+{
+	/* libbpf unloads every program when one fails, so which one failed is
+	 * not visible here: any fentry/fexit program with an EPERM is the suspect. */
+	if (err != -EPERM || !privileged())
+		return false;
+	for (uint32_t i = 0; i < s->d->nprobes; i++)
+		if (s->d->probes[i].type == PROBE_FENTRY || s->d->probes[i].type == PROBE_FEXIT)
+			return true;
+	return false;
+}
+
+/* One verifier log buffer per program (several probes may share one). */
+static void set_logs(struct rt_session *s)
+{
+	const struct rt_opts *o = &s->o;
+	for (uint32_t i = 0; i < s->d->nprobes; i++) {
+		bool seen = false;
+		for (uint32_t j = 0; j < i && !seen; j++)
+			seen = s->progs[j] == s->progs[i];
+		if (seen)
+			continue;
+		size_t size = o->dump_verifier ? DUMP_LOG_SIZE : LOG_SIZE;
+		if (!s->logs[i])
+			s->logs[i] = xmalloc(size);
+		s->logs[i][0] = '\0';
+		bpf_program__set_log_buf(s->progs[i], s->logs[i], size);
+		if (o->dump_verifier)
+			bpf_program__set_log_level(s->progs[i], 2);
+	}
+}
+
+/* The object again, its fentry/fexit programs left unloaded, each named in
+ * one warning. A failed bpf_object__load cannot be retried: reopen. */
+static int reload_without_tracing(struct rt_session *s)
+{
+	const struct desc *d = s->d;
+	char name[256];
+	bpf_object__close(s->obj);
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "hawk");
+	s->obj = bpf_object__open_mem(d->elf, d->elf_size, &oo);
+	if (!s->obj)
+		return -errno;
+	for (uint32_t i = 0; i < d->nprobes; i++) {
+		s->progs[i] = bpf_object__find_program_by_name(s->obj, d->probes[i].prog_name);
+		if (!s->progs[i])
+			return -ENOENT;
+		if (d->probes[i].type != PROBE_FENTRY && d->probes[i].type != PROBE_FEXIT)
+			continue;
+		bpf_program__set_autoload(s->progs[i], false);
+		const struct desc_probe *p = &d->probes[i];
+		snprintf(name, sizeof name, "cannot load %s: this kernel refuses fentry/fexit programs "
+			 "(EPERM; its ftrace function hooks are locked down)", p->name);
+		if (p->at.line)
+			diag_warning(s->o.diag, p->at, "%s", name);
+		else
+			diag_plain(s->o.diag, DIAG_WARNING, "%s", name);
+	}
+	set_logs(s);
+	int err = set_globals(s);
+	return err ? err : bpf_object__load(s->obj);
 }
 
 int rt_session_load(const struct desc *d, const struct rt_opts *o, struct rt_session **out)
@@ -481,23 +546,17 @@ int rt_session_load(const struct desc *d, const struct rt_opts *o, struct rt_ses
 				   "BPF object", p->name, p->prog_name);
 			return -ENOENT;
 		}
-		/* Several probes may share a program: one log for it. */
-		bool seen = false;
-		for (uint32_t j = 0; j < i && !seen; j++)
-			seen = s->progs[j] == s->progs[i];
-		if (seen)
-			continue;
-		size_t size = o->dump_verifier ? DUMP_LOG_SIZE : LOG_SIZE;
-		s->logs[i] = xmalloc(size);
-		s->logs[i][0] = '\0';
-		bpf_program__set_log_buf(s->progs[i], s->logs[i], size);
-		if (o->dump_verifier)
-			bpf_program__set_log_level(s->progs[i], 2);
 	}
+	set_logs(s);
 
 	t0 = now_ms();
 	err = bpf_object__load(s->obj);
 	s->t.load = now_ms() - t0;
+	if (err && o->dry_run && refused_tracing(s, err)) {
+		/* --dry-run: verify everything else, and say which probes this
+		 * kernel would not load (fentry/fexit here: ftrace locked down). */
+		err = reload_without_tracing(s);
+	}
 	if (err) {
 		load_failed(s, err);
 		return err;
@@ -616,6 +675,7 @@ static int run_special(struct rt_session *s, enum probe_type t)
 
 static int on_record(void *ctx, void *data, size_t size);
 static int consume(struct rt_session *s);
+static void stop(struct rt_session *s, enum stop_reason why, int code);
 
 int rt_session_attach(struct rt_session *s)
 {
@@ -658,14 +718,19 @@ int rt_session_attach(struct rt_session *s)
 		if (d->probes[i].type == PROBE_TRACEPOINT && rt_tracefs_events(s->o.diag) < 0)
 			return -ENOENT;
 
-	struct rt_attach_ctx ac = { .d = s->o.diag, .pid = s->child.pid ? s->child.pid : s->o.pid };
+	struct rt_attach_ctx ac = { .d = s->o.diag, .pid = s->child.pid ? s->child.pid : s->o.pid,
+				    .dry_run = s->o.dry_run };
 	double t0 = now_ms();
 	for (uint32_t i = 0; i < d->nprobes; i++) {
 		if (signalled)
 			return -EINTR;
-		if ((err = rt_probe_attach(&ac, &d->probes[i], s->progs[i], &s->links)))
+		if (bpf_program__fd(s->progs[i]) < 0)
+			continue;     /* --dry-run: a program this kernel refused to load */
+		/* --dry-run: every probe is tried, each failure one warning */
+		if ((err = rt_probe_attach(&ac, &d->probes[i], s->progs[i], &s->links)) && !s->o.dry_run)
 			return err;
-		s->t.probes++;
+		if (!err)
+			s->t.probes++;
 	}
 	s->t.attach = now_ms() - t0;
 	s->t.links = s->links.n;
@@ -692,6 +757,14 @@ int rt_session_attach(struct rt_session *s)
 	s->t.begin = now_ms() - t0;
 	/* BEGIN's output now, and no -c command when BEGIN called exit(). */
 	consume(s);
+	/* iter probes print their rows now, then the run ends (bpftrace's way). */
+	if (s->stop == STOP_NONE) {
+		int walked = rt_links_run_iters(&s->links, s->o.diag);
+		if (walked < 0)
+			return walked;
+		if (walked > 0)
+			stop(s, STOP_EXIT, 0);
+	}
 	if (s->stop == STOP_NONE && s->child.pid && (err = rt_child_start(&s->child, s->o.diag)))
 		return err;
 	return 0;
