@@ -21,6 +21,7 @@
 #include "ast/cdefs.h"
 #include "ast/sema.h"
 #include "codegen/cg.h"
+#include "probes/features.h"
 #include "probes/list.h"
 #include "runtime/run.h"
 #include "parser/parse.h"
@@ -457,11 +458,23 @@ int drv_info(void)
 	} else {
 		printf("  OS: unknown (uname: %s)\n", strerror(errno));
 	}
+	/* bpftrace's lines, so that tools and test engines that search this
+	 * text for "NAME: yes" gate the same way (hawk has no bfd, systemd,
+	 * blazesym or DWARF unwinding; its own ld.so.cache reader resolves
+	 * library names, the job bcc did for bpftrace 0.17). */
 	printf("\nBuild\n");
 	printf("  version: v%s\n", HAWK_VERSION);
 	printf("  LLVM: %u.%u.%u (built with %s)\n", major, minor, patch, LLVM_VERSION_STRING);
 	printf("  libbpf: v%u.%u\n", libbpf_major_version(), libbpf_minor_version());
-	printf("\nKernel features\n");
-	printf("  not probed yet (feature detection arrives with the runtime)\n");
+	printf("  unsafe uprobe: no\n");
+	printf("  bfd: no\n");
+	printf("  libdw (DWARF support): yes\n");
+	printf("  libsystemd (systemd notify support): no\n");
+	printf("  blazesym (advanced symbolization): no\n");
+	printf("  dwunwind (DWARF stack unwinding): no\n");
+	printf("  bcc library path resolution: yes\n\n");
+	struct rt_features f;
+	rt_feat_detect(&f);
+	rt_feat_print(stdout, &f);
 	return 0;
 }

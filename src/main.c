@@ -40,7 +40,8 @@ static const char usage[] =
 	"    --emit-elf FILE    write the BPF ELF object to FILE\n"
 	"    --emit-llvm FILE   write the LLVM IR to FILE\n"
 	"    -b, --btf          accepted for bpftrace compatibility; no effect\n"
-	"    --info             print build and system information\n"
+	"    --verify-llvm-ir   accepted for bpftrace compatibility (the IR is always verified)\n"
+	"    --info             print the build and the kernel's BPF features (bpftrace's wording)\n"
 	"    -V, --version      print the version\n"
 	"    -h, --help         print this help\n"
 	"\n"
@@ -57,6 +58,7 @@ enum {
 	OPT_EMIT_ELF,
 	OPT_EMIT_LLVM,
 	OPT_SYNTAX_ONLY,
+	OPT_VERIFY_LLVM_IR,
 };
 
 static const struct option long_opts[] = {
@@ -79,6 +81,7 @@ static const struct option long_opts[] = {
 	{ "emit-elf", required_argument, NULL, OPT_EMIT_ELF },
 	{ "emit-llvm", required_argument, NULL, OPT_EMIT_LLVM },
 	{ "btf", no_argument, NULL, 'b' },
+	{ "verify-llvm-ir", no_argument, NULL, OPT_VERIFY_LLVM_IR },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -208,6 +211,8 @@ static int parse_args(int argc, char *argv[], struct drv_opts *o, int *exit_now)
 			return 0;
 		case OPT_EMIT_ELF: o->emit_elf = optarg; break;
 		case OPT_EMIT_LLVM: o->emit_llvm = optarg; break;
+		/* current bpftrace's test engine passes it; hawk verifies its IR always */
+		case OPT_VERIFY_LLVM_IR: break;
 		case ':':
 			drv_error("option '%s' needs an argument (see --help)",
 				  opt_text(argv, optind, optopt, buf, sizeof(buf)));
