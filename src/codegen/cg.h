@@ -8,12 +8,16 @@
 #include "ast/pass.h"
 #include "runtime/desc.h"
 
+/* bpftrace's max_map_keys: a keyed map's entries unless told otherwise. */
+#define CG_MAP_KEYS_MAX 4096
+
 struct cg_opts {
 	FILE *dump_ir;        /* -d ir: the LLVM IR, before emission */
 	FILE *dump_bpf;       /* -d bpf: the emitted instructions */
 	const char *emit_llvm;/* --emit-llvm FILE */
 	const char *emit_elf; /* --emit-elf FILE */
 	bool pid_filter;      /* -p PID: kernel probes return for other processes */
+	uint64_t map_keys_max;/* entries of a keyed map; 0: CG_MAP_KEYS_MAX */
 };
 
 /* Compile the checked program in ctx. Returns the description (in ctx's

@@ -142,6 +142,10 @@ static struct cg_val fn_exit(struct cg *c, struct ast *n)
 	cg_store_int(c, cg_gep(c, rec, 8), code, 8);
 	/* exit wakes the reader at once: bpftrace's 200 ms exit is a poll timeout. */
 	cg_event_submit(c, rec, true, done);
+	/* The probe ends here, as bpftrace's does: nothing after exit() runs.
+	 * What follows is built into a block nothing reaches. */
+	LLVMBuildRet(c->b, cg_const(c, 0));
+	LLVMPositionBuilderAtEnd(c->b, cg_block(c, "after_exit"));
 	return none(c);
 }
 
@@ -483,8 +487,7 @@ void cg_map_assign_agg(struct cg *c, struct ast *map, struct ast *call)
 	cg_store_int(c, init, x, 8);
 	if (cg_agg_value_size(vt) > 8)
 		cg_store_int(c, cg_gep(c, init, 8), cg_const(c, 1), 8);
-	LLVMValueRef ua[4] = { cg_map_ptr(c, dm), key, init, cg_const(c, 0) };
-	cg_helper(c, H_MAP_UPDATE, c->i64, ua, 4);
+	cg_map_update(c, dm, key, init);
 	LLVMBuildBr(c->b, done);
 	LLVMPositionBuilderAtEnd(c->b, done);
 }

@@ -506,8 +506,7 @@ static struct cg_val incdec(struct cg *c, struct ast *n)
 	LLVMValueRef key = cg_map_key(c, e->map.keys, dm);
 	LLVMValueRef val = cg_tmp(c, 8);
 	cg_store_int(c, val, nv, 8);
-	LLVMValueRef args[4] = { cg_map_ptr(c, dm), key, val, cg_const(c, 0) };
-	cg_helper(c, H_MAP_UPDATE, c->i64, args, 4);
+	cg_map_update(c, dm, key, val);
 	return scalar(post ? old.v : nv);
 }
 

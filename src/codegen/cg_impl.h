@@ -62,6 +62,7 @@ struct cg {
 	LLVMValueRef *map_globals;
 	size_t capmaps, capglobals, capevents, capprobes, capstrftime;  /* desc arrays' room */
 	int *user_map;            /* sema map index -> desc map index */
+	uint32_t nflags;          /* desc maps below this have a full flag (cg_map_update) */
 	int scratch_map;          /* -1 until a program needs large temporaries */
 	int stacks_map[128];      /* by frame limit: -1 until a program takes such a kstack */
 	uint32_t scratch_size;    /* the largest any program needs */
@@ -107,6 +108,7 @@ int cg_user_map(struct cg *c, const char *name);
 int cg_map_add(struct cg *c, const char *name, const char *bpf_name, enum desc_map_role role,
 	       uint32_t type, uint32_t key_size, uint32_t value_size, uint32_t max_entries);
 void cg_maps_user(struct cg *c);
+void cg_map_update(struct cg *c, int dm, LLVMValueRef key, LLVMValueRef val);
 void cg_maps_emit(struct cg *c);
 uint32_t cg_agg_value_size(const struct ty *v);
 

@@ -5,8 +5,6 @@
 
 enum { BPF_HASH = 1, BPF_PERCPU_HASH = 5, BPF_PERCPU_ARRAY = 6, BPF_RINGBUF = 27 };
 
-/* bpftrace's max_map_keys. */
-#define MAX_MAP_KEYS 4096
 /* The ring buffer every event goes through: 4 MiB (a power of two pages). */
 #define RINGBUF_BYTES (4u << 20)
 
@@ -56,26 +54,54 @@ int cg_map_add(struct cg *c, const char *name, const char *bpf_name, enum desc_m
 	}, g);
 }
 
-/* The count of events the ring buffer had no room for: a global in .bss,
- * which libbpf turns into a one-entry array map; bumping it is one atomic
- * add, where a map lookup would add seven instructions to every printf. */
-static int lost_counter(struct cg *c)
+/* The count of events the ring buffer had no room for, then one byte per
+ * user map set when an update found it full: a global in .bss, which
+ * libbpf turns into a one-entry array map. Bumping the count is one atomic
+ * add, where a map lookup would add seven instructions to every printf.
+ * Layout (desc.h): u64 lost at 0, the full flag of user map i at 8 + i. */
+static int lost_counter(struct cg *c, uint32_t nflags)
 {
-	LLVMValueRef g = LLVMAddGlobal(c->mod, c->i64, "hawk_lost");
-	LLVMSetInitializer(g, LLVMConstInt(c->i64, 0, false));
+	uint32_t n = 1 + (nflags + 7) / 8;
+	LLVMTypeRef t = LLVMArrayType(c->i64, n);
+	LLVMValueRef g = LLVMAddGlobal(c->mod, t, "hawk_lost");
+	LLVMSetInitializer(g, LLVMConstNull(t));
 	LLVMSetSection(g, ".bss");
 	LLVMSetAlignment(g, 8);
 	LLVMSetLinkage(g, LLVMExternalLinkage);
 	LLVMMetadataRef lng = LLVMDIBuilderCreateBasicType(c->di, "long", 4, 64, 5, 0);
+	LLVMMetadataRef sub = LLVMDIBuilderGetOrCreateSubrange(c->di, 0, n);
+	LLVMMetadataRef arr = LLVMDIBuilderCreateArrayType(c->di, (uint64_t)n * 64, 64, lng, &sub, 1);
 	LLVMMetadataRef gve = LLVMDIBuilderCreateGlobalVariableExpression(
-		c->di, c->dicu, "hawk_lost", 9, "", 0, c->difile, 0, lng, false,
+		c->di, c->dicu, "hawk_lost", 9, "", 0, c->difile, 0, arr, false,
 		LLVMDIBuilderCreateExpression(c->di, NULL, 0), NULL, 64);
 	LLVMGlobalSetMetadata(g, LLVMGetMDKindIDInContext(c->ctx, "dbg", 3), gve);
 	/* libbpf keeps ".bss" as the map's real name, so the runtime finds it by it. */
 	return map_push(c, (struct desc_map){
 		.name = "lost", .bpf_name = ".bss", .role = DESC_MAP_LOST, .bpf_type = 2 /* ARRAY */,
-		.key_size = 4, .value_size = 8, .max_entries = 1,
+		.key_size = 4, .value_size = n * 8, .max_entries = 1,
 	}, g);
+}
+
+/* bpf_map_update_elem(map, key, val, 0) on a user map. A hash map at
+ * max_entries refuses a new key with -E2BIG: the map's full flag is set
+ * then (a compare and a branch not taken on every other update; a plain
+ * store, as every writer stores the same 1), and the runtime says so once,
+ * with the map's name and how to raise the limit. */
+void cg_map_update(struct cg *c, int dm, LLVMValueRef key, LLVMValueRef val)
+{
+	LLVMValueRef args[4] = { cg_map_ptr(c, dm), key, val, cg_const(c, 0) };
+	LLVMValueRef r = cg_helper(c, H_MAP_UPDATE, c->i64, args, 4);
+	uint32_t t = c->desc->maps[dm].bpf_type;
+	if ((t != BPF_HASH && t != BPF_PERCPU_HASH) || dm >= (int)c->nflags)
+		return;
+	LLVMBasicBlockRef full = cg_block(c, "map_full"), ok = cg_block(c, "map_ok");
+	LLVMValueRef e2big = LLVMConstInt(c->i64, (uint64_t)-7 /* -E2BIG */, true);
+	LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, r, e2big, ""), full, ok);
+	LLVMPositionBuilderAtEnd(c->b, full);
+	LLVMValueRef flag = cg_gep(c, cg_map_ptr(c, c->desc->lost_map), 8 + (uint32_t)dm);
+	LLVMBuildStore(c->b, LLVMConstInt(LLVMInt8TypeInContext(c->ctx), 1, false), flag);
+	LLVMBuildBr(c->b, ok);
+	LLVMPositionBuilderAtEnd(c->b, ok);
 }
 
 /* The user maps (@name), the ring buffer and the lost-event counter. */
@@ -94,7 +120,8 @@ void cg_maps_user(struct cg *c)
 		if (buckets)
 			ks += 8;
 		uint32_t vs = agg ? cg_agg_value_size(v) : ty_size(v);
-		uint32_t max = m->key || buckets ? MAX_MAP_KEYS : 1;
+		uint64_t keys = c->opts && c->opts->map_keys_max ? c->opts->map_keys_max : CG_MAP_KEYS_MAX;
+		uint32_t max = m->key || buckets ? (keys > UINT32_MAX ? UINT32_MAX : (uint32_t)keys) : 1;
 		const char *bpf_name = arena_printf(c->a, "AT_%s", m->name + 1);
 		/* A scalar aggregation lives in a one-entry per-CPU array: the
 		 * verifier inlines its lookup, and no first-update path is needed.
@@ -114,7 +141,8 @@ void cg_maps_user(struct cg *c)
 	}
 	c->desc->ringbuf_map = cg_map_add(c, "ringbuf", "hawk_events", DESC_MAP_RINGBUF, BPF_RINGBUF, 0, 0,
 					  RINGBUF_BYTES);
-	c->desc->lost_map = lost_counter(c);
+	c->nflags = c->desc->nmaps;
+	c->desc->lost_map = lost_counter(c, c->nflags);
 }
 
 /* `int (*name)[N]`: how a BTF map definition spells a number. */

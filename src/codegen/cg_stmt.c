@@ -82,8 +82,7 @@ static void map_update(struct cg *c, struct ast *m, struct cg_val v, const struc
 	LLVMValueRef val = cg_tmp(c, d->value_size);
 	cg_store_value(c, val, 8, d->value, v, vt);
 	LLVMValueRef key = cg_map_key(c, m->map.keys, dm);
-	LLVMValueRef args[4] = { cg_map_ptr(c, dm), key, val, cg_const(c, 0) };
-	cg_helper(c, H_MAP_UPDATE, c->i64, args, 4);
+	cg_map_update(c, dm, key, val);
 }
 
 static void assign(struct cg *c, struct ast *n)

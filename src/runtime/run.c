@@ -2,6 +2,7 @@
 #include "runtime/run.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -46,7 +48,10 @@ enum { SRC_RING, SRC_SIGNAL, SRC_PROC };
 struct rt_session {
 	const struct desc *d;
 	struct rt_opts o;
-	FILE *out;
+	FILE *out;                    /* the cookie stream over dest (out_write) */
+	FILE *dest;                   /* rt_opts.out or stdout */
+	int out_err;                  /* the first write error, errno */
+	bool out_err_told;
 	struct out_sink *sink;
 	struct bpf_object *obj;
 	struct bpf_program **progs;   /* one per desc probe */
@@ -63,10 +68,13 @@ struct rt_session {
 	int exit_code;
 	bool draining;                /* after END: exit() records do not stop */
 	bool bad_record;              /* one warning is enough */
+	bool discard;                 /* after exit(): records raced in are dropped */
+	sig_atomic_t sig_base;        /* signals before the current phase */
 	unsigned batch;               /* records printed, to look up during floods */
 	uint64_t lost_reported;
 	void *lost_buf;               /* one lookup of the lost counter's map */
 	uint32_t lost_ncpu, lost_stride;
+	bool *full_told;              /* per desc map: its full flag was reported */
 	double lost_checked, stopped_at;
 	struct rt_timing t;
 };
@@ -94,33 +102,115 @@ static uint32_t map_nvalues(const struct desc_map *m)
 	return n > 0 ? (uint32_t)n : 1;
 }
 
-/* Every entry of map m into snap (out_map_read_fn). Keys from
- * bpf_map_get_next_key; an entry deleted meanwhile is skipped. */
+/* SIGINT/SIGTERM so far, and the pipe each one writes a byte to (the
+ * handler, below). */
+static volatile sig_atomic_t signalled;
+static int sig_pipe[2] = { -1, -1 };
+
+static void sig_drain(void)
+{
+	char buf[64];
+	while (sig_pipe[0] >= 0 && read(sig_pipe[0], buf, sizeof(buf)) > 0)
+		;
+}
+
+/* Whether a signal came since the current phase began: the first one stops
+ * the loop; during the exit sequence (END, drain, maps) only a further one
+ * cuts the long steps short. */
+static bool interrupted(const struct rt_session *s)
+{
+	return signalled > s->sig_base;
+}
+
+/* A snapshot of a map's keys (and values). */
+struct map_batch {
+	uint8_t *keys, *vals;
+	uint32_t n, cap;
+	size_t ksz, vsz;
+};
+
+static void batch_free(struct map_batch *b)
+{
+	free(b->keys);
+	free(b->vals);
+}
+
+/* get_next_key from prev, at most cap entries. The walk is not a snapshot:
+ * when a probe deletes the key it stands on, the kernel starts it over at
+ * the first key, so only the count bounds it. */
+static void collect_walk(struct rt_session *s, int fd, const struct desc_map *m, bool vals,
+			 struct map_batch *b)
+{
+	uint8_t *prev = NULL;
+	for (uint64_t steps = 0; b->n < b->cap && steps < 2ull * b->cap + 16; steps++) {
+		uint8_t *next = b->keys + (size_t)b->n * b->ksz;
+		if (bpf_map_get_next_key(fd, prev, next) || interrupted(s))
+			break;
+		prev = next;
+		if (vals && bpf_map_lookup_elem(fd, next, b->vals + (size_t)b->n * b->vsz))
+			continue; /* deleted meanwhile */
+		b->n++;
+		(void)m;
+	}
+}
+
+/* Every entry of m, in one pass: batched lookups (kernel >= 5.6) walk the
+ * hash table's buckets once, whatever the probes add or delete meanwhile.
+ * Walking with get_next_key and deleting the first key again and again
+ * never ended while a live probe kept putting keys back (hawk's own system
+ * calls among them). At most max_entries entries; a signal stops it. */
+static void map_collect(struct rt_session *s, const struct desc_map *m, bool vals,
+			struct map_batch *b)
+{
+	int fd = s->map_fds[map_index(s, m)];
+	*b = (struct map_batch){ .ksz = m->key_size ? m->key_size : 1,
+				 .vsz = (size_t)map_nvalues(m) * out_value_stride(m) };
+	b->cap = m->max_entries ? m->max_entries : 1;
+	b->keys = xcalloc(b->cap, b->ksz);
+	b->vals = xcalloc(b->cap, b->vsz ? b->vsz : 1);
+	/* the batch token: a bucket index (hash) or a key (array) */
+	size_t tsz = b->ksz + 8;
+	uint8_t *tok = xcalloc(2, tsz), *in = NULL;
+	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+	int err = 0;
+	for (uint32_t calls = 0; b->n < b->cap && calls <= b->cap && !interrupted(s); calls++) {
+		__u32 count = b->cap - b->n;
+		err = bpf_map_lookup_batch(fd, in, tok + tsz, b->keys + (size_t)b->n * b->ksz,
+					   b->vals + (size_t)b->n * b->vsz, &count, &bo);
+		if (err && err != -ENOENT)
+			break;
+		b->n += count;
+		if (err == -ENOENT)
+			break;
+		memcpy(tok, tok + tsz, tsz);
+		in = tok;
+	}
+	free(tok);
+	if (err && err != -ENOENT && !interrupted(s)) {
+		/* no batch operations for this map or kernel */
+		b->n = 0;
+		collect_walk(s, fd, m, vals, b);
+	}
+}
+
+/* Every entry of map m into snap (out_map_read_fn). */
 static int read_map(void *ctx, const struct desc_map *m, struct out_snapshot *snap)
 {
 	struct rt_session *s = ctx;
-	int fd = s->map_fds[map_index(s, m)];
-	size_t vsz = (size_t)map_nvalues(m) * out_value_stride(m);
-	uint8_t *key = xcalloc(2, m->key_size ? m->key_size : 1), *next = key + m->key_size;
-	uint8_t *val = xmalloc(vsz ? vsz : 1);
-	void *prev = NULL;
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		if (!bpf_map_lookup_elem(fd, next, val))
-			out_snapshot_add(snap, next, val);
-		memcpy(key, next, m->key_size);
-		prev = key;
-	}
-	free(key);
-	free(val);
+	struct map_batch b;
+	map_collect(s, m, true, &b);
+	for (uint32_t i = 0; i < b.n; i++)
+		out_snapshot_add(snap, b.keys + (size_t)i * b.ksz, b.vals + (size_t)i * b.vsz);
+	batch_free(&b);
 	return 0;
 }
 
-/* clear(@m) deletes every entry; zero(@m) sets every value to zero. */
+/* clear(@m) deletes every entry; zero(@m) sets every value to zero. Both
+ * work on a snapshot of the keys: a key a probe adds meanwhile stays. */
 static void clear_map(struct rt_session *s, const struct desc_map *m, bool zero)
 {
 	int fd = s->map_fds[map_index(s, m)];
 	size_t vsz = (size_t)map_nvalues(m) * out_value_stride(m);
-	uint8_t *key = xcalloc(2, m->key_size ? m->key_size : 1), *next = key + m->key_size;
 	uint8_t *val = xcalloc(1, vsz ? vsz : 1);
 	bool arr = m->bpf_type == BPF_MAP_TYPE_ARRAY || m->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY;
 	if (zero && arr && m->value && m->value->kind == TY_AGG && m->value_size >= 8) {
@@ -129,21 +219,16 @@ static void clear_map(struct rt_session *s, const struct desc_map *m, bool zero)
 		for (uint32_t cpu = 0; cpu < map_nvalues(m); cpu++)
 			memcpy(val + (size_t)cpu * out_value_stride(m) + m->value_size - 8, &one, sizeof one);
 	}
-	if (zero || arr) {
-		void *prev = NULL;
-		while (!bpf_map_get_next_key(fd, prev, next)) {
-			bpf_map_update_elem(fd, next, val, BPF_EXIST);
-			memcpy(key, next, m->key_size);
-			prev = key;
-		}
-	} else {
-		/* Deleting the key just returned makes the next call start over
-		 * from the first key: always ask for the first. */
-		while (!bpf_map_get_next_key(fd, NULL, next))
-			if (bpf_map_delete_elem(fd, next))
-				break;
+	struct map_batch b;
+	map_collect(s, m, false, &b);
+	for (uint32_t i = 0; i < b.n && !interrupted(s); i++) {
+		const uint8_t *key = b.keys + (size_t)i * b.ksz;
+		if (zero || arr)
+			bpf_map_update_elem(fd, key, val, BPF_EXIST);
+		else
+			bpf_map_delete_elem(fd, key);
 	}
-	free(key);
+	batch_free(&b);
 	free(val);
 }
 
@@ -174,50 +259,160 @@ static int read_stack(void *ctx, const struct ty *t, const void *value, uint64_t
 	return (int)k;
 }
 
-/* cat(): the named file's contents, or a warning as bpftrace gives. */
+static int pidfd_open(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+/* read() that a signal interrupts: fd and the signal pipe polled
+ * together (SA_RESTART would restart a read of a pipe that never ends).
+ * Returns what read() returns, or -EINTR once interrupted. */
+static ssize_t read_or_signal(struct rt_session *s, int fd, void *buf, size_t n)
+{
+	for (;;) {
+		if (interrupted(s))
+			return -EINTR;
+		struct pollfd pf[2] = { { fd, POLLIN, 0 }, { sig_pipe[0], POLLIN, 0 } };
+		if (poll(pf, 2, -1) < 0 && errno != EINTR)
+			return -errno;
+		if (pf[1].revents & POLLIN)
+			sig_drain();
+		if (!(pf[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		ssize_t got = read(fd, buf, n);
+		if (got >= 0 || errno != EINTR)
+			return got;
+	}
+}
+
+/* cat(): at most cat_bytes_max bytes of the named file (bpftrace's
+ * max_cat_bytes: cat("/dev/zero") would never end), or a warning as
+ * bpftrace gives. A signal stops the read. */
 static void do_cat(struct rt_session *s, const struct desc_event *ev, const void *rec)
 {
 	size_t len;
 	char *path = out_format(s->sink, ev, rec, &len);
-	FILE *f = fopen(path, "r");
-	if (!f) {
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
 		fflush(s->out);
 		diag_plain(s->o.diag, DIAG_WARNING, "failed to open file '%s': %s", path,
 			   strerror(errno));
 		free(path);
 		return;
 	}
-	char buf[4096];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		out_cat(s->sink, buf, n);
-	fclose(f);
+	/* O_NONBLOCK only kept open() of a FIFO without a writer from waiting */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	size_t max = s->o.cat_bytes_max ? s->o.cat_bytes_max : RT_CAT_BYTES_MAX;
+	char *buf = xmalloc(max ? max : 1);
+	size_t n = 0;
+	ssize_t got;
+	while (n < max && (got = read_or_signal(s, fd, buf + n, max - n)) > 0)
+		n += (size_t)got;
+	close(fd);
+	out_cat(s->sink, buf, n);
+	free(buf);
 	free(path);
 }
 
-/* system() (--unsafe): the command through sh, its output printed whole. */
+/* system() (--unsafe): the command through sh, its output streamed as it
+ * comes (bounded memory; JSON needs the whole string, kept up to
+ * SYSTEM_JSON_MAX) with its trailing newlines replaced by one. A signal
+ * ends the command. */
+#define SYSTEM_JSON_MAX (1u << 20)
+
 static void do_system(struct rt_session *s, const struct desc_event *ev, const void *rec)
 {
 	size_t len;
 	char *cmd = out_format(s->sink, ev, rec, &len);
 	fflush(s->out);
-	FILE *p = popen(cmd, "r");
-	if (!p) {
+	int p[2];
+	pid_t pid = -1;
+	if (pipe2(p, O_CLOEXEC) == 0) {
+		fflush(NULL);
+		pid = fork();
+		if (pid == 0) {
+			dup2(p[1], STDOUT_FILENO);
+			execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+			_exit(127);
+		}
+		close(p[1]);
+	}
+	if (pid < 0) {
 		diag_plain(s->o.diag, DIAG_WARNING, "system(\"%s\"): %s", cmd, strerror(errno));
 		free(cmd);
 		return;
 	}
-	size_t cap = 4096, n = 0, got;
+	bool json = s->o.format == RT_FORMAT_JSON;
+	size_t cap = 4096, n = 0, newlines = 0;
 	char *out = xmalloc(cap);
-	while ((got = fread(out + n, 1, cap - n, p)) > 0)
-		if ((n += got) == cap)
-			out = xrealloc(out, cap *= 2);
-	pclose(p);
-	while (n && out[n - 1] == '\n')
-		n--;
+	char buf[4096];
+	ssize_t got;
+	while ((got = read_or_signal(s, p[0], buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < got; i++) {
+			if (buf[i] == '\n') {
+				newlines++;
+				continue;
+			}
+			/* newlines are held back until more text follows them */
+			for (; newlines; newlines--)
+				if (json ? n < SYSTEM_JSON_MAX : true) {
+					if (n == cap)
+						out = xrealloc(out, cap *= 2);
+					out[n++] = '\n';
+				}
+			if (!json || n < SYSTEM_JSON_MAX) {
+				if (n == cap)
+					out = xrealloc(out, cap *= 2);
+				out[n++] = buf[i];
+			}
+		}
+		if (!json && n >= sizeof(buf)) {
+			out_cat(s->sink, out, n);
+			n = 0;
+		}
+	}
+	close(p[0]);
+	/* Reaped (its status is not used, as in bpftrace), or killed on a
+	 * signal: a command that closed its output may still run. */
+	int pfd = pidfd_open(pid);
+	while (waitpid(pid, NULL, WNOHANG) == 0) {
+		if (interrupted(s)) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			break;
+		}
+		struct pollfd pf[2] = { { pfd, POLLIN, 0 }, { sig_pipe[0], POLLIN, 0 } };
+		if (poll(pf, 2, pfd < 0 ? 10 : -1) > 0 && (pf[1].revents & POLLIN))
+			sig_drain();
+	}
+	if (pfd >= 0)
+		close(pfd);
 	out_syscall(s->sink, out, n);
 	free(out);
 	free(cmd);
+}
+
+/* Every byte of output goes through here: the first write error (-o
+ * /dev/full: ENOSPC) is kept, the run stops on it and exits 1. Later
+ * output is dropped, so stdio never retries a full disk. */
+static ssize_t out_write(void *cookie, const char *buf, size_t n)
+{
+	struct rt_session *s = cookie;
+	errno = 0;
+	if (!s->out_err && (fwrite(buf, 1, n, s->dest) != n || fflush(s->dest)))
+		s->out_err = errno ? errno : EIO;
+	return (ssize_t)n;
+}
+
+/* After a write error: said once; 1 as the exit status. */
+static bool out_failed(struct rt_session *s)
+{
+	if (!s->out_err)
+		return false;
+	if (!s->out_err_told)
+		diag_plain(s->o.diag, DIAG_ERROR, "cannot write the output: %s", strerror(s->out_err));
+	s->out_err_told = true;
+	return true;
 }
 
 static void emit_attached(struct rt_session *s, unsigned n)
@@ -492,7 +687,10 @@ int rt_session_load(const struct desc *d, const struct rt_opts *o, struct rt_ses
 	*out = s;
 	s->d = d;
 	s->o = *o;
-	s->out = o->out ? o->out : stdout;
+	s->dest = o->out ? o->out : stdout;
+	s->out = fopencookie(s, "w", (cookie_io_functions_t){ .write = out_write });
+	if (!s->out)
+		s->out = s->dest;
 	s->epfd = s->proc_fd = -1;
 	s->child.pidfd = s->child.go = s->child.result = -1;
 	if (s->o.poll_ms <= 0)
@@ -568,6 +766,7 @@ int rt_session_load(const struct desc *d, const struct rt_opts *o, struct rt_ses
 					bpf_program__name(s->progs[i]), d->probes[i].name, s->logs[i]);
 
 	s->map_fds = xcalloc(d->nmaps ? d->nmaps : 1, sizeof(*s->map_fds));
+	s->full_told = xcalloc(d->nmaps ? d->nmaps : 1, sizeof(*s->full_told));
 	for (uint32_t i = 0; i < d->nmaps; i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(s->obj, d->maps[i].bpf_name);
 		s->map_fds[i] = m ? bpf_map__fd(m) : -1;
@@ -602,13 +801,14 @@ const struct rt_timing *rt_session_timing(const struct rt_session *s)
 }
 
 /* ------------------------------------------------------------------------
- * Signals: SIGINT and SIGTERM set a flag and write to a pipe the loop
- * polls, so a signal wakes it at once whatever it was waiting for. No
- * SA_RESTART: a blocking call returns EINTR.
+ * Signals: SIGINT and SIGTERM count in `signalled` and write to a pipe the
+ * loop polls, so a signal wakes it at once whatever it was waiting for
+ * (epoll_wait and poll return EINTR whatever SA_RESTART says). SA_RESTART:
+ * a write to a slow reader goes on instead of failing with EINTR, which
+ * stdio would count as an error and lose the buffer.
  * ---------------------------------------------------------------------- */
 
-static volatile sig_atomic_t signalled, usr1;
-static int sig_pipe[2] = { -1, -1 };
+static volatile sig_atomic_t usr1;
 
 static void on_signal(int sig)
 {
@@ -616,7 +816,7 @@ static void on_signal(int sig)
 	if (sig == SIGUSR1)
 		usr1 = 1;
 	else
-		signalled = sig;
+		signalled++;
 	if (sig_pipe[1] >= 0) {
 		ssize_t r = write(sig_pipe[1], "", 1);
 		(void)r;
@@ -629,7 +829,7 @@ static int handlers_install(struct rt_session *s)
 	if (sig_pipe[0] < 0 && pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK))
 		return -errno;
 	signalled = usr1 = 0;
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &s->old_int);
 	sigaction(SIGTERM, &sa, &s->old_term);
@@ -646,9 +846,7 @@ static void handlers_restore(struct rt_session *s)
 	sigaction(SIGTERM, &s->old_term, NULL);
 	sigaction(SIGUSR1, &s->old_usr1, NULL);
 	s->handlers = false;
-	char buf[64];
-	while (read(sig_pipe[0], buf, sizeof(buf)) > 0)
-		;
+	sig_drain();
 }
 
 /* ------------------------------------------------------------------------
@@ -806,6 +1004,8 @@ static int on_record(void *ctx, void *data, size_t size)
 		s->bad_record = true;
 		return 0;
 	}
+	if (s->discard)
+		return 0;
 	const struct desc_event *ev = &s->d->events[h->id];
 	if (ev->kind == DESC_EV_EXIT) {
 		if (s->draining)
@@ -814,8 +1014,12 @@ static int on_record(void *ctx, void *data, size_t size)
 		return STOP_RECORD;
 	}
 	int err = emit_event(s, ev, data, size);
-	if (err || s->draining || ++s->batch % 1024)
+	if (err || ++s->batch % 1024)
 		return err;
+	if (s->draining) {
+		/* a further signal cuts a long drain short */
+		return interrupted(s) ? STOP_RECORD : 0;
+	}
 	/* ring_buffer__consume returns only once the ring is empty, which a
 	 * producer faster than us postpones forever: look up now and then. */
 	if (signalled) {
@@ -851,6 +1055,20 @@ static void check_lost(struct rt_session *s)
 		emit_lost(s, total - s->lost_reported);
 		s->lost_reported = total;
 	}
+	/* A user map's full flag (desc.h), said once per map. */
+	if (s->lost_ncpu != 1)
+		return;
+	const uint8_t *flags = (const uint8_t *)s->lost_buf + 8;
+	for (uint32_t i = 0; i < d->nmaps && 8 + i < s->lost_stride; i++) {
+		const struct desc_map *m = &d->maps[i];
+		if (!flags[i] || m->role != DESC_MAP_USER || s->full_told[i])
+			continue;
+		s->full_told[i] = true;
+		fflush(s->out);
+		diag_plain(s->o.diag, DIAG_WARNING, "map %s is full (%u keys): updates that add a "
+			   "key are dropped; raise the limit with BPFTRACE_MAP_KEYS_MAX=N "
+			   "(or HAWK_MAP_KEYS_MAX)", m->name, m->max_entries);
+	}
 }
 
 static int consume(struct rt_session *s)
@@ -865,6 +1083,8 @@ static int consume(struct rt_session *s)
 		stop(s, STOP_ERROR, 1);
 		return n;
 	}
+	if (out_failed(s))
+		stop(s, STOP_ERROR, 1);
 	return 0;
 }
 
@@ -946,23 +1166,40 @@ int rt_session_finish(struct rt_session *s)
 {
 	if (s->stop == STOP_NONE)
 		stop(s, STOP_SIGNAL, 0);
+	/* Only a signal from now on interrupts END, the drain and the maps. */
+	s->sig_base = signalled;
+	sig_drain();
 	/* 1. The producers: every probe detached, tracepoints in parallel. */
 	double t0 = now_ms();
 	rt_links_destroy(&s->links);
 	s->t.detach = now_ms() - t0;
 	int status = s->stop == STOP_ERROR ? 1 : s->exit_code;
 	if (!s->o.dry_run) {
-		/* 2. END, whose records follow everything already submitted. */
+		/* 2. After exit(), what other CPUs (or later firings) submitted
+		 * behind its record is dropped, as bpftrace does: exit() ends
+		 * the output there. After a signal or the -c/-p process's end,
+		 * everything already submitted is printed. */
+		if (s->stop == STOP_EXIT) {
+			s->discard = true;
+			consume(s);
+			s->discard = false;
+		}
+		/* 3. END, whose records follow everything already submitted. */
 		if (run_special(s, PROBE_END))
 			status = 1;
-		/* 3. Drain: what was left after an exit() record, then END's. */
+		/* 4. Drain: what was left after a signal, then END's records. */
 		s->draining = true;
 		consume(s);
 		check_lost(s);
-		/* 4. The maps. */
+		if (s->lost_reported)
+			diag_plain(s->o.diag, DIAG_WARNING, "Total lost event count: %" PRIu64,
+				   s->lost_reported);
+		/* 5. The maps. */
 		emit_maps(s);
 	}
 	fflush(s->out);
+	if (out_failed(s))
+		status = 1;
 	rt_child_end(&s->child, CHILD_GRACE_MS);
 	s->t.stop_to_done = now_ms() - s->stopped_at;
 	if (s->o.verbose)
@@ -989,9 +1226,12 @@ void rt_session_free(struct rt_session *s)
 	free(s->logs);
 	free(s->progs);
 	free(s->map_fds);
+	free(s->full_told);
 	free(s->lost_buf);
 	libbpf_set_print(lp.old);
 	out_sink_free(s->sink);
+	if (s->out && s->out != s->dest)
+		fclose(s->out);
 	free(s);
 }
 

@@ -19,6 +19,10 @@ enum rt_buffer { RT_BUFFER_LINE, RT_BUFFER_FULL, RT_BUFFER_NONE };
  * latency of a lone printf. */
 #define RT_POLL_MS 10
 
+/* cat() reads at most this many bytes of a file unless told otherwise
+ * (bpftrace's max_cat_bytes). */
+#define RT_CAT_BYTES_MAX 10240
+
 /* The line printed on stderr once every probe is attached, when asked
  * (rt_opts.notify, or HAWK_NOTIFY_ATTACHED set in the environment); test
  * runners start their workload when they see it. */
@@ -42,6 +46,7 @@ struct rt_opts {
 	bool dry_run;             /* --dry-run: load and attach, then detach: no BEGIN/END, no events */
 	bool notify;              /* print RT_NOTIFY_TOKEN on stderr once attached */
 	int poll_ms;              /* 0: RT_POLL_MS */
+	uint64_t cat_bytes_max;   /* 0: RT_CAT_BYTES_MAX */
 };
 
 /* Runs d: load, attach every probe in order, run BEGIN, print events until
