@@ -294,9 +294,10 @@ static void do_cat(struct rt_session *s, const struct desc_event *ev, const void
 	char *path = out_format(s->sink, ev, rec, &len);
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
+		int e = errno;
 		fflush(s->out);
 		diag_plain(s->o.diag, DIAG_WARNING, "failed to open file '%s': %s", path,
-			   strerror(errno));
+			   strerror(e));
 		free(path);
 		return;
 	}
