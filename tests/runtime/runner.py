@@ -24,7 +24,8 @@ DEFAULT_TIMEOUT = 5.0
 # Directives taking one line (the rest of the line) and those taking a block
 # ("|"-prefixed lines after the directive, or the rest of the line).
 LINE_DIRECTIVES = {"NAME", "ARGS", "RUN", "AFTER", "SIGNAL", "TIMEOUT", "RETURN_CODE",
-                   "REQUIRES_FEATURE", "ENV", "EXPECT_COUNT"}
+                   "REQUIRES_FEATURE", "ENV", "EXPECT_COUNT", "LOAD", "SIGNAL_DELAY",
+                   "EXIT_WITHIN"}
 BLOCK_DIRECTIVES = {"PROG", "EXPECT", "EXPECT_LINES", "EXPECT_REGEX", "EXPECT_NONE"}
 FLAG_DIRECTIVES = {"REQUIRES_ROOT"}
 
@@ -206,8 +207,9 @@ def run_case(c, args):
 
     start = time.monotonic()
     problems = []
-    after, sig = c.get("AFTER"), c.get("SIGNAL")
-    if after or sig:
+    after, sig, load = c.get("AFTER"), c.get("SIGNAL"), c.get("LOAD")
+    loader, signalled_at = None, None
+    if after or sig or load:
         # Wait for the probes (or for hawk to end without attaching).
         while not proc.attached.wait(0.01):
             if proc.p.poll() is not None or time.monotonic() - start > timeout:
@@ -221,14 +223,35 @@ def run_case(c, args):
                                    timeout=max(1.0, timeout - (time.monotonic() - start)))
                 if r.returncode:
                     problems.append(f"AFTER failed ({r.returncode}): {r.stderr.decode().strip()}")
+            if load:
+                loader = subprocess.Popen(fill(load), shell=True, env=env, cwd=tmp,
+                                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL, start_new_session=True)
             if sig:
-                proc.signal(getattr(signal, sig))
+                time.sleep(float(c.get("SIGNAL_DELAY", "0")))
+                signalled_at = time.monotonic()
+                # several signals: a second one reaches the exit sequence
+                for i, name in enumerate(sig.split()):
+                    if i:
+                        time.sleep(0.1)
+                    proc.signal(getattr(signal, name))
     try:
         proc.p.wait(timeout=max(0.1, timeout - (time.monotonic() - start)))
     except subprocess.TimeoutExpired:
         proc.signal(signal.SIGKILL)
         proc.p.wait()
         problems.append(f"timed out after {timeout:g} s (killed)")
+    ended = time.monotonic()
+    if loader:
+        try:
+            os.killpg(loader.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        loader.wait()
+    within = c.get("EXIT_WITHIN")
+    if within and signalled_at is not None and ended - signalled_at > float(within):
+        problems.append(f"exited {ended - signalled_at:.2f} s after the signal, "
+                        f"not within {within} s")
     elapsed = time.monotonic() - start
     out = proc.output()
     shutil.rmtree(tmp, ignore_errors=True)
