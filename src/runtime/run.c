@@ -68,7 +68,8 @@ struct rt_session {
 	int exit_code;
 	bool draining;                /* after END: exit() records do not stop */
 	bool bad_record;              /* one warning is enough */
-	bool discard;                 /* after exit(): records raced in are dropped */
+	bool discard;                 /* records are dropped: after exit(), or cut_short */
+	bool cut_short;               /* the drain before END: a signal drops the rest */
 	sig_atomic_t sig_base;        /* signals before the current phase */
 	unsigned batch;               /* records printed, to look up during floods */
 	uint64_t lost_reported;
@@ -159,7 +160,7 @@ static void collect_walk(struct rt_session *s, int fd, const struct desc_map *m,
  * Walking with get_next_key and deleting the first key again and again
  * never ended while a live probe kept putting keys back (hawk's own system
  * calls among them). At most max_entries entries; a signal stops it. */
-static void map_collect(struct rt_session *s, const struct desc_map *m, bool vals,
+static bool map_collect(struct rt_session *s, const struct desc_map *m, bool vals, bool del,
 			struct map_batch *b)
 {
 	int fd = s->map_fds[map_index(s, m)];
@@ -175,8 +176,9 @@ static void map_collect(struct rt_session *s, const struct desc_map *m, bool val
 	int err = 0;
 	for (uint32_t calls = 0; b->n < b->cap && calls <= b->cap && !interrupted(s); calls++) {
 		__u32 count = b->cap - b->n;
-		err = bpf_map_lookup_batch(fd, in, tok + tsz, b->keys + (size_t)b->n * b->ksz,
-					   b->vals + (size_t)b->n * b->vsz, &count, &bo);
+		err = (del ? bpf_map_lookup_and_delete_batch : bpf_map_lookup_batch)(
+			fd, in, tok + tsz, b->keys + (size_t)b->n * b->ksz,
+			b->vals + (size_t)b->n * b->vsz, &count, &bo);
 		if (err && err != -ENOENT)
 			break;
 		b->n += count;
@@ -190,7 +192,9 @@ static void map_collect(struct rt_session *s, const struct desc_map *m, bool val
 		/* no batch operations for this map or kernel */
 		b->n = 0;
 		collect_walk(s, fd, m, vals, b);
+		return false;
 	}
+	return true;
 }
 
 /* Every entry of map m into snap (out_map_read_fn). */
@@ -198,7 +202,7 @@ static int read_map(void *ctx, const struct desc_map *m, struct out_snapshot *sn
 {
 	struct rt_session *s = ctx;
 	struct map_batch b;
-	map_collect(s, m, true, &b);
+	map_collect(s, m, true, false, &b);
 	for (uint32_t i = 0; i < b.n; i++)
 		out_snapshot_add(snap, b.keys + (size_t)i * b.ksz, b.vals + (size_t)i * b.vsz);
 	batch_free(&b);
@@ -220,7 +224,14 @@ static void clear_map(struct rt_session *s, const struct desc_map *m, bool zero)
 			memcpy(val + (size_t)cpu * out_value_stride(m) + m->value_size - 8, &one, sizeof one);
 	}
 	struct map_batch b;
-	map_collect(s, m, false, &b);
+	/* clear() of a hash map: looked up and deleted bucket by bucket in the
+	 * kernel, one call for thousands of keys. */
+	bool del = !zero && !arr;
+	if (map_collect(s, m, false, del, &b) && del) {
+		batch_free(&b);
+		free(val);
+		return;
+	}
 	for (uint32_t i = 0; i < b.n && !interrupted(s); i++) {
 		const uint8_t *key = b.keys + (size_t)i * b.ksz;
 		if (zero || arr)
@@ -1007,6 +1018,11 @@ static int on_record(void *ctx, void *data, size_t size)
 	}
 	if (s->discard)
 		return 0;
+	if (s->cut_short && interrupted(s) && !(++s->batch % 1024)) {
+		/* a further signal during the drain: the rest is dropped */
+		s->discard = true;
+		return 0;
+	}
 	const struct desc_event *ev = &s->d->events[h->id];
 	if (ev->kind == DESC_EV_EXIT) {
 		if (s->draining)
@@ -1015,12 +1031,8 @@ static int on_record(void *ctx, void *data, size_t size)
 		return STOP_RECORD;
 	}
 	int err = emit_event(s, ev, data, size);
-	if (err || ++s->batch % 1024)
+	if (err || s->draining || ++s->batch % 1024)
 		return err;
-	if (s->draining) {
-		/* a further signal cuts a long drain short */
-		return interrupted(s) ? STOP_RECORD : 0;
-	}
 	/* ring_buffer__consume returns only once the ring is empty, which a
 	 * producer faster than us postpones forever: look up now and then. */
 	if (signalled) {
@@ -1176,20 +1188,18 @@ int rt_session_finish(struct rt_session *s)
 	s->t.detach = now_ms() - t0;
 	int status = s->stop == STOP_ERROR ? 1 : s->exit_code;
 	if (!s->o.dry_run) {
-		/* 2. After exit(), what other CPUs (or later firings) submitted
-		 * behind its record is dropped, as bpftrace does: exit() ends
-		 * the output there. After a signal or the -c/-p process's end,
-		 * everything already submitted is printed. */
-		if (s->stop == STOP_EXIT) {
-			s->discard = true;
-			consume(s);
-			s->discard = false;
-		}
-		/* 3. END, whose records follow everything already submitted. */
+		/* 2. What the probes submitted before they were detached. After
+		 * exit() it is dropped, as bpftrace does: exit() ends the output
+		 * at its record. After a signal or the -c/-p process's end it is
+		 * printed, unless a further signal comes meanwhile. */
+		s->draining = true;
+		s->discard = s->stop == STOP_EXIT;
+		s->cut_short = true;
+		consume(s);
+		s->discard = s->cut_short = false;
+		/* 3. END, and its records. */
 		if (run_special(s, PROBE_END))
 			status = 1;
-		/* 4. Drain: what was left after a signal, then END's records. */
-		s->draining = true;
 		consume(s);
 		check_lost(s);
 		if (s->lost_reported)
