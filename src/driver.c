@@ -409,6 +409,49 @@ static int list_program(const struct ast *prog, struct arena *a, const struct dr
 	return rt_list_points(pts, n, o->verbose, o->has_pid ? o->pid : 0, stdout, d);
 }
 
+/* One compilation's state from the options: the pass context. */
+static void state_init(struct drv_state *st, const struct drv_opts *o, struct arena *a, struct diag *d)
+{
+	*st = (struct drv_state){
+		.ctx = {
+			.arena = a,
+			.diag = d,
+			.params = o->params,
+			.nparams = o->nparams,
+			.unsafe = o->unsafe,
+			.child = o->cmd != NULL,
+			.start_ns = boot_ns(),
+			.ncpus = libbpf_num_possible_cpus(),
+			.script_path = o->prog_text ? NULL : o->script,
+			.include_dirs = o->include_dirs,
+			.ninclude_dirs = (unsigned)o->ninclude_dirs,
+			.includes = o->includes,
+			.nincludes = (unsigned)o->nincludes,
+		},
+	};
+}
+
+unsigned drv_compile(const struct drv_opts *o, const char *text, size_t len, FILE *diag_out)
+{
+	struct diag *d = diag_new(diag_out);
+	diag_set_warnings(d, !o->no_warnings);
+	struct arena *a = arena_new();
+	struct drv_state st;
+	state_init(&st, o, a, d);
+	st.file = diag_source_add(d, "stdin", text, len);
+	unsigned errors = run_passes(&st, o);
+	if (!errors && !diag_errors(d)) {
+		struct cg_opts co = { .pid_filter = o->has_pid };
+		if (!cg_compile(&st.ctx, &co))
+			errors = diag_errors(d) ? diag_errors(d) : 1;
+	}
+	if (!errors)
+		errors = diag_errors(d);
+	arena_free(a);
+	diag_free(d);
+	return errors;
+}
+
 int drv_run(struct drv_opts *o)
 {
 	if (o->list && !o->prog_text && !o->script) {
@@ -430,23 +473,8 @@ int drv_run(struct drv_opts *o)
 	struct diag *d = diag_new(stderr);
 	diag_set_warnings(d, !o->no_warnings);
 	struct arena *a = arena_new();
-	struct drv_state st = {
-		.ctx = {
-			.arena = a,
-			.diag = d,
-			.params = o->params,
-			.nparams = o->nparams,
-			.unsafe = o->unsafe,
-			.child = o->cmd != NULL,
-			.start_ns = boot_ns(),
-			.ncpus = libbpf_num_possible_cpus(),
-			.script_path = o->prog_text ? NULL : o->script,
-			.include_dirs = o->include_dirs,
-			.ninclude_dirs = (unsigned)o->ninclude_dirs,
-			.includes = o->includes,
-			.nincludes = (unsigned)o->nincludes,
-		},
-	};
+	struct drv_state st;
+	state_init(&st, o, a, d);
 	st.file = diag_source_add(d, name, text, len);
 
 	int status = 0;

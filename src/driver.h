@@ -3,6 +3,7 @@
 #define HAWK_DRIVER_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 /* "0.1.0": the meson project version. */
@@ -75,6 +76,12 @@ void drv_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Runs what the options ask for; returns the process exit status (0 or 1). */
 int drv_run(struct drv_opts *o);
+
+/* The whole compilation and nothing after it: the pass list, then codegen to
+ * a BPF object in memory; nothing is loaded or attached (the fuzz target,
+ * tests/fuzz/fuzz_compile.c). The program is named "stdin"; diagnostics go
+ * to diag_out. Returns the number of errors. */
+unsigned drv_compile(const struct drv_opts *o, const char *text, size_t len, FILE *diag_out);
 
 /* --info: versions of hawk and its libraries, and the kernel release, on stdout. */
 int drv_info(void);

@@ -1,21 +1,29 @@
 #!/usr/bin/env bash
-# run.sh SECONDS [BUILD_DIR]: build the front-end libFuzzer target with clang-14 and fuzz it.
+# run.sh SECONDS [BUILD_DIR]: build a libFuzzer target with clang-14 and fuzz it.
 #
-# The front end is compiled with exactly the flags meson uses for the hawk-front library
-# and its generated scanner/parser (read from BUILD_DIR/compile_commands.json), plus
-# -fsanitize=fuzzer,address,undefined. Without BUILD_DIR, build/ is built first.
-# Exits non-zero on any crash, leak, timeout or sanitizer report; the input that caused it
-# is left in tests/fuzz/artifacts/.
+# FUZZ_TARGET picks the target: `compile` (the default: fuzz_compile.c, the whole compilation
+# through the semantic passes and codegen to a BPF object, nothing loaded) or `parse`
+# (fuzz_parse.c, the parser and the attach points alone, many times faster per input).
+# The sources are compiled with exactly the flags meson uses for the hawk libraries (read
+# from BUILD_DIR/compile_commands.json), plus -fsanitize=fuzzer,address,undefined. Without
+# BUILD_DIR, build/ is built first. Exits non-zero on any crash, leak, timeout or sanitizer
+# report; the input that caused it is left in tests/fuzz/artifacts/.
 set -euo pipefail
 
 secs="${1:?usage: run.sh SECONDS [BUILD_DIR]}"
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
+target="${FUZZ_TARGET:-compile}"
+case "$target" in
+compile) libs='front|gen|core' ;;
+parse) libs='front|gen' ;;
+*) echo "run.sh: FUZZ_TARGET is compile or parse, not '$target'" >&2; exit 2 ;;
+esac
 if [ $# -ge 2 ]; then
 	build="$(cd "$2" && pwd)"        # from meson test: already built
 else
 	build="$root/build"
-	ninja -C "$build" libhawk-front.a >/dev/null
+	ninja -C "$build" libhawk-front.a libhawk-core.a >/dev/null
 fi
 
 cc="${FUZZ_CC:-clang-14}"
@@ -26,13 +34,14 @@ trap 'rm -rf "$work"' EXIT
 
 # One clang command per front-end source: meson's own command with the compiler, the
 # output, the dependency-file flags and the optimisation level swapped out.
-python3 - "$build/compile_commands.json" "$work" "$cc" "${san[@]}" > "$work/compile.sh" <<'PY'
+python3 - "$build/compile_commands.json" "$work" "$libs" "$cc" "${san[@]}" > "$work/compile.sh" <<'PY'
 import json, re, shlex, sys
-db, work, cc, san = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+db, work, libs, cc, san = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
 n = 0
 for e in json.load(open(db)):
-    # hawk-front and the generated scanner/parser it links whole (hawk-gen)
-    if not re.search(r"(^|/)libhawk-(front|gen)\.a\.p/", e["output"]):
+    # hawk-front, the generated scanner/parser it links whole (hawk-gen), and for the
+    # compile target the passes, codegen, runtime and driver (hawk-core)
+    if not re.search(r"(^|/)libhawk-(%s)\.a\.p/" % libs, e["output"]):
         continue
     args = shlex.split(e["command"])[1:]
     out, skip = [], False
@@ -52,10 +61,18 @@ for e in json.load(open(db)):
 if n == 0:
     sys.exit("run.sh: no hawk-front sources in " + db)
 PY
-echo "run.sh: compiling the front end with $cc"
+echo "run.sh: compiling the $target target with $cc"
 bash -e "$work/compile.sh"
-"$cc" "${san[@]}" -std=gnu11 -D_GNU_SOURCE -I"$root/src" "$here/fuzz_parse.c" "$work"/front*.o $(pkg-config --libs libbpf libelf libdw) \
-	-o "$work/fuzz_parse"
+# The compile target links LLVM too (shared: the sanitizers need not see inside it).
+link=()
+if [ "$target" = compile ]; then
+	llvm_config="${LLVM_CONFIG:-llvm-config-16}"
+	read -r -a link <<< "$("$llvm_config" --ldflags) $("$llvm_config" --libs) -lstdc++ \
+-Wl,-rpath,$("$llvm_config" --libdir)"
+fi
+# shellcheck disable=SC2046  # pkg-config's flags are words
+"$cc" "${san[@]}" -std=gnu11 -D_GNU_SOURCE -I"$root/src" "$here/fuzz_$target.c" "$work"/front*.o \
+	"${link[@]}" $(pkg-config --libs libbpf libelf libdw) -o "$work/fuzz_$target"
 
 # Seeds: ours (read-only), the Debian bpftrace tools (copied to the temporary dir, never into
 # the repository), and what earlier runs found (corpus-run/, git-ignored, grows).
@@ -68,7 +85,8 @@ echo "run.sh: fuzzing for $secs s"
 status=0
 ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:${ASAN_OPTIONS:-}" \
 UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}" \
-"$work/fuzz_parse" -max_total_time="$secs" -detect_leaks=1 -timeout=10 -max_len=16384 \
+# shellcheck disable=SC2086  # FUZZ_ARGS: extra libFuzzer flags, e.g. "-fork=1 -ignore_crashes=1"
+"$work/fuzz_$target" -max_total_time="$secs" -detect_leaks=1 -timeout=10 -max_len=16384 ${FUZZ_ARGS:-} \
 	-print_final_stats=1 -artifact_prefix="$here/artifacts/" \
 	"$here/corpus-run" "$here/corpus" "$work/debian" || status=$?
 if [ "$status" -ne 0 ]; then
