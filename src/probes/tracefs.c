@@ -12,13 +12,21 @@ static const char *root_path;
 
 static const char mount_point[] = "/sys/kernel/tracing";
 
+/* The first tracefs root we were not allowed into (EACCES), if any. */
+static const char *denied;
+
 static int try_root(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0) {
+		if (errno == EACCES && !denied)
+			denied = path;
 		return -1;
+	}
 	/* An unmounted mount point is an empty directory: events/ tells. */
 	if (faccessat(fd, "events", F_OK, 0)) {
+		if (errno == EACCES && !denied)
+			denied = path;
 		close(fd);
 		return -1;
 	}
@@ -35,6 +43,18 @@ int rt_tracefs_root(struct diag *d)
 		root_fd = try_root("/sys/kernel/debug/tracing");
 	if (root_fd >= 0)
 		return root_fd;
+	/* Mounted, but root's alone (mode 0700, as on Debian 12): saying "not
+	 * mounted" would send the user the wrong way. */
+	if (denied) {
+		static struct diag *told;   /* once per run, not once per probe */
+		if (d && d != told)
+			diag_plain(d, DIAG_ERROR,
+				   "cannot read tracefs at %s: permission denied (it is readable "
+				   "by root only; run hawk as root)", denied);
+		if (d)
+			told = d;
+		return -EACCES;
+	}
 	/* Debian 12 containers and minimal VMs boot without tracefs mounted;
 	 * bpftrace 0.17 then finds no tracepoints. Mount it like systemd would. */
 	if (mount("nodev", mount_point, "tracefs", 0, NULL)) {
