@@ -75,8 +75,10 @@ const struct diag_source *diag_source(const struct diag *d, uint16_t file)
 unsigned diag_errors(const struct diag *d) { return d->errors; }
 unsigned diag_warnings(const struct diag *d) { return d->warnings; }
 
+/* bpftrace's level words: scripts and test suites grep for "ERROR:". Notes
+ * are what current bpftrace calls hints. */
 static const char *level_name[] = {
-	[DIAG_ERROR] = "error", [DIAG_WARNING] = "warning", [DIAG_NOTE] = "note",
+	[DIAG_ERROR] = "ERROR", [DIAG_WARNING] = "WARNING", [DIAG_NOTE] = "HINT",
 };
 static const char *level_color[] = {
 	[DIAG_ERROR] = "\033[1;31m", [DIAG_WARNING] = "\033[1;35m", [DIAG_NOTE] = "\033[1;36m",
@@ -121,9 +123,23 @@ static bool over_limit(struct diag *d, enum diag_level lvl)
 		return d->hide_notes;
 	d->hide_notes = n > DIAG_MAX_SHOWN;
 	if (n == DIAG_MAX_SHOWN + 1)
-		fprintf(d->out, "hawk: %s: too many %ss: only the first %u are shown\n",
-			level_name[lvl], level_name[lvl], DIAG_MAX_SHOWN);
+		fprintf(d->out, "%s: too many %s: only the first %u are shown\n",
+			level_name[lvl], lvl == DIAG_ERROR ? "errors" : "warnings", DIAG_MAX_SHOWN);
 	return d->hide_notes;
+}
+
+/* bpftrace's place: FILE:LINE:COL-END where END is one past the span's last
+ * column (an empty span reads COL-COL), or FILE:LINE-ENDLINE for a span
+ * over several lines. */
+static void print_place(struct diag *d, const struct diag_source *s, struct span at)
+{
+	fprintf(d->out, "%s:", s ? s->name : "hawk");
+	if (at.end_line > at.line) {
+		fprintf(d->out, "%u-%u: ", at.line, at.end_line);
+		return;
+	}
+	uint32_t end = at.end > at.off && at.end_col >= at.col ? at.end_col + 1 : at.col;
+	fprintf(d->out, "%u:%u-%u: ", at.line, at.col, end);
 }
 
 void diag_report(struct diag *d, enum diag_level lvl, struct span at, const char *fmt, va_list ap)
@@ -139,7 +155,7 @@ void diag_report(struct diag *d, enum diag_level lvl, struct span at, const char
 		return;
 	if (d->color)
 		fputs("\033[1m", d->out);
-	fprintf(d->out, "%s:%u:%u: ", s ? s->name : "hawk", at.line, at.col);
+	print_place(d, s, at);
 	if (d->color)
 		fprintf(d->out, "%s%s:\033[0m\033[1m ", level_color[lvl], level_name[lvl]);
 	else
@@ -176,9 +192,9 @@ void diag_plain(struct diag *d, enum diag_level lvl, const char *fmt, ...)
 	if (over_limit(d, lvl))
 		return;
 	if (d->color)
-		fprintf(d->out, "\033[1mhawk: %s%s:\033[0m ", level_color[lvl], level_name[lvl]);
+		fprintf(d->out, "\033[1m%s%s:\033[0m ", level_color[lvl], level_name[lvl]);
 	else
-		fprintf(d->out, "hawk: %s: ", level_name[lvl]);
+		fprintf(d->out, "%s: ", level_name[lvl]);
 	va_start(ap, fmt);
 	vfprintf(d->out, fmt, ap);
 	va_end(ap);

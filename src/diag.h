@@ -44,7 +44,8 @@ const struct diag_source *diag_source(const struct diag *d, uint16_t file);
  * (diag_errors) but not printed, and one line says so. */
 #define DIAG_MAX_SHOWN 20
 
-/* FILE:LINE:COL: error: message, then the source line and a ^~~ underline. */
+/* FILE:LINE:COL-END: ERROR: message (bpftrace's form), then the source line and a
+ * ^~~ underline. */
 void diag_error(struct diag *d, struct span at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void diag_warning(struct diag *d, struct span at, const char *fmt, ...)
@@ -54,7 +55,7 @@ void diag_note(struct diag *d, struct span at, const char *fmt, ...)
 void diag_report(struct diag *d, enum diag_level lvl, struct span at,
 		 const char *fmt, va_list ap);
 
-/* A message with no place in the source: "hawk: error: message". */
+/* A message with no place in the source: "ERROR: message". */
 void diag_plain(struct diag *d, enum diag_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

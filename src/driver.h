@@ -67,10 +67,10 @@ void drv_opts_add_include_dir(struct drv_opts *o, const char *dir);
 void drv_opts_add_include(struct drv_opts *o, const char *file);
 
 /* Adds the stages of a comma-separated -d argument to o->dump. On an unknown
- * stage prints "hawk: error: ..." and returns -1. */
+ * stage prints "ERROR: ..." and returns -1. */
 int drv_parse_dump(struct drv_opts *o, const char *arg);
 
-/* "hawk: error: <message>" on stderr (coloured like every other diagnostic). */
+/* "ERROR: <message>" on stderr (coloured like every other diagnostic). */
 void drv_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void drv_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

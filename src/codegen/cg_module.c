@@ -53,7 +53,7 @@ static void on_llvm_fatal(const char *reason)
 	if (c && c->fatal_at.line)
 		diag_error(c->d, c->fatal_at, "code generation failed inside LLVM: %s", reason);
 	else
-		fprintf(stderr, "hawk: error: code generation failed inside LLVM: %s\n", reason);
+		fprintf(stderr, "ERROR: code generation failed inside LLVM: %s\n", reason);
 	fflush(NULL);
 	_exit(1);
 }

@@ -27,7 +27,7 @@
  *
  * Returns 0 (also when the reader of out went away: EPIPE ends the listing
  * quietly), or a negative errno after one error line through d
- * ("hawk: error: ..."); the CLI then exits with status 1. */
+ * ("ERROR: ..."); the CLI then exits with status 1. */
 int rt_list(const char *patterns, bool verbose, pid_t pid, FILE *out, struct diag *d);
 
 struct probe_point;

@@ -297,8 +297,9 @@ static ssize_t read_or_signal(struct rt_session *s, int fd, void *buf, size_t n)
 }
 
 /* cat(): at most cat_bytes_max bytes of the named file (bpftrace's
- * max_cat_bytes: cat("/dev/zero") would never end), or a warning as
- * bpftrace gives. A signal stops the read. */
+ * max_cat_bytes: cat("/dev/zero") would never end), or bpftrace's "ERROR:" line
+ * (its tests match it; the program goes on, as bpftrace's does). A signal
+ * stops the read. */
 static void do_cat(struct rt_session *s, const struct desc_event *ev, const void *rec)
 {
 	size_t len;
@@ -307,7 +308,7 @@ static void do_cat(struct rt_session *s, const struct desc_event *ev, const void
 	if (fd < 0) {
 		int e = errno;
 		fflush(s->out);
-		diag_plain(s->o.diag, DIAG_WARNING, "failed to open file '%s': %s", path,
+		diag_plain(s->o.diag, DIAG_ERROR, "failed to open file '%s': %s", path,
 			   strerror(e));
 		free(path);
 		return;

@@ -1,5 +1,5 @@
 #!/bin/sh
-# errors.sh LISTER: every bad pattern gets one "hawk: error:" line on stderr, nothing on stdout, status 1.
+# errors.sh LISTER: every bad pattern gets one "ERROR:" line on stderr, nothing on stdout, status 1.
 . "$(dirname "$0")/lib.sh"
 need_root
 
@@ -12,7 +12,7 @@ for p in "$@"; do
 	"$LIST" -l "$p" >"$T/out" 2>"$T/err"
 	rc=$?
 	lines=$(wc -l <"$T/err")
-	if [ $rc -eq 1 ] && [ ! -s "$T/out" ] && [ "$lines" -eq 1 ] && grep -q '^hawk: error: ' "$T/err"; then
+	if [ $rc -eq 1 ] && [ ! -s "$T/out" ] && [ "$lines" -eq 1 ] && grep -q '^ERROR: ' "$T/err"; then
 		ok "$p: $(cat "$T/err")"
 	else
 		notok "$p (status $rc, $lines stderr lines)"

@@ -257,7 +257,7 @@ static void test_explain(void)
 	rt_verifier_error(d, "begin", ";  @ stdin:2\nR0 invalid mem access 'scalar'\n");
 	diag_free(d);
 	fclose(f);
-	check(!strcmp(text, "stdin:2:3: error: the BPF verifier rejected begin: a plain number "
+	check(!strcmp(text, "stdin:2:3-11: ERROR: the BPF verifier rejected begin: a plain number "
 			    "is dereferenced as a pointer (verifier: R0 invalid mem access "
 			    "'scalar')\n  @x = *v;\n  ^~~~~~~~\n"), "explain: the error shows the line");
 	if (ntest && nfail)
@@ -284,7 +284,7 @@ static void test_rejected(void)
 			    "a map value is used without checking that the lookup found it") &&
 	      strstr(c.err, "bad.bpf.c:17: "), "rejected: probe, plain words, script line");
 	unsigned errors = 0;
-	for (const char *p = c.err; (p = strstr(p, "error:")); p++)
+	for (const char *p = c.err; (p = strstr(p, "ERROR:")); p++)
 		errors++;
 	check(errors == 1, "rejected: exactly one error (got %u)", errors);
 	if (errors != 1 || !strstr(c.err, "bad.bpf.c:17"))
