@@ -419,6 +419,14 @@ const struct ty *sema_expr(struct checker *c, struct ast *n)
 		t = ty_int(8, n->num.value <= INT64_MAX);
 		break;
 	case AST_STRING:
+		/* A string value is at most max_strlen bytes, as in current bpftrace
+		 * (a printf format is not a value and is not checked here). A 1 MB
+		 * literal passed --check and then spent minutes inside LLVM. */
+		if (n->str.len + 1 > c->s->max_strlen) {
+			sema_err(c, n->span, "String is too long (over %u bytes): %.*s%s", c->s->max_strlen,
+				 n->str.len > 40 ? 40 : (int)n->str.len, n->str.s, n->str.len > 40 ? "..." : "");
+			break;
+		}
 		t = ty_string(c->a, n->str.len + 1);
 		break;
 	case AST_BOOL:
@@ -714,7 +722,11 @@ static void stmt(struct checker *c, struct ast *n)
 				 k->num.value < 1 ? "1" : "100");
 		}
 		set(k, ty_int(8, false));
+		uint64_t outer = c->copies;
+		if (k->kind == AST_INT && k->num.value >= 1 && k->num.value <= 100)
+			c->copies *= k->num.value;
 		stmts(c, n->unroll.body->block.stmts);
+		c->copies = outer;
 		break;
 	}
 	case AST_FOR:
@@ -739,10 +751,22 @@ static void stmt(struct checker *c, struct ast *n)
 	}
 }
 
+/* Each statement is at least one BPF instruction and a BPF jump reaches
+ * 32,767 of them (codegen's own limit): past that, unrolling is refused
+ * here, before codegen builds it (24 nested unroll(2) took 6 GB and then
+ * aborted). The count grows by the product of the unroll counts, but the
+ * walk visits each statement once, so checking stays linear. */
+#define SEMA_MAX_EXPANDED 32767
 static void stmts(struct checker *c, struct ast *list)
 {
-	for (struct ast *s = list; s; s = s->next)
+	for (struct ast *s = list; s; s = s->next) {
+		bool over = c->expanded > SEMA_MAX_EXPANDED;
+		c->expanded += c->copies;
+		if (!over && c->expanded > SEMA_MAX_EXPANDED)
+			sema_err(c, s->span, "unroll repeats this probe's statements past %u: more code than a BPF "
+				 "program can hold (reduce the unroll counts)", SEMA_MAX_EXPANDED);
 		stmt(c, s);
+	}
 }
 
 /* The probe's predicate and body, checked for the expansion c->exp. */
@@ -751,6 +775,8 @@ static void probe_body(struct checker *c, struct ast *p)
 	c->nvars = 0;
 	strtab_clear(&c->var_index);
 	c->loop_depth = 0;
+	c->copies = 1;
+	c->expanded = 0;
 	c->ptype = c->exp->type;
 	if (p->probe.pred) {
 		const struct ty *t = sema_expr(c, p->probe.pred);

@@ -27,6 +27,8 @@ struct checker {
 	size_t capvars;
 	struct strtab var_index;      /* name -> index in vars */
 	int loop_depth;
+	uint64_t copies;              /* how many times the enclosing unrolls repeat a statement */
+	uint64_t expanded;            /* statements in the probe once unrolled */
 };
 
 void sema_err(struct checker *c, struct span at, const char *fmt, ...)

@@ -49,6 +49,8 @@ struct cg {
 	unsigned errors;
 	struct span fatal_at;     /* where an LLVM fatal error is reported */
 	struct span largest_at;   /* the probe with the most IR instructions */
+	struct span at;           /* the statement being built (cg_location) */
+	bool scratch_full;        /* reported for this program */
 	unsigned largest_n;
 
 	LLVMContextRef ctx;

@@ -40,7 +40,7 @@ static void on_llvm_diag(LLVMDiagnosticInfoRef info, void *arg)
 
 /* LLVM's fatal errors ("Branch target out of insn range") print
  * "LLVM ERROR:" and abort the process. cg_probe refuses the code that
- * reaches the known ones; for any other, the handler reports it at the
+ * would most often reach them (too large); for any other, the handler reports it at the
  * probe being built (or, while emitting, the largest one) and exits with
  * status 1. Nothing is loaded yet when codegen runs, so exiting leaves no
  * program behind; LLVM's state is unusable after the error, so returning
@@ -122,6 +122,9 @@ static LLVMValueRef scratch_base(struct cg *c)
  * LLVM's own spills need some of it: past that, "Looks like the BPF stack
  * limit of 512 bytes is exceeded" (capable.bt's BEGIN, 40 string stores). */
 #define STACK_BUDGET 256
+/* A per-CPU array value is at most 32 KiB (PCPU_MIN_UNIT_SIZE); past it,
+ * libbpf's load fails with "Argument list too long" and no place. */
+#define CG_SCRATCH_MAX 32768
 LLVMValueRef cg_tmp(struct cg *c, uint32_t size)
 {
 	size = (size + 7) & ~7u;
@@ -131,6 +134,11 @@ LLVMValueRef cg_tmp(struct cg *c, uint32_t size)
 	}
 	LLVMValueRef base = scratch_base(c);
 	uint32_t off = c->scratch_off;
+	if (c->scratch_off + size > CG_SCRATCH_MAX && !c->scratch_full) {
+		cg_error(c, c->at, "this probe's values need more than %u bytes (strings are %u bytes each): "
+			 "more than BPF's per-CPU scratch can hold", CG_SCRATCH_MAX, c->s->max_strlen);
+		c->scratch_full = true;
+	}
 	c->scratch_off += size;
 	if (c->scratch_off > c->scratch_size)
 		c->scratch_size = c->scratch_off;
@@ -198,6 +206,7 @@ void cg_location(struct cg *c, struct span at)
 {
 	LLVMMetadataRef loc = LLVMDIBuilderCreateDebugLocation(c->ctx, at.line, at.col, c->sp, NULL);
 	LLVMSetCurrentDebugLocation2(c->b, loc);
+	c->at = at;
 }
 
 LLVMValueRef cg_map_ptr(struct cg *c, int desc_map)

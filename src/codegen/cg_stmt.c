@@ -229,12 +229,15 @@ static void add_probe_desc(struct cg *c, struct sema_expansion *e, const char *p
 	d->nattach++;
 }
 
-/* A BPF jump reaches 32,767 instructions (cpu v3; LLVM 16 has no v4's
- * long jump): a larger program is "LLVM ERROR: Branch target out of insn
- * range", an abort. Each IR instruction is at least one BPF instruction, so
- * past this many the probe cannot be emitted; it is refused here, at the
- * probe, before LLVM is asked. */
-#define CG_MAX_IR 32767
+/* Code that cannot become a usable BPF program is refused here, at the
+ * probe, before LLVM is asked to emit it: emission costs ~10 us per IR
+ * instruction (40,000 took 0.4 s; 24 nested unroll(2) grew to 6 GB and
+ * aborted), and past this size a program with any branch is beyond the
+ * verifier's 1 M-instruction walk, while a BPF jump reaches only 32,767
+ * instructions (cpu v3; LLVM 16 has no v4 long jump). A far jump in a
+ * smaller probe is LLVM's fatal "Branch target out of insn range", which
+ * cg_module.c's handler reports at the probe. */
+#define CG_MAX_IR 65536
 static void check_size(struct cg *c, struct ast *p)
 {
 	unsigned n = 0;
@@ -242,8 +245,8 @@ static void check_size(struct cg *c, struct ast *p)
 		for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
 			n++;
 	if (n > CG_MAX_IR)
-		cg_error(c, p->span, "this probe is too large for BPF: %u LLVM instructions, more than a BPF jump "
-			 "can cross (%u)", n, CG_MAX_IR);
+		cg_error(c, p->span, "this probe is too large for BPF: %u LLVM instructions (at most %u)", n,
+			 CG_MAX_IR);
 	if (n > c->largest_n) {
 		c->largest_n = n;
 		c->largest_at = p->span;
@@ -259,6 +262,7 @@ void cg_probe(struct cg *c, struct sema_expansion *e)
 	c->nloops = 0;
 	c->scratch = NULL;
 	c->scratch_off = 0;
+	c->scratch_full = false;
 	c->stack_used = 0;
 	const char *name = arena_printf(c->a, "prog%u_%s", e->index, probetype_name(e->type));
 	LLVMTypeRef params[1] = { c->ptr };
