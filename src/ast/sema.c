@@ -755,16 +755,18 @@ static void stmt(struct checker *c, struct ast *n)
  * 32,767 of them (codegen's own limit): past that, unrolling is refused
  * here, before codegen builds it (24 nested unroll(2) took 6 GB and then
  * aborted). The count grows by the product of the unroll counts, but the
- * walk visits each statement once, so checking stays linear. */
+ * walk visits each statement once, so checking stays linear. Only an
+ * unroll is refused here: a long probe as written is codegen's to size. */
 #define SEMA_MAX_EXPANDED 32767
 static void stmts(struct checker *c, struct ast *list)
 {
 	for (struct ast *s = list; s; s = s->next) {
-		bool over = c->expanded > SEMA_MAX_EXPANDED;
 		c->expanded += c->copies;
-		if (!over && c->expanded > SEMA_MAX_EXPANDED)
+		if (c->expanded > SEMA_MAX_EXPANDED && c->copies > 1 && !c->expanded_reported) {
+			c->expanded_reported = true;
 			sema_err(c, s->span, "unroll repeats this probe's statements past %u: more code than a BPF "
 				 "program can hold (reduce the unroll counts)", SEMA_MAX_EXPANDED);
+		}
 		stmt(c, s);
 	}
 }
@@ -777,6 +779,7 @@ static void probe_body(struct checker *c, struct ast *p)
 	c->loop_depth = 0;
 	c->copies = 1;
 	c->expanded = 0;
+	c->expanded_reported = false;
 	c->ptype = c->exp->type;
 	if (p->probe.pred) {
 		const struct ty *t = sema_expr(c, p->probe.pred);

@@ -29,6 +29,7 @@ struct checker {
 	int loop_depth;
 	uint64_t copies;              /* how many times the enclosing unrolls repeat a statement */
 	uint64_t expanded;            /* statements in the probe once unrolled */
+	bool expanded_reported;
 };
 
 void sema_err(struct checker *c, struct span at, const char *fmt, ...)
