@@ -86,7 +86,8 @@ static bool starts(const char *line, const char *prefix)
 }
 
 /* Inputs a case file cannot hold as they are: "$(repeat N)TEXT$(end)" is TEXT
- * N times, with "$(i)" in it the repetition's number (0..N-1) and "\n" a
+ * N times, with "$(i)" in it the repetition's number (0..N-1), "$(next)" that
+ * number plus one, and "\n" a
  * newline; "$(nul)" is a NUL byte (and a NUL byte in the output reads back as
  * "$(nul)"). "$(" is never valid bpftrace, so no real program is changed. */
 static char *expand_program(const char *p, size_t *len)
@@ -111,6 +112,9 @@ static char *expand_program(const char *p, size_t *len)
 				if (!strncmp(t, "$(i)", 4)) {
 					buf_add(&b, num, (size_t)snprintf(num, sizeof num, "%lu", i));
 					t += 3;
+				} else if (!strncmp(t, "$(next)", 7)) {
+					buf_add(&b, num, (size_t)snprintf(num, sizeof num, "%lu", i + 1));
+					t += 6;
 				} else if (t[0] == '\\' && t[1] == 'n') {
 					buf_add(&b, "\n", 1);
 					t++;

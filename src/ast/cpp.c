@@ -14,6 +14,7 @@
 struct hideset {
 	const struct cpp_macro *m;
 	const struct hideset *next;
+	unsigned len;              /* macros in the set: the expansion's nesting */
 };
 
 struct cpp_macro {
@@ -32,14 +33,19 @@ struct cond {
 	struct span at;
 };
 
-#define NHASH 1024
+#define NHASH 1024          /* first size of the macro table; it doubles past 2 per bucket */
 #define MAX_INCLUDE_DEPTH 64
 #define MAX_COND 256
+/* Macros expanding into macros, this deep at most: the hideset is a list, so a
+ * chain of 100,000 #defines each naming the next cost quadratic time (minutes). */
+#define MAX_EXPANSION_DEPTH 256
 
 struct cpp {
 	struct arena *a;
 	struct diag *d;
-	struct cpp_macro *hash[NHASH];
+	struct cpp_macro **hash;   /* chains; nhash buckets, a power of two */
+	unsigned nhash, nmacros;
+	bool told_too_deep;        /* said once: the passes may expand one macro several times */
 	const char **dirs;         /* search list for <...>: -I, then the system's */
 	unsigned ndirs, nuser;
 	const char *script_dir;
@@ -80,6 +86,7 @@ static const struct hideset *hs_add(struct cpp *p, const struct hideset *h, cons
 	struct hideset *n = arena_alloc(p->a, sizeof(*n));
 	n->m = m;
 	n->next = h;
+	n->len = h ? h->len + 1 : 1;
 	return n;
 }
 
@@ -185,12 +192,17 @@ static unsigned hash_name(const char *s, size_t n)
 	unsigned h = 2166136261u;
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h & (NHASH - 1);
+	return h;
+}
+
+static struct cpp_macro **bucket(struct cpp *p, const char *s, size_t n)
+{
+	return &p->hash[hash_name(s, n) & (p->nhash - 1)];
 }
 
 static struct cpp_macro *macro_find(struct cpp *p, const char *s, size_t n)
 {
-	for (struct cpp_macro *m = p->hash[hash_name(s, n)]; m; m = m->next)
+	for (struct cpp_macro *m = *bucket(p, s, n); m; m = m->next)
 		if (strlen(m->name) == n && !memcmp(m->name, s, n))
 			return m;
 	return NULL;
@@ -198,20 +210,40 @@ static struct cpp_macro *macro_find(struct cpp *p, const char *s, size_t n)
 
 static void macro_undef(struct cpp *p, const char *s, size_t n)
 {
-	struct cpp_macro **pp = &p->hash[hash_name(s, n)];
+	struct cpp_macro **pp = bucket(p, s, n);
 	for (; *pp; pp = &(*pp)->next)
 		if (strlen((*pp)->name) == n && !memcmp((*pp)->name, s, n)) {
 			*pp = (*pp)->next;
+			p->nmacros--;
 			return;
+		}
+}
+
+/* A fixed table made 100,000 #defines quadratic: chains of a hundred. */
+static void macro_rehash(struct cpp *p)
+{
+	struct cpp_macro **old = p->hash;
+	unsigned nold = p->nhash;
+	p->nhash *= 2;
+	p->hash = arena_alloc(p->a, p->nhash * sizeof(*p->hash));
+	for (unsigned i = 0; i < nold; i++)
+		for (struct cpp_macro *m = old[i], *next; m; m = next) {
+			next = m->next;
+			struct cpp_macro **b = bucket(p, m->name, strlen(m->name));
+			m->next = *b;
+			*b = m;
 		}
 }
 
 static void macro_add(struct cpp *p, struct cpp_macro *m)
 {
 	macro_undef(p, m->name, strlen(m->name));
-	unsigned h = hash_name(m->name, strlen(m->name));
-	m->next = p->hash[h];
-	p->hash[h] = m;
+	if (p->nmacros >= 2 * p->nhash)
+		macro_rehash(p);
+	struct cpp_macro **b = bucket(p, m->name, strlen(m->name));
+	m->next = *b;
+	*b = m;
+	p->nmacros++;
 }
 
 bool cpp_is_macro(struct cpp *p, const char *name)
@@ -281,6 +313,7 @@ static int param_index(const struct cpp_macro *m, const struct cpp_tok *t)
 }
 
 static void expand(struct cpp *p, const struct cpp_tok *in, size_t n, struct cpp_toks *out);
+static void err(struct cpp *p, bool sys, struct span at, const char *fmt, const char *arg);
 
 static struct cpp_tok stringize(struct cpp *p, const struct cpp_tok *a, size_t n, struct cpp_tok like)
 {
@@ -442,6 +475,12 @@ static void expand(struct cpp *p, const struct cpp_tok *in, size_t n, struct cpp
 	while (work.n > 0) {
 		struct cpp_tok t = work.v[--work.n];
 		struct cpp_macro *m = t.kind == CPP_IDENT && !t.noexpand ? macro_find(p, t.s, t.len) : NULL;
+		if (m && steps <= 200000 && hs_of(&t) && hs_of(&t)->len >= MAX_EXPANSION_DEPTH) {
+			if (!p->told_too_deep)
+				err(p, t.sys, t.at, "macro '%s' is nested more than 256 expansions deep", m->name);
+			p->told_too_deep = true;
+			steps = 200000;    /* the rest is copied as it is */
+		}
 		if (!m || hs_has(hs_of(&t), m) || ++steps > 200000) {
 			if (m)
 				t.noexpand = true;
@@ -1139,6 +1178,8 @@ struct cpp *cpp_new(struct arena *a, struct diag *d, const char *const *dirs, un
 		    const char *script_dir)
 {
 	struct cpp *p = arena_alloc(a, sizeof(*p));
+	p->nhash = NHASH;
+	p->hash = arena_alloc(a, NHASH * sizeof(*p->hash));
 	p->a = a;
 	p->d = d;
 	p->script_dir = script_dir;

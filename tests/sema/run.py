@@ -62,11 +62,13 @@ REPEAT = re.compile(r"\$\(repeat (\d+)\)(.*?)\$\(end\)", re.S)
 
 def expand_program(prog):
     """Inputs a case file cannot hold as they are (README.md): $(repeat N)TEXT$(end)
-    is TEXT N times, with $(i) the repetition's number (0..N-1) and \\n a newline;
+    is TEXT N times, with $(i) the repetition's number (0..N-1), $(next) that plus
+    one, and \\n a newline;
     $(nul) is a NUL byte."""
     def one(m):
         text = m.group(2).replace("\\n", "\n")
-        return "".join(text.replace("$(i)", str(i)) for i in range(int(m.group(1))))
+        return "".join(text.replace("$(i)", str(i)).replace("$(next)", str(i + 1))
+                       for i in range(int(m.group(1))))
     return REPEAT.sub(one, prog).replace("$(nul)", "\0")
 
 
