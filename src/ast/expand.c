@@ -2,18 +2,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ast/sema.h"
+#include "ast/expand_impl.h"
 #include "probes/binary.h"
 #include "probes/list.h"
 #include "probes/provider.h"
 
-struct expander {
-	struct pass_ctx *ctx;
-	struct sema *s;
-	unsigned errors;
-};
-
-static struct sema_expansion *add(struct expander *x, struct ast *probe, struct ast *ap)
+struct sema_expansion *expand_add(struct expander *x, struct ast *probe, struct ast *ap)
 {
 	struct sema *s = x->s;
 	s->exp = arena_grow(x->ctx->arena, s->exp, s->nexp, &s->capexp, sizeof(*s->exp));
@@ -166,7 +160,7 @@ static void catalogue(struct expander *x, struct ast *probe, struct ast *ap,
 		const struct ty *args = load_args(x, k->args, target, func, &skip);
 		if (skip)
 			continue;
-		struct sema_expansion *e = add(x, probe, ap);
+		struct sema_expansion *e = expand_add(x, probe, ap);
 		e->target = target;
 		e->func = func;
 		e->name = arena_printf(a, "%s:%s", k->name, v[i]);
@@ -196,42 +190,14 @@ static void catalogue(struct expander *x, struct ast *probe, struct ast *ap,
 		diag_error(d, ap->span, "%s not found: %s", k->name, what);
 }
 
-/* kprobe/uprobe on one named function (or address): the binary of a uprobe
- * resolved as bpftrace does (a path, a library through ld.so.cache, a
- * program through $PATH), since the kernel wants an absolute path. */
+/* kprobe on one named function (or address). */
 static void function_probe(struct expander *x, struct ast *probe, struct ast *ap)
 {
 	struct probe_point *at = ap->ap;
-	struct arena *a = x->ctx->arena;
-	bool user = at->ptype == PROBE_UPROBE || at->ptype == PROBE_URETPROBE;
-	if (at->src_file || at->lang || (user && !at->target)) {
-		diag_error(x->ctx->diag, ap->span, "%s: this form (file:line, language, or no binary) "
-			   "is not supported yet", at->raw);
-		x->errors++;
-		return;
-	}
-	const char *target = at->target;
-	if (user) {
-		struct rt_bins bins = { 0 };
-		if (rt_bin_resolve(at->target, 0, probetype_name(at->ptype), x->ctx->diag, &bins) < 0) {
-			x->errors++;
-			return;
-		}
-		if (bins.n != 1) {
-			diag_error(x->ctx->diag, ap->span, "%s: '%s' names %zu binaries, expected one", at->raw,
-				   at->target, bins.n);
-			rt_bins_free(&bins);
-			x->errors++;
-			return;
-		}
-		target = arena_strdup(a, bins.path[0]);
-		rt_bins_free(&bins);
-	}
-	struct sema_expansion *e = add(x, probe, ap);
-	e->target = target;
-	e->func = at->func ? at->func : arena_printf(a, "0x%llx", (unsigned long long)at->addr);
-	e->name = user ? arena_printf(a, "%s:%s:%s", probetype_name(at->ptype), target, e->func)
-		       : arena_printf(a, "%s:%s", probetype_name(at->ptype), e->func);
+	struct sema_expansion *e = expand_add(x, probe, ap);
+	e->target = at->target;
+	e->func = at->func ? at->func : arena_printf(x->ctx->arena, "0x%llx", (unsigned long long)at->addr);
+	e->name = arena_printf(x->ctx->arena, "%s:%s", probetype_name(at->ptype), e->func);
 }
 
 /* The attach point's probe type's record says how it expands. */
@@ -245,7 +211,7 @@ static void expand_ap(struct expander *x, struct ast *probe, struct ast *ap)
 	switch (k ? k->expand : RT_EXPAND_UNSUPPORTED) {
 	case RT_EXPAND_ONE:
 		/* named as written after the provider: "software:cpu:100000", "profile:hz:99" */
-		e = add(x, probe, ap);
+		e = expand_add(x, probe, ap);
 		rest = strchr(at->raw, ':');
 		e->name = arena_printf(a, "%s%s", k->name, rest ? rest : "");
 		e->target = at->target;
@@ -259,6 +225,12 @@ static void expand_ap(struct expander *x, struct ast *probe, struct ast *ap)
 			catalogue(x, probe, ap, k);
 		else
 			function_probe(x, probe, ap);
+		break;
+	case RT_EXPAND_UPROBE:
+		expand_uprobe(x, probe, ap);
+		break;
+	case RT_EXPAND_USDT:
+		expand_usdt(x, probe, ap);
 		break;
 	case RT_EXPAND_UNSUPPORTED:
 		diag_error(x->ctx->diag, ap->span, "%s probes are not supported yet",

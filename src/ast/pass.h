@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "arena.h"
 #include "diag.h"
@@ -23,6 +24,7 @@ struct pass_ctx {
 	struct sema *sema;     /* filled by the expansion and type passes */
 	uint64_t start_ns;     /* CLOCK_BOOTTIME at start: `elapsed` counts from it */
 	int ncpus;             /* possible CPUs: `ncpus` */
+	pid_t pid;             /* -p PID, else 0: uprobe and usdt targets are looked up in it */
 	const char *script_path;            /* the script file, NULL for -e */
 	const char *const *include_dirs;    /* -I */
 	unsigned ninclude_dirs;

@@ -10,6 +10,7 @@
 #include "ast/ast.h"
 #include "ast/pass.h"
 #include "ast/types.h"
+#include "probes/usdt.h"
 #include "strtab.h"
 
 /* A user map: its key and value types, fixed by its first use. */
@@ -32,6 +33,9 @@ struct sema_expansion {
 	const char *target;      /* concrete: tracepoint category */
 	const char *func;        /* concrete: tracepoint event */
 	const struct ty *args;   /* tracepoint: the record behind `args` */
+	const struct rt_usdt_site *usdt; /* usdt: the site, its operands for arg0..argN */
+	uint64_t offset;         /* uprobe/usdt: the file offset to attach at */
+	uint64_t ref_ctr;        /* usdt: the semaphore's file offset, 0 for none */
 	unsigned index;          /* program number */
 };
 

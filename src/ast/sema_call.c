@@ -84,7 +84,8 @@ const struct ty *sema_builtin(struct checker *c, struct ast *n)
 				 name, probetype_name(c->ptype));
 			return ty_none();
 		}
-		return ty_int(8, false);
+		/* usdt operands carry their sign: bpftrace types them int64 */
+		return ty_int(8, c->ptype == PROBE_USDT);
 	}
 	if (!b) {
 		sema_err(c, n->span, "Unknown builtin: %s", name);

@@ -279,6 +279,8 @@ static struct cg_val builtin(struct cg *c, struct ast *n)
 			v = slot_as(c, v, a->fields[a->count].type);
 		return scalar(v);
 	}
+	if (!strncmp(name, "arg", 3) && c->exp->type == PROBE_USDT)
+		return scalar(cg_usdt_arg(c, n, (unsigned)atoi(name + 3)));
 	if (!strncmp(name, "arg", 3) || !strcmp(name, "retval")) {
 		/* struct pt_regs on x86_64: the System V argument registers and rax. */
 		static const uint32_t reg_off[] = { 112, 104, 96, 88, 72, 64 }; /* di si dx cx r8 r9 */
@@ -477,6 +479,8 @@ static struct cg_val binary(struct cg *c, struct ast *n)
 /* Reading memory the program does not own goes through probe_read. */
 static void probe_read(struct cg *c, LLVMValueRef dst, uint32_t size, LLVMValueRef addr, enum ty_addrspace as)
 {
+	if (as == TY_AS_NONE)
+		as = cg_int_as(c);
 	enum cg_helper h = as == TY_AS_USER ? H_PROBE_READ_USER : as == TY_AS_KERNEL ? H_PROBE_READ_KERNEL : H_PROBE_READ;
 	LLVMValueRef args[3] = { dst, LLVMConstInt(c->i32, size, false), LLVMBuildIntToPtr(c->b, addr, c->ptr, "") };
 	cg_helper(c, h, c->i64, args, 3);

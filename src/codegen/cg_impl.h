@@ -114,6 +114,12 @@ void cg_map_update(struct cg *c, int dm, LLVMValueRef key, LLVMValueRef val);
 void cg_maps_emit(struct cg *c);
 uint32_t cg_agg_value_size(const struct ty *v);
 
+/* cg_user.c */
+/* Where an integer used as an address points: user memory in uprobe,
+ * uretprobe and usdt programs (as in bpftrace), else unknown. */
+enum ty_addrspace cg_int_as(const struct cg *c);
+LLVMValueRef cg_usdt_arg(struct cg *c, struct ast *n, unsigned i);
+
 /* cg_expr.c */
 struct cg_val cg_expr(struct cg *c, struct ast *n);
 struct cg_val cg_kstack(struct cg *c, uint32_t limit);

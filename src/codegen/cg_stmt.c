@@ -223,7 +223,8 @@ static void add_probe_desc(struct cg *c, struct sema_expansion *e, const char *p
 	struct probe_point *ap = e->ap->ap;
 	d->probes[d->nprobes++] = (struct desc_probe){
 		.type = e->type, .name = e->name, .prog_name = prog, .target = e->target, .func = e->func,
-		.unit = ap->unit, .freq = ap->freq, .offset = ap->offset, .addr = ap->addr,
+		.unit = ap->unit, .freq = ap->freq, .offset = e->offset ? e->offset : ap->offset,
+		.addr = ap->addr, .ref_ctr = e->ref_ctr,
 		.at = e->ap->span,
 	};
 	d->nattach++;

@@ -170,7 +170,7 @@ static bool host_lib(int32_t flags)
 
 char *rt_bin_find_lib(const char *name)
 {
-	char soname[256];
+	char soname[PATH_MAX + 80];
 	if (strstr(name, ".so"))
 		snprintf(soname, sizeof(soname), "%s", name);
 	else
@@ -211,7 +211,7 @@ char *rt_bin_find_lib(const char *name)
 static bool lib_in_pid(pid_t pid, const char *name, struct rt_bins *out)
 {
 	struct rt_bins objs = { 0 };
-	char soname[256];
+	char soname[PATH_MAX + 80];
 	snprintf(soname, sizeof(soname), "%s%s", strncmp(name, "lib", 3) ? "lib" : "", name);
 	size_t sl = strlen(soname);
 	bool found = false;
@@ -286,6 +286,12 @@ int rt_bin_resolve(const char *target, pid_t pid, const char *what, struct diag 
 	}
 	if (rt_has_wild(target))
 		return resolve_glob(target, out);
+	char nsbuf[PATH_MAX + 64];
+	if (pid && target[0] == '/' && !same_mount_ns(pid)) {
+		/* -p: the path is the process's, in its own mount namespace */
+		snprintf(nsbuf, sizeof(nsbuf), "/proc/%d/root%s", (int)pid, target);
+		target = nsbuf;
+	}
 	if (strchr(target, '/')) {
 		if (access(target, F_OK)) {
 			int e = errno;
@@ -417,7 +423,7 @@ char *rt_bin_debug_file(Elf *elf, const char *path)
 	return NULL;
 }
 
-static void func_syms_of(Elf *elf, void (*fn)(const char *, uint64_t, void *), void *arg)
+static void func_syms_of(Elf *elf, rt_bin_sym_fn *fn, void *arg)
 {
 	for (Elf_Scn *s = NULL; (s = elf_nextscn(elf, s));) {
 		GElf_Shdr sh;
@@ -436,13 +442,12 @@ static void func_syms_of(Elf *elf, void (*fn)(const char *, uint64_t, void *), v
 				continue;
 			const char *name = elf_strptr(elf, sh.sh_link, sym.st_name);
 			if (name && *name)
-				fn(name, sym.st_value, arg);
+				fn(name, sym.st_value, sym.st_size, arg);
 		}
 	}
 }
 
-int rt_bin_func_syms(const char *path, void (*fn)(const char *name, uint64_t addr, void *arg),
-		     void *arg)
+int rt_bin_func_syms(const char *path, rt_bin_sym_fn *fn, void *arg)
 {
 	struct rt_elf e;
 	int err = rt_elf_open(path, &e);
@@ -462,4 +467,27 @@ int rt_bin_func_syms(const char *path, void (*fn)(const char *name, uint64_t add
 	}
 	rt_elf_close(&e);
 	return 0;
+}
+
+int rt_bin_vaddr_offset(const char *path, uint64_t va, uint64_t *off)
+{
+	struct rt_elf e;
+	int err = rt_elf_open(path, &e);
+	if (err)
+		return err;
+	size_t n;
+	err = -ERANGE;
+	if (!elf_getphdrnum(e.elf, &n)) {
+		for (size_t i = 0; i < n; i++) {
+			GElf_Phdr ph;
+			if (gelf_getphdr(e.elf, (int)i, &ph) && ph.p_type == PT_LOAD &&
+			    va >= ph.p_vaddr && va < ph.p_vaddr + ph.p_filesz) {
+				*off = va - ph.p_vaddr + ph.p_offset;
+				err = 0;
+				break;
+			}
+		}
+	}
+	rt_elf_close(&e);
+	return err;
 }

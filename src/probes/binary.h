@@ -59,8 +59,13 @@ char *rt_bin_debug_file(Elf *elf, const char *path);
 /* Call fn for each function symbol defined in path (STT_FUNC, STT_GNU_IFUNC,
  * from .symtab and .dynsym, and from the debug file's .symtab when the
  * binary is stripped), names as stored (versioned ones keep "@@VER").
- * addr is the symbol's value. Duplicates happen; callers de-duplicate. 0 or a negative errno. */
-int rt_bin_func_syms(const char *path, void (*fn)(const char *name, uint64_t addr, void *arg),
-		     void *arg);
+ * addr is the symbol's value, size its st_size (0: unknown). Duplicates
+ * happen; callers de-duplicate. 0 or a negative errno. */
+typedef void rt_bin_sym_fn(const char *name, uint64_t addr, uint64_t size, void *arg);
+int rt_bin_func_syms(const char *path, rt_bin_sym_fn *fn, void *arg);
+
+/* The file offset of ELF address va (what a uprobe takes), through the
+ * PT_LOAD segment holding it: 0, -ERANGE when none does, or a negative errno. */
+int rt_bin_vaddr_offset(const char *path, uint64_t va, uint64_t *off);
 
 #endif

@@ -29,9 +29,10 @@ struct walk {
 	struct rt_out *out;
 };
 
-static void add_sym(const char *name, uint64_t addr, void *arg)
+static void add_sym(const char *name, uint64_t addr, uint64_t size, void *arg)
 {
 	struct walk *w = arg;
+	(void)size;
 	/* GCC's .part.N fragments are no function entry; bpftrace hides them. */
 	if (!rt_glob(w->fn_pat, name, strlen(name)) || strstr(name, ".part."))
 		return;
@@ -171,17 +172,17 @@ static unsigned parts_uprobe(const struct probe_point *pt, const char **parts)
 
 const struct rt_provider rt_prov_uprobe = {
 	.type = PROBE_UPROBE, .name = "uprobe", .form = "uprobe:BINARY:FUNCTION",
-	.max_parts = 2, .flags = RT_PROV_USER,
+	.max_parts = 2, .flags = RT_PROV_USER | RT_PROV_REVERSE,
 	.wildcards = true, .parse = parse_uprobe, .parts = parts_uprobe,
 	.list = list_uprobe, .describe = describe_uprobe,
-	.expand = RT_EXPAND_FUNCTION, .args = RT_ARGS_REGS,
+	.expand = RT_EXPAND_UPROBE, .args = RT_ARGS_REGS,
 	.section = "uprobe", .attach = RT_ATTACH_UPROBE,
 };
 
 const struct rt_provider rt_prov_uretprobe = {
 	.type = PROBE_URETPROBE, .name = "uretprobe", .form = "uretprobe:BINARY:FUNCTION",
-	.max_parts = 2, .wildcards = true, .parse = parse_uprobe, .parts = parts_uprobe,
-	.list = list_uretprobe,
-	.expand = RT_EXPAND_FUNCTION, .args = RT_ARGS_REGS,
+	.max_parts = 2, .flags = RT_PROV_REVERSE, .wildcards = true, .parse = parse_uprobe,
+	.parts = parts_uprobe, .list = list_uretprobe,
+	.expand = RT_EXPAND_UPROBE, .args = RT_ARGS_REGS,
 	.section = "uretprobe", .attach = RT_ATTACH_UPROBE,
 };

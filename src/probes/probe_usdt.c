@@ -121,6 +121,9 @@ static unsigned parts_usdt(const struct probe_point *pt, const char **parts)
 
 const struct rt_provider rt_prov_usdt = {
 	.type = PROBE_USDT, .name = "usdt", .form = "usdt:PATH[:PROVIDER]:PROBE",
-	.max_parts = 3, .flags = RT_PROV_USER, .wildcards = true, .parse = parse_usdt,
-	.parts = parts_usdt, .list = list_usdt,
+	.max_parts = 3, .flags = RT_PROV_USER | RT_PROV_REVERSE, .wildcards = true,
+	.parse = parse_usdt, .parts = parts_usdt, .list = list_usdt,
+	.expand = RT_EXPAND_USDT, .args = RT_ARGS_REGS,
+	/* a uprobe at the site: libbpf 1.1's usdt section would attach it itself */
+	.section = "uprobe", .attach = RT_ATTACH_UPROBE,
 };

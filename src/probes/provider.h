@@ -44,6 +44,8 @@ void rt_out_on_done(struct rt_out *o, void (*fn)(void *), void *arg);
 enum rt_provider_flags {
 	RT_PROV_WILD = 1 << 0,  /* listed when the pattern's provider part is a wildcard */
 	RT_PROV_USER = 1 << 1,  /* needs a binary: only with -p or a target that exists */
+	RT_PROV_REVERSE = 1 << 2, /* attached after the others, last probe first: the kernel
+	                           * runs the programs on one uprobe newest first */
 };
 
 /* How the runtime attaches a probe of a type: runtime/attach.c has one
@@ -71,6 +73,8 @@ enum rt_expand {
 	RT_EXPAND_ONE,              /* the attach point is its own single probe */
 	RT_EXPAND_CATALOGUE,        /* every catalogue entry it matches (as -l lists) */
 	RT_EXPAND_FUNCTION,         /* one named function (or address); wildcards through the catalogue */
+	RT_EXPAND_UPROBE,           /* functions of user objects, each at its file offset (expand_user.c) */
+	RT_EXPAND_USDT,             /* the SDT notes' probe sites and operands (expand_user.c) */
 };
 
 /* Where `args` (and arg0..N, retval) come from. */

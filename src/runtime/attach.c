@@ -285,24 +285,33 @@ int rt_attach_hardware(const struct rt_attach_ctx *c, const struct desc_probe *p
 	return attach_counter(c, p, prog, out);
 }
 
-/* uprobe:BIN:FUNC[+OFF] and uretprobe:BIN:FUNC: libbpf resolves FUNC in the
- * ELF; an address alone (uprobe:BIN:0xADDR) is a file offset for libbpf. */
+/* uprobe, uretprobe and usdt: the expansion resolved the function, address
+ * or probe site to a file offset in p->target (p->offset); a usdt
+ * semaphore is the kernel's reference counter (ref_ctr_offset), which it
+ * raises in every process that maps the object, now and later. */
 int rt_attach_uprobe(const struct rt_attach_ctx *c, const struct desc_probe *p,
 		     struct bpf_program *prog, struct rt_links *out)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = p->type == PROBE_URETPROBE);
-	size_t off = (size_t)p->offset;
-	if (p->func && *p->func)
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = p->type == PROBE_URETPROBE,
+		    .ref_ctr_offset = (size_t)p->ref_ctr);
+	/* A description made elsewhere (no file offset) names the function:
+	 * libbpf resolves it in the ELF. */
+	if (!p->offset && p->func && *p->func && p->type != PROBE_USDT)
 		opts.func_name = p->func;
-	else
-		off = (size_t)p->addr;
 	struct bpf_link *link = bpf_program__attach_uprobe_opts(prog, c->pid ? c->pid : -1,
-								p->target, off, &opts);
+								p->target, (size_t)p->offset, &opts);
 	if (!link) {
 		int e = errno;
 		if (e == ENOENT)
-			attach_error(c, p, "cannot attach %s: no function %s in %s",
-				   p->name, p->func ? p->func : "(address)", p->target);
+			attach_error(c, p, "cannot attach %s: %s does not exist", p->name, p->target);
+		else if (e == EINVAL && p->ref_ctr)
+			attach_error(c, p, "cannot attach %s: the kernel refused the semaphore at file "
+				   "offset 0x%llx (%s)", p->name, (unsigned long long)p->ref_ctr, strerror(e));
+		else if (e == EINVAL)
+			attach_error(c, p, "cannot attach %s: the kernel refused file offset 0x%llx of %s "
+				   "(%s)", p->name, (unsigned long long)p->offset, p->target, strerror(e));
+		else if (e == ESRCH)
+			attach_error(c, p, "cannot attach %s: no process %d", p->name, (int)c->pid);
 		else
 			attach_error(c, p, "cannot attach %s: %s", p->name, strerror(e));
 		return -e;

@@ -130,7 +130,8 @@ struct desc_probe {
 	const char *func;          /* tracepoint event, function, ... */
 	const char *unit;          /* profile/interval */
 	uint64_t freq;             /* profile/interval/software count */
-	uint64_t offset, addr;
+	uint64_t offset, addr;     /* uprobe, uretprobe, usdt: offset is the file offset */
+	uint64_t ref_ctr;          /* usdt: the semaphore's file offset (uprobe ref_ctr_offset), 0: none */
 	struct span at;            /* the attach point in the script; line 0 when unknown (AOT) */
 };
 

@@ -22,6 +22,7 @@
 #include "arena.h"
 #include "runtime/attach.h"
 #include "output/output.h"
+#include "probes/provider.h"
 #include "probes/tracefs.h"
 #include "runtime/globals.h"
 #include "runtime/proc.h"
@@ -932,16 +933,27 @@ int rt_session_attach(struct rt_session *s)
 	struct rt_attach_ctx ac = { .d = s->o.diag, .pid = s->child.pid ? s->child.pid : s->o.pid,
 				    .dry_run = s->o.dry_run };
 	double t0 = now_ms();
-	for (uint32_t i = 0; i < d->nprobes; i++) {
-		if (signalled)
-			return -EINTR;
-		if (bpf_program__fd(s->progs[i]) < 0)
-			continue;     /* --dry-run: a program this kernel refused to load */
-		/* --dry-run: every probe is tried, each failure one warning */
-		if ((err = rt_probe_attach(&ac, &d->probes[i], s->progs[i], &s->links)) && !s->o.dry_run)
-			return err;
-		if (!err)
-			s->t.probes++;
+	/* The kernel runs the programs on one uprobe newest first, so those
+	 * providers attach after the others and last probe first: blocks on
+	 * one function then run in the order they are written, as in bpftrace
+	 * (its tests depend on it). */
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint32_t k = 0; k < d->nprobes; k++) {
+			uint32_t i = pass ? d->nprobes - 1 - k : k;
+			const struct rt_provider *pv = rt_provider_of(d->probes[i].type);
+			if ((pv && (pv->flags & RT_PROV_REVERSE)) != (pass == 1))
+				continue;
+			if (signalled)
+				return -EINTR;
+			if (bpf_program__fd(s->progs[i]) < 0)
+				continue;     /* --dry-run: a program this kernel refused to load */
+			/* --dry-run: every probe is tried, each failure one warning */
+			if ((err = rt_probe_attach(&ac, &d->probes[i], s->progs[i], &s->links)) &&
+			    !s->o.dry_run)
+				return err;
+			if (!err)
+				s->t.probes++;
+		}
 	}
 	s->t.attach = now_ms() - t0;
 	s->t.links = s->links.n;

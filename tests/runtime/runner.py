@@ -185,7 +185,7 @@ def run_case(c, args):
     env.update(c.env)
     src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     subst = {"{{HAWK}}": shlex.quote(args.hawk), "{{WORKLOAD}}": shlex.quote(args.workload),
-             "{{SRC}}": shlex.quote(src)}
+             "{{SRC}}": shlex.quote(src), "{{BIN}}": shlex.quote(os.path.dirname(args.workload))}
 
     def fill(s):
         for k, v in subst.items():

@@ -1,0 +1,217 @@
+/* expand_user: uprobe/uretprobe and usdt attach points into probes, from the objects' symbols and SDT notes. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ast/expand_impl.h"
+#include "probes/binary.h"
+#include "probes/provider.h"
+#include "probes/usdt.h"
+
+/* The objects a uprobe or usdt target names: "*" or nothing with -p is
+ * every object the process maps; a glob may name none. false: reported. */
+static bool objects(struct expander *x, struct ast *ap, const char *what, struct rt_bins *bins)
+{
+	struct probe_point *at = ap->ap;
+	const char *target = at->target && *at->target ? at->target : "*";
+	if (!strcmp(target, "*") && !x->ctx->pid) {
+		diag_error(x->ctx->diag, ap->span, "%s: a %s probe without a binary needs -p PID "
+			   "(%s:BINARY:... names the binary)", at->raw, what, what);
+		x->errors++;
+		return false;
+	}
+	if (rt_bin_resolve(target, x->ctx->pid, what, x->ctx->diag, bins) < 0) {
+		x->errors++;
+		return false;
+	}
+	return true;
+}
+
+/* ---- uprobe, uretprobe ---- */
+
+struct fsym {
+	const char *name;
+	uint64_t addr, size;
+};
+
+struct fsyms {
+	struct arena *a;
+	const char *pat;
+	struct fsym *v;
+	size_t n, cap;
+};
+
+static void take_sym(const char *name, uint64_t addr, uint64_t size, void *arg)
+{
+	struct fsyms *f = arg;
+	/* GCC's .part.N fragments are no function entry; bpftrace hides them. */
+	if (!rt_glob(f->pat, name, strlen(name)) || strstr(name, ".part."))
+		return;
+	f->v = arena_grow(f->a, f->v, f->n, &f->cap, sizeof(*f->v));
+	f->v[f->n++] = (struct fsym){ arena_strdup(f->a, name), addr, size };
+}
+
+static int by_name(const void *a, const void *b)
+{
+	const struct fsym *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	return c ? c : (x->addr > y->addr) - (x->addr < y->addr);
+}
+
+/* One probe at ELF address va of path, checked against the function's size
+ * when it is known. */
+static void uprobe_at(struct expander *x, struct ast *probe, struct ast *ap, const char *path,
+		      const char *func, uint64_t va, uint64_t size)
+{
+	struct probe_point *at = ap->ap;
+	struct arena *a = x->ctx->arena;
+	struct diag *d = x->ctx->diag;
+	if (at->has_offset && size && at->offset >= size) {
+		diag_error(d, ap->span, "%s: offset %llu is past the end of %s in %s (%llu bytes)",
+			   at->raw, (unsigned long long)at->offset, func, path, (unsigned long long)size);
+		x->errors++;
+		return;
+	}
+	uint64_t off;
+	int err = rt_bin_vaddr_offset(path, va + (at->has_offset ? at->offset : 0), &off);
+	if (err) {
+		if (err == -ERANGE)
+			diag_error(d, ap->span, "%s: address 0x%llx is not in a loaded segment of %s", at->raw,
+				   (unsigned long long)(va + at->offset), path);
+		else
+			diag_error(d, ap->span, "%s: cannot read %s: %s", at->raw, path, strerror(-err));
+		x->errors++;
+		return;
+	}
+	struct sema_expansion *e = expand_add(x, probe, ap);
+	e->target = path;
+	e->func = func;
+	e->offset = off;
+	const char *suffix = at->has_offset ? arena_printf(a, "+%llu", (unsigned long long)at->offset) : "";
+	e->name = arena_printf(a, "%s:%s:%s%s", probetype_name(at->ptype), path, func, suffix);
+}
+
+/* uprobe:BINARY:ADDRESS: the ELF address of a function's first instruction
+ * (the function is then `func`); anywhere else only with --unsafe, as in
+ * bpftrace, since a breakpoint inside an instruction corrupts the process. */
+static void address(struct expander *x, struct ast *probe, struct ast *ap, const char *path,
+		    const struct fsyms *f)
+{
+	struct probe_point *at = ap->ap;
+	for (size_t j = 0; j < f->n; j++)
+		if (f->v[j].addr == at->addr) {
+			uprobe_at(x, probe, ap, path, f->v[j].name, at->addr, 0);
+			return;
+		}
+	if (!x->ctx->unsafe) {
+		diag_error(x->ctx->diag, ap->span, "%s: address 0x%llx is not the start of a function in %s "
+			   "(--unsafe allows any address)", at->raw, (unsigned long long)at->addr, path);
+		x->errors++;
+		return;
+	}
+	uprobe_at(x, probe, ap, path, arena_printf(x->ctx->arena, "0x%llx", (unsigned long long)at->addr),
+		  at->addr, 0);
+}
+
+/* uprobe:BINARY:FUNCTION[+OFFSET], uprobe:BINARY:ADDRESS: every function
+ * the glob matches in every object the target names, sorted by object then
+ * name, each once (aliases of one address keep their own names). */
+void expand_uprobe(struct expander *x, struct ast *probe, struct ast *ap)
+{
+	struct probe_point *at = ap->ap;
+	struct arena *a = x->ctx->arena;
+	struct diag *d = x->ctx->diag;
+	const char *what = probetype_name(at->ptype);
+	if (at->src_file || at->lang) {
+		diag_error(d, ap->span, "%s: this form (file:line, language) is not supported yet", at->raw);
+		x->errors++;
+		return;
+	}
+	if (at->ptype == PROBE_URETPROBE && at->has_offset && at->offset) {
+		diag_error(d, ap->span, "%s: a uretprobe takes no offset (it fires on the return)", at->raw);
+		x->errors++;
+		return;
+	}
+	struct rt_bins bins = { 0 };
+	if (!objects(x, ap, what, &bins))
+		return;
+	unsigned before = x->s->nexp, errors = x->errors;
+	for (size_t i = 0; i < bins.n; i++) {
+		const char *path = arena_strdup(a, bins.path[i]);
+		struct fsyms f = { .a = a, .pat = at->func ? at->func : "*" };
+		int err = rt_bin_func_syms(path, take_sym, &f);
+		if (err && bins.n == 1) {
+			diag_error(d, ap->span, "%s: cannot read the symbols of %s: %s", at->raw, path,
+				   strerror(-err));
+			x->errors++;
+		}
+		qsort(f.v, f.n, sizeof(*f.v), by_name);
+		if (!at->func) {
+			address(x, probe, ap, path, &f);
+			continue;
+		}
+		for (size_t j = 0; j < f.n; j++) {
+			if (j && !strcmp(f.v[j].name, f.v[j - 1].name))
+				continue;
+			uprobe_at(x, probe, ap, path, f.v[j].name, f.v[j].addr, f.v[j].size);
+		}
+	}
+	if (x->s->nexp == before && x->errors == errors) {
+		if (at->wildcard || bins.n != 1)
+			diag_error(d, ap->span, "No matches for %s %s", what, at->raw);
+		else
+			diag_error(d, ap->span, "%s: no function %s in %s", at->raw, at->func, bins.path[0]);
+		x->errors++;
+	}
+	rt_bins_free(&bins);
+}
+
+/* ---- usdt ---- */
+
+void expand_usdt(struct expander *x, struct ast *probe, struct ast *ap)
+{
+	struct probe_point *at = ap->ap;
+	struct arena *a = x->ctx->arena;
+	struct diag *d = x->ctx->diag;
+	const char *target = at->target && *at->target ? at->target : "*";
+	if (!strcmp(target, "*") && !x->ctx->pid) {
+		diag_error(d, ap->span, "%s: a usdt probe without a binary needs -p PID "
+			   "(usdt:BINARY:PROBE names the binary)", at->raw);
+		x->errors++;
+		return;
+	}
+	struct rt_bins bins = { 0 };
+	if (rt_bin_resolve(target, x->ctx->pid, "usdt", d, &bins) < 0) {
+		x->errors++;
+		return;
+	}
+	const char *ns = at->ns && *at->ns ? at->ns : NULL;
+	const char *fn = at->func && *at->func ? at->func : "*";
+	unsigned found = 0;
+	for (size_t i = 0; i < bins.n; i++) {
+		struct rt_usdt_site *sites;
+		long n = rt_usdt_sites(bins.path[i], ns, fn, a, &sites);
+		if (n < 0 && bins.n == 1 && !rt_has_wild(target)) {
+			diag_error(d, ap->span, "cannot read the USDT notes of '%s': %s", bins.path[i],
+				   strerror((int)-n));
+			x->errors++;
+		}
+		const char *path = arena_strdup(a, bins.path[i]);
+		for (long j = 0; j < n; j++) {
+			struct sema_expansion *e = expand_add(x, probe, ap);
+			e->target = path;
+			e->func = arena_printf(a, "%s:%s", sites[j].provider, sites[j].name);
+			e->name = arena_printf(a, "usdt:%s:%s", path, e->func);
+			e->usdt = &sites[j];
+			e->offset = sites[j].offset;
+			e->ref_ctr = sites[j].sema_offset;
+			found++;
+		}
+	}
+	rt_bins_free(&bins);
+	if (!found && !x->errors) {
+		diag_error(d, ap->span, "No matches for usdt probe %s", at->raw);
+		x->errors++;
+	}
+}
+

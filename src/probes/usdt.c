@@ -1,0 +1,321 @@
+/* usdt: read .note.stapsdt probe sites and their x86-64 operand strings (the catalogue's USDT facts). */
+#include "probes/usdt.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probes/binary.h"
+#include "probes/provider.h"
+
+/* SystemTap SDT note: type 3, owner "stapsdt"; the descriptor holds the
+ * probe's pc, the .stapsdt.base address and the semaphore (each an ELF
+ * address wide), then "provider\0name\0arguments\0". */
+#define NT_STAPSDT 3
+
+/* x86-64 registers by every name an operand may use, at their struct
+ * pt_regs offset (arch/x86/include/asm/ptrace.h). */
+static const struct reg {
+	const char *name;
+	uint16_t off;
+	uint8_t shift;
+} regs[] = {
+	{ "rax", 80, 0 }, { "eax", 80, 0 }, { "ax", 80, 0 }, { "al", 80, 0 }, { "ah", 80, 8 },
+	{ "rbx", 40, 0 }, { "ebx", 40, 0 }, { "bx", 40, 0 }, { "bl", 40, 0 }, { "bh", 40, 8 },
+	{ "rcx", 88, 0 }, { "ecx", 88, 0 }, { "cx", 88, 0 }, { "cl", 88, 0 }, { "ch", 88, 8 },
+	{ "rdx", 96, 0 }, { "edx", 96, 0 }, { "dx", 96, 0 }, { "dl", 96, 0 }, { "dh", 96, 8 },
+	{ "rsi", 104, 0 }, { "esi", 104, 0 }, { "si", 104, 0 }, { "sil", 104, 0 },
+	{ "rdi", 112, 0 }, { "edi", 112, 0 }, { "di", 112, 0 }, { "dil", 112, 0 },
+	{ "rbp", 32, 0 }, { "ebp", 32, 0 }, { "bp", 32, 0 }, { "bpl", 32, 0 },
+	{ "rsp", 152, 0 }, { "esp", 152, 0 }, { "sp", 152, 0 }, { "spl", 152, 0 },
+	{ "rip", RT_USDT_REG_IP, 0 },
+	{ "r8", 72, 0 }, { "r9", 64, 0 }, { "r10", 56, 0 }, { "r11", 48, 0 },
+	{ "r12", 24, 0 }, { "r13", 16, 0 }, { "r14", 8, 0 }, { "r15", 0, 0 },
+};
+
+/* "%name" at *s: the register, *s moved past it. r8..r15 take a d/w/b
+ * suffix for their narrower views. */
+static const struct reg *parse_reg(const char **s)
+{
+	if (**s != '%')
+		return NULL;
+	const char *p = *s + 1, *e = p;
+	while ((*e >= 'a' && *e <= 'z') || (*e >= '0' && *e <= '9'))
+		e++;
+	size_t n = (size_t)(e - p);
+	char name[8];
+	if (n == 0 || n >= sizeof name)
+		return NULL;
+	memcpy(name, p, n);
+	name[n] = '\0';
+	if (name[0] == 'r' && name[1] >= '0' && name[1] <= '9' &&
+	    (name[n - 1] == 'd' || name[n - 1] == 'w' || name[n - 1] == 'b'))
+		name[n - 1] = '\0';
+	for (size_t i = 0; i < sizeof regs / sizeof regs[0]; i++)
+		if (!strcmp(regs[i].name, name)) {
+			*s = e;
+			return &regs[i];
+		}
+	return NULL;
+}
+
+bool rt_usdt_arg_parse(const char *text, uint64_t pc_vaddr,
+		       bool (*resolve)(const char *sym, uint64_t *vaddr, void *arg), void *rarg,
+		       struct rt_usdt_arg *out, const char **err)
+{
+	*out = (struct rt_usdt_arg){ .size = 8, .is_signed = true };
+	const char *s = text, *at = strchr(text, '@');
+	if (at) {
+		char *end;
+		long sz = strtol(text, &end, 10);
+		if (end != at || sz == 0 || sz < -8 || sz > 8 || ((sz < 0 ? -sz : sz) & ((sz < 0 ? -sz : sz) - 1))) {
+			*err = "bad operand size";
+			return false;
+		}
+		out->is_signed = sz < 0;
+		out->size = (uint8_t)(sz < 0 ? -sz : sz);
+		s = at + 1;
+	}
+	if (*s == '$') {
+		char *end;
+		out->kind = RT_USDT_CONST;
+		errno = 0;
+		out->value = s[1] == '-' ? strtoll(s + 1, &end, 0) : (int64_t)strtoull(s + 1, &end, 0);
+		if (end == s + 1 || *end || errno) {
+			*err = "constant operand that is not a number";
+			return false;
+		}
+		return true;
+	}
+	if (*s == '%') {
+		const struct reg *r = parse_reg(&s);
+		if (!r || *s) {
+			*err = "unknown register";
+			return false;
+		}
+		out->kind = RT_USDT_REG;
+		out->reg = r->off;
+		out->reg_shift = r->shift;
+		return true;
+	}
+	/* Memory: [disp|sym[+-off]](%base[,%index[,scale]]) */
+	out->kind = RT_USDT_MEM;
+	const char *open = strchr(s, '(');
+	if (!open) {
+		*err = "operand form not understood";
+		return false;
+	}
+	int64_t disp = 0;
+	if (open > s) {
+		char buf[256];
+		size_t n = (size_t)(open - s);
+		if (n >= sizeof buf) {
+			*err = "operand too long";
+			return false;
+		}
+		memcpy(buf, s, n);
+		buf[n] = '\0';
+		char *end;
+		if ((buf[0] >= '0' && buf[0] <= '9') || buf[0] == '-' || buf[0] == '+') {
+			disp = strtoll(buf, &end, 0);
+			if (*end) {
+				*err = "bad displacement";
+				return false;
+			}
+		} else {
+			/* sym, sym+N or sym-N */
+			char *pm = strpbrk(buf, "+-");
+			int64_t off = 0;
+			if (pm) {
+				off = strtoll(pm, &end, 0);
+				if (*end) {
+					*err = "bad displacement";
+					return false;
+				}
+				*pm = '\0';
+			}
+			uint64_t va;
+			if (!resolve || !resolve(buf, &va, rarg)) {
+				*err = "operand names a symbol the object does not define";
+				return false;
+			}
+			disp = (int64_t)va + off;
+		}
+	}
+	s = open + 1;
+	const struct reg *base = parse_reg(&s);
+	if (!base) {
+		*err = "unknown base register";
+		return false;
+	}
+	out->reg = base->off;
+	if (*s == ',') {
+		s++;
+		const struct reg *idx = parse_reg(&s);
+		if (!idx) {
+			*err = "unknown index register";
+			return false;
+		}
+		out->has_index = true;
+		out->index = idx->off;
+		out->scale = 1;
+		if (*s == ',') {
+			char *end;
+			long sc = strtol(s + 1, &end, 10);
+			if (sc != 1 && sc != 2 && sc != 4 && sc != 8) {
+				*err = "bad scale";
+				return false;
+			}
+			out->scale = (uint8_t)sc;
+			s = end;
+		}
+	}
+	if (strcmp(s, ")")) {
+		*err = "operand form not understood";
+		return false;
+	}
+	/* A symbol's ELF address, %rip-relative: ip is the probe's runtime
+	 * address, so address = ip - pc_vaddr + sym_vaddr whatever the load
+	 * bias (PIE, shared libraries). */
+	if (base->off == RT_USDT_REG_IP)
+		disp -= (int64_t)pc_vaddr;
+	out->value = disp;
+	return true;
+}
+
+/* ELF address to file offset through the PT_LOAD segment that holds it;
+ * false when none does. */
+static bool vaddr_to_off(Elf *elf, uint64_t va, uint64_t *off)
+{
+	size_t n;
+	if (elf_getphdrnum(elf, &n))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD && va >= ph.p_vaddr &&
+		    va < ph.p_vaddr + ph.p_memsz) {
+			*off = va - ph.p_vaddr + ph.p_offset;
+			return true;
+		}
+	}
+	return false;
+}
+
+struct symtab {
+	Elf *elf;
+};
+
+static bool resolve_sym(const char *name, uint64_t *va, void *arg)
+{
+	Elf *elf = ((struct symtab *)arg)->elf;
+	for (Elf_Scn *s = NULL; (s = elf_nextscn(elf, s));) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(s, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) ||
+		    !sh.sh_entsize)
+			continue;
+		Elf_Data *data = elf_getdata(s, NULL);
+		size_t n = sh.sh_size / sh.sh_entsize;
+		for (size_t i = 0; data && i < n; i++) {
+			GElf_Sym sym;
+			const char *sn;
+			if (gelf_getsym(data, (int)i, &sym) && sym.st_shndx != SHN_UNDEF &&
+			    (sn = elf_strptr(elf, sh.sh_link, sym.st_name)) && !strcmp(sn, name)) {
+				*va = sym.st_value;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+static void parse_args(struct arena *a, Elf *elf, const char *text, uint64_t pc, struct rt_usdt_site *site)
+{
+	struct symtab st = { elf };
+	size_t cap = 0;
+	for (const char *p = text; *p;) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		const char *e = strchr(p, ' ');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		char *one = arena_strndup(a, p, n);
+		site->args = arena_grow(a, site->args, site->nargs, &cap, sizeof(*site->args));
+		if (!rt_usdt_arg_parse(one, pc, resolve_sym, &st, &site->args[site->nargs], &site->error)) {
+			site->error = arena_printf(a, "argument %u ('%s'): %s", site->nargs, one, site->error);
+			return;
+		}
+		site->nargs++;
+		p += n;
+	}
+}
+
+long rt_usdt_sites(const char *path, const char *prov, const char *name, struct arena *a,
+		   struct rt_usdt_site **out)
+{
+	struct rt_elf e;
+	int err = rt_elf_open(path, &e);
+	if (err)
+		return err;
+	size_t asz = gelf_getclass(e.elf) == ELFCLASS32 ? 4 : 8;
+	/* Prelinking moves .stapsdt.base; the notes hold its link-time address. */
+	GElf_Shdr bsh = { 0 };
+	Elf_Scn *bs = rt_elf_section(e.elf, ".stapsdt.base");
+	bool have_base = bs && gelf_getshdr(bs, &bsh);
+	struct rt_usdt_site *v = NULL;
+	size_t n = 0, cap = 0;
+	for (Elf_Scn *s = NULL; (s = elf_nextscn(e.elf, s));) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(s, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		Elf_Data *data = elf_getdata(s, NULL);
+		GElf_Nhdr nh;
+		size_t off = 0, name_off, desc_off;
+		while (data && (off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
+			const char *d = (const char *)data->d_buf + desc_off, *end = d + nh.n_descsz;
+			if (nh.n_type != NT_STAPSDT || nh.n_namesz != 8 ||
+			    memcmp((const char *)data->d_buf + name_off, "stapsdt", 8) ||
+			    nh.n_descsz < 3 * asz + 2)
+				continue;
+			const char *pv = d + 3 * asz;
+			const char *nm = memchr(pv, '\0', (size_t)(end - pv));
+			if (!nm++ || nm >= end)
+				continue;
+			const char *args = memchr(nm, '\0', (size_t)(end - nm));
+			if (!args++)
+				continue;
+			if (args >= end || !memchr(args, '\0', (size_t)(end - args)))
+				args = "";
+			if ((prov && !rt_glob(prov, pv, strlen(pv))) || (name && !rt_glob(name, nm, strlen(nm))))
+				continue;
+			uint64_t pc = 0, base = 0, sema = 0;
+			memcpy(&pc, d, asz);
+			memcpy(&base, d + asz, asz);
+			memcpy(&sema, d + 2 * asz, asz);
+			if (have_base && base)
+				pc += bsh.sh_addr - base;
+			v = arena_grow(a, v, n, &cap, sizeof(*v));
+			struct rt_usdt_site *site = &v[n];
+			*site = (struct rt_usdt_site){
+				.provider = arena_strdup(a, pv), .name = arena_strdup(a, nm),
+				.arg_text = arena_strdup(a, args),
+			};
+			if (!vaddr_to_off(e.elf, pc, &site->offset)) {
+				site->error = "its address is in no loaded segment";
+				site->offset = pc;
+			}
+			if (sema) {
+				if (have_base && base)
+					sema += bsh.sh_addr - base;
+				if (!vaddr_to_off(e.elf, sema, &site->sema_offset))
+					site->error = "its semaphore is in no loaded segment";
+			}
+			if (!site->error)
+				parse_args(a, e.elf, site->arg_text, pc, site);
+			n++;
+		}
+	}
+	rt_elf_close(&e);
+	*out = v;
+	return (long)n;
+}
