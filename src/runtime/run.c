@@ -966,12 +966,12 @@ int rt_session_attach(struct rt_session *s)
 	fflush(s->out);
 	if (s->o.notify)
 		fputs(RT_NOTIFY_TOKEN "\n", stderr);
-	/* bpftrace's test hook: its runtime suite and tools wait for this line */
+	/* bpftrace's test hook: its runtime suite and tools wait for this
+	 * line, on stderr as bpftrace prints it (on stdout it broke every
+	 * upstream case that parses -f json output) */
 	const char *bt = getenv(RT_BPFTRACE_NOTIFY);
-	if (bt && *bt) {
-		fputs(RT_BPFTRACE_NOTIFY "\n", stdout);
-		fflush(stdout);
-	}
+	if (bt && *bt)
+		fputs(RT_BPFTRACE_NOTIFY "\n", stderr);
 	if (s->o.dry_run)
 		return 0;
 	t0 = now_ms();
