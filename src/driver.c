@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <sys/utsname.h>
 
 #include <bpf/libbpf.h>
@@ -21,6 +22,8 @@
 #include "ast/cdefs.h"
 #include "ast/sema.h"
 #include "codegen/cg.h"
+#include "config.h"
+#include "probes/btf.h"
 #include "probes/features.h"
 #include "probes/list.h"
 #include "runtime/run.h"
@@ -125,6 +128,7 @@ static unsigned pass_attachpoints(struct pass_ctx *ctx)
 static const struct pass passes[] = {
 	{ "parse", pass_parse },
 	{ "attachpoints", pass_attachpoints },
+	{ "config", sema_config },
 	{ "expand", sema_expand },
 	{ "cdefs", cdefs_pass },
 	{ "types", sema_types },
@@ -340,6 +344,45 @@ static const char *const env_map_keys[3] = {
 static const char *const env_cat_bytes[3] = {
 	"HAWK_CAT_BYTES_MAX", "BPFTRACE_MAX_CAT_BYTES", "BPFTRACE_CAT_BYTES_MAX" };
 
+
+/* The settings that shape a run (config.h): the limits on probes and
+ * programs (bpftrace's messages), the verifier log, the ring buffer, the
+ * maps at exit. Returns 0, or 1 after an error. */
+static int apply_limits(const struct desc *d, const struct cfg *c, struct rt_opts *ro)
+{
+	uint64_t max = cfg_u(c, CFG_MAX_PROBES);
+	if (d->nattach > max) {
+		drv_error("Can't attach to %u probes because it exceeds the current limit of %llu "
+			  "probes. You can increase the limit through the BPFTRACE_MAX_PROBES "
+			  "environment variable, but BE CAREFUL since a high number of probes "
+			  "attached can cause your system to crash.", d->nattach, (unsigned long long)max);
+		return 1;
+	}
+	/* Programs: probes that share one program count once. */
+	uint32_t progs = 0;
+	for (uint32_t i = 0; i < d->nprobes; i++) {
+		bool seen = false;
+		for (uint32_t j = i; j-- > 0 && !seen;)
+			seen = !strcmp(d->probes[j].prog_name, d->probes[i].prog_name);
+		progs += !seen;
+	}
+	max = cfg_u(c, CFG_MAX_BPF_PROGS);
+	if (progs > max) {
+		drv_error("Your program is trying to generate more than %u BPF programs, which "
+			  "exceeds the current limit of %llu. You can increase the limit through the "
+			  "BPFTRACE_MAX_BPF_PROGS environment variable.", progs, (unsigned long long)max);
+		return 1;
+	}
+	ro->log_size = (uint32_t)cfg_u(c, CFG_LOG_SIZE);
+	/* The kernel wants a power of two: the pages asked for, rounded up. */
+	uint64_t bytes = cfg_u(c, CFG_PERF_RB_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE), p2 = 1;
+	while (p2 < bytes)
+		p2 <<= 1;
+	ro->ringbuf_bytes = p2;
+	ro->no_exit_maps = !cfg_u(c, CFG_PRINT_MAPS_ON_EXIT);
+	return 0;
+}
+
 /* Codegen, then the runtime: load, attach, events, maps. */
 static int compile_and_run(struct drv_state *st, const struct drv_opts *o)
 {
@@ -384,6 +427,11 @@ static int compile_and_run(struct drv_state *st, const struct drv_opts *o)
 		.notify = getenv("HAWK_NOTIFY_ATTACHED") != NULL,
 		.cat_bytes_max = cat_bytes,
 	};
+	if (apply_limits(d, st->ctx.cfg, &ro)) {
+		if (out)
+			fclose(out);
+		return 1;
+	}
 	int status = rt_run(d, &ro);
 	if (out)
 		fclose(out);
@@ -455,6 +503,18 @@ unsigned drv_compile(const struct drv_opts *o, const char *text, size_t len, FIL
 
 int drv_run(struct drv_opts *o)
 {
+	/* The settings first: a bad value is an error whatever was asked. */
+	struct cfg cfg;
+	char err[256];
+	cfg_init(&cfg);
+	if (cfg_load_env(&cfg, err, sizeof(err))) {
+		drv_error("%s", err);
+		return 1;
+	}
+	rt_btf_set_path(cfg_str(&cfg, CFG_BTF));
+	/* BPFTRACE_COLOR is HAWK_COLOR's twin; the diagnostics read the latter */
+	if (cfg.env_name[CFG_COLOR] && !getenv("HAWK_COLOR"))
+		setenv("HAWK_COLOR", cfg_str(&cfg, CFG_COLOR), 1);
 	if (o->list && !o->prog_text && !o->script) {
 		struct diag *d = diag_new(stderr);
 		int err = rt_list(o->list_pattern, o->verbose, o->has_pid ? o->pid : 0, stdout, d);
@@ -476,6 +536,7 @@ int drv_run(struct drv_opts *o)
 	struct arena *a = arena_new();
 	struct drv_state st;
 	state_init(&st, o, a, d);
+	st.ctx.cfg = &cfg;
 	st.file = diag_source_add(d, name, text, len);
 
 	int status = 0;

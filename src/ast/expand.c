@@ -244,7 +244,8 @@ unsigned sema_expand(struct pass_ctx *ctx)
 {
 	if (!ctx->sema) {
 		ctx->sema = arena_alloc(ctx->arena, sizeof(*ctx->sema));
-		ctx->sema->max_strlen = 1024;   /* HEAD's default (0.17: 64) */
+		/* config max_strlen: HEAD's default 1024 (0.17: 64) */
+		ctx->sema->max_strlen = ctx->cfg ? (uint32_t)cfg_u(ctx->cfg, CFG_MAX_STRLEN) : 1024;
 	}
 	struct expander x = { .ctx = ctx, .s = ctx->sema };
 	bool probes = false;

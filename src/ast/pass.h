@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "arena.h"
+#include "config.h"
 #include "diag.h"
 #include "ast/ast.h"
 
@@ -21,6 +22,7 @@ struct pass_ctx {
 	int nparams;
 	bool unsafe;
 	bool child;            /* -c CMD: `cpid` has a value (set at load) */
+	struct cfg *cfg;       /* the settings (config.h), config blocks applied; NULL: the defaults */
 	struct sema *sema;     /* filled by the expansion and type passes */
 	uint64_t start_ns;     /* CLOCK_BOOTTIME at start: `elapsed` counts from it */
 	int ncpus;             /* possible CPUs: `ncpus` */

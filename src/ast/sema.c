@@ -840,13 +840,13 @@ static void check_program(struct checker *c)
 			probe(c, it, lo, next_exp);
 			break;
 		case AST_C_DEF:   /* read by the cdefs pass */
+		case AST_CONFIG:  /* read by the config pass */
 			break;
-		case AST_CONFIG:
 		case AST_IMPORT:
 		case AST_MACRO:
 		case AST_MAP_DECL:
 			sema_err(c, it->span, "%s is not supported yet",
-				 it->kind == AST_CONFIG ? "config" : it->kind == AST_IMPORT ? "import" :
+				 it->kind == AST_IMPORT ? "import" :
 				 it->kind == AST_MACRO ? "macro" : "a map declaration");
 			break;
 		case AST_PROGRAM: case AST_ATTACH_POINT: case AST_BLOCK: case AST_EXPR_STMT:

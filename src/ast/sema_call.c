@@ -67,6 +67,14 @@ static uint32_t max_name_len(struct checker *c, bool func)
 	return (uint32_t)m + 1;
 }
 
+/* A stack's mode when the call names none: stack_mode (BPFTRACE_STACK_MODE),
+ * bpftrace's own by default; build_id is for user stacks. */
+static uint8_t sema_stack_mode(struct checker *c)
+{
+	uint64_t mode = c->ctx->cfg ? cfg_u(c->ctx->cfg, CFG_STACK_MODE) : CFG_STACK_BPFTRACE;
+	return (uint8_t)(mode == CFG_STACK_BUILD_ID ? CFG_STACK_BPFTRACE : mode);
+}
+
 const struct ty *sema_builtin(struct checker *c, struct ast *n)
 {
 	const char *name = n->ident.name;
@@ -123,6 +131,7 @@ const struct ty *sema_builtin(struct checker *c, struct ast *n)
 		/* bpftrace's default: 127 frames, printed in its own mode */
 		struct ty *t = ty_new(c->a, TY_STACK);
 		t->stack_limit = 127;
+		t->stack_mode = sema_stack_mode(c);
 		return t;
 	}
 	case BT_ARGN:
@@ -681,6 +690,7 @@ static const struct ty *kstack_call(struct checker *c, struct ast *n)
 	static const char *const modes[] = { "bpftrace", "perf", "raw" };
 	struct ty *t = ty_new(c->a, TY_STACK);
 	t->stack_limit = 127;
+	t->stack_mode = sema_stack_mode(c);
 	unsigned i = 0;
 	for (struct ast *a = n->call.args; a; a = a->next, i++) {
 		if (i == 0 && a->kind == AST_IDENT) {

@@ -291,9 +291,12 @@ static void module_init(struct cg *c, LLVMTargetMachineRef tm)
 	LLVMMetadataRef params[2] = { lng, c->di_ptr };
 	c->di_fnty = LLVMDIBuilderCreateSubroutineType(c->di, c->difile, params, 2, 0);
 
-	/* The licence: GPL, which the helpers bpftrace programs use require. */
-	LLVMValueRef lic = LLVMAddGlobal(c->mod, LLVMArrayType(c->i8, 4), "_license");
-	LLVMSetInitializer(lic, LLVMConstStringInContext(c->ctx, "GPL", 3, false));
+	/* The licence: GPL by default, or another GPL-compatible one (config
+	 * license), which the helpers bpftrace programs use require. */
+	const char *l = c->pc->cfg ? cfg_str(c->pc->cfg, CFG_LICENSE) : "GPL";
+	unsigned ln = (unsigned)strlen(l);
+	LLVMValueRef lic = LLVMAddGlobal(c->mod, LLVMArrayType(c->i8, ln + 1), "_license");
+	LLVMSetInitializer(lic, LLVMConstStringInContext(c->ctx, l, ln, false));
 	LLVMSetSection(lic, "license");
 	LLVMSetLinkage(lic, LLVMExternalLinkage);
 }

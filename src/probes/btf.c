@@ -15,7 +15,13 @@
 #include "arena.h"
 #include "probes/fs.h"
 
-static const char vmlinux_path[] = "/sys/kernel/btf/vmlinux";
+static const char *vmlinux_path = "/sys/kernel/btf/vmlinux";
+
+void rt_btf_set_path(const char *path)
+{
+	if (path)
+		vmlinux_path = path;
+}
 
 static struct {
 	int err;                 /* 0 before loading; 1 loaded; else -errno */

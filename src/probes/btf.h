@@ -18,6 +18,10 @@ struct btf; /* libbpf */
  * Everything below needs a successful load first. */
 int rt_btf_load(struct diag *d);
 
+/* Another file than /sys/kernel/btf/vmlinux (BPFTRACE_BTF), before the
+ * first load; borrowed. */
+void rt_btf_set_path(const char *path);
+
 /* Type ids run from 1 to rt_btf_count() - 1. */
 uint32_t rt_btf_count(void);
 const struct btf_type *rt_btf_type(uint32_t id);

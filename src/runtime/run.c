@@ -497,7 +497,8 @@ static int emit_event(struct rt_session *s, const struct desc_event *ev, const v
 static void emit_maps(struct rt_session *s)
 {
 	out_end(s->sink);
-	out_maps_at_exit(s->sink, s->d, (uint32_t)libbpf_num_possible_cpus(), read_map, s);
+	if (!s->o.no_exit_maps)
+		out_maps_at_exit(s->sink, s->d, (uint32_t)libbpf_num_possible_cpus(), read_map, s);
 }
 
 /* ------------------------------------------------------------------------
@@ -653,7 +654,7 @@ static void set_logs(struct rt_session *s)
 			seen = s->progs[j] == s->progs[i];
 		if (seen)
 			continue;
-		size_t size = o->dump_verifier ? DUMP_LOG_SIZE : LOG_SIZE;
+		size_t size = o->dump_verifier ? DUMP_LOG_SIZE : o->log_size ? o->log_size : LOG_SIZE;
 		if (!s->logs[i])
 			s->logs[i] = xmalloc(size);
 		s->logs[i][0] = '\0';
@@ -747,6 +748,14 @@ int rt_session_load(const struct desc *d, const struct rt_opts *o, struct rt_ses
 		return err;
 	if ((err = set_globals(s)))
 		return err;
+	if (o->ringbuf_bytes && d->ringbuf_map >= 0) {
+		struct bpf_map *m = bpf_object__find_map_by_name(s->obj, d->maps[d->ringbuf_map].bpf_name);
+		if (m && (err = bpf_map__set_max_entries(m, (uint32_t)o->ringbuf_bytes))) {
+			diag_plain(o->diag, DIAG_ERROR, "cannot size the ring buffer to %llu bytes: %s",
+				   (unsigned long long)o->ringbuf_bytes, strerror(-err));
+			return err;
+		}
+	}
 
 	s->progs = xcalloc(d->nprobes ? d->nprobes : 1, sizeof(*s->progs));
 	s->logs = xcalloc(d->nprobes ? d->nprobes : 1, sizeof(*s->logs));
