@@ -6,6 +6,7 @@
 
 #include "ast/sema.h"
 #include "ast/sema_impl.h"
+#include "probes/provider.h"
 
 /* Map types may be fixed by a probe later in the file than their first read
  * (END printing a map BEGIN fills), so the checker runs quietly until no map
@@ -306,7 +307,7 @@ static const struct ty *field(struct checker *c, struct ast *n)
 	}
 	/* A tracepoint program may not read the first 8 bytes of its context
 	 * (the kernel's tp_prog_is_valid_access); bpftrace's wording. */
-	if (t->ctx && f->offset < 8) {
+	if (t->ctx && f->offset < 8 && rt_provider_of(c->ptype)->args == RT_ARGS_TRACEPOINT) {
 		sema_err(c, n->span, "BPF does not support accessing common tracepoint fields");
 		return ty_none();
 	}

@@ -33,6 +33,20 @@ bool pt_parse_u64(const char *s, uint64_t *out)
 	char *end;
 	errno = 0;
 	unsigned long long v = strtoull(tmp, &end, 0);
+	/* 1e6: scientific notation, as bpftrace takes it in counts and rates */
+	if (!errno && (*end == 'e' || *end == 'E') && end[1] && tmp[0] != '0') {
+		char *e2;
+		unsigned long long x = strtoull(end + 1, &e2, 10);
+		if (*e2 || x > 19)
+			return false;
+		while (x--) {
+			if (v > UINT64_MAX / 10)
+				return false;
+			v *= 10;
+		}
+		*out = v;
+		return true;
+	}
 	if (errno || *end)
 		return false;
 	*out = v;

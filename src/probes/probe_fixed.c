@@ -110,7 +110,7 @@ static bool hardware_available(const char **why)
 	}
 	if (errno == EACCES || errno == EPERM)  /* paranoid, not absent */
 		return !access("/sys/bus/event_source/devices/cpu", F_OK);
-	*why = "no hardware PMU (perf_event_open of cpu-cycles fails)";
+	*why = "this machine has no hardware PMU (perf_event_open of cpu-cycles fails)";
 	return false;
 }
 

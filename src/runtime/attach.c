@@ -265,6 +265,14 @@ static int attach_counter(const struct rt_attach_ctx *c, const struct desc_probe
 			   probetype_name(p->type), p->func ? p->func : "");
 		return -ENOENT;
 	}
+	/* The record knows whether this machine can count with it at all:
+	 * a VM without a PMU gets that sentence, not perf_event_open's ENOENT. */
+	const struct rt_provider *k = rt_provider_of(p->type);
+	const char *why = NULL;
+	if (k && k->available && !k->available(&why)) {
+		attach_error(c, p, "cannot attach %s: %s", p->name, why ? why : "not available here");
+		return -EOPNOTSUPP;
+	}
 	struct perf_event_attr attr = {
 		.type = e->type,
 		.config = e->config,
