@@ -33,7 +33,7 @@ static const char usage[] =
 	"    --no-warnings      suppress warnings\n"
 	"    -d STAGE[,STAGE]   dump after a stage: parse, ast, types, ir, codegen, bpf,\n"
 	"                       libbpf, verifier, all\n"
-	"    --dry-run          compile, load and attach, then exit\n"
+	"    --dry-run          load every program, attach what the kernel allows, exit\n"
 	"    --unsafe           allow unsafe functions (system, signal, ...)\n"
 	"    -I DIR             add DIR to the C include path (repeatable)\n"
 	"    --include FILE     include a C header before the program (repeatable)\n"

@@ -994,8 +994,12 @@ int rt_session_attach(struct rt_session *s)
 		int walked = rt_links_run_iters(&s->links, s->o.diag);
 		if (walked < 0)
 			return walked;
-		if (walked > 0)
+		if (walked > 0) {
+			/* the rows are in the ring buffer: print them before the
+			 * stop, after which records are dropped */
+			consume(s);
 			stop(s, STOP_EXIT, 0);
+		}
 	}
 	if (s->stop == STOP_NONE && s->child.pid && (err = rt_child_start(&s->child, s->o.diag)))
 		return err;
