@@ -61,11 +61,11 @@ for tool in $tools; do
 	NO_COLOR=1 timeout 60 "$hawk" --dry-run "$tool" >"$out" 2>&1
 	rc=$?
 	# Diagnostic lines only (the source line and underline after each are not).
-	bad=$(grep -E '^(/|hawk:)' "$out" |
-	      grep -vE ': warning: cannot attach k(ret)?probe:[^ ]+: this kernel has no kprobes' |
-	      grep -vE 'dcsnoop.bt:[0-9]+:[0-9]+: warning: No matches for kprobe lookup_fast.constprop' |
-	      grep -vE '^hawk: warning: too many warnings: only the first 20 are shown')
-	kw=$(grep -cE ': warning: cannot attach k(ret)?probe:' "$out")
+	bad=$(grep -E '^(/|hawk:|ERROR|WARNING)' "$out" |
+	      grep -vE ': WARNING: cannot attach k(ret)?probe:[^ ]+: this kernel has no kprobes' |
+	      grep -vE 'dcsnoop.bt:[0-9]+:[0-9-]+: WARNING: No matches for kprobe lookup_fast.constprop' |
+	      grep -vE '^WARNING: too many warnings: only the first 20 are shown')
+	kw=$(grep -cE ': WARNING: cannot attach k(ret)?probe:' "$out")
 	if [ "$rc" = 0 ] && [ -z "$bad" ] && [ "$kw" -gt 0 ] && grep -qE '^Attached [0-9]+ probes?$' "$out"; then
 		echo "ok $i - $name.bt ($kw kprobe attaches refused)"
 	else
