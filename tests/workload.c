@@ -1,6 +1,7 @@
 /* workload: deterministic system-call patterns for runtime tests (K calls, exactly). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,42 @@ static int do_uprobe(unsigned long k)
 	return sum < 0;
 }
 
+/* The target of the C-types runtime cases (tests/runtime/ctypes.test
+ * declares the same struct in its scripts): every kind of member. */
+struct workload_rec {
+	int32_t id;
+	int16_t arr[4];
+	struct {
+		uint8_t tag;
+		uint64_t big;
+	} in;
+	unsigned int lo : 3, mid : 10;
+	int neg : 5;
+	char name[8];
+	int32_t grid[2][3];
+	struct workload_rec *self;
+};
+
+__attribute__((noinline, used)) int workload_struct(const struct workload_rec *r, const int32_t *ints)
+{
+	__asm__ volatile("" ::: "memory");
+	return r->id + ints[0];
+}
+
+static int do_struct(unsigned long k)
+{
+	static struct workload_rec r = {
+		.id = 7, .arr = { 1, -2, 3, -4 }, .in = { 9, 0x1122334455667788ull },
+		.lo = 5, .mid = 1000, .neg = -3, .name = "hawk", .grid = { { 1, 2, 3 }, { 4, 5, 6 } },
+	};
+	static const int32_t ints[4] = { 10, 20, 30, 40 };
+	r.self = &r;
+	volatile int sum = 0;
+	for (unsigned long i = 0; i < k; i++)
+		sum += workload_struct(&r, ints);
+	return sum < 0;
+}
+
 /* K times fork + exec /bin/true + wait. */
 static int do_exec(unsigned long k)
 {
@@ -122,7 +159,8 @@ static int usage(void)
 	      "  nanosleep K NS      sleep NS nanoseconds K times\n"
 	      "  exec K              fork, exec /bin/true and wait, K times\n"
 	      "  sleep NS            one nanosleep (a process to trace with -p)\n"
-	      "  uprobe K            call workload_marker() K times\n",
+	      "  uprobe K            call workload_marker() K times\n"
+	      "  struct K            call workload_struct(&rec, ints) K times (see ctypes.test)\n",
 	      stderr);
 	return 2;
 }
@@ -155,6 +193,8 @@ int main(int argc, char **argv)
 		rc = do_nanosleep(1, num(v[0], "nanoseconds"));
 	else if (!strcmp(mode, "uprobe") && n == 1)
 		rc = do_uprobe(num(v[0], "count"));
+	else if (!strcmp(mode, "struct") && n == 1)
+		rc = do_struct(num(v[0], "count"));
 	else if (!strcmp(mode, "exec") && n == 1)
 		rc = do_exec(num(v[0], "count"));
 	else

@@ -119,6 +119,30 @@ void sema_btf_fields(struct arena *a, struct ty *rec)
 	add_members(a, rec, rec->btf_id, 0, &cap);
 }
 
+/* A kernel struct used as a whole value (printed, stored, a map key): its
+ * fields and those of every struct nested in it by value, so that the
+ * printers see them all (print(curtask->se.load) printed {}). */
+void sema_btf_complete(struct arena *a, const struct ty *t)
+{
+	for (int depth = 0; t && depth < 64; depth++) {
+		if (t->kind == TY_ARRAY) {
+			t = t->elem;
+			continue;
+		}
+		if (t->kind != TY_RECORD && t->kind != TY_TUPLE)
+			return;
+		if (t->kind == TY_RECORD && t->btf_id) {
+			if (t->complete)
+				return;   /* done before, nested records with it */
+			sema_btf_fields(a, (struct ty *)t);
+			((struct ty *)t)->complete = true;
+		}
+		for (uint32_t i = 0; i < t->count; i++)
+			sema_btf_complete(a, t->fields[i].type);
+		return;
+	}
+}
+
 const struct ty *sema_btf_record(struct arena *a, const char *name, bool is_union, struct diag *d)
 {
 	if (rt_btf_load(d) < 0)

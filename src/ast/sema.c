@@ -130,6 +130,8 @@ static const struct ty *binary(struct checker *c, struct ast *n)
 	case AST_OP_NE:
 		if (l->kind == TY_STRING && r->kind == TY_STRING)
 			return ty_bool();
+		if (l->kind == TY_ARRAY && r->kind == TY_ARRAY && ty_equal(l, r))
+			return ty_bool();   /* compared byte for byte */
 		/* fall through */
 	case AST_OP_LT: case AST_OP_LE: case AST_OP_GT: case AST_OP_GE:
 		if ((ty_is_int(l) || l->kind == TY_PTR) && (ty_is_int(r) || r->kind == TY_PTR))
@@ -296,8 +298,8 @@ static const struct ty *field(struct checker *c, struct ast *n)
 			 sema_tname(c, t), name);
 		return ty_none();
 	}
-	if (f->bits) {
-		sema_err(c, n->span, "'%s' is a bitfield: reading bitfields is not supported yet", name);
+	if (f->bits && f->bit_offset + f->bits > 64) {
+		sema_err(c, n->span, "'%s' is a bitfield that straddles 8 bytes: not supported", name);
 		return ty_none();
 	}
 	if (t->btf_id && f->type->kind == TY_RECORD && !n->field.arrow &&
@@ -348,9 +350,7 @@ static const struct ty *tuple(struct checker *c, struct ast *n)
 			sema_err(c, e->span, "a tuple cannot hold a value of type '%s'", sema_tname(c, t));
 			return ty_none();
 		}
-		if (t->kind == TY_INT)
-			t = ty_int(8, t->is_signed);
-		el[i++] = t;
+		el[i++] = t;   /* C layout, as bpftrace: (int8, int16, int32) is 8 bytes */
 	}
 	return ty_tuple(c->a, el, cnt);
 }
@@ -388,7 +388,7 @@ static const struct ty *index_expr(struct checker *c, struct ast *n)
 	}
 	if (t->kind == TY_ARRAY) {
 		if (n->index.index->kind == AST_INT && n->index.index->num.value >= t->count) {
-			sema_err(c, n->index.index->span, "index %llu is out of bounds for an array of %u elements",
+			sema_err(c, n->index.index->span, "the index %llu is out of bounds for array of size %u",
 				 (unsigned long long)n->index.index->num.value, t->count);
 			return ty_none();
 		}
@@ -505,6 +505,8 @@ const struct ty *sema_expr(struct checker *c, struct ast *n)
 		sema_err(c, n->span, "%s is not an expression", ast_kind_name(n->kind));
 		break;
 	}
+	if (t->kind == TY_RECORD || t->kind == TY_ARRAY || t->kind == TY_TUPLE)
+		sema_btf_complete(c->a, t);
 	return set(n, t);
 }
 

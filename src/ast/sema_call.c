@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ast/cdefs.h"
 #include "ast/sema_impl.h"
 #include "output/output.h"
 
@@ -124,7 +125,7 @@ const struct ty *sema_builtin(struct checker *c, struct ast *n)
 		return ty_ptr(c->a, c->exp->args, TY_AS_KERNEL);
 	case BT_CURTASK: {
 		/* A struct task_struct * when the kernel has BTF, else the address. */
-		const struct ty *task = sema_btf_record(c->a, "task_struct", false, NULL);
+		const struct ty *task = cdefs_record(c->ctx->cdefs, "task_struct", false);
 		return task ? ty_ptr(c->a, task, TY_AS_KERNEL) : ty_int(8, false);
 	}
 	case BT_KSTACK: {

@@ -60,6 +60,7 @@ struct ty {
 	uint32_t align;
 	bool is_signed;           /* TY_INT */
 	bool is_union;            /* TY_RECORD */
+	bool complete;            /* TY_RECORD from BTF: nested records' fields read too */
 	bool ctx;                 /* points into the probe context (tracepoint args) */
 	enum ty_addrspace as;     /* TY_PTR, TY_STRING read from memory */
 	const char *name;         /* "task_struct", "_tracepoint_sched_sched_switch", or NULL */

@@ -435,6 +435,25 @@ static struct cg_val binary(struct cg *c, struct ast *n)
 			eq = LLVMBuildXor(c->b, eq, cg_const(c, 1), "");
 		return scalar(eq);
 	}
+	if ((op == AST_OP_EQ || op == AST_OP_NE) && lt->kind == TY_ARRAY) {
+		/* arrays of one type: equal when every byte is; no padding inside */
+		struct cg_val a = cg_expr(c, n->binary.l), b = cg_expr(c, n->binary.r);
+		uint32_t size = ty_size(lt);
+		unsigned al = a.align < b.align ? a.align : b.align;
+		LLVMValueRef diff = cg_const(c, 0);
+		for (uint32_t off = 0; off < size;) {
+			uint32_t k = size - off >= 8 && cg_align_of(off, al) >= 8 ? 8 :
+				     size - off >= 4 && cg_align_of(off, al) >= 4 ? 4 :
+				     size - off >= 2 && cg_align_of(off, al) >= 2 ? 2 : 1;
+			const struct ty *it = ty_int(k, false);
+			LLVMValueRef x = LLVMBuildXor(c->b, cg_load_int(c, cg_gep(c, a.v, off), it),
+						      cg_load_int(c, cg_gep(c, b.v, off), it), "");
+			diff = LLVMBuildOr(c->b, diff, x, "");
+			off += k;
+		}
+		LLVMValueRef eq = LLVMBuildICmp(c->b, op == AST_OP_EQ ? LLVMIntEQ : LLVMIntNE, diff, cg_const(c, 0), "");
+		return scalar(LLVMBuildZExt(c->b, eq, c->i64, ""));
+	}
 	LLVMValueRef l = cg_scalar(c, n->binary.l), r = cg_scalar(c, n->binary.r);
 	bool sgn = is_signed(T(n)) || (is_signed(lt) && is_signed(rt));
 	bool ucmp = unsigned64(lt) || unsigned64(rt);
@@ -629,11 +648,14 @@ static struct cg_val ctx_field(struct cg *c, uint32_t off, const struct ty *t)
 
 /* A field reached through a kernel pointer (BTF types), directly or through
  * structs nested by value: read from memory the program does not own. */
-static bool kernel_chain(const struct ty *bt)
+static bool kernel_chain(const struct ast *base)
 {
+	const struct ty *bt = T(base);
 	if (bt->kind == TY_PTR && bt->elem && bt->elem->kind == TY_RECORD && !bt->elem->ctx)
 		return true;
-	return bt->kind == TY_RECORD && bt->btf_id;
+	/* p->a.b: a struct nested by value in one behind a pointer; a struct
+	 * the program holds (a map value, a variable) is read in place */
+	return bt->kind == TY_RECORD && base->kind == AST_FIELD && kernel_chain(base->field.e);
 }
 
 static LLVMValueRef field_addr(struct cg *c, struct ast *n, enum ty_addrspace *as)
@@ -653,6 +675,23 @@ static LLVMValueRef field_addr(struct cg *c, struct ast *n, enum ty_addrspace *a
 	return LLVMBuildAdd(c->b, at, cg_const(c, f ? f->offset : 0), "");
 }
 
+/* A bitfield's value from the bytes that hold it, copied (or read) into a
+ * zeroed 8-byte buffer: shifted down, masked, sign-extended for a signed type. */
+static uint32_t bitfield_bytes(const struct ty_field *f)
+{
+	return (f->bit_offset + f->bits + 7u) / 8u;
+}
+
+static LLVMValueRef bitfield_value(struct cg *c, LLVMValueRef buf8, const struct ty_field *f)
+{
+	LLVMValueRef v = cg_load_int(c, buf8, ty_int(8, false));
+	unsigned shl = 64u - f->bit_offset - f->bits;
+	v = LLVMBuildShl(c->b, v, cg_const(c, shl), "");
+	bool sgn = f->type->kind == TY_INT && f->type->is_signed;
+	return sgn ? LLVMBuildAShr(c->b, v, cg_const(c, shl + f->bit_offset), "")
+		   : LLVMBuildLShr(c->b, v, cg_const(c, shl + f->bit_offset), "");
+}
+
 static struct cg_val field(struct cg *c, struct ast *n)
 {
 	struct ast *base = n->field.e;
@@ -667,12 +706,20 @@ static struct cg_val field(struct cg *c, struct ast *n)
 		}
 		return ctx_field(c, f->offset, f->type);
 	}
-	if (kernel_chain(bt)) {
+	if (kernel_chain(base)) {
 		/* p->a.b: one probe_read of the last field, at the address the
 		 * pointer and the offsets along the chain give. */
-		enum ty_addrspace as = TY_AS_KERNEL;
+		enum ty_addrspace as = TY_AS_NONE;
 		LLVMValueRef addr = field_addr(c, n, &as);
 		const struct ty *t = T(n);
+		const struct ty *rec = bt->kind == TY_PTR ? bt->elem : bt;
+		const struct ty_field *bf = ty_field(rec, n->field.name);
+		if (bf && bf->bits) {
+			LLVMValueRef buf = cg_tmp(c, 8);
+			cg_store_int(c, buf, cg_const(c, 0), 8);
+			probe_read(c, buf, bitfield_bytes(bf), addr, as);
+			return scalar(bitfield_value(c, buf, bf));
+		}
 		LLVMValueRef buf = cg_tmp(c, ty_size(t));
 		probe_read(c, buf, ty_size(t), addr, as);
 		return cg_is_mem(t) ? mem(buf) : scalar(cg_load_int(c, buf, t));
@@ -685,6 +732,12 @@ static struct cg_val field(struct cg *c, struct ast *n)
 			return scalar(cg_const(c, 0));
 		}
 		LLVMValueRef addr = cg_gep(c, b.v, f->offset);
+		if (f->bits) {
+			LLVMValueRef buf = cg_tmp(c, 8);
+			cg_store_int(c, buf, cg_const(c, 0), 8);
+			cg_memcpy(c, buf, 8, addr, 1, bitfield_bytes(f));
+			return scalar(bitfield_value(c, buf, f));
+		}
 		return cg_is_mem(f->type) ? mem_at(addr, cg_align_of(f->offset, b.align)) : scalar(cg_load_int(c, addr, f->type));
 	}
 	cg_error(c, n->span, "field access on '%s' is not supported yet", ty_name(c->a, bt));

@@ -395,10 +395,13 @@ static void put_int(struct out_buf *b, const struct ty *t, const uint8_t *v, boo
 static void put_bitfield(struct out_sink *s, struct out_buf *b, const struct ty_field *f,
 			 const uint8_t *rec, bool json, uint64_t div)
 {
-	uint32_t size = ty_size(f->type);
-	uint64_t unit = rd_u(rec + f->offset, size);
+	/* only the bytes that hold the bits: the last field may end the record */
+	uint32_t size = (f->bit_offset + f->bits + 7u) / 8u;
+	uint64_t unit = rd_u(rec + f->offset, size > 8 ? 8 : size);
 	uint64_t mask = f->bits >= 64 ? ~0ull : (1ull << f->bits) - 1;
 	uint64_t x = (unit >> f->bit_offset) & mask;
+	if (f->type->kind == TY_INT && f->type->is_signed && f->bits < 64 && (x >> (f->bits - 1)) & 1)
+		x |= ~mask;   /* a negative signed bitfield */
 	uint8_t tmp[8];
 	memcpy(tmp, &x, sizeof(tmp));   /* little endian: the low bytes first */
 	out_put_value(s, b, f->type, tmp, json, div);
