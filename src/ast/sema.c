@@ -259,11 +259,28 @@ static const struct ty *unary(struct checker *c, struct ast *n)
 	return ty_none();
 }
 
+const struct ty *sema_tp_args_value(struct checker *c)
+{
+	const struct ty *full = c->exp->args;
+	struct ty *t = ty_new(c->a, TY_RECORD);
+	*t = *full;
+	struct ty_field *fields = arena_alloc(c->a, (full->count ? full->count : 1) * sizeof(*fields));
+	unsigned k = 0;
+	for (unsigned i = 0; i < full->count; i++)
+		if (full->fields[i].offset >= 8)
+			fields[k++] = full->fields[i];
+	t->fields = fields;
+	t->count = k;
+	return t;
+}
+
 static const struct ty *field(struct checker *c, struct ast *n)
 {
 	const struct ty *t = sema_expr(c, n->field.e);
 	if (sema_poisoned(t))
 		return ty_none();
+	if (t->kind == TY_RECORD && t->ctx && c->ptype == PROBE_TRACEPOINT && c->exp->args)
+		t = c->exp->args; /* args as a value: its fields, common ones included */
 	const char *name = n->field.name;
 	/* `args->f` (0.17) and `args.f` (current) both reach the record; HEAD
 	 * lets '.' see through any pointer, and so do we. */

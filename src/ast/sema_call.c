@@ -122,6 +122,8 @@ const struct ty *sema_builtin(struct checker *c, struct ast *n)
 			sema_err(c, n->span, "args is not available for %s probes yet", probetype_name(c->ptype));
 			return ty_none();
 		}
+		if (c->ptype == PROBE_TRACEPOINT)
+			return sema_tp_args_value(c);
 		return ty_ptr(c->a, c->exp->args, TY_AS_KERNEL);
 	case BT_CURTASK: {
 		/* A struct task_struct * when the kernel has BTF, else the address. */

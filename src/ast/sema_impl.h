@@ -42,6 +42,11 @@ bool sema_poisoned(const struct ty *t);
 bool sema_truthy(const struct ty *t);
 
 const struct ty *sema_expr(struct checker *c, struct ast *n);
+/* A tracepoint's `args` as a value: its record without the common fields
+ * (a tracepoint program may not read its context's first 8 bytes), which
+ * print(args) prints as current bpftrace does; `args->f` and `args.f` still
+ * find every field of c->exp->args. */
+const struct ty *sema_tp_args_value(struct checker *c);
 
 /* sema_map.c: maps' key and value types. */
 /* The type two values share when one follows the other into a variable or

@@ -229,10 +229,30 @@ struct cg_val cg_kstack(struct cg *c, uint32_t limit)
 	return mem(buf);
 }
 
+/* A tracepoint's args as a value: its record copied out of the context
+ * with loads at constant offsets (the verifier refuses a variable offset
+ * into the context, so no loop), the first 8 bytes, which the program may
+ * not read, left zero; sema's type leaves their fields out. */
+static struct cg_val tp_args(struct cg *c, const struct ty *t)
+{
+	uint32_t size = ty_size(t);
+	LLVMValueRef buf = cg_tmp(c, size);
+	cg_store_int(c, buf, cg_const(c, 0), 8);
+	for (uint32_t off = 8; off < size;) {
+		uint32_t left = size - off, w = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+		LLVMValueRef v = cg_load_int(c, cg_gep(c, c->ctxarg, off), ty_int(w, false));
+		cg_store_int(c, cg_gep(c, buf, off), v, w);
+		off += w;
+	}
+	return mem(buf);
+}
+
 static struct cg_val builtin(struct cg *c, struct ast *n)
 {
 	const char *name = n->ident.name;
 	const struct ty *t = T(n);
+	if (!strcmp(name, "args") && t->kind == TY_RECORD) /* before argN: "args" starts with "arg" */
+		return tp_args(c, t);
 	if (!strcmp(name, "pid") || !strcmp(name, "tid")) {
 		LLVMValueRef v = cg_helper(c, H_PID_TGID, c->i64, NULL, 0);
 		if (name[0] == 'p')
@@ -696,7 +716,8 @@ static struct cg_val field(struct cg *c, struct ast *n)
 {
 	struct ast *base = n->field.e;
 	const struct ty *bt = T(base);
-	if (bt->kind == TY_PTR && bt->elem && bt->elem->kind == TY_RECORD && bt->elem->ctx) {
+	if ((bt->kind == TY_PTR && bt->elem && bt->elem->kind == TY_RECORD && bt->elem->ctx) ||
+	    (bt->kind == TY_RECORD && bt->ctx && c->exp->type == PROBE_TRACEPOINT)) {
 		/* args->f: the offset in this probe's own format (a wildcard's
 		 * tracepoints may place the field differently). */
 		const struct ty_field *f = ty_field(c->exp->args, n->field.name);
