@@ -35,6 +35,8 @@ struct def {
  * 128 bytes, the kernel's minimum. */
 static const struct def defs[CFG__COUNT] = {
 	[CFG_MAX_STRLEN] = { "max_strlen", "BPFTRACE_STRLEN", T_UINT, 1024, 1, 65536, NULL, NULL, false, false },
+	[CFG_MAX_MAP_KEYS] = { "max_map_keys", "BPFTRACE_MAP_KEYS_MAX", T_UINT, 4096, 1, UINT32_MAX, NULL, NULL, false, false },
+	[CFG_MAX_CAT_BYTES] = { "max_cat_bytes", "BPFTRACE_CAT_BYTES_MAX", T_UINT, 10240, 1, UINT64_MAX, NULL, NULL, false, false },
 	[CFG_LOG_SIZE] = { "log_size", NULL, T_UINT, 1000000, 128, UINT32_MAX >> 2, NULL, NULL, false, false },
 	/* hawk's ring buffer is 4 MiB (1024 pages) by default */
 	[CFG_PERF_RB_PAGES] = { "perf_rb_pages", NULL, T_UINT, 1024, 1, 262144, NULL, NULL, false, false },
@@ -108,8 +110,9 @@ static int set(struct cfg *c, enum cfg_key k, const char *name, const char *valu
 		char *end;
 		errno = 0;
 		unsigned long long v = strtoull(value, &end, 0);
-		if (!*value || *end || errno || value[0] == '-') {
-			snprintf(err, n, "%s=%s: expected a whole number", name, value);
+		if (!*value || *end || errno || value[0] == '-' || (v == 0 && d->min == 1)) {
+			snprintf(err, n, "%s=%s: expected a %swhole number", name, value,
+				 d->min == 1 ? "positive " : "");
 			return -1;
 		}
 		if (v < d->min || v > d->max) {
@@ -171,19 +174,24 @@ static void upper(char *dst, size_t n, const char *prefix, const char *key)
 int cfg_load_env(struct cfg *c, char *err, size_t errlen)
 {
 	for (int k = 0; k < CFG__COUNT; k++) {
-		char hawk[64], bt[64];
+		/* HAWK_KEY, HAWK_ + 0.17's suffix (HAWK_MAP_KEYS_MAX), BPFTRACE_KEY,
+		 * 0.17's BPFTRACE_ name */
+		char hawk[64], hawk_old[64], bt[64];
 		upper(hawk, sizeof(hawk), "HAWK_", defs[k].key);
 		upper(bt, sizeof(bt), "BPFTRACE_", defs[k].key);
-		const char *names[3] = { hawk, bt, defs[k].legacy };
-		for (int i = 0; i < 3; i++) {
+		const char *legacy = defs[k].legacy;
+		if (legacy)
+			upper(hawk_old, sizeof(hawk_old), "HAWK_", legacy + strlen("BPFTRACE_"));
+		const char *names[4] = { hawk, legacy ? hawk_old : NULL, bt, legacy };
+		for (int i = 0; i < 4; i++) {
 			const char *v = names[i] ? getenv(names[i]) : NULL;
 			if (!v)
 				continue;
-			if (set(c, (enum cfg_key)k, names[i], v, i == 2 && defs[k].legacy_inverted,
-				err, errlen))
+			bool old = i == 1 || i == 3;
+			if (set(c, (enum cfg_key)k, names[i], v, old && defs[k].legacy_inverted, err, errlen))
 				return -1;
 			c->from_env[k] = true;
-			c->env_name[k] = names[i] == hawk ? NULL : names[i];
+			c->env_name[k] = i < 2 ? NULL : names[i];
 			break;
 		}
 	}

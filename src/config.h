@@ -11,6 +11,8 @@
  * what hawk does with it. */
 enum cfg_key {
 	CFG_MAX_STRLEN,
+	CFG_MAX_MAP_KEYS,
+	CFG_MAX_CAT_BYTES,
 	CFG_LOG_SIZE,
 	CFG_PERF_RB_PAGES,
 	CFG_MAX_PROBES,
@@ -55,9 +57,9 @@ struct cfg {
 /* Current bpftrace's defaults (hawk's where they differ, said in the table). */
 void cfg_init(struct cfg *c);
 
-/* Reads every setting's variables: HAWK_<KEY>, then BPFTRACE_<KEY>, then
- * bpftrace 0.17's name (BPFTRACE_STRLEN, BPFTRACE_NO_CPP_DEMANGLE...); the
- * first one set wins. Returns 0, or -1 with "NAME=VALUE: what was expected"
+/* Reads every setting's variables: HAWK_<KEY>, HAWK_ + 0.17's suffix
+ * (HAWK_MAP_KEYS_MAX), BPFTRACE_<KEY>, then bpftrace 0.17's name
+ * (BPFTRACE_STRLEN, BPFTRACE_NO_CPP_DEMANGLE...); the first one set wins. Returns 0, or -1 with "NAME=VALUE: what was expected"
  * in err. */
 int cfg_load_env(struct cfg *c, char *err, size_t errlen);
 

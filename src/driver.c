@@ -233,7 +233,7 @@ static char *load_program(const struct drv_opts *o, const char **name, size_t *l
 	*name = o->script;
 	FILE *f = fopen(o->script, "r");
 	if (!f) {
-		drv_error("cannot open script %s: %s", o->script, strerror(errno));
+		drv_error("failed to open file '%s': %s", o->script, strerror(errno));   /* bpftrace's words */
 		return NULL;
 	}
 	char *text = read_all(f, len);
@@ -317,34 +317,6 @@ static void warn_run_options(const struct drv_opts *o)
 			    names, strchr(names, ',') ? "have" : "has");
 }
 
-/* A limit from the environment: the first of names that is set (hawk's
- * name, then bpftrace's current one, then its 0.17 one), a positive integer.
- * Returns 0 (unset: *v untouched) or -1 after an error. */
-static int env_limit(const char *const names[3], uint64_t *v)
-{
-	for (int i = 0; i < 3; i++) {
-		const char *s = getenv(names[i]);
-		if (!s)
-			continue;
-		char *end;
-		errno = 0;
-		unsigned long long n = strtoull(s, &end, 10);
-		if (!*s || *end || errno || n == 0 || s[0] == '-') {
-			drv_error("%s=%s: expected a positive whole number", names[i], s);
-			return -1;
-		}
-		*v = n;
-		return 0;
-	}
-	return 0;
-}
-
-static const char *const env_map_keys[3] = {
-	"HAWK_MAP_KEYS_MAX", "BPFTRACE_MAX_MAP_KEYS", "BPFTRACE_MAP_KEYS_MAX" };
-static const char *const env_cat_bytes[3] = {
-	"HAWK_CAT_BYTES_MAX", "BPFTRACE_MAX_CAT_BYTES", "BPFTRACE_CAT_BYTES_MAX" };
-
-
 /* The settings that shape a run (config.h): the limits on probes and
  * programs (bpftrace's messages), the verifier log, the ring buffer, the
  * maps at exit. Returns 0, or 1 after an error. */
@@ -397,9 +369,7 @@ static int compile_and_run(struct drv_state *st, const struct drv_opts *o)
 		.emit_elf = o->emit_elf,
 		.pid_filter = o->has_pid,
 	};
-	uint64_t cat_bytes = 0;
-	if (env_limit(env_map_keys, &co.map_keys_max) || env_limit(env_cat_bytes, &cat_bytes))
-		return 1;
+	co.map_keys_max = cfg_u(st->ctx.cfg, CFG_MAX_MAP_KEYS);
 	struct desc *d = cg_compile(&st->ctx, &co);
 	if (!d)
 		return 1;
@@ -425,7 +395,7 @@ static int compile_and_run(struct drv_state *st, const struct drv_opts *o)
 		.cmd = o->cmd,
 		.dry_run = o->dry_run,
 		.notify = getenv("HAWK_NOTIFY_ATTACHED") != NULL,
-		.cat_bytes_max = cat_bytes,
+		.cat_bytes_max = cfg_u(st->ctx.cfg, CFG_MAX_CAT_BYTES),
 	};
 	if (apply_limits(d, st->ctx.cfg, &ro)) {
 		if (out)
