@@ -76,4 +76,12 @@ const struct ty *sema_btf_record(struct arena *a, const char *name, bool is_unio
  * slot after the last. NULL when BTF has no such function. */
 struct ty *sema_btf_args(struct arena *a, const char *func, unsigned first, const char *recname);
 
+/* User-space types from a binary's DWARF (dwarf_types.c). `args` of a
+ * uprobe on func (or the function at ELF address addr): a context record
+ * whose fields sit at the pt_regs offsets of their argument registers;
+ * NULL when the binary has no DWARF for it. */
+struct ty *sema_dwarf_args(struct arena *a, const char *path, const char *func, uint64_t addr);
+/* struct/union NAME as path's DWARF defines it, or NULL. */
+const struct ty *sema_dwarf_record(struct arena *a, const char *path, const char *name, bool is_union);
+
 #endif

@@ -118,6 +118,19 @@ const struct ty *sema_builtin(struct checker *c, struct ast *n)
 	case BT_PROBE: return ty_string(c->a, max_name_len(c, false));
 	case BT_FUNC: return ty_string(c->a, max_name_len(c, true));
 	case BT_ARGS:
+		if (!c->exp->args && c->ptype == PROBE_UPROBE) {
+			/* from DWARF, for every function the probe attaches to */
+			for (unsigned i = c->exp_lo; i < c->exp_hi; i++) {
+				struct sema_expansion *e = &c->s->exp[i];
+				if (!e->args && e->target && e->func)
+					e->args = sema_dwarf_args(c->a, e->target, e->func, 0);
+			}
+			if (!c->exp->args) {
+				sema_err(c, n->span, "args: no DWARF describes %s in %s (built without -g?)",
+					 c->exp->func, c->exp->target);
+				return ty_none();
+			}
+		}
 		if (!c->exp->args) {
 			sema_err(c, n->span, "args is not available for %s probes yet", probetype_name(c->ptype));
 			return ty_none();

@@ -58,8 +58,18 @@ const struct ty *sema_typespec(struct checker *c, struct ast *t)
 		break;
 	case AST_TY_STRUCT:
 	case AST_TY_UNION:
-		/* The script's and its headers' definitions, else vmlinux BTF's. */
-		base = cdefs_record(c->ctx->cdefs, t->tspec.name, t->tspec.kind == AST_TY_UNION);
+		/* The script's and its headers' definitions, then in a uprobe the
+		 * binary's DWARF (as bpftrace), else vmlinux BTF's. */
+		base = NULL;
+		if ((c->ptype == PROBE_UPROBE || c->ptype == PROBE_URETPROBE) && c->exp && c->exp->target) {
+			struct cdefs_entry *e = cdefs_find(c->ctx->cdefs, t->tspec.name,
+							   t->tspec.kind == AST_TY_UNION ? CDEFS_UNION : CDEFS_STRUCT);
+			if (!e || !e->defined)
+				base = sema_dwarf_record(c->a, c->exp->target, t->tspec.name,
+							 t->tspec.kind == AST_TY_UNION);
+		}
+		if (!base)
+			base = cdefs_record(c->ctx->cdefs, t->tspec.name, t->tspec.kind == AST_TY_UNION);
 		if (!base) {
 			sema_err(c, t->span, "Unknown %s: %s (defined neither in the script nor in the kernel's BTF)",
 				 t->tspec.kind == AST_TY_STRUCT ? "struct" : "union", t->tspec.name);

@@ -362,3 +362,42 @@ int rt_dwarf_params(struct rt_dwarf *d, const char *func, uint64_t addr,
 		params_of(&die, fn, arg);
 	return 0;
 }
+
+int rt_dwarf_func(struct rt_dwarf *d, const char *func, uint64_t addr, Dwarf_Die *out)
+{
+	if (!d->indexed)
+		build_index(d);
+	Dwarf_Off off = find(d, func, addr);
+	if (off == (Dwarf_Off)-1 || !dwarf_offdie(d->dw, off, out))
+		return -ENOENT;
+	Dwarf_Attribute a;
+	Dwarf_Die origin;
+	if (dwarf_attr(out, DW_AT_abstract_origin, &a) && dwarf_formref_die(&a, &origin))
+		*out = origin;
+	return 0;
+}
+
+/* A walk of every compilation unit's top-level DIEs: types are declared
+ * there in C (C++ namespaces are not searched). */
+int rt_dwarf_record(struct rt_dwarf *d, const char *name, bool is_union, Dwarf_Die *out)
+{
+	int want = is_union ? DW_TAG_union_type : DW_TAG_structure_type;
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+	while (dwarf_nextcu(d->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu, c;
+		if (dwarf_offdie(d->dw, off + hsize, &cu) && dwarf_child(&cu, &c) == 0) {
+			do {
+				int tag = dwarf_tag(&c);
+				const char *n = dwarf_diename(&c);
+				if ((tag == want || (!is_union && tag == DW_TAG_class_type)) && n &&
+				    !strcmp(n, name) && !dwarf_hasattr(&c, DW_AT_declaration)) {
+					*out = c;
+					return 0;
+				}
+			} while (dwarf_siblingof(&c, &c) == 0);
+		}
+		off = next;
+	}
+	return -ENOENT;
+}

@@ -2,7 +2,10 @@
 #ifndef HAWK_RT_DWARF_H
 #define HAWK_RT_DWARF_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+#include <elfutils/libdw.h>
 
 struct rt_dwarf;
 
@@ -18,5 +21,13 @@ void rt_dwarf_free(struct rt_dwarf *dw);
  * indexes every function. 0, or -ENOENT when the DWARF has no such function. */
 int rt_dwarf_params(struct rt_dwarf *dw, const char *func, uint64_t addr,
 		    void (*fn)(const char *type, const char *name, void *arg), void *arg);
+
+/* The DIE of the function defined as `func` (or at `addr`), its abstract
+ * origin when it is an out-of-line copy (which has the parameters as
+ * declared). 0, or -ENOENT. The DIE lives as long as dw. */
+int rt_dwarf_func(struct rt_dwarf *dw, const char *func, uint64_t addr, Dwarf_Die *out);
+
+/* The first complete struct (or union) named `name` in dw. 0, or -ENOENT. */
+int rt_dwarf_record(struct rt_dwarf *dw, const char *name, bool is_union, Dwarf_Die *out);
 
 #endif

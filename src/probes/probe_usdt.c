@@ -69,6 +69,13 @@ static int list_usdt(const struct rt_match *m, struct rt_out *out)
 			p.name = m->part[0];
 		break;
 	}
+	/* An empty part is any: usdt:PATH::PROBE, usdt::PROVIDER:PROBE with -p */
+	if (!*path)
+		path = "*";
+	if (!*p.ns)
+		p.ns = "*";
+	if (!*p.name)
+		p.name = "*";
 	struct rt_bins bins = { 0 };
 	int err;
 	/* usdt:*:... without -p means every object of every process (bpftrace). */
