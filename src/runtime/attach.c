@@ -127,8 +127,14 @@ static int attach_cpus(const struct rt_attach_ctx *c, const struct desc_probe *p
 			   p->name, strerror(n < 0 ? -n : ENOENT));
 		return n < 0 ? n : -ENOENT;
 	}
+	/* -p or -c: the per-CPU events (profile, software, hardware) count that
+	 * process alone, and the children it starts (inherit), as bpftrace
+	 * does; interval keeps ticking for everyone. */
+	pid_t pid = all && c->pid ? c->pid : -1;
+	if (pid > 0)
+		attr->inherit = 1;
 	for (int i = 0; i < n; i++) {
-		int pfd = perf_event_open(attr, -1, cpus[i]);
+		int pfd = perf_event_open(attr, pid, cpus[i]);
 		if (pfd < 0)
 			return open_failed(c, p, errno);
 		int err = attach_pfd(c, p, prog, pfd, false, out);
