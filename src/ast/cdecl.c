@@ -103,6 +103,37 @@ static bool ignored(const struct cpp_tok *t)
 
 static const struct ty *parse_specs(struct cp *p, bool *is_typedef, bool *got);
 static const struct ty *declarator(struct cp *p, const struct ty *base, const char **name);
+static uint32_t ty_al(const struct ty *t);
+
+/* A constant expression in tokens [b, e): sizeof(type) and
+ * _Alignof(type) answered here (glibc sizes arrays with them), the rest by
+ * the preprocessor's evaluator. */
+static bool const_expr(struct cp *p, size_t b, size_t e, int64_t *v)
+{
+	struct cpp_tok *t = arena_alloc(p->c->a, (e - b + 1) * sizeof(*t));
+	size_t n = 0;
+	for (size_t i = b; i < e; i++) {
+		bool is_sizeof = cpp_is(&p->t[i], "sizeof");
+		bool is_align = cpp_is(&p->t[i], "_Alignof") || cpp_is(&p->t[i], "__alignof__");
+		if ((is_sizeof || is_align) && i + 1 < e && cpp_is(&p->t[i + 1], "(")) {
+			struct cp sub = { .c = p->c, .t = p->t, .n = e, .i = i + 2, .reported = true };
+			bool td = false, got = false;
+			const struct ty *ty = parse_specs(&sub, &td, &got);
+			const char *name = NULL;
+			if (got && !sub.bad)
+				ty = declarator(&sub, ty, &name);
+			if (!got || sub.bad || !cpp_is(&p->t[sub.i < e ? sub.i : e - 1], ")") || sub.i >= e)
+				return false;
+			uint32_t val = is_sizeof ? ty_size(ty) : ty_al(ty);
+			char *num = arena_printf(p->c->a, "%u", val);
+			t[n++] = (struct cpp_tok){ .kind = CPP_NUM, .s = num, .len = (uint32_t)strlen(num), .sys = true };
+			i = sub.i;
+			continue;
+		}
+		t[n++] = p->t[i];
+	}
+	return cpp_eval(p->c->cpp, t, n, false, v);
+}
 
 static uint32_t align_up(uint32_t v, uint32_t a)
 {
@@ -166,7 +197,7 @@ static void record_body(struct cp *p, struct ty *rec, bool packed)
 					size_t b = p->i;
 					while (p->i < p->n && !is(p, ",") && !is(p, ";") && !is(p, "__attribute__"))
 						p->i++;
-					if (!cpp_eval(p->c->cpp, p->t + b, p->i - b, false, &bits) || bits < 0 || bits > 64) {
+					if (!const_expr(p, b, p->i, &bits) || bits < 0 || bits > 64) {
 						fail(p, &p->t[b < p->n ? b : p->n - 1], "invalid bitfield width%s", "");
 						return;
 					}
@@ -258,7 +289,7 @@ static void enum_body(struct cp *p, struct ty **type)
 					depth--;
 				p->i++;
 			}
-			if (!cpp_eval(p->c->cpp, p->t + b, p->i - b, false, &v)) {
+			if (!const_expr(p, b, p->i, &v)) {
 				fail(p, &p->t[b < p->n ? b : p->n - 1], "enumerator value is not an integer constant%s", "");
 				return;
 			}
@@ -351,6 +382,11 @@ static const struct ty *tagged(struct cp *p)
 		}
 	}
 	if (body) {
+		/* `} __attribute__((packed))` after the body applies to all of it */
+		size_t save = p->i;
+		skip_group(p);
+		skip_attrs(p, &packed);
+		p->i = save;
 		record_body(p, rec, packed);
 		if (e)
 			e->defined = true;
@@ -481,7 +517,7 @@ static const struct ty *declarator(struct cp *p, const struct ty *base, const ch
 			while (p->i < p->n && !is(p, "]"))
 				p->i++;
 			int64_t v = 0;
-			cpp_eval(p->c->cpp, p->t + b, p->i - b, false, &v);
+			const_expr(p, b, p->i, &v);
 			inner_arrays[ninner++] = (uint32_t)v;
 			p->i++;
 		}
@@ -508,7 +544,7 @@ static const struct ty *declarator(struct cp *p, const struct ty *base, const ch
 			p->i++;
 		}
 		int64_t v = 0;
-		if (p->i > b && !cpp_eval(p->c->cpp, p->t + b, p->i - b, false, &v)) {
+		if (p->i > b && !const_expr(p, b, p->i, &v)) {
 			fail(p, &p->t[b], "array size is not an integer constant%s", "");
 			return ty_none();
 		}
@@ -598,9 +634,11 @@ static void declaration(struct cp *p)
 			return;
 		}
 	} while (accept(p, ","));
-	if (!accept(p, ";") && !peek(p)->sys && peek(p)->kind != CPP_EOF)
+	if (accept(p, ";"))
+		return;
+	if (!peek(p)->sys && peek(p)->kind != CPP_EOF)
 		fail(p, peek(p), "expected ';' after a C definition, found '%s'", name_of(p, peek(p)));
-	else if (!accept(p, ";") && p->i < p->n)
+	else if (p->i < p->n)
 		p->bad = true;
 }
 
@@ -615,8 +653,9 @@ unsigned cdecl_parse(struct cdefs *c, const struct cpp_toks *toks)
 			continue;
 		declaration(&p);
 		if (p.bad) {
-			if (p.i == before)
-				p.i++;
+			/* from the declaration's start, so a broken struct body is
+			 * skipped whole: one error for one mistake */
+			p.i = before;
 			skip_decl(&p);
 		}
 		if (p.i == before)
