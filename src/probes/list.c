@@ -140,7 +140,7 @@ static int run_provider(struct lister *L, const struct rt_provider *p, char **pa
 		return -EINVAL;
 	}
 	const char *why = NULL;
-	if (!named && p->available && !p->available(&why)) {
+	if (!named && p->available && !(p->flags & RT_PROV_STATIC) && !p->available(&why)) {
 		if (L->verbose)
 			diag_plain(L->d, DIAG_NOTE, "%s: not listed: %s", p->name, why);
 		return 0;

@@ -72,3 +72,12 @@ const char *rt_match_part(const struct rt_match *m, unsigned i, unsigned arity)
 	unsigned missing = arity - m->nparts;
 	return i < missing ? "*" : m->part[i - missing];
 }
+
+/* A two-part entry "name:" whose second part (a count or a rate) is left
+ * empty, as bpftrace lists them; the pattern's parts align to the left. */
+bool rt_match_name_colon(const struct rt_match *m, const char *name)
+{
+	if (m->nparts > 0 && !rt_glob(m->part[0], name, strlen(name)))
+		return false;
+	return m->nparts < 2 || rt_glob(m->part[1], "", 0);
+}

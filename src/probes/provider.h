@@ -46,6 +46,8 @@ enum rt_provider_flags {
 	RT_PROV_USER = 1 << 1,  /* needs a binary: only with -p or a target that exists */
 	RT_PROV_REVERSE = 1 << 2, /* attached after the others, last probe first: the kernel
 	                           * runs the programs on one uprobe newest first */
+	RT_PROV_STATIC = 1 << 3,  /* a fixed table, listed even where it cannot attach (as
+	                           * bpftrace lists hardware events in a VM without PMU) */
 };
 
 /* How the runtime attaches a probe of a type: runtime/attach.c has one
@@ -144,6 +146,9 @@ const struct rt_provider *rt_provider_of(enum probe_type t);
 /* Glob with '*' only: does pat match s[0..n)? */
 bool rt_glob(const char *pat, const char *s, size_t n);
 bool rt_has_wild(const char *s);
+/* A two-part entry "name:" whose second part (a count or a rate) is left
+ * empty, as bpftrace lists them: does m match it? */
+bool rt_match_name_colon(const struct rt_match *m, const char *name);
 
 /* Part i of a provider whose entries have `arity` parts, the pattern's parts
  * aligned to the right (a missing leading part is "*"); NULL when the
