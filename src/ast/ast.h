@@ -117,9 +117,9 @@ struct ast {
 		struct { const char *s; uint32_t len; } str;        /* escapes decoded */
 		struct { bool value; } boolean;
 		struct { uint32_t n; } pos;
-		struct { const char *name; } ident;                 /* BUILTIN, IDENT, VAR */
+		struct { const char *name; uint16_t bi; } ident;    /* BUILTIN, IDENT, VAR; bi: enum bi_id (sema) */
 		struct { const char *name; struct ast *keys; } map; /* keys NULL: scalar */
-		struct { const char *name; struct ast *args; } call;
+		struct { const char *name; struct ast *args; uint16_t bi; } call; /* bi: enum bi_id (sema) */
 		struct { enum ast_op op; struct ast *e; } unary;
 		struct { enum ast_op op; struct ast *l, *r; } binary;
 		struct { struct ast *cond, *then, *els; } ternary;

@@ -1,187 +1,10 @@
-/* sema_call: the builtin and function tables and their checkers. */
+/* sema_call: the checkers of functions and aggregations (rows of builtin.def). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ast/cdefs.h"
 #include "ast/sema_impl.h"
 #include "output/output.h"
-
-#define PT(x) (1u << PROBE_##x)
-#define P_ARGS (PT(TRACEPOINT) | PT(RAWTRACEPOINT) | PT(FENTRY) | PT(FEXIT) | PT(UPROBE) | PT(URETPROBE) | PT(ITER))
-#define P_REGS (PT(KPROBE) | PT(UPROBE) | PT(USDT) | PT(RAWTRACEPOINT))
-#define P_RET (PT(KRETPROBE) | PT(URETPROBE) | PT(FEXIT))
-#define P_ALL (~0u)
-
-/* ---- builtins: value-like names (reference 1.4) ---- */
-
-enum bt_type { BT_U32, BT_U64, BT_I64, BT_COMM, BT_USERNAME, BT_PROBE, BT_FUNC, BT_ARGS,
-	       BT_CURTASK, BT_ARGN, BT_KSTACK, BT_CPID, BT_HAS_CPID, BT_CTX, BT_UNSUPPORTED };
-
-struct builtin {
-	const char *name;
-	enum bt_type type;
-	unsigned probes;          /* probe types it may be used in */
-	const char *where;        /* the error's wording for those probe types */
-};
-
-static const struct builtin builtins[] = {
-	{ "pid", BT_U32, P_ALL, NULL },
-	{ "tid", BT_U32, P_ALL, NULL },
-	{ "uid", BT_U64, P_ALL, NULL },
-	{ "gid", BT_U64, P_ALL, NULL },
-	{ "comm", BT_COMM, P_ALL, NULL },
-	{ "nsecs", BT_U64, P_ALL, NULL },
-	{ "elapsed", BT_U64, P_ALL, NULL },
-	{ "cpu", BT_U32, P_ALL, NULL },
-	{ "ncpus", BT_U64, P_ALL, NULL },
-	{ "rand", BT_U32, P_ALL, NULL },
-	{ "cgroup", BT_U64, P_ALL, NULL },
-	{ "jiffies", BT_U64, P_ALL, NULL },
-	{ "username", BT_USERNAME, P_ALL, NULL },
-	{ "probe", BT_PROBE, P_ALL, NULL },
-	{ "func", BT_FUNC, P_ALL, NULL },
-	{ "curtask", BT_CURTASK, P_ALL, NULL },
-	{ "args", BT_ARGS, P_ARGS, "tracepoint, rawtracepoint, fentry/fexit, uprobe and iter" },
-	{ "retval", BT_I64, P_RET, "kretprobe, uretprobe and fexit" },
-	{ "ctx", BT_CTX, P_ALL, NULL },
-	{ "cpid", BT_CPID, P_ALL, NULL },
-	{ "kstack", BT_KSTACK, P_ALL, NULL },
-	{ "ustack", BT_UNSUPPORTED, P_ALL, NULL },
-	{ "numaid", BT_UNSUPPORTED, P_ALL, NULL },
-	{ "probetype", BT_UNSUPPORTED, P_ALL, NULL },
-	{ "usermode", BT_UNSUPPORTED, P_ALL, NULL },
-	{ "pcomm", BT_UNSUPPORTED, P_ALL, NULL },
-	{ "ppid", BT_UNSUPPORTED, P_ALL, NULL },
-	{ "leader_comm", BT_UNSUPPORTED, P_ALL, NULL },
-	{ "leader_tid", BT_UNSUPPORTED, P_ALL, NULL },
-	{ "has_cpid", BT_HAS_CPID, P_ALL, NULL },
-};
-
-static uint32_t max_name_len(struct checker *c, bool func)
-{
-	size_t m = 1;
-	for (unsigned i = c->exp_lo; i < c->exp_hi; i++) {
-		const char *s = func ? c->s->exp[i].func : c->s->exp[i].name;
-		if (s && strlen(s) > m)
-			m = strlen(s);
-	}
-	return (uint32_t)m + 1;
-}
-
-/* A stack's mode when the call names none: stack_mode (BPFTRACE_STACK_MODE),
- * bpftrace's own by default; build_id is for user stacks. */
-static uint8_t sema_stack_mode(struct checker *c)
-{
-	uint64_t mode = c->ctx->cfg ? cfg_u(c->ctx->cfg, CFG_STACK_MODE) : CFG_STACK_BPFTRACE;
-	return (uint8_t)(mode == CFG_STACK_BUILD_ID ? CFG_STACK_BPFTRACE : mode);
-}
-
-const struct ty *sema_builtin(struct checker *c, struct ast *n)
-{
-	const char *name = n->ident.name;
-	const struct builtin *b = NULL;
-	for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
-		if (!strcmp(builtins[i].name, name))
-			b = &builtins[i];
-	if (!b && (!strncmp(name, "arg", 3) || !strncmp(name, "sarg", 4))) {
-		if (name[0] == 's') {
-			sema_err(c, n->span, "the %s builtin was removed from bpftrace (0.25); read the stack through a pointer instead", name);
-			return ty_none();
-		}
-		if (!(P_REGS & (1u << c->ptype))) {
-			sema_err(c, n->span, "The %s builtin can only be used with kprobe, uprobe, usdt and rawtracepoint probes (%s used here)",
-				 name, probetype_name(c->ptype));
-			return ty_none();
-		}
-		/* usdt operands carry their sign: bpftrace types them int64 */
-		return ty_int(8, c->ptype == PROBE_USDT);
-	}
-	if (!b) {
-		sema_err(c, n->span, "Unknown builtin: %s", name);
-		return ty_none();
-	}
-	if (!(b->probes & (1u << c->ptype))) {
-		sema_err(c, n->span, "The %s builtin can only be used with %s probes (%s used here)",
-			 name, b->where, probetype_name(c->ptype));
-		return ty_none();
-	}
-	switch (b->type) {
-	case BT_U32: return ty_int(4, false);
-	case BT_U64: return ty_int(8, false);
-	case BT_I64: return ty_int(8, true);
-	case BT_COMM: return ty_string(c->a, 16);
-	case BT_USERNAME: {
-		struct ty *t = ty_new(c->a, TY_USERNAME);
-		t->size = t->align = 8;
-		return t;
-	}
-	case BT_PROBE: return ty_string(c->a, max_name_len(c, false));
-	case BT_FUNC: return ty_string(c->a, max_name_len(c, true));
-	case BT_ARGS:
-		if (!c->exp->args && c->ptype == PROBE_UPROBE) {
-			/* from DWARF, for every function the probe attaches to */
-			for (unsigned i = c->exp_lo; i < c->exp_hi; i++) {
-				struct sema_expansion *e = &c->s->exp[i];
-				if (!e->args && e->target && e->func)
-					e->args = sema_dwarf_args(c->a, e->target, e->func, 0);
-			}
-			if (!c->exp->args) {
-				sema_err(c, n->span, "args: no DWARF describes %s in %s (built without -g?)",
-					 c->exp->func, c->exp->target);
-				return ty_none();
-			}
-		}
-		if (!c->exp->args) {
-			sema_err(c, n->span, "args is not available for %s probes yet", probetype_name(c->ptype));
-			return ty_none();
-		}
-		if (c->ptype == PROBE_TRACEPOINT)
-			return sema_tp_args_value(c);
-		return ty_ptr(c->a, c->exp->args, TY_AS_KERNEL);
-	case BT_CURTASK: {
-		/* A struct task_struct * when the kernel has BTF, else the address. */
-		const struct ty *task = cdefs_record(c->ctx->cdefs, "task_struct", false);
-		return task ? ty_ptr(c->a, task, TY_AS_KERNEL) : ty_int(8, false);
-	}
-	case BT_KSTACK: {
-		/* bpftrace's default: 127 frames, printed in its own mode */
-		struct ty *t = ty_new(c->a, TY_STACK);
-		t->stack_limit = 127;
-		t->stack_mode = sema_stack_mode(c);
-		return t;
-	}
-	case BT_ARGN:
-		return ty_int(8, false);
-	case BT_CPID:
-		/* the -c child's pid, set at load (HEAD's type: u64) */
-		if (!c->ctx->child) {
-			sema_err(c, n->span, "cpid cannot be used without child command");
-			return ty_none();
-		}
-		return ty_int(8, false);
-	case BT_HAS_CPID:
-		return ty_bool();
-	case BT_CTX:
-		/* an iterator's context is its record (ctx->task, ctx.task) */
-		if (c->ptype == PROBE_ITER && c->exp->args)
-			return ty_ptr(c->a, c->exp->args, TY_AS_KERNEL);
-		return ty_int(8, false);
-	case BT_UNSUPPORTED:
-		break;
-	}
-	sema_err(c, n->span, "the %s builtin is not supported yet", name);
-	return ty_none();
-}
-
-/* ---- functions ---- */
-
-struct fn {
-	const char *name;
-	unsigned min, max;        /* argument counts */
-	const struct ty *(*check)(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
-				  struct ast *map);
-	bool agg;                 /* an aggregation: only as `@m[...] = f(...)` */
-};
 
 static const struct ty *arg_int(struct checker *c, struct ast *a, const char *fn, unsigned i)
 {
@@ -197,7 +20,7 @@ static const struct ty *arg_int(struct checker *c, struct ast *a, const char *fn
 
 /* An argument that must be known at compile time; the error underlines the
  * call `n`, as bpftrace does. */
-static bool arg_const(struct checker *c, struct ast *n, struct ast *a, const char *what, int64_t *out)
+bool sema_arg_const(struct checker *c, struct ast *n, struct ast *a, const char *what, int64_t *out)
 {
 	if (a->kind == AST_INT) {
 		*out = (int64_t)a->num.value;
@@ -251,21 +74,21 @@ static const struct ty *agg1(struct checker *c, struct ast *n, struct ast **args
 }
 
 #define AGG_FN(fname, agg) \
-	static const struct ty *fname(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map) \
+	const struct ty *sema_check_##fname(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map) \
 	{ (void)map; return agg1(c, n, args, nargs, agg); }
-AGG_FN(fn_count, TY_AGG_COUNT)
-AGG_FN(fn_sum, TY_AGG_SUM)
-AGG_FN(fn_avg, TY_AGG_AVG)
-AGG_FN(fn_min, TY_AGG_MIN)
-AGG_FN(fn_max, TY_AGG_MAX)
-AGG_FN(fn_stats, TY_AGG_STATS)
+AGG_FN(count, TY_AGG_COUNT)
+AGG_FN(sum, TY_AGG_SUM)
+AGG_FN(avg, TY_AGG_AVG)
+AGG_FN(min, TY_AGG_MIN)
+AGG_FN(max, TY_AGG_MAX)
+AGG_FN(stats, TY_AGG_STATS)
 
-static const struct ty *fn_hist(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+const struct ty *sema_check_hist(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
 {
 	(void)map;
 	const struct ty *arg = agg_value(c, n, args[0]);
 	int64_t k = 0;
-	if (!arg || (nargs == 2 && !arg_const(c, n, args[1], "the number of bits", &k)))
+	if (!arg || (nargs == 2 && !sema_arg_const(c, n, args[1], "the number of bits", &k)))
 		return ty_none();
 	if (k < 0 || k > 5) {
 		sema_err(c, n->span, "hist: bits %lld must be 0..5", (long long)k);   /* HEAD's wording */
@@ -276,14 +99,14 @@ static const struct ty *fn_hist(struct checker *c, struct ast *n, struct ast **a
 	return t;
 }
 
-static const struct ty *fn_lhist(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+const struct ty *sema_check_lhist(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
 {
 	(void)map;
 	(void)nargs;
 	const struct ty *arg = agg_value(c, n, args[0]);
 	int64_t lo, hi, step;
-	if (!arg || !arg_const(c, n, args[1], "min", &lo) || !arg_const(c, n, args[2], "max", &hi) ||
-	    !arg_const(c, n, args[3], "step", &step))
+	if (!arg || !sema_arg_const(c, n, args[1], "min", &lo) || !sema_arg_const(c, n, args[2], "max", &hi) ||
+	    !sema_arg_const(c, n, args[3], "step", &step))
 		return ty_none();
 	if (step <= 0) {
 		sema_err(c, n->span, "lhist() step must be >= 1 (%lld provided)", (long long)step);
@@ -362,7 +185,7 @@ static bool args_typed(struct checker *c, struct ast **args, unsigned from, unsi
 	return ok;
 }
 
-static const struct ty *fn_printf(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+const struct ty *sema_check_printf(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
 {
 	(void)map;
 	if (!args_typed(c, args, 1, nargs))
@@ -372,13 +195,13 @@ static const struct ty *fn_printf(struct checker *c, struct ast *n, struct ast *
 }
 
 /* system(fmt, ...): printf's arguments, and only with --unsafe (it runs a shell). */
-static const struct ty *fn_system(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+const struct ty *sema_check_system(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
 {
 	if (!c->ctx->unsafe) {
 		sema_err(c, n->span, "system() is an unsafe function being used in safe mode");
 		return ty_none();
 	}
-	return fn_printf(c, n, args, nargs, map);
+	return sema_check_printf(c, n, args, nargs, map);
 }
 
 static bool is_map_arg(struct checker *c, struct ast *a, const char *fn)
@@ -410,7 +233,7 @@ static const struct ty *map_whole(struct checker *c, struct ast *a, const char *
 	return t;
 }
 
-static const struct ty *fn_print(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+const struct ty *sema_check_print(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
 {
 	(void)map;
 	struct ast *a = args[0];
@@ -421,7 +244,7 @@ static const struct ty *fn_print(struct checker *c, struct ast *n, struct ast **
 			return ty_none();
 		int64_t v;
 		for (unsigned i = 1; i < nargs; i++)
-			if (!arg_const(c, n, args[i], i == 1 ? "top" : "div", &v))
+			if (!sema_arg_const(c, n, args[i], i == 1 ? "top" : "div", &v))
 				return ty_none();
 		return ty_void();
 	}
@@ -440,14 +263,14 @@ static const struct ty *fn_print(struct checker *c, struct ast *n, struct ast **
 	return ty_void();
 }
 
-static const struct ty *fn_clear(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+const struct ty *sema_check_clear(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
 {
 	(void)nargs;
 	(void)map;
 	return map_whole(c, args[0], n->call.name) ? ty_void() : ty_none();
 }
 
-static const struct ty *fn_delete(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+const struct ty *sema_check_delete(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
 {
 	(void)map;
 	(void)n;
@@ -470,7 +293,7 @@ static const struct ty *fn_delete(struct checker *c, struct ast *n, struct ast *
 	return ty_void();
 }
 
-static const struct ty *fn_has_key(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+const struct ty *sema_check_has_key(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
 {
 	(void)nargs;
 	(void)map;
@@ -493,7 +316,7 @@ static const struct ty *fn_has_key(struct checker *c, struct ast *n, struct ast 
 	return ty_bool();
 }
 
-static const struct ty *fn_exit(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+const struct ty *sema_check_exit(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
 {
 	(void)map;
 	if (nargs) {
@@ -509,7 +332,7 @@ static const struct ty *fn_exit(struct checker *c, struct ast *n, struct ast **a
 	return ty_void();
 }
 
-static const struct ty *fn_time(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+const struct ty *sema_check_time(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
 {
 	(void)map;
 	if (nargs && args[0]->kind != AST_STRING) {
@@ -521,7 +344,7 @@ static const struct ty *fn_time(struct checker *c, struct ast *n, struct ast **a
 	return ty_void();
 }
 
-static const struct ty *fn_strftime(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+const struct ty *sema_check_strftime(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
 {
 	(void)map;
 	(void)nargs;
@@ -538,7 +361,7 @@ static const struct ty *fn_strftime(struct checker *c, struct ast *n, struct ast
 	return t;
 }
 
-static const struct ty *fn_str(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+const struct ty *sema_check_str(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
 {
 	(void)map;
 	(void)n;
@@ -551,7 +374,7 @@ static const struct ty *fn_str(struct checker *c, struct ast *n, struct ast **ar
 		struct ast *l = args[1];
 		if (l->kind == AST_INT || l->kind == AST_POSITIONAL ||
 		    (l->kind == AST_UNARY && l->unary.op == AST_OP_NEG && l->unary.e->kind == AST_INT)) {
-			if (!arg_const(c, n, args[1], "the length", &len))
+			if (!sema_arg_const(c, n, args[1], "the length", &len))
 				return ty_none();
 			/* HEAD's wording for both */
 			if (len < 0) {
@@ -592,19 +415,19 @@ static const struct ty *str_arg(struct checker *c, struct ast *n, struct ast *a)
 	return t;
 }
 
-static const struct ty *fn_strncmp(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+const struct ty *sema_check_strncmp(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
 {
 	(void)map;
 	(void)nargs;
 	(void)n;
 	int64_t len;
 	if (!str_arg(c, n, args[0]) || !str_arg(c, n, args[1]) ||
-	    !arg_const(c, n, args[2], "the length", &len))
+	    !sema_arg_const(c, n, args[2], "the length", &len))
 		return ty_none();
 	return ty_int(8, true);
 }
 
-static const struct ty *fn_strcontains(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+const struct ty *sema_check_strcontains(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
 {
 	(void)map;
 	(void)nargs;
@@ -615,7 +438,7 @@ static const struct ty *fn_strcontains(struct checker *c, struct ast *n, struct 
 }
 
 /* join(argv [, sep]): a pointer to NULL-terminated string pointers. */
-static const struct ty *fn_join(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+const struct ty *sema_check_join(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
 {
 	(void)map;
 	const struct ty *t = sema_expr(c, args[0]);
@@ -635,155 +458,3 @@ static const struct ty *fn_join(struct checker *c, struct ast *n, struct ast **a
 	return ty_void();
 }
 
-static const struct ty *fn_unsupported(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
-{
-	(void)args;
-	(void)nargs;
-	(void)map;
-	sema_err(c, n->span, "%s() is not supported yet", n->call.name);
-	return ty_none();
-}
-
-static const struct fn fns[] = {
-	{ "count", 0, 0, fn_count, true },
-	{ "sum", 1, 1, fn_sum, true },
-	{ "avg", 1, 1, fn_avg, true },
-	{ "min", 1, 1, fn_min, true },
-	{ "max", 1, 1, fn_max, true },
-	{ "stats", 1, 1, fn_stats, true },
-	{ "hist", 1, 2, fn_hist, true },
-	{ "lhist", 4, 4, fn_lhist, true },
-	{ "printf", 1, 128, fn_printf, false },
-	{ "print", 1, 3, fn_print, false },
-	{ "clear", 1, 1, fn_clear, false },
-	{ "zero", 1, 1, fn_clear, false },
-	{ "delete", 1, 2, fn_delete, false },
-	{ "has_key", 2, 2, fn_has_key, false },
-	{ "exit", 0, 1, fn_exit, false },
-	{ "time", 0, 1, fn_time, false },
-	{ "strftime", 2, 2, fn_strftime, false },
-	{ "str", 1, 2, fn_str, false },
-	{ "strncmp", 3, 3, fn_strncmp, false },
-	{ "strcontains", 2, 2, fn_strcontains, false },
-	/* Known to bpftrace, arriving with later issues: a precise error meanwhile. */
-	{ "len", 1, 1, fn_unsupported, false },
-	{ "join", 1, 2, fn_join, false },
-	{ "cat", 1, 128, fn_printf, false },
-	{ "system", 1, 128, fn_system, false },
-	{ "ksym", 1, 1, fn_unsupported, false },
-	{ "usym", 1, 1, fn_unsupported, false },
-	{ "kaddr", 1, 1, fn_unsupported, false },
-	{ "uaddr", 1, 1, fn_unsupported, false },
-	{ "ntop", 1, 2, fn_unsupported, false },
-	{ "pton", 1, 1, fn_unsupported, false },
-	{ "buf", 1, 2, fn_unsupported, false },
-	{ "reg", 1, 1, fn_unsupported, false },
-	{ "signal", 1, 1, fn_unsupported, false },
-	{ "override", 1, 1, fn_unsupported, false },
-	{ "cgroupid", 1, 1, fn_unsupported, false },
-	{ "cgroup_path", 1, 2, fn_unsupported, false },
-	{ "macaddr", 1, 1, fn_unsupported, false },
-	{ "bswap", 1, 1, fn_unsupported, false },
-	{ "kptr", 1, 1, fn_unsupported, false },
-	{ "uptr", 1, 1, fn_unsupported, false },
-	{ "path", 1, 2, fn_unsupported, false },
-	{ "strerror", 1, 1, fn_unsupported, false },
-	{ "errorf", 1, 128, fn_unsupported, false },
-	{ "warnf", 1, 128, fn_unsupported, false },
-	{ "debugf", 1, 128, fn_unsupported, false },
-	{ "unwatch", 1, 1, fn_unsupported, false },
-	{ "skboutput", 4, 4, fn_unsupported, false },
-	{ "socket_cookie", 1, 1, fn_unsupported, false },
-	{ "percpu_kaddr", 1, 2, fn_unsupported, false },
-	{ "getopt", 1, 3, fn_unsupported, false },
-	{ "find", 3, 3, fn_unsupported, false },
-	{ "tseries", 3, 4, fn_unsupported, false },
-};
-
-/* kstack(mode), kstack(limit), kstack(mode, limit): mode bpftrace, perf or raw. */
-static const struct ty *kstack_call(struct checker *c, struct ast *n)
-{
-	static const char *const modes[] = { "bpftrace", "perf", "raw" };
-	struct ty *t = ty_new(c->a, TY_STACK);
-	t->stack_limit = 127;
-	t->stack_mode = sema_stack_mode(c);
-	unsigned i = 0;
-	for (struct ast *a = n->call.args; a; a = a->next, i++) {
-		if (i == 0 && a->kind == AST_IDENT) {
-			unsigned m = 0;
-			while (m < 3 && strcmp(modes[m], a->ident.name))
-				m++;
-			if (m == 3) {
-				sema_err(c, a->span, "kstack: unknown stack mode '%s' (expected bpftrace, perf or raw)",
-					 a->ident.name);
-				return ty_none();
-			}
-			t->stack_mode = (uint8_t)m;
-			continue;
-		}
-		int64_t limit;
-		if (i > 1 || !arg_const(c, n, a, "the frame limit", &limit))
-			return i > 1 ? (sema_err(c, n->span, "kstack() takes a mode and a limit at most"), ty_none())
-				     : ty_none();
-		if (limit < 1 || limit > 127) {
-			sema_err(c, a->span, "kstack: the frame limit must be between 1 and 127");
-			return ty_none();
-		}
-		t->stack_limit = (uint32_t)limit;
-	}
-	return t;
-}
-
-const struct ty *sema_call(struct checker *c, struct ast *n, struct ast *map)
-{
-	const struct fn *f = NULL;
-	for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
-		if (!strcmp(fns[i].name, n->call.name))
-			f = &fns[i];
-	if (!f) {
-		/* A builtin in call form, pid() (HEAD): the builtin itself. */
-		for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++) {
-			if (strcmp(builtins[i].name, n->call.name))
-				continue;
-			if (!strcmp(n->call.name, "kstack"))
-				return kstack_call(c, n);
-			if (n->call.args) {
-				/* pid(init), nsecs(monotonic), comm(pid): HEAD modes, not here yet */
-				sema_err(c, n->span, "%s() requires no arguments (%u provided)", n->call.name,
-					 ast_list_len(n->call.args));
-				return ty_none();
-			}
-			struct ast b = *n;
-			b.kind = AST_BUILTIN;
-			b.ident.name = n->call.name;
-			return sema_builtin(c, &b);
-		}
-		const struct ty *m = sema_macro_call(c, n);
-		if (m)
-			return m;
-		sema_err(c, n->span, "Unknown function: %s", n->call.name);
-		return ty_none();
-	}
-	struct ast *args[130];
-	unsigned nargs = 0;
-	for (struct ast *a = n->call.args; a && nargs < 130; a = a->next)
-		args[nargs++] = a;
-	if (nargs < f->min || nargs > f->max) {
-		/* bpftrace's check_nargs() and check_varargs() wording */
-		unsigned k = nargs < f->min ? f->min : f->max;
-		const char *how = f->min == f->max || k == 0 ? "requires" :
-				  nargs < f->min ? "requires at least" : "takes up to";
-		if (k == 0)
-			sema_err(c, n->span, "%s() requires no arguments (%u provided)", f->name, nargs);
-		else if (k == 1)
-			sema_err(c, n->span, "%s() %s one argument (%u provided)", f->name, how, nargs);
-		else
-			sema_err(c, n->span, "%s() %s %u arguments (%u provided)", f->name, how, k, nargs);
-		return ty_none();
-	}
-	if (f->agg && !map) {
-		sema_err(c, n->span, "%s() should be directly assigned to a map", f->name);
-		return ty_none();
-	}
-	return f->check(c, n, args, nargs, map);
-}

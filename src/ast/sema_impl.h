@@ -4,6 +4,7 @@
 
 #include "ast/sema.h"
 #include "strtab.h"
+#include "ast/builtin.h"
 
 struct sema_var {
 	const char *name;
@@ -56,9 +57,22 @@ const struct ty *sema_unify(struct checker *c, const struct ty *old, const struc
 struct sema_map *sema_map_keys(struct checker *c, struct ast *m, struct ast *keys);
 void sema_map_assign(struct checker *c, struct ast *m, const struct ty *v, struct span at);
 const struct ty *sema_map_read(struct checker *c, struct ast *m);
-/* A call; `map` is the map it is assigned to (aggregations), else NULL. */
+/* sema_builtin.c: a call or a builtin name resolved to its row of
+ * builtin.def (stored in the node: n->call.bi, n->ident.bi), its arity and
+ * probe types checked, then its checker run. `map` is the map a call is
+ * assigned to (aggregations), else NULL. */
 const struct ty *sema_call(struct checker *c, struct ast *n, struct ast *map);
 const struct ty *sema_builtin(struct checker *c, struct ast *n);
+/* The checkers named in builtin.def's `check` column: n is the call (AST_CALL)
+ * or the bare name (AST_BUILTIN, args NULL, nargs 0). */
+#define BI(id, name, form, min, max, probes, result, check, emit)                   \
+	const struct ty *sema_check_##check(struct checker *c, struct ast *n, struct ast **args, \
+					    unsigned nargs, struct ast *map);
+#include "ast/builtin.def"
+#undef BI
+/* sema_call.c: an argument that must be known at compile time; the error
+ * underlines the call `n`, as bpftrace does. */
+bool sema_arg_const(struct checker *c, struct ast *n, struct ast *a, const char *what, int64_t *out);
 const struct ty *sema_cast(struct checker *c, struct ast *n);
 const struct ty *sema_sizeof(struct checker *c, struct ast *n);
 const struct ty *sema_offsetof(struct checker *c, struct ast *n);

@@ -1,4 +1,4 @@
-/* cg_call: functions and aggregations: events to user space, map updates, string helpers. */
+/* cg_call: the emitters of functions and aggregations: events to user space, map updates, string helpers. */
 #include <string.h>
 
 #include "codegen/cg_impl.h"
@@ -109,7 +109,7 @@ static int64_t const_arg(struct ast *a)
 	return (int64_t)a->num.value;
 }
 
-static struct cg_val fn_print(struct cg *c, struct ast *n)
+struct cg_val cg_emit_print(struct cg *c, struct ast *n)
 {
 	struct ast *a = n->call.args;
 	if (a->type && ((const struct ty *)a->type)->kind == TY_MAP) {
@@ -128,7 +128,7 @@ static struct cg_val fn_print(struct cg *c, struct ast *n)
 	return emit_values(c, n, DESC_EV_PRINT_VALUE, a, NULL);
 }
 
-static struct cg_val fn_exit(struct cg *c, struct ast *n)
+struct cg_val cg_emit_exit(struct cg *c, struct ast *n)
 {
 	int ev = cg_event_add(c, DESC_EV_EXIT, n->span);
 	struct desc_arg *arg = arena_alloc(c->a, sizeof(*arg));
@@ -149,7 +149,7 @@ static struct cg_val fn_exit(struct cg *c, struct ast *n)
 	return none(c);
 }
 
-static struct cg_val fn_delete(struct cg *c, struct ast *n)
+struct cg_val cg_emit_delete(struct cg *c, struct ast *n)
 {
 	struct ast *m = n->call.args;
 	int dm = cg_user_map(c, m->map.name);
@@ -168,7 +168,7 @@ static struct cg_val fn_delete(struct cg *c, struct ast *n)
 	return none(c);
 }
 
-static struct cg_val fn_has_key(struct cg *c, struct ast *n)
+struct cg_val cg_emit_has_key(struct cg *c, struct ast *n)
 {
 	struct ast *m = n->call.args, *k = m->next;
 	int dm = cg_user_map(c, m->map.name);
@@ -178,7 +178,7 @@ static struct cg_val fn_has_key(struct cg *c, struct ast *n)
 	return scalar(LLVMBuildZExt(c->b, LLVMBuildIsNotNull(c->b, p, ""), c->i64, ""));
 }
 
-static struct cg_val fn_str(struct cg *c, struct ast *n)
+struct cg_val cg_emit_str(struct cg *c, struct ast *n)
 {
 	const struct ty *t = n->type, *at = n->call.args->type;
 	if (at->kind == TY_STRING)
@@ -210,7 +210,7 @@ static struct cg_val fn_str(struct cg *c, struct ast *n)
 }
 
 /* strncmp(a, b, n): 0 when the first n bytes agree (stopping at a NUL). */
-static struct cg_val fn_strncmp(struct cg *c, struct ast *n)
+struct cg_val cg_emit_strncmp(struct cg *c, struct ast *n)
 {
 	struct ast *a = n->call.args, *b = a->next, *len = b->next;
 	struct cg_val x = cg_expr(c, a), y = cg_expr(c, b);
@@ -229,7 +229,7 @@ static struct cg_val fn_strncmp(struct cg *c, struct ast *n)
 
 /* strcontains(hay, needle): a bounded search (cg_bytes.c), the needle's
  * length at most its capacity. */
-static struct cg_val fn_strcontains(struct cg *c, struct ast *n)
+struct cg_val cg_emit_strcontains(struct cg *c, struct ast *n)
 {
 	struct ast *h = n->call.args, *nd = h->next;
 	struct cg_val hay = cg_expr(c, h), needle = cg_expr(c, nd);
@@ -240,7 +240,7 @@ static struct cg_val fn_strcontains(struct cg *c, struct ast *n)
 }
 
 /* A timestamp value: { u32 format index; u32 mode (1: since boot); u64 ns }. */
-static struct cg_val fn_strftime(struct cg *c, struct ast *n)
+struct cg_val cg_emit_strftime(struct cg *c, struct ast *n)
 {
 	struct desc *d = c->desc;
 	d->strftime_fmts = arena_grow(c->a, d->strftime_fmts, d->nstrftime, &c->capstrftime, sizeof(*d->strftime_fmts));
@@ -253,7 +253,7 @@ static struct cg_val fn_strftime(struct cg *c, struct ast *n)
 	return (struct cg_val){ buf, true, 8 };
 }
 
-static struct cg_val fn_time(struct cg *c, struct ast *n)
+struct cg_val cg_emit_time(struct cg *c, struct ast *n)
 {
 	int ev = cg_event_add(c, DESC_EV_TIME, n->span);
 	c->desc->events[ev].fmt = n->call.args ? n->call.args->str.s : "%H:%M:%S\n";
@@ -268,7 +268,7 @@ static struct cg_val fn_time(struct cg *c, struct ast *n)
  * for the output module (ring-buffer records are not zeroed). */
 #define JOIN_ARGS 16
 #define JOIN_LEN 256
-static struct cg_val fn_join(struct cg *c, struct ast *n)
+struct cg_val cg_emit_join(struct cg *c, struct ast *n)
 {
 	struct ast *a = n->call.args;
 	const struct ty *pt = a->type;
@@ -311,52 +311,31 @@ static struct cg_val fn_join(struct cg *c, struct ast *n)
 	return none(c);
 }
 
-struct cg_val cg_call(struct cg *c, struct ast *n)
+struct cg_val cg_emit_printf(struct cg *c, struct ast *n)
 {
-	const char *f = n->call.name;
-	if (!strcmp(f, "printf"))
-		return emit_values(c, n, DESC_EV_PRINTF, n->call.args->next, n->call.args->str.s);
-	if (!strcmp(f, "print"))
-		return fn_print(c, n);
-	/* cat() and system() travel as printf does; user space formats the
-	 * path or command and reads the file or runs it (run.c). */
-	if (!strcmp(f, "cat"))
-		return emit_values(c, n, DESC_EV_CAT, n->call.args->next, n->call.args->str.s);
-	if (!strcmp(f, "system"))
-		return emit_values(c, n, DESC_EV_SYSTEM, n->call.args->next, n->call.args->str.s);
-	if (!strcmp(f, "exit"))
-		return fn_exit(c, n);
-	if (!strcmp(f, "clear"))
-		return simple_event(c, n, DESC_EV_CLEAR, cg_user_map(c, n->call.args->map.name), false);
-	if (!strcmp(f, "zero"))
-		return simple_event(c, n, DESC_EV_ZERO, cg_user_map(c, n->call.args->map.name), false);
-	if (!strcmp(f, "delete"))
-		return fn_delete(c, n);
-	if (!strcmp(f, "has_key"))
-		return fn_has_key(c, n);
-	if (!strcmp(f, "str"))
-		return fn_str(c, n);
-	if (!strcmp(f, "strncmp"))
-		return fn_strncmp(c, n);
-	if (!strcmp(f, "strcontains"))
-		return fn_strcontains(c, n);
-	if (!strcmp(f, "strftime"))
-		return fn_strftime(c, n);
-	if (!strcmp(f, "time"))
-		return fn_time(c, n);
-	if (!strcmp(f, "join"))
-		return fn_join(c, n);
-	if (!strcmp(f, "kstack"))
-		return cg_kstack(c, ((const struct ty *)n->type)->stack_limit); /* the mode: in the type, for printing */
-	/* builtins in call form: pid() */
-	if (!n->call.args && !cg_is_mem(n->type)) {
-		struct ast b = *n;
-		b.kind = AST_BUILTIN;
-		b.ident.name = f;
-		return cg_expr(c, &b);
-	}
-	cg_error(c, n->span, "internal: no code for %s()", f);
-	return none(c);
+	return emit_values(c, n, DESC_EV_PRINTF, n->call.args->next, n->call.args->str.s);
+}
+
+/* cat() and system() travel as printf does; user space formats the path or
+ * command and reads the file or runs it (run.c). */
+struct cg_val cg_emit_cat(struct cg *c, struct ast *n)
+{
+	return emit_values(c, n, DESC_EV_CAT, n->call.args->next, n->call.args->str.s);
+}
+
+struct cg_val cg_emit_system(struct cg *c, struct ast *n)
+{
+	return emit_values(c, n, DESC_EV_SYSTEM, n->call.args->next, n->call.args->str.s);
+}
+
+struct cg_val cg_emit_clear(struct cg *c, struct ast *n)
+{
+	return simple_event(c, n, DESC_EV_CLEAR, cg_user_map(c, n->call.args->map.name), false);
+}
+
+struct cg_val cg_emit_zero(struct cg *c, struct ast *n)
+{
+	return simple_event(c, n, DESC_EV_ZERO, cg_user_map(c, n->call.args->map.name), false);
 }
 
 /* ---- aggregations: @m[k] = count(), sum(x), ..., hist(x), lhist(x, ...) ---- */

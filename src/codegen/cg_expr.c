@@ -31,7 +31,7 @@ LLVMValueRef cg_bool(struct cg *c, LLVMValueRef v)
 }
 
 /* A string literal's bytes stored 8 at a time: no .rodata needed. */
-static LLVMValueRef const_bytes(struct cg *c, const char *s, uint32_t len, uint32_t size)
+LLVMValueRef cg_const_bytes(struct cg *c, const char *s, uint32_t len, uint32_t size)
 {
 	LLVMValueRef p = cg_tmp(c, size);
 	uint32_t words = (size + 7) / 8;
@@ -108,7 +108,7 @@ struct cg_var *cg_var_add(struct cg *c, const char *name, const struct ty *t)
 
 void cg_store_expr(struct cg *c, LLVMValueRef dst, unsigned dst_align, const struct ty *dst_t, struct ast *n)
 {
-	if (n->kind == AST_BUILTIN && !strcmp(n->ident.name, "comm") && dst_t->kind == TY_STRING &&
+	if (n->kind == AST_BUILTIN && n->ident.bi == BI_COMM && dst_t->kind == TY_STRING &&
 	    dst_t->size >= 16) {
 		/* bpf_get_current_comm pads its 16 bytes with zeros itself */
 		LLVMValueRef args[2] = { dst, LLVMConstInt(c->i32, 16, false) };
@@ -198,145 +198,10 @@ static struct cg_val map_read(struct cg *c, struct ast *n)
 	return scalar(phi);
 }
 
-/* ---- builtins ---- */
-
-static struct cg_val const_string(struct cg *c, const char *s, const struct ty *t)
+struct cg_val cg_const_string(struct cg *c, const char *s, const struct ty *t)
 {
 	uint32_t len = (uint32_t)strlen(s);
-	return mem(const_bytes(c, s, len + 1 < t->size ? len + 1 : t->size, t->size));
-}
-
-/* kstack: { i64 stack id; u32 pid; u32 pad }, the frames kept in a stack
- * map the runtime reads when it prints. One map per frame limit, as in
- * bpftrace: the kernel hashes as many frames as the map holds, so
- * kstack(3) groups stacks by their top three frames. */
-static LLVMValueRef slot_as(struct cg *c, LLVMValueRef v, const struct ty *t);
-
-struct cg_val cg_kstack(struct cg *c, uint32_t limit)
-{
-	if (limit < 1 || limit > 127)
-		limit = 127;
-	if (c->stacks_map[limit] < 0)
-		c->stacks_map[limit] = cg_map_add(c, "stacks", arena_printf(c->a, "hawk_stacks_%u", limit),
-						  DESC_MAP_STACKS, 7 /* BPF_MAP_TYPE_STACK_TRACE */, 4, limit * 8, 4096);
-	LLVMValueRef buf = cg_tmp(c, 16);
-	LLVMValueRef args[3] = { c->ctxarg, cg_map_ptr(c, c->stacks_map[limit]), cg_const(c, 0) };
-	LLVMValueRef id = cg_helper(c, H_GET_STACKID, c->i64, args, 3);
-	cg_store_int(c, buf, id, 8);
-	LLVMValueRef pid = LLVMBuildLShr(c->b, cg_helper(c, H_PID_TGID, c->i64, NULL, 0), cg_const(c, 32), "");
-	cg_store_int(c, cg_gep(c, buf, 8), pid, 4);
-	cg_store_int(c, cg_gep(c, buf, 12), cg_const(c, 0), 4);
-	return mem(buf);
-}
-
-/* A tracepoint's args as a value: its record copied out of the context
- * with loads at constant offsets (the verifier refuses a variable offset
- * into the context, so no loop), the first 8 bytes, which the program may
- * not read, left zero; sema's type leaves their fields out. */
-static struct cg_val tp_args(struct cg *c, const struct ty *t)
-{
-	uint32_t size = ty_size(t);
-	LLVMValueRef buf = cg_tmp(c, size);
-	cg_store_int(c, buf, cg_const(c, 0), 8);
-	for (uint32_t off = 8; off < size;) {
-		uint32_t left = size - off, w = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
-		LLVMValueRef v = cg_load_int(c, cg_gep(c, c->ctxarg, off), ty_int(w, false));
-		cg_store_int(c, cg_gep(c, buf, off), v, w);
-		off += w;
-	}
-	return mem(buf);
-}
-
-static struct cg_val builtin(struct cg *c, struct ast *n)
-{
-	const char *name = n->ident.name;
-	const struct ty *t = T(n);
-	if (!strcmp(name, "args") && t->kind == TY_RECORD) /* before argN: "args" starts with "arg" */
-		return tp_args(c, t);
-	if (!strcmp(name, "pid") || !strcmp(name, "tid")) {
-		LLVMValueRef v = cg_helper(c, H_PID_TGID, c->i64, NULL, 0);
-		if (name[0] == 'p')
-			return scalar(LLVMBuildLShr(c->b, v, cg_const(c, 32), ""));
-		return scalar(LLVMBuildAnd(c->b, v, cg_const(c, 0xffffffff), ""));
-	}
-	if (!strcmp(name, "uid") || !strcmp(name, "gid") || !strcmp(name, "username")) {
-		LLVMValueRef v = cg_helper(c, H_UID_GID, c->i64, NULL, 0);
-		if (name[0] == 'g')
-			return scalar(LLVMBuildLShr(c->b, v, cg_const(c, 32), ""));
-		return scalar(LLVMBuildAnd(c->b, v, cg_const(c, 0xffffffff), ""));
-	}
-	if (!strcmp(name, "nsecs"))
-		return scalar(cg_helper(c, H_KTIME_BOOT, c->i64, NULL, 0));
-	if (!strcmp(name, "elapsed")) {
-		/* The start time is a constant of this compilation: it happens
-		 * just before the probes attach. */
-		LLVMValueRef now = cg_helper(c, H_KTIME_BOOT, c->i64, NULL, 0);
-		return scalar(LLVMBuildSub(c->b, now, cg_const(c, c->pc->start_ns), ""));
-	}
-	if (!strcmp(name, "cpu"))
-		return scalar(LLVMBuildZExt(c->b, cg_helper(c, H_SMP_CPU, c->i32, NULL, 0), c->i64, ""));
-	if (!strcmp(name, "ncpus"))
-		return scalar(cg_const(c, (uint64_t)c->pc->ncpus));
-	if (!strcmp(name, "rand"))
-		return scalar(LLVMBuildZExt(c->b, cg_helper(c, H_PRANDOM, c->i32, NULL, 0), c->i64, ""));
-	if (!strcmp(name, "cgroup"))
-		return scalar(cg_helper(c, H_CGROUP_ID, c->i64, NULL, 0));
-	if (!strcmp(name, "jiffies"))
-		return scalar(cg_helper(c, H_JIFFIES, c->i64, NULL, 0));
-	if (!strcmp(name, "curtask"))
-		return scalar(cg_helper(c, H_CURRENT_TASK, c->i64, NULL, 0));
-	const struct rt_provider *pk = rt_provider_of(c->exp->type);
-	if ((!strncmp(name, "arg", 3) || !strcmp(name, "retval")) && pk && pk->args != RT_ARGS_REGS) {
-		/* u64 slots: argN is slot N; fexit's retval follows the arguments */
-		const struct ty *a = c->exp->args;
-		uint32_t slot = name[0] == 'a' ? (uint32_t)atoi(name + 3) : a ? a->count : 0;
-		if (slot >= 12) {
-			cg_error(c, n->span, "%s: BPF programs see at most 12 arguments", name);
-			return scalar(cg_const(c, 0));
-		}
-		LLVMValueRef v = cg_ctx_slot(c, 8 * slot);
-		if (name[0] == 'r' && a && a->fields[a->count].type)
-			v = slot_as(c, v, a->fields[a->count].type);
-		return scalar(v);
-	}
-	if (!strncmp(name, "arg", 3) && c->exp->type == PROBE_USDT)
-		return scalar(cg_usdt_arg(c, n, (unsigned)atoi(name + 3)));
-	if (!strncmp(name, "arg", 3) || !strcmp(name, "retval")) {
-		/* struct pt_regs on x86_64: the System V argument registers and rax. */
-		static const uint32_t reg_off[] = { 112, 104, 96, 88, 72, 64 }; /* di si dx cx r8 r9 */
-		uint32_t off = 80; /* ax */
-		if (name[0] == 'a') {
-			unsigned i = (unsigned)atoi(name + 3);
-			if (i >= sizeof reg_off / sizeof reg_off[0]) {
-				cg_error(c, n->span, "%s: only arg0 to arg5 are passed in registers on x86_64", name);
-				return scalar(cg_const(c, 0));
-			}
-			off = reg_off[i];
-		}
-		LLVMValueRef idx = LLVMConstInt(c->i64, off, false);
-		LLVMValueRef addr = LLVMBuildGEP2(c->b, c->i8, c->ctxarg, &idx, 1, "");
-		return scalar(cg_load_int(c, addr, t));
-	}
-	if (!strcmp(name, "kstack"))
-		return cg_kstack(c, t->stack_limit);
-	if (!strcmp(name, "cpid"))
-		return scalar(cg_cpid(c));
-	if (!strcmp(name, "has_cpid"))
-		return scalar(cg_const(c, c->pc->child));
-	if (!strcmp(name, "ctx") || !strcmp(name, "args"))
-		return scalar(LLVMBuildPtrToInt(c->b, c->ctxarg, c->i64, ""));
-	if (!strcmp(name, "comm")) {
-		LLVMValueRef buf = cg_tmp(c, 16);
-		LLVMValueRef args[2] = { buf, LLVMConstInt(c->i32, 16, false) };
-		cg_helper(c, H_COMM, c->i64, args, 2);
-		return mem(buf);
-	}
-	if (!strcmp(name, "probe"))
-		return const_string(c, c->exp->name, t);
-	if (!strcmp(name, "func"))
-		return const_string(c, c->exp->func ? c->exp->func : "", t);
-	cg_error(c, n->span, "internal: no code for builtin %s", name);
-	return scalar(cg_const(c, 0));
+	return mem(cg_const_bytes(c, s, len + 1 < t->size ? len + 1 : t->size, t->size));
 }
 
 /* ---- operators ---- */
@@ -639,7 +504,7 @@ LLVMValueRef cg_ctx_slot(struct cg *c, uint32_t off)
 }
 
 /* A slot's value as a field of type t: narrowed, then widened back as C would. */
-static LLVMValueRef slot_as(struct cg *c, LLVMValueRef v, const struct ty *t)
+LLVMValueRef cg_slot_as(struct cg *c, LLVMValueRef v, const struct ty *t)
 {
 	uint32_t size = t->kind == TY_BOOL ? 1 : t->size;
 	if (size >= 8 || !size)
@@ -656,7 +521,7 @@ static struct cg_val ctx_field(struct cg *c, uint32_t off, const struct ty *t)
 {
 	const struct rt_provider *k = rt_provider_of(c->exp->type);
 	if (k && k->args != RT_ARGS_TRACEPOINT && !cg_is_mem(t))
-		return scalar(slot_as(c, cg_ctx_slot(c, off), t));
+		return scalar(cg_slot_as(c, cg_ctx_slot(c, off), t));
 	LLVMValueRef idx = LLVMConstInt(c->i64, off, false);
 	LLVMValueRef addr = LLVMBuildGEP2(c->b, c->i8, c->ctxarg, &idx, 1, "");
 	if (!cg_is_mem(t))
@@ -848,17 +713,17 @@ struct cg_val cg_expr(struct cg *c, struct ast *n)
 	case AST_BOOL:
 		return scalar(cg_const(c, n->boolean.value));
 	case AST_STRING:
-		return mem(const_bytes(c, n->str.s, n->str.len + 1, t->size));
+		return mem(cg_const_bytes(c, n->str.s, n->str.len + 1, t->size));
 	case AST_POSITIONAL: {
 		const char *v = n->pos.n <= (uint32_t)c->pc->nparams ? c->pc->params[n->pos.n - 1] : "";
 		if (t->kind == TY_STRING)
-			return const_string(c, v, t);
+			return cg_const_string(c, v, t);
 		return scalar(cg_const(c, (uint64_t)strtoll(v, NULL, 0)));
 	}
 	case AST_POSITIONAL_COUNT:
 		return scalar(cg_const(c, (uint64_t)c->pc->nparams));
 	case AST_BUILTIN:
-		return builtin(c, n);
+		return cg_call(c, n);
 	case AST_VAR: {
 		struct cg_var *v = cg_var_find(c, n->ident.name);
 		if (!v) {

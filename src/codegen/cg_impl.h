@@ -5,6 +5,7 @@
 #include <llvm-c/Core.h>
 #include <llvm-c/DebugInfo.h>
 
+#include "ast/builtin.h"
 #include "ast/sema.h"
 #include "codegen/cg.h"
 #include "runtime/desc.h"
@@ -122,7 +123,12 @@ LLVMValueRef cg_usdt_arg(struct cg *c, struct ast *n, unsigned i);
 
 /* cg_expr.c */
 struct cg_val cg_expr(struct cg *c, struct ast *n);
-struct cg_val cg_kstack(struct cg *c, uint32_t limit);
+/* The bytes of s (len of them) as a constant of size bytes, zero-padded. */
+LLVMValueRef cg_const_bytes(struct cg *c, const char *s, uint32_t len, uint32_t size);
+/* A string constant of type t (its capacity), truncated to fit. */
+struct cg_val cg_const_string(struct cg *c, const char *s, const struct ty *t);
+/* A slot's value as a field of type t: narrowed, then widened back as C would. */
+LLVMValueRef cg_slot_as(struct cg *c, LLVMValueRef v, const struct ty *t);
 /* One u64 slot of a raw_tp, fentry/fexit or iter context, at byte offset off. */
 LLVMValueRef cg_ctx_slot(struct cg *c, uint32_t off);
 LLVMValueRef cg_scalar(struct cg *c, struct ast *n);
@@ -145,8 +151,17 @@ LLVMValueRef cg_bytes_compare(struct cg *c, LLVMValueRef a, LLVMValueRef b, uint
 /* 1 when the string at needle (capacity ns) occurs in the one at hay (capacity hs). */
 LLVMValueRef cg_bytes_contains(struct cg *c, LLVMValueRef hay, uint32_t hs, LLVMValueRef needle, uint32_t ns);
 
-/* cg_call.c */
+/* cg_builtin.c: a call or builtin name (AST_CALL, AST_BUILTIN) through the
+ * emitter of the builtin.def row sema resolved it to. */
 struct cg_val cg_call(struct cg *c, struct ast *n);
+struct cg_val cg_kstack(struct cg *c, uint32_t limit);
+/* The emitters named in builtin.def's `emit` column (cg_builtin.c, cg_call.c). */
+#define BI(id, name, form, min, max, probes, result, check, emit) \
+	struct cg_val cg_emit_##emit(struct cg *c, struct ast *n);
+#include "ast/builtin.def"
+#undef BI
+
+/* cg_call.c */
 void cg_map_assign_agg(struct cg *c, struct ast *map, struct ast *call);
 int cg_event_add(struct cg *c, enum desc_event_kind k, struct span at);
 LLVMValueRef cg_event_begin(struct cg *c, int ev, uint32_t size, LLVMBasicBlockRef *done);

@@ -1,0 +1,269 @@
+/* cg_builtin: dispatch of calls and builtin names on their builtin.def row, and the
+ * emitters of the value builtins (pid, comm, argN, kstack, ...). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegen/cg_impl.h"
+
+typedef struct cg_val (*emit_fn)(struct cg *c, struct ast *n);
+
+static const emit_fn emitters[BI__COUNT] = {
+#define BI(id, name, form, min, max, probes, result, check, emit) [BI_##id] = cg_emit_##emit,
+#include "ast/builtin.def"
+#undef BI
+};
+
+static const struct ty *T(const struct ast *n)
+{
+	return n->type;
+}
+
+static struct cg_val scalar(LLVMValueRef v)
+{
+	return (struct cg_val){ v, false, 8 };
+}
+
+static struct cg_val mem(LLVMValueRef v)
+{
+	return (struct cg_val){ v, true, 8 };
+}
+
+/* A call (AST_CALL) or a builtin name (AST_BUILTIN, or its call form pid()):
+ * the row sema resolved it to says which emitter runs. */
+struct cg_val cg_call(struct cg *c, struct ast *n)
+{
+	enum bi_id id = (enum bi_id)(n->kind == AST_CALL ? n->call.bi : n->ident.bi);
+	if (id == BI_NONE || id >= BI__COUNT) {
+		cg_error(c, n->span, "internal: %s was not resolved by sema",
+			 n->kind == AST_CALL ? n->call.name : n->ident.name);
+		return scalar(cg_const(c, 0));
+	}
+	return emitters[id](c, n);
+}
+
+/* Rows whose checker always refuses them. */
+struct cg_val cg_emit_none(struct cg *c, struct ast *n)
+{
+	cg_error(c, n->span, "internal: no code for %s", bi_info(n->kind == AST_CALL ? n->call.bi : n->ident.bi)->name);
+	return scalar(cg_const(c, 0));
+}
+
+/* Aggregations are emitted by the map assignment they are part of
+ * (cg_map_assign_agg); sema refuses them anywhere else. */
+struct cg_val cg_emit_agg(struct cg *c, struct ast *n)
+{
+	return cg_emit_none(c, n);
+}
+
+static LLVMValueRef pid_tgid(struct cg *c)
+{
+	return cg_helper(c, H_PID_TGID, c->i64, NULL, 0);
+}
+
+struct cg_val cg_emit_pid(struct cg *c, struct ast *n)
+{
+	(void)n;
+	return scalar(LLVMBuildLShr(c->b, pid_tgid(c), cg_const(c, 32), ""));
+}
+
+struct cg_val cg_emit_tid(struct cg *c, struct ast *n)
+{
+	(void)n;
+	return scalar(LLVMBuildAnd(c->b, pid_tgid(c), cg_const(c, 0xffffffff), ""));
+}
+
+/* uid and username (printed as a name by user space) */
+struct cg_val cg_emit_uid(struct cg *c, struct ast *n)
+{
+	(void)n;
+	LLVMValueRef v = cg_helper(c, H_UID_GID, c->i64, NULL, 0);
+	return scalar(LLVMBuildAnd(c->b, v, cg_const(c, 0xffffffff), ""));
+}
+
+struct cg_val cg_emit_gid(struct cg *c, struct ast *n)
+{
+	(void)n;
+	LLVMValueRef v = cg_helper(c, H_UID_GID, c->i64, NULL, 0);
+	return scalar(LLVMBuildLShr(c->b, v, cg_const(c, 32), ""));
+}
+
+struct cg_val cg_emit_nsecs(struct cg *c, struct ast *n)
+{
+	(void)n;
+	return scalar(cg_helper(c, H_KTIME_BOOT, c->i64, NULL, 0));
+}
+
+/* The start time is a constant of this compilation: it happens just before
+ * the probes attach. */
+struct cg_val cg_emit_elapsed(struct cg *c, struct ast *n)
+{
+	(void)n;
+	LLVMValueRef now = cg_helper(c, H_KTIME_BOOT, c->i64, NULL, 0);
+	return scalar(LLVMBuildSub(c->b, now, cg_const(c, c->pc->start_ns), ""));
+}
+
+struct cg_val cg_emit_cpu(struct cg *c, struct ast *n)
+{
+	(void)n;
+	return scalar(LLVMBuildZExt(c->b, cg_helper(c, H_SMP_CPU, c->i32, NULL, 0), c->i64, ""));
+}
+
+struct cg_val cg_emit_ncpus(struct cg *c, struct ast *n)
+{
+	(void)n;
+	return scalar(cg_const(c, (uint64_t)c->pc->ncpus));
+}
+
+struct cg_val cg_emit_rand(struct cg *c, struct ast *n)
+{
+	(void)n;
+	return scalar(LLVMBuildZExt(c->b, cg_helper(c, H_PRANDOM, c->i32, NULL, 0), c->i64, ""));
+}
+
+struct cg_val cg_emit_cgroup(struct cg *c, struct ast *n)
+{
+	(void)n;
+	return scalar(cg_helper(c, H_CGROUP_ID, c->i64, NULL, 0));
+}
+
+struct cg_val cg_emit_jiffies(struct cg *c, struct ast *n)
+{
+	(void)n;
+	return scalar(cg_helper(c, H_JIFFIES, c->i64, NULL, 0));
+}
+
+struct cg_val cg_emit_curtask(struct cg *c, struct ast *n)
+{
+	(void)n;
+	return scalar(cg_helper(c, H_CURRENT_TASK, c->i64, NULL, 0));
+}
+
+/* argN and retval: u64 context slots where the provider has them, else
+ * registers. */
+struct cg_val cg_emit_argn(struct cg *c, struct ast *n)
+{
+	const char *name = n->kind == AST_CALL ? n->call.name : n->ident.name;
+	bool ret = (n->kind == AST_CALL ? n->call.bi : n->ident.bi) == BI_RETVAL;
+	const struct rt_provider *pk = rt_provider_of(c->exp->type);
+	if (pk && pk->args != RT_ARGS_REGS) {
+		/* u64 slots: argN is slot N; fexit's retval follows the arguments */
+		const struct ty *a = c->exp->args;
+		uint32_t slot = !ret ? (uint32_t)atoi(name + 3) : a ? a->count : 0;
+		if (slot >= 12) {
+			cg_error(c, n->span, "%s: BPF programs see at most 12 arguments", name);
+			return scalar(cg_const(c, 0));
+		}
+		LLVMValueRef v = cg_ctx_slot(c, 8 * slot);
+		if (ret && a && a->fields[a->count].type)
+			v = cg_slot_as(c, v, a->fields[a->count].type);
+		return scalar(v);
+	}
+	if (!ret && c->exp->type == PROBE_USDT)
+		return scalar(cg_usdt_arg(c, n, (unsigned)atoi(name + 3)));
+	/* struct pt_regs on x86_64: the System V argument registers and rax. */
+	static const uint32_t reg_off[] = { 112, 104, 96, 88, 72, 64 }; /* di si dx cx r8 r9 */
+	uint32_t off = 80; /* ax */
+	if (!ret) {
+		unsigned i = (unsigned)atoi(name + 3);
+		if (i >= sizeof reg_off / sizeof reg_off[0]) {
+			cg_error(c, n->span, "%s: only arg0 to arg5 are passed in registers on x86_64", name);
+			return scalar(cg_const(c, 0));
+		}
+		off = reg_off[i];
+	}
+	LLVMValueRef idx = LLVMConstInt(c->i64, off, false);
+	LLVMValueRef addr = LLVMBuildGEP2(c->b, c->i8, c->ctxarg, &idx, 1, "");
+	return scalar(cg_load_int(c, addr, T(n)));
+}
+
+/* kstack: { i64 stack id; u32 pid; u32 pad }, the frames kept in a stack
+ * map the runtime reads when it prints. One map per frame limit, as in
+ * bpftrace: the kernel hashes as many frames as the map holds, so
+ * kstack(3) groups stacks by their top three frames. */
+struct cg_val cg_kstack(struct cg *c, uint32_t limit)
+{
+	if (limit < 1 || limit > 127)
+		limit = 127;
+	if (c->stacks_map[limit] < 0)
+		c->stacks_map[limit] = cg_map_add(c, "stacks", arena_printf(c->a, "hawk_stacks_%u", limit),
+						  DESC_MAP_STACKS, 7 /* BPF_MAP_TYPE_STACK_TRACE */, 4, limit * 8, 4096);
+	LLVMValueRef buf = cg_tmp(c, 16);
+	LLVMValueRef args[3] = { c->ctxarg, cg_map_ptr(c, c->stacks_map[limit]), cg_const(c, 0) };
+	LLVMValueRef id = cg_helper(c, H_GET_STACKID, c->i64, args, 3);
+	cg_store_int(c, buf, id, 8);
+	LLVMValueRef pid = LLVMBuildLShr(c->b, pid_tgid(c), cg_const(c, 32), "");
+	cg_store_int(c, cg_gep(c, buf, 8), pid, 4);
+	cg_store_int(c, cg_gep(c, buf, 12), cg_const(c, 0), 4);
+	return mem(buf);
+}
+
+/* The mode is in the type, for printing. */
+struct cg_val cg_emit_kstack(struct cg *c, struct ast *n)
+{
+	return cg_kstack(c, T(n)->stack_limit);
+}
+
+struct cg_val cg_emit_cpid(struct cg *c, struct ast *n)
+{
+	(void)n;
+	return scalar(cg_cpid(c));
+}
+
+struct cg_val cg_emit_has_cpid(struct cg *c, struct ast *n)
+{
+	(void)n;
+	return scalar(cg_const(c, c->pc->child));
+}
+
+/* A tracepoint's args as a value: its record copied out of the context
+ * with loads at constant offsets (the verifier refuses a variable offset
+ * into the context, so no loop), the first 8 bytes, which the program may
+ * not read, left zero; sema's type leaves their fields out. */
+static struct cg_val tp_args(struct cg *c, const struct ty *t)
+{
+	uint32_t size = ty_size(t);
+	LLVMValueRef buf = cg_tmp(c, size);
+	cg_store_int(c, buf, cg_const(c, 0), 8);
+	for (uint32_t off = 8; off < size;) {
+		uint32_t left = size - off, w = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+		LLVMValueRef v = cg_load_int(c, cg_gep(c, c->ctxarg, off), ty_int(w, false));
+		cg_store_int(c, cg_gep(c, buf, off), v, w);
+		off += w;
+	}
+	return mem(buf);
+}
+
+/* args: a tracepoint's record by value; elsewhere the context pointer its
+ * fields are read through. */
+struct cg_val cg_emit_args(struct cg *c, struct ast *n)
+{
+	if (T(n)->kind == TY_RECORD)
+		return tp_args(c, T(n));
+	return cg_emit_ctx(c, n);
+}
+
+/* ctx: the context pointer. */
+struct cg_val cg_emit_ctx(struct cg *c, struct ast *n)
+{
+	(void)n;
+	return scalar(LLVMBuildPtrToInt(c->b, c->ctxarg, c->i64, ""));
+}
+
+struct cg_val cg_emit_comm(struct cg *c, struct ast *n)
+{
+	(void)n;
+	LLVMValueRef buf = cg_tmp(c, 16);
+	LLVMValueRef args[2] = { buf, LLVMConstInt(c->i32, 16, false) };
+	cg_helper(c, H_COMM, c->i64, args, 2);
+	return mem(buf);
+}
+
+struct cg_val cg_emit_probe(struct cg *c, struct ast *n)
+{
+	return cg_const_string(c, c->exp->name, T(n));
+}
+
+struct cg_val cg_emit_func(struct cg *c, struct ast *n)
+{
+	return cg_const_string(c, c->exp->func ? c->exp->func : "", T(n));
+}
