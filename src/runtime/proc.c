@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -111,7 +112,9 @@ int rt_child_spawn(struct rt_child *c, const char *cmd, struct diag *d)
 		err = -ENOENT;
 		goto out;
 	}
-	if (pipe2(go, O_CLOEXEC) || pipe2(res, O_CLOEXEC)) {
+	/* The start channel is a socket so that hawk can write to a child that
+	 * died first (Ctrl-C reaches it too) without a SIGPIPE: MSG_NOSIGNAL. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) || pipe2(res, O_CLOEXEC)) {
 		err = -errno;
 		diag_plain(d, DIAG_ERROR, "-c: cannot create a pipe: %s", strerror(-err));
 		goto out;
@@ -159,8 +162,8 @@ int rt_child_start(struct rt_child *c, struct diag *d)
 {
 	if (c->go < 0)
 		return 0;
-	ssize_t r = write(c->go, "g", 1);
-	(void)r;
+	ssize_t r = send(c->go, "g", 1, MSG_NOSIGNAL);
+	(void)r;   /* EPIPE: it died before exec; the loop sees it exit */
 	close(c->go);
 	c->go = -1;
 	/* The result pipe closes at exec (O_CLOEXEC); an errno comes first
