@@ -218,6 +218,13 @@ static void expand_ap(struct expander *x, struct ast *probe, struct ast *ap)
 		e->func = at->func;
 		break;
 	case RT_EXPAND_CATALOGUE:
+		if (at->pin) {
+			/* a pinned iterator is read by `cat` later, so its rows must
+			 * go to the seq_file (bpf_seq_printf), not to the ring buffer */
+			diag_error(x->ctx->diag, ap->span, "%s: pinning an iterator is not supported yet", at->raw);
+			x->errors++;
+			break;
+		}
 		catalogue(x, probe, ap, k);
 		break;
 	case RT_EXPAND_FUNCTION:
@@ -254,6 +261,14 @@ unsigned sema_expand(struct pass_ctx *ctx)
 			continue;
 		probes = true;
 		unsigned before = ctx->sema->nexp, errors = x.errors;
+		/* bpftrace's rule: an iterator probe has one attach point */
+		if (it->probe.aps && it->probe.aps->next)
+			for (struct ast *ap = it->probe.aps; ap; ap = ap->next)
+				if (ap->ap->ptype == PROBE_ITER) {
+					diag_error(ctx->diag, ap->span, "Only single iter attach point is allowed.");
+					x.errors++;
+					break;
+				}
 		for (struct ast *ap = it->probe.aps; ap; ap = ap->next)
 			expand_ap(&x, it, ap);
 		if (ctx->sema->nexp == before && x.errors == errors && it->probe.aps) {
