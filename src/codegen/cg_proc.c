@@ -39,21 +39,13 @@ LLVMValueRef cg_cpid(struct cg *c)
 }
 
 /* -p PID: bpftrace (0.24) filters the probes that cannot be attached to
- * one process; uprobes, usdt and watchpoints attach to it instead, and
- * perf events (profile, interval, software) are not filtered. */
+ * one process (the record's RT_PROV_PID_FILTER); uprobes, usdt and
+ * watchpoints attach to it instead, and perf events (profile, interval,
+ * software) are not filtered. */
 static bool needs_filter(enum probe_type t)
 {
-	switch (t) {
-	case PROBE_KPROBE: case PROBE_KRETPROBE: case PROBE_FENTRY: case PROBE_FEXIT:
-	case PROBE_TRACEPOINT: case PROBE_RAWTRACEPOINT:
-		return true;
-	case PROBE_BEGIN: case PROBE_END: case PROBE_SELF: case PROBE_TEST: case PROBE_BENCH:
-	case PROBE_UPROBE: case PROBE_URETPROBE: case PROBE_USDT: case PROBE_PROFILE:
-	case PROBE_INTERVAL: case PROBE_SOFTWARE: case PROBE_HARDWARE: case PROBE_WATCHPOINT:
-	case PROBE_ASYNCWATCHPOINT: case PROBE_ITER: case PROBE_INVALID: case PROBE__COUNT:
-		break;
-	}
-	return false;
+	const struct rt_provider *k = rt_provider_of(t);
+	return k && (k->flags & RT_PROV_PID_FILTER);
 }
 
 /* At the top of a program's body: return at once for any other process. */

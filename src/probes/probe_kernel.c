@@ -426,7 +426,7 @@ static unsigned parts_kernel(const struct probe_point *pt, const char **parts)
 
 const struct rt_provider rt_prov_kprobe = {
 	.type = PROBE_KPROBE, .name = "kprobe", .form = "kprobe[:MODULE]:FUNCTION",
-	.max_parts = 2, .flags = RT_PROV_WILD, .available = kprobe_available,
+	.max_parts = 2, .flags = RT_PROV_WILD | RT_PROV_PID_FILTER, .available = kprobe_available,
 	.wildcards = true, .parse = parse_kprobe, .parts = parts_kernel,
 	.list = list_kprobe, .describe = describe_kprobe,
 	.expand = RT_EXPAND_FUNCTION, .args = RT_ARGS_REGS,
@@ -437,7 +437,7 @@ const struct rt_provider rt_prov_kprobe = {
  * would repeat its entry probe's list. */
 const struct rt_provider rt_prov_kretprobe = {
 	.type = PROBE_KRETPROBE, .name = "kretprobe", .form = "kretprobe[:MODULE]:FUNCTION",
-	.max_parts = 2, .available = kprobe_available,
+	.max_parts = 2, .flags = RT_PROV_PID_FILTER, .available = kprobe_available,
 	.wildcards = true, .parse = parse_kprobe, .parts = parts_kernel,
 	.list = list_kretprobe, .describe = describe_kretprobe,
 	.expand = RT_EXPAND_FUNCTION, .args = RT_ARGS_REGS,
@@ -446,7 +446,7 @@ const struct rt_provider rt_prov_kretprobe = {
 
 const struct rt_provider rt_prov_fentry = {
 	.type = PROBE_FENTRY, .name = "fentry", .form = "fentry[:MODULE]:FUNCTION",
-	.max_parts = 2, .flags = RT_PROV_WILD, .available = fentry_available,
+	.max_parts = 2, .flags = RT_PROV_WILD | RT_PROV_PID_FILTER, .available = fentry_available,
 	.wildcards = true, .parse = parse_fentry, .parts = parts_kernel,
 	.list = list_fentry, .describe = describe_fentry,
 	.expand = RT_EXPAND_CATALOGUE, .args = RT_ARGS_FENTRY,
@@ -455,7 +455,7 @@ const struct rt_provider rt_prov_fentry = {
 
 const struct rt_provider rt_prov_fexit = {
 	.type = PROBE_FEXIT, .name = "fexit", .form = "fexit[:MODULE]:FUNCTION",
-	.max_parts = 2, .available = fentry_available,
+	.max_parts = 2, .flags = RT_PROV_PID_FILTER, .available = fentry_available,
 	.wildcards = true, .parse = parse_fentry, .parts = parts_kernel,
 	.list = list_fexit, .describe = describe_fexit,
 	.expand = RT_EXPAND_CATALOGUE, .args = RT_ARGS_FEXIT,

@@ -67,7 +67,7 @@ static unsigned parts_rawtp(const struct probe_point *pt, const char **parts)
 
 const struct rt_provider rt_prov_rawtracepoint = {
 	.type = PROBE_RAWTRACEPOINT, .name = "rawtracepoint",
-	.form = "rawtracepoint[:MODULE]:EVENT", .max_parts = 2, .flags = RT_PROV_WILD,
+	.form = "rawtracepoint[:MODULE]:EVENT", .max_parts = 2, .flags = RT_PROV_WILD | RT_PROV_PID_FILTER,
 	.wildcards = true, .parse = parse_rawtp, .parts = parts_rawtp,
 	.list = list_rawtp, .describe = describe_rawtp,
 	.expand = RT_EXPAND_CATALOGUE, .args = RT_ARGS_RAWTP,

@@ -115,7 +115,7 @@ static unsigned parts_tracepoint(const struct probe_point *pt, const char **part
 
 const struct rt_provider rt_prov_tracepoint = {
 	.type = PROBE_TRACEPOINT, .name = "tracepoint", .form = "tracepoint:CATEGORY:EVENT",
-	.max_parts = 2, .flags = RT_PROV_WILD,
+	.max_parts = 2, .flags = RT_PROV_WILD | RT_PROV_PID_FILTER,
 	.wildcards = true, .parse = parse_tracepoint, .parts = parts_tracepoint,
 	.list = list_tracepoints, .describe = describe_tracepoint,
 	.expand = RT_EXPAND_CATALOGUE, .args = RT_ARGS_TRACEPOINT,

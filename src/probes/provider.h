@@ -48,6 +48,8 @@ enum rt_provider_flags {
 	                           * runs the programs on one uprobe newest first */
 	RT_PROV_STATIC = 1 << 3,  /* a fixed table, listed even where it cannot attach (as
 	                           * bpftrace lists hardware events in a VM without PMU) */
+	RT_PROV_PID_FILTER = 1 << 4, /* -p: its programs return at once for other processes
+	                              * (bpftrace 0.24's filter on kernel probes) */
 };
 
 /* How the runtime attaches a probe of a type: runtime/attach.c has one
