@@ -441,6 +441,7 @@ static void state_init(struct drv_state *st, const struct drv_opts *o, struct ar
 			.start_ns = boot_ns(),
 			.ncpus = libbpf_num_possible_cpus(),
 			.pid = o->has_pid ? o->pid : 0,
+			.cmd = o->cmd,
 			.script_path = o->prog_text ? NULL : o->script,
 			.include_dirs = o->include_dirs,
 			.ninclude_dirs = (unsigned)o->ninclude_dirs,

@@ -239,6 +239,9 @@ static void expand_ap(struct expander *x, struct ast *probe, struct ast *ap)
 	case RT_EXPAND_USDT:
 		expand_usdt(x, probe, ap);
 		break;
+	case RT_EXPAND_WATCHPOINT:
+		expand_watchpoint(x, probe, ap);
+		break;
 	case RT_EXPAND_UNSUPPORTED:
 		diag_error(x->ctx->diag, ap->span, "%s probes are not supported yet",
 			   probetype_name(at->ptype));

@@ -16,5 +16,6 @@ struct sema_expansion *expand_add(struct expander *x, struct ast *probe, struct 
 /* expand_user.c: uprobe/uretprobe and usdt, from the objects' symbols and notes. */
 void expand_uprobe(struct expander *x, struct ast *probe, struct ast *ap);
 void expand_usdt(struct expander *x, struct ast *probe, struct ast *ap);
+void expand_watchpoint(struct expander *x, struct ast *probe, struct ast *ap);
 
 #endif

@@ -215,3 +215,120 @@ void expand_usdt(struct expander *x, struct ast *probe, struct ast *ap)
 	}
 }
 
+
+/* ---- watchpoint, asyncwatchpoint ---- */
+
+/* The program a -p process or -c command runs: where FUNC is looked up. */
+static const char *watched_binary(struct expander *x, struct ast *ap)
+{
+	struct arena *a = x->ctx->arena;
+	if (x->ctx->pid)
+		return arena_printf(a, "/proc/%d/exe", (int)x->ctx->pid);
+	const char *cmd = x->ctx->cmd;
+	while (*cmd == ' ')
+		cmd++;
+	size_t n = strcspn(cmd, " \t");
+	struct rt_bins bins = { 0 };
+	if (rt_bin_resolve(arena_strndup(a, cmd, n), 0, "watchpoint", x->ctx->diag, &bins) < 0 || bins.n != 1) {
+		rt_bins_free(&bins);
+		x->errors++;
+		return NULL;
+	}
+	const char *path = arena_strdup(a, bins.path[0]);
+	rt_bins_free(&bins);
+	return path;
+}
+
+/* watchpoint:ADDRESS:LENGTH:MODE is one probe. watchpoint:FUNC+argN:... is,
+ * for each function FUNC matches in the traced program, the watch (attached
+ * at run time, once an address is known) and a uprobe on the function that
+ * reports argN. Named as bpftrace 0.17 names them: the address in decimal;
+ * the program, the function and N (when not 0). */
+void expand_watchpoint(struct expander *x, struct ast *probe, struct ast *ap)
+{
+	struct probe_point *at = ap->ap;
+	struct arena *a = x->ctx->arena;
+	struct diag *d = x->ctx->diag;
+	const char *what = probetype_name(at->ptype);
+	char mode[4];
+	size_t nm = 0;
+	for (const char *k = "rwx"; *k; k++)
+		if (at->mode && strchr(at->mode, *k))
+			mode[nm++] = *k;
+	mode[nm] = '\0';
+	/* Intel SDM vol. 3, 17.2.4: x86 breakpoints watch writes, reads and
+	 * writes, or execution, alone */
+	if (!strcmp(mode, "r") || !strcmp(mode, "rx") || !strcmp(mode, "wx") || !strcmp(mode, "rwx")) {
+		diag_error(d, ap->span, "invalid watchpoint mode: %s (x86 watches w, rw or x)", mode);
+		x->errors++;
+		return;
+	}
+	if (at->has_addr) {
+		if (!at->addr) {
+			diag_error(d, ap->span, "watchpoint must be attached to a non-zero address");
+			x->errors++;
+			return;
+		}
+		struct sema_expansion *e = expand_add(x, probe, ap);
+		e->name = arena_printf(a, "%s:%llu:%llu:%s", what, (unsigned long long)at->addr,
+				       (unsigned long long)at->freq, at->mode);
+		return;
+	}
+	const char *plus = at->func ? strrchr(at->func, '+') : NULL;
+	if (!plus || strncmp(plus + 1, "arg", 3) || plus[4] < '0' || plus[4] > '9') {
+		diag_error(d, ap->span, "%s: expected %s:FUNCTION+argN:LENGTH:MODE or an address", at->raw, what);
+		x->errors++;
+		return;
+	}
+	unsigned argn = (unsigned)atoi(plus + 4);
+	if (argn > 5) {
+		diag_error(d, ap->span, "x86_64 doesn't support arg%u (arguments past the sixth are on the stack)",
+			   argn);
+		x->errors++;
+		return;
+	}
+	if (!x->ctx->pid && !x->ctx->cmd) {
+		diag_error(d, ap->span, "-p PID or -c CMD required for watchpoint");
+		x->errors++;
+		return;
+	}
+	const char *path = watched_binary(x, ap);
+	if (!path)
+		return;
+	struct fsyms f = { .a = a, .pat = arena_strndup(a, at->func, (size_t)(plus - at->func)) };
+	int err = rt_bin_func_syms(path, take_sym, &f);
+	if (err) {
+		diag_error(d, ap->span, "%s: cannot read the symbols of %s: %s", at->raw, path, strerror(-err));
+		x->errors++;
+		return;
+	}
+	qsort(f.v, f.n, sizeof(*f.v), by_name);
+	unsigned found = 0;
+	for (size_t j = 0; j < f.n; j++) {
+		if (j && !strcmp(f.v[j].name, f.v[j - 1].name))
+			continue;
+		uint64_t off;
+		if (rt_bin_vaddr_offset(path, f.v[j].addr, &off))
+			continue;
+		struct sema_expansion *w = expand_add(x, probe, ap);
+		const char *n = argn ? arena_printf(a, ":%u", argn) : "";
+		w->name = arena_printf(a, "%s:%s:%s%s:%llu:%s", what, path, f.v[j].name, n,
+				       (unsigned long long)at->freq, at->mode);
+		w->target = path;
+		w->func = f.v[j].name;
+		w->deferred = true;
+		struct sema_expansion *s = expand_add(x, probe, ap);
+		s->type = PROBE_UPROBE;
+		s->name = arena_printf(a, "uprobe:%s:%s", path, f.v[j].name);
+		s->target = path;
+		s->func = f.v[j].name;
+		s->offset = off;
+		s->watch_setup = w->index + 1;
+		s->watch_arg = argn;
+		found++;
+	}
+	if (!found) {
+		diag_error(d, ap->span, "No matches for %s %s in %s", what, f.pat, path);
+		x->errors++;
+	}
+}

@@ -27,6 +27,7 @@ struct pass_ctx {
 	uint64_t start_ns;     /* CLOCK_BOOTTIME at start: `elapsed` counts from it */
 	int ncpus;             /* possible CPUs: `ncpus` */
 	pid_t pid;             /* -p PID, else 0: uprobe and usdt targets are looked up in it */
+	const char *cmd;       /* -c CMD, else NULL: watchpoint:FUNC+argN finds FUNC in its program */
 	const char *script_path;            /* the script file, NULL for -e */
 	const char *const *include_dirs;    /* -I */
 	unsigned ninclude_dirs;

@@ -36,6 +36,12 @@ struct sema_expansion {
 	const struct rt_usdt_site *usdt; /* usdt: the site, its operands for arg0..argN */
 	uint64_t offset;         /* uprobe/usdt: the file offset to attach at */
 	uint64_t ref_ctr;        /* usdt: the semaphore's file offset, 0 for none */
+	/* watchpoint:FUNC+argN: the watch itself is attached at run time
+	 * (deferred), by the hidden uprobe on FUNC that reports argN's value;
+	 * that uprobe's expansion has watch_setup = 1 + the watch's index. */
+	bool deferred;
+	unsigned watch_setup;
+	unsigned watch_arg;
 	unsigned index;          /* program number */
 };
 

@@ -332,6 +332,17 @@ const struct ty *sema_check_exit(struct checker *c, struct ast *n, struct ast **
 	return ty_void();
 }
 
+/* unwatch(addr): stop every watchpoint on addr (bpftrace 0.17 to 0.24). */
+const struct ty *sema_check_unwatch(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+{
+	(void)map;
+	(void)nargs;
+	const struct ty *t = sema_expr(c, args[0]);
+	if (!sema_poisoned(t) && !ty_is_int(t) && t->kind != TY_PTR)
+		sema_err(c, n->span, "unwatch() expects an address (an integer), got '%s'", sema_tname(c, t));
+	return ty_void();
+}
+
 const struct ty *sema_check_time(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
 {
 	(void)map;

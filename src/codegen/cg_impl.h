@@ -19,6 +19,7 @@ enum cg_helper {
 	H_PROBE_READ_USER = 112, H_PROBE_READ_KERNEL = 113, H_PROBE_READ_USER_STR = 114,
 	H_PROBE_READ_KERNEL_STR = 115, H_KTIME_BOOT = 125, H_RINGBUF_RESERVE = 131,
 	H_RINGBUF_SUBMIT = 132, H_RINGBUF_QUERY = 134, H_JIFFIES = 118, H_GET_STACKID = 27,
+	H_SEND_SIGNAL = 109,
 };
 
 /* An expression's value: scalars (ints, bools, pointers) are an i64 in a
@@ -120,6 +121,9 @@ uint32_t cg_agg_value_size(const struct ty *v);
  * uretprobe and usdt programs (as in bpftrace), else unknown. */
 enum ty_addrspace cg_int_as(const struct cg *c);
 LLVMValueRef cg_usdt_arg(struct cg *c, struct ast *n, unsigned i);
+/* The hidden uprobe of watchpoint:FUNC+argN: report argN, stop the process
+ * unless the watch is asynchronous. */
+void cg_watch_setup(struct cg *c, struct sema_expansion *e);
 
 /* cg_expr.c */
 struct cg_val cg_expr(struct cg *c, struct ast *n);

@@ -224,7 +224,7 @@ static void add_probe_desc(struct cg *c, struct sema_expansion *e, const char *p
 	d->probes[d->nprobes++] = (struct desc_probe){
 		.type = e->type, .name = e->name, .prog_name = prog, .target = e->target, .func = e->func,
 		.unit = ap->unit, .freq = ap->freq, .offset = e->offset ? e->offset : ap->offset,
-		.addr = ap->addr, .ref_ctr = e->ref_ctr,
+		.addr = ap->addr, .ref_ctr = e->ref_ctr, .mode = ap->mode, .deferred = e->deferred,
 		.at = e->ap->span,
 	};
 	d->nattach++;
@@ -295,6 +295,12 @@ void cg_probe(struct cg *c, struct sema_expansion *e)
 	LLVMPositionBuilderAtEnd(c->b, c->body);
 	cg_location(c, p->span);
 	cg_pid_filter(c);
+	if (e->watch_setup) {
+		cg_watch_setup(c, e);
+		LLVMSetCurrentDebugLocation2(c->b, NULL);
+		add_probe_desc(c, e, name);
+		return;
+	}
 
 	var_types(c, p->probe.body->block.stmts);
 	var_storage(c);

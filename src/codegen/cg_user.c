@@ -65,3 +65,40 @@ LLVMValueRef cg_usdt_arg(struct cg *c, struct ast *n, unsigned i)
 	}
 	return cg_const(c, 0);
 }
+
+/* The uprobe behind watchpoint:FUNC+argN: the address in argN goes to user
+ * space, which opens the breakpoint on it and attaches the watchpoint's
+ * program. A synchronous watchpoint also stops the process (the signal
+ * lands on the way back to user space, before FUNC runs), so no write
+ * escapes the watch; user space continues it once attached. */
+void cg_watch_setup(struct cg *c, struct sema_expansion *e)
+{
+	static const uint32_t arg_regs[] = { 112, 104, 96, 88, 72, 64 }; /* di si dx cx r8 r9 */
+	const struct sema_expansion *w = &c->s->exp[e->watch_setup - 1];
+	LLVMValueRef addr = reg(c, arg_regs[e->watch_arg < 6 ? e->watch_arg : 0]);
+	int ev = cg_event_add(c, DESC_EV_WATCH, e->ap->span);
+	c->desc->events[ev].map = (int)(e->watch_setup - 1);
+	c->desc->events[ev].size = 16;
+	LLVMBasicBlockRef done;
+	LLVMValueRef rec = cg_event_begin(c, ev, 16, &done);
+	cg_store_int(c, cg_gep(c, rec, 8), addr, 8);
+	cg_event_submit(c, rec, true, done);
+	if (w->type != PROBE_ASYNCWATCHPOINT) {
+		LLVMValueRef sig = LLVMConstInt(c->i32, 19 /* SIGSTOP */, false);
+		cg_helper(c, H_SEND_SIGNAL, c->i64, &sig, 1);
+	}
+	LLVMBuildRet(c->b, cg_const(c, 0));
+}
+
+/* unwatch(addr): user space detaches every watch on addr. */
+struct cg_val cg_emit_unwatch(struct cg *c, struct ast *n)
+{
+	int ev = cg_event_add(c, DESC_EV_UNWATCH, n->span);
+	c->desc->events[ev].size = 16;
+	LLVMValueRef addr = cg_scalar(c, n->call.args);
+	LLVMBasicBlockRef done;
+	LLVMValueRef rec = cg_event_begin(c, ev, 16, &done);
+	cg_store_int(c, cg_gep(c, rec, 8), addr, 8);
+	cg_event_submit(c, rec, true, done);
+	return (struct cg_val){ cg_const(c, 0), false, 8 };
+}

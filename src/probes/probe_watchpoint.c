@@ -37,9 +37,13 @@ static void parse_watchpoint(struct pt_ctx *c, struct probe_point *pt, char **pa
 const struct rt_provider rt_prov_watchpoint = {
 	.type = PROBE_WATCHPOINT, .name = "watchpoint", .form = "watchpoint:ADDRESS:LENGTH:MODE",
 	.parse = parse_watchpoint,
+	.wildcards = true, .expand = RT_EXPAND_WATCHPOINT, .section = "perf_event",
+	.attach = RT_ATTACH_WATCHPOINT,
 };
 
 const struct rt_provider rt_prov_asyncwatchpoint = {
 	.type = PROBE_ASYNCWATCHPOINT, .name = "asyncwatchpoint",
 	.form = "asyncwatchpoint:FUNCTION+argN:LENGTH:MODE", .parse = parse_watchpoint,
+	.wildcards = true, .expand = RT_EXPAND_WATCHPOINT, .section = "perf_event",
+	.attach = RT_ATTACH_WATCHPOINT,
 };

@@ -68,6 +68,7 @@ enum rt_attach_mech {
 	RT_ATTACH_KPROBE,           /* kprobe and kretprobe */
 	RT_ATTACH_FENTRY,           /* fentry and fexit (trampolines) */
 	RT_ATTACH_ITER,             /* an iterator link, read to the end once attached */
+	RT_ATTACH_WATCHPOINT,       /* a hardware breakpoint perf event on an address */
 	RT_ATTACH__COUNT
 };
 
@@ -79,6 +80,7 @@ enum rt_expand {
 	RT_EXPAND_FUNCTION,         /* one named function (or address); wildcards through the catalogue */
 	RT_EXPAND_UPROBE,           /* functions of user objects, each at its file offset (expand_user.c) */
 	RT_EXPAND_USDT,             /* the SDT notes' probe sites and operands (expand_user.c) */
+	RT_EXPAND_WATCHPOINT,       /* an address, or FUNC+argN: a watch plus its setup uprobe (expand_user.c) */
 };
 
 /* Where `args` (and arg0..N, retval) come from. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/hw_breakpoint.h>
 #include <linux/perf_event.h>
 #include <sys/syscall.h>
 
@@ -334,6 +335,56 @@ int rt_attach_uprobe(const struct rt_attach_ctx *c, const struct desc_probe *p,
 	return 0;
 }
 
+int rt_breakpoint_open(const struct desc_probe *p, uint64_t addr, pid_t pid, int cpu)
+{
+	unsigned type = 0;
+	for (const char *m = p->mode ? p->mode : ""; *m; m++)
+		type |= *m == 'r' ? HW_BREAKPOINT_R : *m == 'w' ? HW_BREAKPOINT_W : HW_BREAKPOINT_X;
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_BREAKPOINT,
+		.bp_type = type,
+		.bp_addr = addr,
+		.bp_len = p->freq,
+		.sample_period = 1,
+		.wakeup_events = 1,
+	};
+	int fd = perf_event_open(&attr, pid, cpu);
+	return fd < 0 ? -errno : fd;
+}
+
+/* watchpoint:ADDR:LEN:MODE: a hardware breakpoint perf event. On a user
+ * address it watches the -p/-c process; without one, a kernel address on
+ * every CPU. x86 has four debug registers per thread: the fifth watch is
+ * ENOSPC, which bpftrace words as below. */
+int rt_attach_watchpoint(const struct rt_attach_ctx *c, const struct desc_probe *p,
+			 struct bpf_program *prog, struct rt_links *out)
+{
+	static int cpus[MAX_CPUS];
+	int n = 1;
+	cpus[0] = -1;
+	if (!c->pid && (n = online_cpus(cpus, MAX_CPUS)) <= 0) {
+		attach_error(c, p, "cannot attach %s: cannot read the online CPUs: %s",
+			   p->name, strerror(n < 0 ? -n : ENOENT));
+		return n < 0 ? n : -ENOENT;
+	}
+	for (int i = 0; i < n; i++) {
+		int pfd = rt_breakpoint_open(p, p->addr, c->pid ? c->pid : -1, cpus[i]);
+		if (pfd == -ENOSPC) {
+			attach_error(c, p, "cannot attach %s: You are out of watchpoint registers", p->name);
+			return pfd;
+		}
+		if (pfd < 0) {
+			attach_error(c, p, "cannot attach %s: the kernel refused this breakpoint "
+				   "(perf_event_open: %s)", p->name, strerror(-pfd));
+			return pfd;
+		}
+		int err = attach_pfd(c, p, prog, pfd, false, out);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 bool rt_have_kprobes(void)
 {
 	return access("/sys/bus/event_source/devices/kprobe", F_OK) == 0;
@@ -440,6 +491,7 @@ int rt_probe_attach(const struct rt_attach_ctx *c, const struct desc_probe *p,
 		[RT_ATTACH_KPROBE] = rt_attach_kprobe,
 		[RT_ATTACH_FENTRY] = rt_attach_fentry,
 		[RT_ATTACH_ITER] = rt_attach_iter,
+		[RT_ATTACH_WATCHPOINT] = rt_attach_watchpoint,
 	};
 	const struct rt_provider *pv = rt_provider_of(p->type);
 	rt_attach_fn *fn = pv ? mech[pv->attach] : NULL;

@@ -45,6 +45,7 @@ rt_attach_fn rt_attach_interval;       /* cpu-clock perf event on one CPU */
 rt_attach_fn rt_attach_profile;        /* cpu-clock perf event on every online CPU */
 rt_attach_fn rt_attach_software;       /* software perf event on every online CPU */
 rt_attach_fn rt_attach_hardware;       /* hardware perf event on every online CPU */
+rt_attach_fn rt_attach_watchpoint;     /* a hardware breakpoint on an address */
 rt_attach_fn rt_attach_uprobe;         /* uprobe and uretprobe by symbol or address */
 rt_attach_fn rt_attach_kprobe;         /* kprobe and kretprobe (absent on this kernel) */
 rt_attach_fn rt_attach_fentry;         /* fentry and fexit (trampolines) */
@@ -58,6 +59,11 @@ int rt_probe_attach(const struct rt_attach_ctx *c, const struct desc_probe *p,
  * object (task, file, vma...), its output going where any probe's goes.
  * Returns how many were walked, or a negative errno after one error. */
 int rt_links_run_iters(const struct rt_links *l, struct diag *d);
+
+/* A hardware breakpoint perf event for watchpoint p (its length and mode)
+ * on addr, in process pid (-1: any) on cpu (-1: any). The fd, or -errno:
+ * -ENOSPC when the debug registers are all taken. */
+int rt_breakpoint_open(const struct desc_probe *p, uint64_t addr, pid_t pid, int cpu);
 
 /* Destroy every link, the slow ones in parallel threads (their cost is the
  * kernel's RCU wait, not CPU, so they overlap). Leaves out empty. */

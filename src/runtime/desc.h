@@ -97,6 +97,10 @@ enum desc_event_kind {
 	DESC_EV_CAT,         /* cat(fmt, args) */
 	DESC_EV_SYSTEM,      /* system(fmt, args), --unsafe */
 	DESC_EV_WARNING,     /* a run-time warning: fmt is the message, `at` the place */
+	DESC_EV_WATCH,       /* watchpoint:FUNC+argN reached FUNC: watch the u64 address after the
+	                      * header with probe `map` (an index into probes); a record from a
+	                      * synchronous watchpoint's setup has stopped the process (SIGSTOP) */
+	DESC_EV_UNWATCH,     /* unwatch(addr): detach every watch on the u64 address after the header */
 };
 
 struct desc_arg {
@@ -129,6 +133,8 @@ struct desc_probe {
 	const char *target;        /* tracepoint category, binary path, ... */
 	const char *func;          /* tracepoint event, function, ... */
 	const char *unit;          /* profile/interval */
+	const char *mode;          /* watchpoint: "r", "w", "rw", "x" ... */
+	bool deferred;             /* attached at run time (watchpoint:FUNC+argN), not at start */
 	uint64_t freq;             /* profile/interval/software count */
 	uint64_t offset, addr;     /* uprobe, uretprobe, usdt: offset is the file offset */
 	uint64_t ref_ctr;          /* usdt: the semaphore's file offset (uprobe ref_ctr_offset), 0: none */

@@ -26,6 +26,7 @@
 #include "probes/tracefs.h"
 #include "runtime/globals.h"
 #include "runtime/proc.h"
+#include "runtime/watch.h"
 
 /* A record callback's way to stop ring_buffer__consume at an exit() record,
  * leaving later records for the drain after END. */
@@ -60,6 +61,7 @@ struct rt_session {
 	int *map_fds;
 	struct ring_buffer *rb;
 	struct rt_links links;
+	struct rt_watches watches;    /* watchpoint:FUNC+argN, attached as addresses come */
 	int epfd;
 	int proc_fd;                  /* pidfd of the -p process */
 	struct rt_child child;        /* -c: forked at load, released after BEGIN */
@@ -487,6 +489,27 @@ static int emit_event(struct rt_session *s, const struct desc_event *ev, const v
 		fflush(s->out); /* after the output that came before it */
 		diag_warning(s->o.diag, ev->at, "%s", ev->fmt);
 		break;
+	case DESC_EV_WATCH: {
+		/* the setup uprobe reached FUNC: watch argN's address, then let a
+		 * synchronous watchpoint's process (stopped by the uprobe) go on */
+		uint64_t addr;
+		memcpy(&addr, rec + sizeof(struct desc_event_hdr), sizeof(addr));
+		unsigned pi = (unsigned)ev->map;
+		const struct desc_probe *p = &s->d->probes[pi];
+		pid_t pid = s->child.pid ? s->child.pid : s->o.pid;
+		int err = rt_watch_add(&s->watches, pi, p, s->progs[pi], pid, addr, s->out, s->o.diag);
+		if (p->type != PROBE_ASYNCWATCHPOINT && pid > 0)
+			kill(pid, SIGCONT);
+		if (err && err != -ENOSPC)
+			return err;
+		break;
+	}
+	case DESC_EV_UNWATCH: {
+		uint64_t addr;
+		memcpy(&addr, rec + sizeof(struct desc_event_hdr), sizeof(addr));
+		rt_watch_remove(&s->watches, addr);
+		break;
+	}
 	case DESC_EV_EXIT:
 		break;
 	}
@@ -956,6 +979,8 @@ int rt_session_attach(struct rt_session *s)
 				return -EINTR;
 			if (bpf_program__fd(s->progs[i]) < 0)
 				continue;     /* --dry-run: a program this kernel refused to load */
+			if (d->probes[i].deferred)
+				continue;     /* attached once its setup uprobe reports (watch.c) */
 			/* --dry-run: every probe is tried, each failure one warning */
 			if ((err = rt_probe_attach(&ac, &d->probes[i], s->progs[i], &s->links)) &&
 			    !s->o.dry_run)
@@ -1211,6 +1236,7 @@ int rt_session_finish(struct rt_session *s)
 	/* 1. The producers: every probe detached, tracepoints in parallel. */
 	double t0 = now_ms();
 	rt_links_destroy(&s->links);
+	rt_watches_free(&s->watches);
 	s->t.detach = now_ms() - t0;
 	int status = s->stop == STOP_ERROR ? 1 : s->exit_code;
 	if (!s->o.dry_run) {
@@ -1250,6 +1276,7 @@ void rt_session_free(struct rt_session *s)
 	if (!s)
 		return;
 	rt_links_destroy(&s->links);
+	rt_watches_free(&s->watches);
 	rt_child_end(&s->child, CHILD_GRACE_MS);
 	ring_buffer__free(s->rb);
 	bpf_object__close(s->obj);
