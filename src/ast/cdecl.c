@@ -205,6 +205,11 @@ static void record_body(struct cp *p, struct ty *rec, bool packed)
 			}
 			first = false;
 			skip_attrs(p, NULL);
+			if (t->kind == TY_RECORD && !t->btf_id && !t->size && !t->count) {
+				fail(p, &p->t[p->i > 0 ? p->i - 1 : 0], "field has incomplete type 'struct %s'",
+				     t->name ? t->name : "(anonymous)");
+				return;
+			}
 			uint32_t al = packed ? 1 : ty_al(t);
 			uint32_t size = ty_size(t);
 			if (bits >= 0) {
