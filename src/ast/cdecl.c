@@ -268,7 +268,7 @@ static void record_body(struct cp *p, struct ty *rec, bool packed)
 	rec->size = align_up((uint32_t)((end + 7) / 8), align);
 }
 
-static void enum_body(struct cp *p, struct ty **type)
+static void enum_body(struct cp *p, struct ty **type, const char *tag)
 {
 	int64_t next = 0, lo = 0, hi = 0;
 	p->i++;   /* '{' */
@@ -317,10 +317,13 @@ static void enum_body(struct cp *p, struct ty **type)
 		return;
 	}
 	bool wide = lo < INT32_MIN || hi > UINT32_MAX;
-	const struct ty *it = ty_int(wide ? 8 : 4, lo < 0 || hi <= INT32_MAX);
-	if (!*type) {
-		*type = (struct ty *)it;
-	}
+	struct ty *et = ty_enum(p->c->a, wide ? 8 : 4, lo < 0 || hi <= INT32_MAX, tag);
+	struct ty_enumerator *names = arena_alloc(p->c->a, (nadded + 1) * sizeof(*names));
+	for (size_t k = 0; k < nadded; k++)
+		names[k] = (struct ty_enumerator){ added[k]->name, added[k]->value };
+	et->enums = names;
+	et->nenums = (uint32_t)nadded;
+	*type = et;
 	for (size_t k = 0; k < nadded; k++)
 		added[k]->type = *type;
 }
@@ -353,7 +356,7 @@ static const struct ty *tagged(struct cp *p)
 			return ty_int(4, false);   /* an enum the kernel's BTF knows, or a forward one */
 		}
 		struct ty *type = NULL;
-		enum_body(p, &type);
+		enum_body(p, &type, tag);
 		if (tag && type) {
 			e = cdefs_add(p->c, tag, CDEFS_ENUM);
 			e->type = type;

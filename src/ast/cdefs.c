@@ -61,32 +61,55 @@ static const struct { const char *name; int64_t value; } well_known[] = {
 	{ "PF_NETLINK", 16 }, { "PF_PACKET", 17 },
 };
 
-/* An enumerator of the kernel's BTF. A linear walk: each name the script
- * uses is looked up once (sema folds it into the tree). */
-static bool btf_enum_value(const char *name, int64_t *v)
+/* A BTF enum as an enum type: its constants print by name. The names
+ * point into the mapped BTF, which lives as long as the process. */
+static struct ty *btf_enum_type(struct cdefs *c, uint32_t id)
 {
-	if (rt_btf_load(NULL) < 0)
-		return false;
+	const struct btf_type *t = rt_btf_type(id);
+	uint16_t n = btf_vlen(t);
+	const char *name = rt_btf_str(t->name_off);
+	unsigned size = t->size == 1 || t->size == 2 || t->size == 4 ? t->size : 8;
+	struct ty *et = ty_enum(c->a, size, btf_kflag(t), name && *name ? name : NULL);
+	struct ty_enumerator *names = arena_alloc(c->a, (n + 1u) * sizeof(*names));
+	for (uint16_t i = 0; i < n; i++) {
+		if (btf_kind(t) == BTF_KIND_ENUM) {
+			const struct btf_enum *e = btf_enum(t) + i;
+			names[i].name = rt_btf_str(e->name_off);
+			names[i].value = btf_kflag(t) ? (int64_t)e->val : (int64_t)(uint32_t)e->val;
+		} else {
+			const struct btf_enum64 *e = btf_enum64(t) + i;
+			names[i].name = rt_btf_str(e->name_off);
+			names[i].value = (int64_t)btf_enum64_value(e);
+		}
+	}
+	et->enums = names;
+	et->nenums = n;
+	return et;
+}
+
+/* An enumerator of the kernel's BTF, remembered with its enum type. A
+ * linear walk, once per name the script uses. */
+static struct cdefs_entry *btf_enum_const(struct cdefs *c, const char *name)
+{
+	if (!c || rt_btf_load(NULL) < 0)
+		return NULL;
 	uint32_t n = rt_btf_count();
 	for (uint32_t id = 1; id < n; id++) {
 		const struct btf_type *t = rt_btf_type(id);
-		if (btf_kind(t) == BTF_KIND_ENUM) {
-			const struct btf_enum *e = btf_enum(t);
-			for (uint16_t i = 0; i < btf_vlen(t); i++, e++)
-				if (!strcmp(rt_btf_str(e->name_off), name)) {
-					*v = btf_kflag(t) ? (int64_t)e->val : (int64_t)(uint32_t)e->val;
-					return true;
-				}
-		} else if (btf_kind(t) == BTF_KIND_ENUM64) {
-			const struct btf_enum64 *e = btf_enum64(t);
-			for (uint16_t i = 0; i < btf_vlen(t); i++, e++)
-				if (!strcmp(rt_btf_str(e->name_off), name)) {
-					*v = (int64_t)btf_enum64_value(e);
-					return true;
-				}
+		if (btf_kind(t) != BTF_KIND_ENUM && btf_kind(t) != BTF_KIND_ENUM64)
+			continue;
+		for (uint16_t i = 0; i < btf_vlen(t); i++) {
+			uint32_t off = btf_kind(t) == BTF_KIND_ENUM ? btf_enum(t)[i].name_off : btf_enum64(t)[i].name_off;
+			if (strcmp(rt_btf_str(off), name))
+				continue;
+			struct ty *et = btf_enum_type(c, id);
+			struct cdefs_entry *e = cdefs_add(c, arena_strdup(c->a, name), CDEFS_CONST);
+			e->type = et;
+			e->value = et->enums[i].value;
+			return e;
 		}
 	}
-	return false;
+	return NULL;
 }
 
 /* A name as a value inside C text (#if aside): enum constants, then BTF's,
@@ -95,12 +118,12 @@ static bool const_value(void *ud, const char *name, int64_t *v)
 {
 	struct cdefs *c = ud;
 	struct cdefs_entry *e = cdefs_find(c, name, CDEFS_CONST);
+	if (!e)
+		e = btf_enum_const(c, name);
 	if (e) {
 		*v = e->value;
 		return true;
 	}
-	if (btf_enum_value(name, v))
-		return true;
 	for (size_t i = 0; i < sizeof well_known / sizeof *well_known; i++)
 		if (!strcmp(well_known[i].name, name)) {
 			*v = well_known[i].value;
@@ -119,6 +142,30 @@ int cdefs_ident(struct cdefs *c, const char *name, int64_t *v, const char **s, u
 			return *s ? 2 : 1;
 	}
 	return const_value(c, name, v) ? 1 : 0;
+}
+
+const struct ty *cdefs_const_type(struct cdefs *c, const char *name)
+{
+	struct cdefs_entry *e = cdefs_find(c, name, CDEFS_CONST);
+	return e && e->type && e->type->nenums ? e->type : NULL;
+}
+
+const struct ty *cdefs_enum(struct cdefs *c, const char *name)
+{
+	struct cdefs_entry *e = cdefs_find(c, name, CDEFS_ENUM);
+	if (e)
+		return e->type;
+	if (!c || rt_btf_load(NULL) < 0)
+		return NULL;
+	int64_t id = rt_btf_find(name, BTF_KIND_ENUM);
+	if (id <= 0)
+		id = rt_btf_find(name, BTF_KIND_ENUM64);
+	if (id <= 0)
+		return NULL;
+	e = cdefs_add(c, arena_strdup(c->a, name), CDEFS_ENUM);
+	e->type = btf_enum_type(c, (uint32_t)id);
+	e->defined = true;
+	return e->type;
 }
 
 const struct ty *cdefs_record(struct cdefs *c, const char *name, bool is_union)

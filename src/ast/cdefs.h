@@ -57,5 +57,9 @@ const struct ty *cdefs_typedef(struct cdefs *c, const char *name);
  * well-known kernel #defines (cdefs.c). 1: an integer in *v; 2: a string
  * in *s and *len; 0: unknown; -1: a macro that is not a constant. */
 int cdefs_ident(struct cdefs *c, const char *name, int64_t *v, const char **s, uint32_t *len);
+/* The enum type of constant `name` (script, header or BTF), or NULL. */
+const struct ty *cdefs_const_type(struct cdefs *c, const char *name);
+/* enum NAME: the script's or a header's, else BTF's with its constants. */
+const struct ty *cdefs_enum(struct cdefs *c, const char *name);
 
 #endif

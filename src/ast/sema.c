@@ -434,7 +434,10 @@ const struct ty *sema_expr(struct checker *c, struct ast *n)
 	const struct ty *t = ty_none();
 	switch (n->kind) {
 	case AST_INT:
-		t = ty_int(8, n->num.value <= INT64_MAX);
+		if (n->type && ((const struct ty *)n->type)->nenums)
+			t = n->type;   /* a folded enum constant */
+		else
+			t = ty_int(8, n->num.value <= INT64_MAX);
 		break;
 	case AST_STRING:
 		/* A string value is at most max_strlen bytes, as in current bpftrace
@@ -585,7 +588,7 @@ static void assign_var(struct checker *c, struct ast *target, const struct ty *v
 		return;
 	}
 	if (v->kind == TY_INT)
-		v = ty_int(8, v->is_signed);
+		v = ty_widen(c->a, v);
 	if (!var || sema_poisoned(var->type)) {
 		if (var)
 			var->type = v;
@@ -696,7 +699,7 @@ static void stmt(struct checker *c, struct ast *n)
 				break;
 			}
 			if (!t)
-				t = v->kind == TY_INT ? ty_int(8, v->is_signed) : v;
+				t = v->kind == TY_INT ? ty_widen(c->a, v) : v;
 		}
 		if (!t)
 			t = ty_int(8, true);

@@ -6,13 +6,18 @@
 
 /* The node becomes the literal it names, so later rounds, -d types and
  * codegen see a plain integer or string. */
-static const struct ty *fold_int(struct ast *n, const char *name, int64_t v)
+static const struct ty *fold_int(struct checker *c, struct ast *n, const char *name, int64_t v)
 {
 	n->kind = AST_INT;
 	n->num.value = (uint64_t)v;
 	n->num.form = AST_INT_DEC;
 	n->num.text = name;
-	return ty_int(8, true);
+	/* an enum constant keeps its enum type (sema_expr's AST_INT reads it
+	 * back from the node), so that it prints by name */
+	const struct ty *et = cdefs_const_type(c->ctx->cdefs, name);
+	const struct ty *t = et ? ty_widen(c->a, et) : ty_int(8, true);
+	n->type = (void *)t;
+	return t;
 }
 
 static const struct ty *fold_string(struct checker *c, struct ast *n, const char *s, uint32_t len)
@@ -30,7 +35,7 @@ const struct ty *sema_ident(struct checker *c, struct ast *n)
 	uint32_t len = 0;
 	switch (cdefs_ident(c->ctx->cdefs, name, &v, &s, &len)) {
 	case 1:
-		return fold_int(n, name, v);
+		return fold_int(c, n, name, v);
 	case 2:
 		return fold_string(c, n, s, len);
 	case -1:
@@ -69,5 +74,5 @@ const struct ty *sema_macro_call(struct checker *c, struct ast *n)
 		sema_err(c, n->span, "macro '%s' does not expand to an integer or string constant", name);
 		return ty_none();
 	}
-	return s ? fold_string(c, n, s, len) : fold_int(n, name, v);
+	return s ? fold_string(c, n, s, len) : fold_int(c, n, name, v);
 }

@@ -45,6 +45,8 @@ const struct ty *sema_unify(struct checker *c, const struct ty *old, const struc
 	if (ty_is_int(old) && ty_is_int(new)) {
 		if (old->kind == TY_BOOL && new->kind == TY_BOOL)
 			return old;
+		if (old->kind == TY_INT && old->nenums && old->enums == new->enums)
+			return ty_widen(c->a, old);   /* the same enum stays one */
 		return ty_int(8, old->kind == TY_BOOL ? new->is_signed : old->is_signed);
 	}
 	if (old->kind == TY_STRING && new->kind == TY_STRING)
@@ -100,8 +102,10 @@ static const struct ty *key_type(struct checker *c, struct ast *m, struct ast *k
 			*ok = false;
 			return NULL;
 		}
-		if (t->kind == TY_BOOL || t->kind == TY_INT)
-			t = ty_int(8, t->kind == TY_INT && t->is_signed);
+		if (t->kind == TY_BOOL)
+			t = ty_int(8, false);
+		else if (t->kind == TY_INT)
+			t = ty_widen(c->a, t);
 		if (i < 64)
 			el[i++] = t;
 	}
@@ -174,7 +178,7 @@ void sema_map_assign(struct checker *c, struct ast *m, const struct ty *v, struc
 		return;
 	}
 	if (v->kind == TY_INT || v->kind == TY_BOOL)
-		v = v->kind == TY_BOOL ? v : ty_int(8, v->is_signed);
+		v = v->kind == TY_BOOL ? v : ty_widen(c->a, v);
 	if (!sm->value_known || sema_poisoned(sm->value)) {
 		sm->value = v;
 		sm->value_known = true;

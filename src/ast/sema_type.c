@@ -76,23 +76,14 @@ const struct ty *sema_typespec(struct checker *c, struct ast *t)
 			return ty_none();
 		}
 		break;
-	case AST_TY_ENUM: {
-		struct cdefs_entry *e = cdefs_find(c->ctx->cdefs, t->tspec.name, CDEFS_ENUM);
-		if (e) {
-			base = e->type;
-			break;
-		}
-		int64_t id = rt_btf_load(NULL) == 0 ? rt_btf_find(t->tspec.name, BTF_KIND_ENUM) : -1;
-		if (id <= 0 && rt_btf_load(NULL) == 0)
-			id = rt_btf_find(t->tspec.name, BTF_KIND_ENUM64);
-		if (id <= 0) {
+	case AST_TY_ENUM:
+		base = cdefs_enum(c->ctx->cdefs, t->tspec.name);
+		if (!base) {
 			sema_err(c, t->span, "Unknown enum: %s (defined neither in the script nor in the kernel's BTF)",
 				 t->tspec.name);
 			return ty_none();
 		}
-		base = sema_btf_type(c->a, (uint32_t)id);
 		break;
-	}
 	}
 	const struct ty *r = base;
 	for (uint32_t i = 0; i < t->tspec.ptr; i++)

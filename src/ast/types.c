@@ -117,6 +117,37 @@ struct ty *ty_tuple(struct arena *a, const struct ty *const *elems, uint32_t n)
 	return t;
 }
 
+struct ty *ty_enum(struct arena *a, unsigned bytes, bool is_signed, const char *name)
+{
+	struct ty *t = ty_new(a, TY_INT);
+	t->size = t->align = bytes;
+	t->is_signed = is_signed;
+	t->name = name;
+	return t;
+}
+
+const struct ty *ty_widen(struct arena *a, const struct ty *t)
+{
+	if (t->kind != TY_INT)
+		return t;
+	if (!t->nenums)
+		return ty_int(8, t->is_signed);
+	if (t->size == 8)
+		return t;
+	struct ty *w = ty_enum(a, 8, t->is_signed, t->name);
+	w->enums = t->enums;
+	w->nenums = t->nenums;
+	return w;
+}
+
+const char *ty_enum_name(const struct ty *t, int64_t v)
+{
+	for (uint32_t i = 0; t && i < t->nenums; i++)
+		if (t->enums[i].value == v)
+			return t->enums[i].name;
+	return NULL;
+}
+
 /* The value of one map entry (one CPU's share for per-CPU maps); layouts in
  * runtime/desc.h. hist/lhist values are one bucket's count. */
 struct ty *ty_agg(struct arena *a, enum ty_agg agg, const struct ty *arg)
@@ -177,7 +208,7 @@ bool ty_equal(const struct ty *a, const struct ty *b)
 	case TY_MAP: case TY__COUNT:
 		return true;
 	case TY_INT:
-		return a->size == b->size && a->is_signed == b->is_signed;
+		return a->size == b->size && a->is_signed == b->is_signed && a->enums == b->enums;
 	case TY_STRING: case TY_BUFFER:
 		return a->size == b->size;
 	case TY_PTR:
@@ -236,7 +267,10 @@ static void put_name(FILE *f, const struct ty *t)
 	case TY_VOID: fputs("void", f); break;
 	case TY_BOOL: fputs("bool", f); break;
 	case TY_INT:
-		fprintf(f, "%sint%u", t->is_signed ? "" : "u", 8 * t->size);
+		if (t->nenums && t->name)
+			fprintf(f, "enum %s", t->name);
+		else
+			fprintf(f, "%sint%u", t->is_signed ? "" : "u", 8 * t->size);
 		break;
 	case TY_STRING: fprintf(f, "string[%u]", t->size); break;
 	case TY_BUFFER: fprintf(f, "buffer[%u]", t->size > 4 ? t->size - 4 : 0); break;

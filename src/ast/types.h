@@ -54,6 +54,13 @@ struct ty_field {
 	struct ty *type;
 };
 
+/* An enum's constant: an enum-typed integer prints as its name (current
+ * bpftrace), when it has one. */
+struct ty_enumerator {
+	const char *name;
+	int64_t value;
+};
+
 struct ty {
 	enum ty_kind kind;
 	uint32_t size;            /* bytes in BPF memory */
@@ -75,6 +82,8 @@ struct ty {
 	bool stack_user;          /* TY_STACK: ustack */
 	uint8_t stack_mode;       /* TY_STACK: 0 bpftrace, 1 perf, 2 raw */
 	uint32_t stack_limit;     /* TY_STACK: frames */
+	const struct ty_enumerator *enums;  /* TY_INT of an enum type: its constants */
+	uint32_t nenums;
 };
 
 /* Singletons for the scalar types. */
@@ -90,6 +99,13 @@ struct ty *ty_array(struct arena *a, const struct ty *elem, uint32_t count);
 /* A tuple of n element types laid out with C alignment. */
 struct ty *ty_tuple(struct arena *a, const struct ty *const *elems, uint32_t n);
 struct ty *ty_agg(struct arena *a, enum ty_agg agg, const struct ty *arg);
+/* An integer of an enum type named `name` (NULL: anonymous); enumerators
+ * are added by the caller. */
+struct ty *ty_enum(struct arena *a, unsigned bytes, bool is_signed, const char *name);
+/* An integer as a variable or map holds it: 8 bytes, keeping its enum. */
+const struct ty *ty_widen(struct arena *a, const struct ty *t);
+/* The name of enum type t's constant with value v, or NULL. */
+const char *ty_enum_name(const struct ty *t, int64_t v);
 
 bool ty_is_int(const struct ty *t);          /* TY_INT or TY_BOOL */
 bool ty_equal(const struct ty *a, const struct ty *b);

@@ -50,11 +50,12 @@ void cg_event_submit(struct cg *c, LLVMValueRef rec, bool wake, LLVMBasicBlockRe
 	LLVMPositionBuilderAtEnd(c->b, done);
 }
 
-/* The type an argument travels as: ints widened to 64 bits. */
-static const struct ty *wire_type(const struct ty *t)
+/* The type an argument travels as: ints widened to 64 bits (an enum's
+ * keeping its constants' names). */
+static const struct ty *wire_type(struct cg *c, const struct ty *t)
 {
 	if (t->kind == TY_INT || t->kind == TY_BOOL)
-		return t->kind == TY_BOOL ? t : ty_int(8, t->is_signed);
+		return t->kind == TY_BOOL ? t : ty_widen(c->a, t);
 	return t;
 }
 
@@ -69,7 +70,7 @@ static struct cg_val emit_values(struct cg *c, struct ast *n, enum desc_event_ki
 	uint32_t off = sizeof(struct desc_event_hdr);
 	unsigned i = 0;
 	for (struct ast *a = first; a; a = a->next, i++) {
-		const struct ty *t = wire_type(a->type);
+		const struct ty *t = wire_type(c, a->type);
 		/* Every argument 8-aligned: strings then copy a word at a time. */
 		off = (off + 7) & ~7u;
 		args[i] = (struct desc_arg){ t, off };

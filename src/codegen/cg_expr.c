@@ -561,7 +561,8 @@ static LLVMValueRef field_addr(struct cg *c, struct ast *n, enum ty_addrspace *a
 }
 
 /* A bitfield's value from the bytes that hold it, copied (or read) into a
- * zeroed 8-byte buffer: shifted down, masked, sign-extended for a signed type. */
+ * zeroed 8-byte buffer: shifted down and masked, never sign-extended (as
+ * upstream reads and prints them: a 5-bit -3 reads 29). */
 static uint32_t bitfield_bytes(const struct ty_field *f)
 {
 	return (f->bit_offset + f->bits + 7u) / 8u;
@@ -572,9 +573,7 @@ static LLVMValueRef bitfield_value(struct cg *c, LLVMValueRef buf8, const struct
 	LLVMValueRef v = cg_load_int(c, buf8, ty_int(8, false));
 	unsigned shl = 64u - f->bit_offset - f->bits;
 	v = LLVMBuildShl(c->b, v, cg_const(c, shl), "");
-	bool sgn = f->type->kind == TY_INT && f->type->is_signed;
-	return sgn ? LLVMBuildAShr(c->b, v, cg_const(c, shl + f->bit_offset), "")
-		   : LLVMBuildLShr(c->b, v, cg_const(c, shl + f->bit_offset), "");
+	return LLVMBuildLShr(c->b, v, cg_const(c, shl + f->bit_offset), "");
 }
 
 static struct cg_val field(struct cg *c, struct ast *n)

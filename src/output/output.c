@@ -375,6 +375,15 @@ static void put_string(struct out_buf *b, const struct ty *t, const uint8_t *v, 
 static void put_int(struct out_buf *b, const struct ty *t, const uint8_t *v, bool json,
 		    uint64_t div)
 {
+	if (t->nenums && !json && div == 1) {
+		/* an enum value prints as its constant's name (current bpftrace) */
+		int64_t x = t->is_signed ? rd_s(v, t->size) : (int64_t)rd_u(v, t->size);
+		const char *name = ty_enum_name(t, x);
+		if (name) {
+			out_buf_puts(b, name);
+			return;
+		}
+	}
 	if (t->is_signed) {
 		int64_t x = rd_s(v, t->size) / (int64_t)div;
 		if (json)
@@ -400,8 +409,6 @@ static void put_bitfield(struct out_sink *s, struct out_buf *b, const struct ty_
 	uint64_t unit = rd_u(rec + f->offset, size > 8 ? 8 : size);
 	uint64_t mask = f->bits >= 64 ? ~0ull : (1ull << f->bits) - 1;
 	uint64_t x = (unit >> f->bit_offset) & mask;
-	if (f->type->kind == TY_INT && f->type->is_signed && f->bits < 64 && (x >> (f->bits - 1)) & 1)
-		x |= ~mask;   /* a negative signed bitfield */
 	uint8_t tmp[8];
 	memcpy(tmp, &x, sizeof(tmp));   /* little endian: the low bytes first */
 	out_put_value(s, b, f->type, tmp, json, div);
