@@ -402,6 +402,11 @@ static const struct ty *tagged(struct cp *p)
 	return rec;
 }
 
+/* Plain `char`, told apart from `signed char` and `unsigned char` (and so
+ * from int8_t and uint8_t): only an array of it is a string, as in
+ * bpftrace. The same layout as int8. */
+static const struct ty plain_char = { .kind = TY_INT, .size = 1, .align = 1, .is_signed = true };
+
 /* The int type C's words name: "unsigned long", "short int", "char"... */
 static const struct ty *int_words(int nlong, bool has_short, bool has_char, bool has_unsigned, bool has_signed,
 				  bool has_bool, bool has_int128)
@@ -410,8 +415,10 @@ static const struct ty *int_words(int nlong, bool has_short, bool has_char, bool
 		return ty_bool();
 	if (has_int128)
 		return ty_int(8, !has_unsigned);   /* no 128-bit values: the low half */
+	if (has_char && !has_signed && !has_unsigned)
+		return &plain_char;
 	if (has_char)
-		return ty_int(1, has_signed || !has_unsigned);
+		return ty_int(1, has_signed);
 	if (has_short)
 		return ty_int(2, !has_unsigned);
 	if (nlong)
@@ -572,8 +579,8 @@ static const struct ty *declarator(struct cp *p, const struct ty *base, const ch
 	if (fnptr)
 		t = ty_ptr(p->c->a, ty_void(), TY_AS_NONE);
 	for (unsigned k = ndims; k-- > 0;) {
-		if (t->kind == TY_INT && t->size == 1 && k == ndims - 1)
-			t = ty_string(p->c->a, (uint32_t)dims[k]);   /* char[N]: a string, as from BTF */
+		if (t == &plain_char && k == ndims - 1)
+			t = ty_string(p->c->a, (uint32_t)dims[k]);   /* char[N]: a string */
 		else
 			t = ty_array(p->c->a, t, (uint32_t)dims[k]);
 	}
