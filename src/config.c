@@ -140,6 +140,14 @@ static int set(struct cfg *c, enum cfg_key k, const char *name, const char *valu
 				return 0;
 			}
 		}
+		if (k == CFG_LICENSE) {
+			/* current bpftrace's words and order (tools match them) */
+			snprintf(err, n, "Invalid value for license. Found: %s. Valid values: Dual MIT/GPL, "
+				 "Dual BSD/GPL, Dual MPL/GPL, GPL and additional rights, GPL v2, GPL%s%s%s",
+				 value, strchr(name, '_') ? " (" : "", strchr(name, '_') ? name : "",
+				 strchr(name, '_') ? ")" : "");
+			return -1;
+		}
 		{
 			size_t len = (size_t)snprintf(err, n, "%s=%s: expected one of", name, value);
 			for (uint64_t i = 0; d->names[i] && len < n; i++)

@@ -91,18 +91,23 @@ static const char short_opts[] = ":e:lvp:c:o:f:B:qkd:I:Vhnb";
 /* The largest pid_max Linux allows (PID_MAX_LIMIT on 64-bit), as bpftrace checks. */
 #define PID_LIMIT 4194304
 
-/* -p: bpftrace's checks and wording. */
+/* -p: bpftrace's checks, in current bpftrace's words (0.17 said "pid '%s'
+ * is not a valid decimal number" and "out of valid pid range"). */
 static int parse_pid(const char *s, pid_t *pid)
 {
 	char *end;
 	errno = 0;
 	long v = strtol(s, &end, 10);
-	if (end == s || *end || *s == '-' || *s == '+' || *s == ' ') {
-		drv_error("pid '%s' is not a valid decimal number", s);
+	if (end == s || *s == '-' || *s == '+' || *s == ' ') {
+		drv_error("Failed to parse pid: invalid integer: %s", s);
+		return -1;
+	}
+	if (*end) {
+		drv_error("Failed to parse pid: invalid trailing bytes: %s", s);
 		return -1;
 	}
 	if (errno || v < 1 || v > PID_LIMIT) {
-		drv_error("pid '%s' out of valid pid range [1,%d]", s, PID_LIMIT);
+		drv_error("Pid out of range: %s (1 to %d)", s, PID_LIMIT);
 		return -1;
 	}
 	*pid = (pid_t)v;
