@@ -66,7 +66,6 @@ struct cg {
 	LLVMValueRef *map_globals;
 	size_t capmaps, capglobals, capevents, capprobes, capstrftime;  /* desc arrays' room */
 	int *user_map;            /* sema map index -> desc map index */
-	uint32_t nflags;          /* desc maps below this have a full flag (cg_map_update) */
 	int scratch_map;          /* -1 until a program needs large temporaries */
 	int stacks_map[128];      /* by frame limit: -1 until a program takes such a kstack */
 	uint32_t scratch_size;    /* the largest any program needs */

@@ -19,9 +19,7 @@ enum desc_map_role {
 	DESC_MAP_USER,       /* @name: printed at exit */
 	DESC_MAP_RINGBUF,    /* every event to user space */
 	DESC_MAP_SCRATCH,    /* per-CPU scratch for values too large for the stack */
-	DESC_MAP_LOST,       /* u64 count of events the ring buffer had no room for, then
-	                      * one byte per map, at 8 + its index, set once an update
-	                      * found that map full (user hash maps only) */
+	DESC_MAP_LOST,       /* per-CPU count of events the ring buffer had no room for */
 	DESC_MAP_STACKS,     /* kstack/ustack ids */
 };
 
