@@ -54,6 +54,7 @@ struct sema {
 	unsigned nexp;
 	size_t capexp;
 	bool needs_btf;
+	bool has_exit;           /* exit() somewhere: codegen stops every probe after it */
 	uint32_t max_strlen;     /* str() capacity: config max_strlen, default 1024 (HEAD) */
 };
 

@@ -319,6 +319,7 @@ const struct ty *sema_check_has_key(struct checker *c, struct ast *n, struct ast
 const struct ty *sema_check_exit(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
 {
 	(void)map;
+	c->s->has_exit = true;
 	if (nargs) {
 		const struct ty *t = sema_expr(c, args[0]);
 		if (sema_poisoned(t))
