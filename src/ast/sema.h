@@ -91,4 +91,8 @@ struct ty *sema_dwarf_args(struct arena *a, const char *path, const char *func, 
 /* struct/union NAME as path's DWARF defines it, or NULL. */
 const struct ty *sema_dwarf_record(struct arena *a, const char *path, const char *name, bool is_union);
 
+/* A signal's number from its name ("SIGKILL", "KILL"); 0 if unknown
+ * (sema_value.c; codegen emits the number signal("NAME") names). */
+int sema_signal_number(const char *name);
+
 #endif

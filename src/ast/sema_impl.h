@@ -73,6 +73,7 @@ const struct ty *sema_builtin(struct checker *c, struct ast *n);
 /* sema_call.c: an argument that must be known at compile time; the error
  * underlines the call `n`, as bpftrace does. */
 bool sema_arg_const(struct checker *c, struct ast *n, struct ast *a, const char *what, int64_t *out);
+
 const struct ty *sema_cast(struct checker *c, struct ast *n);
 const struct ty *sema_sizeof(struct checker *c, struct ast *n);
 const struct ty *sema_offsetof(struct checker *c, struct ast *n);

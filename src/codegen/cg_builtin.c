@@ -87,10 +87,23 @@ struct cg_val cg_emit_gid(struct cg *c, struct ast *n)
 	return scalar(LLVMBuildLShr(c->b, v, cg_const(c, 32), ""));
 }
 
+/* nsecs, nsecs(boot|monotonic|tai): boot time by default, as current bpftrace. */
 struct cg_val cg_emit_nsecs(struct cg *c, struct ast *n)
 {
+	const char *mode = n->kind == AST_CALL && n->call.args ? n->call.args->ident.name : "boot";
+	enum cg_helper h = !strcmp(mode, "monotonic") ? H_KTIME_NS : !strcmp(mode, "tai") ? H_KTIME_TAI : H_KTIME_BOOT;
+	return scalar(cg_helper(c, h, c->i64, NULL, 0));
+}
+
+struct cg_val cg_emit_numaid(struct cg *c, struct ast *n)
+{
 	(void)n;
-	return scalar(cg_helper(c, H_KTIME_BOOT, c->i64, NULL, 0));
+	return scalar(LLVMBuildZExt(c->b, cg_helper(c, H_NUMA_NODE, c->i32, NULL, 0), c->i64, ""));
+}
+
+struct cg_val cg_emit_probetype(struct cg *c, struct ast *n)
+{
+	return cg_const_string(c, probetype_name(c->exp->type), T(n));
 }
 
 /* The start time is a constant of this compilation: it happens just before

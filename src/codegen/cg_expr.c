@@ -381,12 +381,17 @@ static struct cg_val binary(struct cg *c, struct ast *n)
 }
 
 /* Reading memory the program does not own goes through probe_read. */
-static void probe_read(struct cg *c, LLVMValueRef dst, uint32_t size, LLVMValueRef addr, enum ty_addrspace as)
+void cg_probe_read(struct cg *c, LLVMValueRef dst, uint32_t size, LLVMValueRef addr, enum ty_addrspace as)
+{
+	cg_probe_read_n(c, dst, LLVMConstInt(c->i32, size, false), addr, as);
+}
+
+void cg_probe_read_n(struct cg *c, LLVMValueRef dst, LLVMValueRef size32, LLVMValueRef addr, enum ty_addrspace as)
 {
 	if (as == TY_AS_NONE)
 		as = cg_int_as(c);
 	enum cg_helper h = as == TY_AS_USER ? H_PROBE_READ_USER : as == TY_AS_KERNEL ? H_PROBE_READ_KERNEL : H_PROBE_READ;
-	LLVMValueRef args[3] = { dst, LLVMConstInt(c->i32, size, false), LLVMBuildIntToPtr(c->b, addr, c->ptr, "") };
+	LLVMValueRef args[3] = { dst, size32, LLVMBuildIntToPtr(c->b, addr, c->ptr, "") };
 	cg_helper(c, h, c->i64, args, 3);
 }
 
@@ -434,7 +439,7 @@ static struct cg_val unary(struct cg *c, struct ast *n)
 		const struct ty *pt = T(n->unary.e), *t = T(n);
 		LLVMValueRef addr = cg_scalar(c, n->unary.e);
 		LLVMValueRef buf = cg_tmp(c, ty_size(t));
-		probe_read(c, buf, ty_size(t), addr, pt->as);
+		cg_probe_read(c, buf, ty_size(t), addr, pt->as);
 		return cg_is_mem(t) ? mem(buf) : scalar(cg_load_int(c, buf, t));
 	}
 	case AST_OP_NONE: case AST_OP_ADD: case AST_OP_SUB: case AST_OP_MUL: case AST_OP_DIV:
@@ -495,7 +500,7 @@ LLVMValueRef cg_ctx_slot(struct cg *c, uint32_t off)
 	LLVMValueRef addr = LLVMBuildGEP2(c->b, c->i8, c->ctxarg, &idx, 1, "");
 	if (k && k->args != RT_ARGS_RAWTP) {
 		LLVMValueRef buf = cg_tmp(c, 8);
-		probe_read(c, buf, 8, LLVMBuildPtrToInt(c->b, addr, c->i64, ""), TY_AS_KERNEL);
+		cg_probe_read(c, buf, 8, LLVMBuildPtrToInt(c->b, addr, c->i64, ""), TY_AS_KERNEL);
 		return LLVMBuildLoad2(c->b, c->i64, buf, "");
 	}
 	LLVMValueRef v = LLVMBuildLoad2(c->b, c->i64, addr, "");
@@ -602,11 +607,11 @@ static struct cg_val field(struct cg *c, struct ast *n)
 		if (bf && bf->bits) {
 			LLVMValueRef buf = cg_tmp(c, 8);
 			cg_store_int(c, buf, cg_const(c, 0), 8);
-			probe_read(c, buf, bitfield_bytes(bf), addr, as);
+			cg_probe_read(c, buf, bitfield_bytes(bf), addr, as);
 			return scalar(bitfield_value(c, buf, bf));
 		}
 		LLVMValueRef buf = cg_tmp(c, ty_size(t));
-		probe_read(c, buf, ty_size(t), addr, as);
+		cg_probe_read(c, buf, ty_size(t), addr, as);
 		return cg_is_mem(t) ? mem(buf) : scalar(cg_load_int(c, buf, t));
 	}
 	if (bt->kind == TY_TUPLE || bt->kind == TY_RECORD) {
@@ -654,7 +659,7 @@ static struct cg_val index_expr(struct cg *c, struct ast *n)
 		LLVMValueRef i = cg_scalar(c, n->index.index);
 		LLVMValueRef addr = LLVMBuildAdd(c->b, p, LLVMBuildMul(c->b, i, cg_const(c, ty_size(t)), ""), "");
 		LLVMValueRef buf = cg_tmp(c, ty_size(t));
-		probe_read(c, buf, ty_size(t), addr, bt->as);
+		cg_probe_read(c, buf, ty_size(t), addr, bt->as);
 		return cg_is_mem(t) ? mem(buf) : scalar(cg_load_int(c, buf, t));
 	}
 	if (bt->kind == TY_TUPLE) {

@@ -19,7 +19,7 @@ enum cg_helper {
 	H_PROBE_READ_USER = 112, H_PROBE_READ_KERNEL = 113, H_PROBE_READ_USER_STR = 114,
 	H_PROBE_READ_KERNEL_STR = 115, H_KTIME_BOOT = 125, H_RINGBUF_RESERVE = 131,
 	H_RINGBUF_SUBMIT = 132, H_RINGBUF_QUERY = 134, H_JIFFIES = 118, H_GET_STACKID = 27,
-	H_SEND_SIGNAL = 109,
+	H_KTIME_NS = 5, H_NUMA_NODE = 42, H_SEND_SIGNAL = 109, H_KTIME_TAI = 208,
 };
 
 /* An expression's value: scalars (ints, bools, pointers) are an i64 in a
@@ -130,6 +130,10 @@ struct cg_val cg_expr(struct cg *c, struct ast *n);
 LLVMValueRef cg_const_bytes(struct cg *c, const char *s, uint32_t len, uint32_t size);
 /* A string constant of type t (its capacity), truncated to fit. */
 struct cg_val cg_const_string(struct cg *c, const char *s, const struct ty *t);
+/* size bytes at addr (in address space as; NONE: the probe's own) into dst. */
+void cg_probe_read(struct cg *c, LLVMValueRef dst, uint32_t size, LLVMValueRef addr, enum ty_addrspace as);
+/* The same with a run-time i32 size the caller has bounded. */
+void cg_probe_read_n(struct cg *c, LLVMValueRef dst, LLVMValueRef size32, LLVMValueRef addr, enum ty_addrspace as);
 /* A slot's value as a field of type t: narrowed, then widened back as C would. */
 LLVMValueRef cg_slot_as(struct cg *c, LLVMValueRef v, const struct ty *t);
 /* One u64 slot of a raw_tp, fentry/fexit or iter context, at byte offset off. */

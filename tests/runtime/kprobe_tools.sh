@@ -19,17 +19,13 @@ fi
 # The tools that load now. Extra warnings a tool may give besides its kprobe attaches:
 #   dcsnoop.bt  kprobe:lookup_fast.constprop.* matches nothing here (bpftrace 0.17 warns too)
 #   vfscount.bt 78 probes: only the first 20 warnings are shown
-passing="biolatency biosnoop biostacks capable dcsnoop mdflush oomkill swapin tcpsynbl vfscount
-vfsstat xfsdist"
+passing="biolatency biosnoop biostacks capable dcsnoop mdflush oomkill swapin tcpaccept tcpconnect
+tcplife tcpretrans tcpsynbl undump vfscount vfsstat xfsdist"
 
 # PENDING: kprobe tools that need language features not built yet. Move a tool up to
 # `passing` when the feature lands (the test fails on a tool in neither list).
-#   tcpaccept.bt   ntop()
-#   tcpconnect.bt  ntop()
-#   tcplife.bt     ntop(), bswap()
-#   tcpretrans.bt  ntop()
-#   undump.bt      buf()
-pending="tcpaccept tcpconnect tcplife tcpretrans undump"
+#   (none left)
+pending=""
 
 tools=$(dpkg -L bpftrace | grep '^/usr/sbin/.*\.bt$' | sort | while read -r t; do
 	grep -qE '(^|[ ,])(kprobe|kretprobe|kr?):' "$t" && echo "$t"

@@ -1,0 +1,220 @@
+/* sema_value: checkers of the functions that convert or reinterpret a value
+ * (bswap, buf, ntop, pton) and of the small kernel builtins (numaid's
+ * neighbours: probetype, nsecs(mode), signal). Rows of builtin.def. */
+#include <arpa/inet.h>
+#include <signal.h>
+#include <string.h>
+
+#include "ast/sema_impl.h"
+
+/* What sema_arg_const accepts: an integer literal, negated or not, or a
+ * positional parameter. */
+static bool sema_is_const_int(const struct ast *a)
+{
+	return a->kind == AST_INT || a->kind == AST_POSITIONAL ||
+	       (a->kind == AST_UNARY && a->unary.op == AST_OP_NEG && a->unary.e->kind == AST_INT);
+}
+
+static const struct ty *int_arg(struct checker *c, struct ast *n, struct ast *a)
+{
+	const struct ty *t = sema_expr(c, a);
+	if (sema_poisoned(t))
+		return NULL;
+	if (!ty_is_int(t)) {
+		sema_err(c, n->span, "%s() only supports integer arguments (%s provided)", n->call.name,
+			 sema_kname(c, t));
+		return NULL;
+	}
+	return t;
+}
+
+/* bswap(x): the bytes of x reversed, at x's width (an int8 is itself). */
+const struct ty *sema_check_bswap(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
+				  struct ast *map)
+{
+	(void)nargs, (void)map;
+	const struct ty *t = int_arg(c, n, args[0]);
+	if (!t)
+		return ty_none();
+	return ty_int(t->kind == TY_BOOL ? 1 : t->size, false);
+}
+
+/* buf(data [, length]): bytes printed as hex escapes (%r, %rx, %rh), kept
+ * with their length: u32 length, then the bytes. An array or string gives
+ * its own length; a pointer or address needs one, a constant. */
+const struct ty *sema_check_buf(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
+				struct ast *map)
+{
+	(void)map;
+	const struct ty *t = sema_expr(c, args[0]);
+	if (sema_poisoned(t))
+		return ty_none();
+	int64_t len = -1;
+	bool runtime_len = nargs == 2 && !sema_is_const_int(args[1]);
+	if (runtime_len) {
+		/* a length known only at run time: up to max_strlen bytes, as bpftrace */
+		if (!int_arg(c, n, args[1]))
+			return ty_none();
+		if (t->kind != TY_PTR && !ty_is_int(t)) {
+			sema_err(c, n->span, "buf() takes a length known at run time only with a pointer or an address");
+			return ty_none();
+		}
+		len = c->s->max_strlen;
+	} else if (nargs == 2) {
+		if (!sema_arg_const(c, n, args[1], "the length", &len))
+			return ty_none();
+		if (len < 0) {
+			sema_err(c, n->span, "buf() length must be non-negative (%lld provided)", (long long)len);
+			return ty_none();
+		}
+	}
+	uint32_t have;
+	if (t->kind == TY_ARRAY || t->kind == TY_STRING) {
+		/* a longer length than the value pads with zeros, as bpftrace does */
+		have = ty_size(t);
+		if (len < 0)
+			len = have;
+	} else if (t->kind == TY_PTR || ty_is_int(t)) {
+		if (len < 0) {
+			sema_err(c, n->span, "buf() needs a length when its argument is a pointer or an address");
+			return ty_none();
+		}
+	} else {
+		sema_err(c, n->span, "buf() expects an array, a string or a pointer (%s provided)", sema_tname(c, t));
+		return ty_none();
+	}
+	if (!runtime_len && (uint64_t)len > c->s->max_strlen) {
+		sema_warn(c, n->span, "length param (%lld) is too long and will be shortened to %u bytes "
+			  "(see BPFTRACE_MAX_STRLEN)", (long long)len, c->s->max_strlen);
+		len = c->s->max_strlen;
+	}
+	struct ty *b = ty_new(c->a, TY_BUFFER);
+	b->size = 4 + (uint32_t)len;
+	return b;
+}
+
+/* ntop([family,] address): an IPv4 address as an integer (its bytes in
+ * memory order) or 4 bytes, an IPv6 one as 16 bytes. */
+const struct ty *sema_check_ntop(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
+				 struct ast *map)
+{
+	(void)map;
+	if (nargs == 2 && !int_arg(c, n, args[0]))
+		return ty_none();
+	struct ast *a = args[nargs - 1];
+	const struct ty *t = sema_expr(c, a);
+	if (sema_poisoned(t))
+		return ty_none();
+	/* BTF's unsigned char arrays (in6_u.u6_addr8) come as strings: bytes all the same */
+	bool bytes = t->kind == TY_ARRAY || t->kind == TY_STRING;
+	bool ok = ty_is_int(t) || (bytes && (ty_size(t) == 4 || ty_size(t) == 16));
+	if (!ok) {
+		sema_err(c, n->span, "ntop() expects an integer or an array of 4 or 16 bytes (%s provided)",
+			 sema_tname(c, t));
+		return ty_none();
+	}
+	return ty_new(c->a, TY_INET);
+}
+
+/* pton("addr"): the address's bytes, uint8[4] or uint8[16], known at
+ * compile time (the argument must be a literal). */
+const struct ty *sema_check_pton(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
+				 struct ast *map)
+{
+	(void)nargs, (void)map;
+	if (args[0]->kind != AST_STRING) {
+		sema_err(c, n->span, "pton() expects a string literal");
+		return ty_none();
+	}
+	sema_expr(c, args[0]);
+	unsigned char bytes[16];
+	const char *s = args[0]->str.s;
+	if (inet_pton(AF_INET, s, bytes) == 1)
+		return ty_array(c->a, ty_int(1, false), 4);
+	if (inet_pton(AF_INET6, s, bytes) == 1)
+		return ty_array(c->a, ty_int(1, false), 16);
+	sema_err(c, n->span, "pton() expects a valid IPv4 or IPv6 address, got '%s'", s);
+	return ty_none();
+}
+
+/* probetype: the provider's canonical name. */
+const struct ty *sema_check_probetype(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
+				      struct ast *map)
+{
+	(void)n, (void)args, (void)nargs, (void)map;
+	return ty_string(c->a, (uint32_t)strlen(probetype_name(c->ptype)) + 1);
+}
+
+/* nsecs, nsecs(boot|monotonic|tai): current bpftrace's clock argument. */
+const struct ty *sema_check_nsecs(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
+				  struct ast *map)
+{
+	(void)map;
+	if (nargs) {
+		struct ast *a = args[0];
+		const char *m = a->kind == AST_IDENT ? a->ident.name : "";
+		if (strcmp(m, "boot") && strcmp(m, "monotonic") && strcmp(m, "tai")) {
+			sema_err(c, a->span, "nsecs: unknown clock '%s' (expected boot, monotonic or tai)",
+				 a->kind == AST_IDENT ? m : "");
+			return ty_none();
+		}
+		a->type = (void *)ty_void();
+	}
+	(void)n;
+	return ty_int(8, false);
+}
+
+/* A signal given by number or by name ("SIGKILL", "KILL"). Returns 0 when
+ * the name is unknown. */
+int sema_signal_number(const char *name)
+{
+	static const struct { const char *name; int sig; } sigs[] = {
+		{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "ILL", SIGILL },
+		{ "TRAP", SIGTRAP }, { "ABRT", SIGABRT }, { "BUS", SIGBUS }, { "FPE", SIGFPE },
+		{ "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV }, { "USR2", SIGUSR2 },
+		{ "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "TERM", SIGTERM }, { "STKFLT", SIGSTKFLT },
+		{ "CHLD", SIGCHLD }, { "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "TSTP", SIGTSTP },
+		{ "TTIN", SIGTTIN }, { "TTOU", SIGTTOU }, { "URG", SIGURG }, { "XCPU", SIGXCPU },
+		{ "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH },
+		{ "IO", SIGIO }, { "PWR", SIGPWR }, { "SYS", SIGSYS },
+	};
+	if (!strncmp(name, "SIG", 3))
+		name += 3;
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		if (!strcmp(sigs[i].name, name))
+			return sigs[i].sig;
+	return 0;
+}
+
+/* signal(sig): sends sig to the current task; only with --unsafe. */
+const struct ty *sema_check_signal(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
+				   struct ast *map)
+{
+	(void)nargs, (void)map;
+	if (!c->ctx->unsafe) {
+		sema_err(c, n->span, "signal() is an unsafe function being used in safe mode");
+		return ty_none();
+	}
+	struct ast *a = args[0];
+	if (a->kind == AST_STRING) {
+		sema_expr(c, a);
+		if (!sema_signal_number(a->str.s)) {
+			sema_err(c, a->span, "%s is not a valid signal", a->str.s);
+			return ty_none();
+		}
+		return ty_void();
+	}
+	int64_t sig;
+	if (a->kind == AST_INT || a->kind == AST_POSITIONAL) {
+		if (!sema_arg_const(c, n, a, "the signal", &sig))
+			return ty_none();
+		if (sig < 1 || sig > 64) {
+			sema_err(c, a->span, "%lld is not a valid signal, allowed range: [1,64]", (long long)sig);
+			return ty_none();
+		}
+		return ty_void();
+	}
+	if (!int_arg(c, n, a))
+		return ty_none();
+	return ty_void();
+}

@@ -1,0 +1,116 @@
+/* cg_value: emitters of the functions that convert or reinterpret a value: bswap,
+ * buf, ntop, pton; and signal. Rows of builtin.def. */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "codegen/cg_impl.h"
+
+static const struct ty *T(const struct ast *n)
+{
+	return n->type;
+}
+
+static struct cg_val scalar(LLVMValueRef v)
+{
+	return (struct cg_val){ v, false, 8 };
+}
+
+static struct cg_val mem(LLVMValueRef v)
+{
+	return (struct cg_val){ v, true, 8 };
+}
+
+/* bswap: llvm.bswap at the argument's width (the BPF backend emits be16/32/64). */
+struct cg_val cg_emit_bswap(struct cg *c, struct ast *n)
+{
+	LLVMValueRef v = cg_scalar(c, n->call.args);
+	uint32_t size = T(n)->size;
+	if (size < 2)
+		return scalar(LLVMBuildAnd(c->b, v, cg_const(c, 0xff), ""));
+	LLVMTypeRef it = LLVMIntTypeInContext(c->ctx, 8 * size);
+	unsigned id = LLVMLookupIntrinsicID("llvm.bswap", 10);
+	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(c->mod, id, &it, 1);
+	LLVMValueRef x = size < 8 ? LLVMBuildTrunc(c->b, v, it, "") : v;
+	LLVMValueRef r = LLVMBuildCall2(c->b, LLVMIntrinsicGetType(c->ctx, id, &it, 1), fn, &x, 1, "");
+	return scalar(size < 8 ? LLVMBuildZExt(c->b, r, c->i64, "") : r);
+}
+
+/* buf: u32 length, then the bytes: copied from an array or string the
+ * program holds, read through a pointer or address otherwise. */
+struct cg_val cg_emit_buf(struct cg *c, struct ast *n)
+{
+	struct ast *a = n->call.args;
+	const struct ty *at = T(a);
+	uint32_t len = T(n)->size - 4;
+	LLVMValueRef out = cg_tmp(c, T(n)->size);
+	cg_store_int(c, out, LLVMConstInt(c->i32, len, false), 4);
+	if (!len)
+		return mem(out);
+	if (at->kind == TY_ARRAY || at->kind == TY_STRING) {
+		struct cg_val v = cg_expr(c, a);
+		uint32_t have = ty_size(at) < len ? ty_size(at) : len;
+		cg_memcpy(c, cg_gep(c, out, 4), 4, v.v, v.align, have);
+		if (have < len)
+			cg_memset(c, cg_gep(c, out, 4 + have), cg_align_of(4 + have, 8), len - have);
+		return mem(out);
+	}
+	enum ty_addrspace as = at->kind == TY_PTR ? at->as : TY_AS_NONE;
+	LLVMValueRef addr = cg_scalar(c, a);
+	struct ast *l = a->next;
+	if (l && l->kind != AST_INT) {
+		/* a run-time length, capped at the buffer's size: the verifier
+		 * needs the read's size bounded */
+		LLVMValueRef n64 = cg_scalar(c, l);
+		LLVMValueRef big = LLVMBuildICmp(c->b, LLVMIntUGT, n64, cg_const(c, len), "");
+		n64 = LLVMBuildSelect(c->b, big, cg_const(c, len), n64, "");
+		LLVMValueRef n32 = LLVMBuildTrunc(c->b, n64, c->i32, "");
+		cg_store_int(c, out, n32, 4);
+		cg_probe_read_n(c, cg_gep(c, out, 4), n32, addr, as);
+		return mem(out);
+	}
+	cg_probe_read(c, cg_gep(c, out, 4), len, addr, as);
+	return mem(out);
+}
+
+/* ntop: { u64 family; u8 addr[16] } (the output module prints it). The
+ * family is the one given, else that of the address's size. */
+struct cg_val cg_emit_ntop(struct cg *c, struct ast *n)
+{
+	struct ast *a = n->call.args->next ? n->call.args->next : n->call.args;
+	const struct ty *at = T(a);
+	bool bytes = at->kind == TY_ARRAY || at->kind == TY_STRING;
+	uint32_t size = bytes ? ty_size(at) : 4;
+	LLVMValueRef out = cg_tmp(c, 24);
+	cg_memset(c, out, 8, 24);
+	LLVMValueRef fam = n->call.args->next ? cg_scalar(c, n->call.args)
+					      : cg_const(c, size == 16 ? AF_INET6 : AF_INET);
+	cg_store_int(c, out, fam, 8);
+	if (bytes) {
+		struct cg_val v = cg_expr(c, a);
+		cg_memcpy(c, cg_gep(c, out, 8), 8, v.v, v.align, size);
+	} else {
+		/* an IPv4 address held in an integer: its bytes in memory order */
+		cg_store_int(c, cg_gep(c, out, 8), cg_scalar(c, a), 4);
+	}
+	return mem(out);
+}
+
+/* pton: the literal's bytes, parsed here as sema did. */
+struct cg_val cg_emit_pton(struct cg *c, struct ast *n)
+{
+	unsigned char bytes[16] = { 0 };
+	uint32_t size = ty_size(T(n));
+	inet_pton(size == 16 ? AF_INET6 : AF_INET, n->call.args->str.s, bytes);
+	return (struct cg_val){ cg_const_bytes(c, (const char *)bytes, size, size), true, 1 };
+}
+
+/* signal: bpf_send_signal to the current task. */
+struct cg_val cg_emit_signal(struct cg *c, struct ast *n)
+{
+	struct ast *a = n->call.args;
+	LLVMValueRef sig = a->kind == AST_STRING ? cg_const(c, (uint64_t)sema_signal_number(a->str.s))
+						 : cg_scalar(c, a);
+	LLVMValueRef arg = LLVMBuildTrunc(c->b, sig, c->i32, "");
+	cg_helper(c, H_SEND_SIGNAL, c->i64, &arg, 1);
+	return scalar(cg_const(c, 0));
+}
