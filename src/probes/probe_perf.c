@@ -124,14 +124,25 @@ static void print_perf(const struct probe_point *pt, FILE *f)
 		fprintf(f, "%s:%s:\n", name, pt->func ? pt->func : "");
 }
 
-/* Software and hardware events on one CPU run their programs newest first
- * (perf_swevent_add puts each at the head of the list): attached last
- * probe first, they run in program order, as in bpftrace. */
+/* Counting events on one CPU run their programs newest first
+ * (perf_swevent_add puts each at the head of the list): attached last probe
+ * first, probes on one event run in program order (bpftrace 0.17's
+ * software_order case, on faults). The clocks are one hrtimer per event:
+ * attached in program order, the first probe's timer fires first (current
+ * bpftrace's software_order case, on cpu-clock). */
+static bool perf_newest_first(const char *func)
+{
+	const struct rt_perf_event *e = rt_perf_event_find(PROBE_SOFTWARE, func);
+	return !e || e->type != PERF_TYPE_SOFTWARE ||
+	       (e->config != PERF_COUNT_SW_CPU_CLOCK && e->config != PERF_COUNT_SW_TASK_CLOCK);
+}
+
 const struct rt_provider rt_prov_software = {
 	.type = PROBE_SOFTWARE, .name = "software", .form = "software:EVENT[:COUNT]",
 	.max_parts = 2, .flags = RT_PROV_WILD | RT_PROV_REVERSE, .parse = parse_perf, .print = print_perf,
 	.list = list_software,
 	.expand = RT_EXPAND_ONE, .section = "perf_event", .attach = RT_ATTACH_SOFTWARE,
+	.newest_first = perf_newest_first,
 };
 
 const struct rt_provider rt_prov_hardware = {

@@ -34,6 +34,14 @@ const struct rt_provider *rt_provider_of(enum probe_type t)
 	return t > PROBE_INVALID && t < PROBE__COUNT ? records[t] : NULL;
 }
 
+bool rt_attach_reversed(enum probe_type t, const char *func)
+{
+	const struct rt_provider *k = rt_provider_of(t);
+	if (!k || !(k->flags & RT_PROV_REVERSE))
+		return false;
+	return !k->newest_first || k->newest_first(func ? func : "");
+}
+
 bool rt_has_wild(const char *s)
 {
 	return strchr(s, '*') != NULL;

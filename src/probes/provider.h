@@ -138,7 +138,14 @@ struct rt_provider {
 	enum rt_section_form section_form;
 	/* How the runtime attaches it. */
 	enum rt_attach_mech attach;
+	/* With RT_PROV_REVERSE: whether the probe on `func` is one the kernel
+	 * runs newest first (attach it last first). NULL: every one is. */
+	bool (*newest_first)(const char *func);
 };
+
+/* Whether a probe of type t on func is attached after the others, last
+ * probe first (RT_PROV_REVERSE and the record's newest_first). */
+bool rt_attach_reversed(enum probe_type t, const char *func);
 
 /* The providers in name order (the order -l prints them in). */
 extern const struct rt_provider *const rt_providers[];

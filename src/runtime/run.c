@@ -972,8 +972,7 @@ int rt_session_attach(struct rt_session *s)
 	for (int pass = 0; pass < 2; pass++) {
 		for (uint32_t k = 0; k < d->nprobes; k++) {
 			uint32_t i = pass ? d->nprobes - 1 - k : k;
-			const struct rt_provider *pv = rt_provider_of(d->probes[i].type);
-			if ((pv && (pv->flags & RT_PROV_REVERSE)) != (pass == 1))
+			if (rt_attach_reversed(d->probes[i].type, d->probes[i].func) != (pass == 1))
 				continue;
 			if (signalled)
 				return -EINTR;
