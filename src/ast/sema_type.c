@@ -100,8 +100,27 @@ const struct ty *sema_typespec(struct checker *c, struct ast *t)
 
 const struct ty *sema_cast(struct checker *c, struct ast *n)
 {
-	const struct ty *to = sema_typespec(c, n->cast.type);
-	const struct ty *from = sema_expr(c, n->cast.e);
+	struct ast *ts = n->cast.type;
+	const struct ty *to, *from;
+	if (ts->kind == AST_TYPE && ts->tspec.array == 0 && !ts->tspec.ptr) {
+		/* (int8[])x: as many elements as x's bytes make (current bpftrace) */
+		ts->tspec.array = -1;
+		const struct ty *elem = sema_typespec(c, ts);
+		ts->tspec.array = 0;
+		from = sema_expr(c, n->cast.e);
+		if (sema_poisoned(elem) || sema_poisoned(from))
+			return ty_none();
+		uint32_t es = ty_size(elem), fs = from->kind == TY_INT ? 8 : ty_size(from);
+		if (!es || fs % es || (elem->kind != TY_INT && elem->kind != TY_BOOL)) {
+			sema_err(c, n->span, "Cannot cast from '%s' to an array of '%s'", sema_tname(c, from),
+				 sema_tname(c, elem));
+			return ty_none();
+		}
+		to = ty_array(c->a, elem, fs / es);
+	} else {
+		to = sema_typespec(c, n->cast.type);
+		from = sema_expr(c, n->cast.e);
+	}
 	if (sema_poisoned(to) || sema_poisoned(from))
 		return ty_none();
 	n->cast.type->type = (void *)to;
@@ -112,7 +131,7 @@ const struct ty *sema_cast(struct checker *c, struct ast *n)
 		return to;
 	if (to->kind == TY_ARRAY && ty_is_int(from) && to->size == 8)
 		return to;
-	if (to->kind == TY_ARRAY && from->kind == TY_ARRAY && to->size == from->size)
+	if (to->kind == TY_ARRAY && (from->kind == TY_ARRAY || from->kind == TY_STRING) && to->size == from->size)
 		return to;
 	if (to->kind == TY_INT && from->kind == TY_ARRAY && to->size == from->size)
 		return to;
