@@ -1,5 +1,6 @@
 #!/bin/sh
-# setup.sh: install hawk's build and test dependencies (Debian 12, as root) and configure build/.
+# setup.sh: install hawk's build and test dependencies (Debian 12, as root) and configure build/
+# and build-san/ (the sanitizer build).
 set -eu
 
 cd "$(dirname "$0")"
@@ -45,4 +46,17 @@ if [ -f build/meson-private/coredata.dat ]; then
 else
 	# shellcheck disable=SC2086
 	meson setup $werror build
+fi
+
+# build-san: the same sources under ASan, UBSan and LSan (gcc's runtimes come with
+# build-essential); .ci/run runs the parser, sema, output and runtime suites in it.
+# -fno-sanitize-recover: a UBSan report stops the program, so a test cannot pass over it.
+san="-Db_sanitize=address,undefined -Db_lundef=false -Dc_args=-fno-sanitize-recover=all
+-Dcpp_args=-fno-sanitize-recover=all"
+if [ -f build-san/meson-private/coredata.dat ]; then
+	# shellcheck disable=SC2086
+	meson setup --reconfigure $werror $san build-san
+else
+	# shellcheck disable=SC2086
+	meson setup $werror $san build-san
 fi

@@ -145,7 +145,8 @@ void expand_uprobe(struct expander *x, struct ast *probe, struct ast *ap)
 				   strerror(-err));
 			x->errors++;
 		}
-		qsort(f.v, f.n, sizeof(*f.v), by_name);
+		if (f.n) /* qsort(NULL, 0, ...) is undefined (UBSan: null argument 1) */
+			qsort(f.v, f.n, sizeof(*f.v), by_name);
 		if (!at->func) {
 			address(x, probe, ap, path, &f);
 			continue;

@@ -228,7 +228,8 @@ static void ksyms_load(void)
 	}
 	free(line);
 	fclose(f);
-	qsort(ksyms.syms, ksyms.n, sizeof(*ksyms.syms), ksym_cmp);
+	if (ksyms.n) /* qsort(NULL, 0, ...) is undefined */
+		qsort(ksyms.syms, ksyms.n, sizeof(*ksyms.syms), ksym_cmp);
 }
 
 const char *out_ksym(uint64_t addr, uint64_t *off)
