@@ -75,20 +75,45 @@ fi
 	"${link[@]}" $(pkg-config --libs libbpf libelf libdw) -o "$work/fuzz_$target"
 
 # Seeds: ours (read-only), the Debian bpftrace tools (copied to the temporary dir, never into
-# the repository), and what earlier runs found (corpus-run/, git-ignored, grows).
+# the repository), the case files' programs, and what earlier runs found (corpus-run/,
+# git-ignored, grows). bpftrace.dict gives the mutator the language's words.
 mkdir -p "$here/corpus-run" "$here/artifacts" "$work/debian"
 if dpkg-query -W -f='${Status}' bpftrace 2>/dev/null | grep -q '^install ok installed$'; then
 	dpkg -L bpftrace | grep '\.bt$' | while read -r f; do cp "$f" "$work/debian/"; done
 fi
+# The programs of the parser and semantic case files, one seed each (in the temporary dir).
+mkdir -p "$work/cases"
+python3 - "$work/cases" "$root"/tests/parser/*.test "$root"/tests/sema/*.test <<'PY'
+import sys
+out, n = sys.argv[1], 0
+for path in sys.argv[2:]:
+    prog = None
+    for line in open(path, encoding="utf-8"):
+        line = line.rstrip("\n")
+        if line.startswith("=== "):
+            prog = []
+        elif prog is not None and line.startswith("--- "):
+            text = "\n".join(prog)
+            if text and "$(" not in text:
+                with open("%s/case%d.bt" % (out, n), "w") as f:
+                    f.write(text)
+                n += 1
+            prog = None
+        elif prog is not None:
+            prog.append(line)
+PY
 
 echo "run.sh: fuzzing for $secs s"
 status=0
+# FUZZ_ARGS: extra libFuzzer flags, e.g. "-fork=1 -ignore_crashes=1" for a long run that
+# collects every crash rather than stopping at the first.
+# shellcheck disable=SC2086
 ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:${ASAN_OPTIONS:-}" \
 UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}" \
-# shellcheck disable=SC2086  # FUZZ_ARGS: extra libFuzzer flags, e.g. "-fork=1 -ignore_crashes=1"
 "$work/fuzz_$target" -max_total_time="$secs" -detect_leaks=1 -timeout=10 -max_len=16384 ${FUZZ_ARGS:-} \
 	-print_final_stats=1 -artifact_prefix="$here/artifacts/" \
-	"$here/corpus-run" "$here/corpus" "$work/debian" || status=$?
+	-dict="$here/bpftrace.dict" "$here/corpus-run" "$here/corpus" "$work/debian" "$work/cases" \
+	|| status=$?
 if [ "$status" -ne 0 ]; then
 	echo "run.sh: FAILED (exit $status); reproduce with the input in tests/fuzz/artifacts/" >&2
 	exit 1
