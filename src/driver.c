@@ -458,6 +458,9 @@ unsigned drv_compile(const struct drv_opts *o, const char *text, size_t len, FIL
 	struct arena *a = arena_new();
 	struct drv_state st;
 	state_init(&st, o, a, d);
+	struct cfg cfg;              /* the defaults: the environment is the fuzzer's */
+	cfg_init(&cfg);
+	st.ctx.cfg = &cfg;
 	st.file = diag_source_add(d, "stdin", text, len);
 	unsigned errors = run_passes(&st, o);
 	if (!errors && !diag_errors(d)) {

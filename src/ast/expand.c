@@ -286,5 +286,17 @@ unsigned sema_expand(struct pass_ctx *ctx)
 		diag_error(ctx->diag, start, "No probes to attach");
 		x.errors++;
 	}
+	/* Each probe is a BPF program to generate: refused here, before codegen
+	 * (kprobe:* made 60,000 and compiled for six minutes), in the words the
+	 * runtime's own check uses (driver.c, apply_limits). */
+	uint64_t max = ctx->cfg ? cfg_u(ctx->cfg, CFG_MAX_PROBES) : 1024;
+	if (!x.errors && ctx->sema->nexp > max) {
+		diag_plain(ctx->diag, DIAG_ERROR, "Can't attach to %u probes because it exceeds the "
+			   "current limit of %llu probes. You can increase the limit through the "
+			   "BPFTRACE_MAX_PROBES environment variable, but BE CAREFUL since a high number "
+			   "of probes attached can cause your system to crash.", ctx->sema->nexp,
+			   (unsigned long long)max);
+		x.errors++;
+	}
 	return x.errors;
 }
