@@ -228,11 +228,7 @@ static void ksyms_load(void)
 	}
 	free(line);
 	fclose(f);
-<<<<<<< HEAD
 	if (ksyms.n) /* qsort(NULL, 0, ...) is undefined */
-=======
-	if (ksyms.n)     /* qsort(NULL, 0, ...) is undefined */
->>>>>>> 202b1c9 (Found by fuzzing past the parser: qsort(NULL, 0) on a uprobe function matching no symbol (UBSan; also guarded in the ksyms sort); kprobe:* expanded to 60,000 programs and compiled for six minutes: more than 1,024 probes (BPFTRACE_MAX_PROBES, HAWK_MAX_PROBES) is refused after expansion with bpftrace's message. Both inputs are fuzz seeds (tests/fuzz/corpus), so the 30-s run replays them)
 		qsort(ksyms.syms, ksyms.n, sizeof(*ksyms.syms), ksym_cmp);
 }
 
