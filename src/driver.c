@@ -23,6 +23,7 @@
 #include "ast/sema.h"
 #include "codegen/cg.h"
 #include "config.h"
+#include "output/output.h"
 #include "probes/btf.h"
 #include "probes/features.h"
 #include "probes/list.h"
@@ -352,6 +353,9 @@ static int apply_limits(const struct desc *d, const struct cfg *c, struct rt_opt
 		p2 <<= 1;
 	ro->ringbuf_bytes = p2;
 	ro->no_exit_maps = !cfg_u(c, CFG_PRINT_MAPS_ON_EXIT);
+	/* the config's order (error, warn, ignore) is the runtime's */
+	ro->missing_probes = (int)cfg_u(c, CFG_MISSING_PROBES);
+	out_set_trunc_trailer(cfg_str(c, CFG_STR_TRUNC_TRAILER));
 	return 0;
 }
 

@@ -352,8 +352,14 @@ void out_put_hex(struct out_buf *b, const uint8_t *p, size_t n, bool keep_ascii,
 }
 
 /* Upstream's str_trunc_trailer: a string that fills its capacity with no
- * NUL was cut short. */
-#define TRUNC_TRAILER ".."
+ * NUL was cut short. One per process, set once before a run. */
+static const char *trunc_trailer = "..";
+
+void out_set_trunc_trailer(const char *s)
+{
+	if (s)
+		trunc_trailer = s;
+}
 
 static void put_string(struct out_buf *b, const struct ty *t, const uint8_t *v, bool json)
 {
@@ -362,13 +368,13 @@ static void put_string(struct out_buf *b, const struct ty *t, const uint8_t *v, 
 	if (!json) {
 		out_buf_put(b, v, n);
 		if (cut)
-			out_buf_puts(b, TRUNC_TRAILER);
+			out_buf_puts(b, trunc_trailer);
 		return;
 	}
 	struct out_buf tmp = { 0 };
 	out_buf_put(&tmp, v, n);
 	if (cut)
-		out_buf_puts(&tmp, TRUNC_TRAILER);
+		out_buf_puts(&tmp, trunc_trailer);
 	out_json_str(b, tmp.p, tmp.len);
 	out_buf_fini(&tmp);
 }

@@ -26,6 +26,10 @@ struct out_sink;
 struct out_sink *out_sink_new(FILE *out, FILE *err, enum out_mode mode);
 void out_sink_free(struct out_sink *s);
 
+/* What follows a string cut short at its capacity (config str_trunc_trailer,
+ * ".." by default); borrowed, for the whole process. */
+void out_set_trunc_trailer(const char *s);
+
 /* The program being run: its events' formats are parsed once here, and
  * timestamps find their strftime formats. `d` must outlive the sink. */
 void out_sink_set_desc(struct out_sink *s, const struct desc *d);

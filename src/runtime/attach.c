@@ -42,9 +42,13 @@ static void attach_error(const struct rt_attach_ctx *c, const struct desc_probe 
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	/* --dry-run goes on to the next probe: what it could not attach is
-	 * reported, the run is not failed for it. */
-	enum diag_level lvl = c->dry_run ? DIAG_WARNING : DIAG_ERROR;
-	if (p->at.line && c->dry_run)
+	 * reported, the run is not failed for it; so does missing_probes=warn,
+	 * and =ignore says nothing. */
+	if (c->missing == RT_MISSING_IGNORE && !c->dry_run)
+		return;
+	bool warn = c->dry_run || c->missing == RT_MISSING_WARN;
+	enum diag_level lvl = warn ? DIAG_WARNING : DIAG_ERROR;
+	if (p->at.line && warn)
 		diag_warning(c->d, p->at, "%s", msg);
 	else if (p->at.line)
 		diag_error(c->d, p->at, "%s", msg);

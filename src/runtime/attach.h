@@ -17,6 +17,8 @@ struct rt_attach_ctx {
 	struct diag *d;
 	pid_t pid;          /* -p PID or the -c child, 0 for none: uprobes attach to it */
 	bool dry_run;       /* --dry-run: a probe that cannot attach is a warning */
+	enum rt_missing { RT_MISSING_ERROR, RT_MISSING_WARN, RT_MISSING_IGNORE }
+		missing;    /* config missing_probes: warn or ignore go on without the probe */
 };
 
 /* Every link the probes left attached, in attach order. Destroying one

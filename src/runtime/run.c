@@ -963,7 +963,7 @@ int rt_session_attach(struct rt_session *s)
 			return -ENOENT;
 
 	struct rt_attach_ctx ac = { .d = s->o.diag, .pid = s->child.pid ? s->child.pid : s->o.pid,
-				    .dry_run = s->o.dry_run };
+				    .dry_run = s->o.dry_run, .missing = s->o.missing_probes };
 	double t0 = now_ms();
 	/* The kernel runs the programs on one uprobe newest first, so those
 	 * providers attach after the others and last probe first: blocks on
@@ -982,7 +982,7 @@ int rt_session_attach(struct rt_session *s)
 				continue;     /* attached once its setup uprobe reports (watch.c) */
 			/* --dry-run: every probe is tried, each failure one warning */
 			if ((err = rt_probe_attach(&ac, &d->probes[i], s->progs[i], &s->links)) &&
-			    !s->o.dry_run)
+			    !s->o.dry_run && s->o.missing_probes == RT_MISSING_ERROR)
 				return err;
 			if (!err)
 				s->t.probes++;

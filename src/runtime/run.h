@@ -47,6 +47,7 @@ struct rt_opts {
 	uint32_t log_size;        /* verifier log per program (log_size); 0: 1 MiB */
 	uint64_t ringbuf_bytes;   /* the event ring buffer (perf_rb_pages), a power of 2; 0: codegen's */
 	bool no_exit_maps;        /* print_maps_on_exit=0: END runs, maps are not printed */
+	int missing_probes;       /* enum rt_missing (attach.h): missing_probes */
 	bool notify;              /* print RT_NOTIFY_TOKEN on stderr once attached */
 	int poll_ms;              /* 0: RT_POLL_MS */
 	uint64_t cat_bytes_max;   /* 0: RT_CAT_BYTES_MAX */
