@@ -318,19 +318,12 @@ static void warn_run_options(const struct drv_opts *o)
 			    names, strchr(names, ',') ? "have" : "has");
 }
 
-/* The settings that shape a run (config.h): the limits on probes and
- * programs (bpftrace's messages), the verifier log, the ring buffer, the
+/* The settings that shape a run (config.h): the limit on programs
+ * (bpftrace's message), the verifier log, the ring buffer, the
  * maps at exit. Returns 0, or 1 after an error. */
 static int apply_limits(const struct desc *d, const struct cfg *c, struct rt_opts *ro)
 {
-	uint64_t max = cfg_u(c, CFG_MAX_PROBES);
-	if (d->nattach > max) {
-		drv_error("Can't attach to %u probes because it exceeds the current limit of %llu "
-			  "probes. You can increase the limit through the BPFTRACE_MAX_PROBES "
-			  "environment variable, but BE CAREFUL since a high number of probes "
-			  "attached can cause your system to crash.", d->nattach, (unsigned long long)max);
-		return 1;
-	}
+	/* max_probes is checked at expansion (sema), before code is made */
 	/* Programs: probes that share one program count once. */
 	uint32_t progs = 0;
 	for (uint32_t i = 0; i < d->nprobes; i++) {
@@ -339,7 +332,7 @@ static int apply_limits(const struct desc *d, const struct cfg *c, struct rt_opt
 			seen = !strcmp(d->probes[j].prog_name, d->probes[i].prog_name);
 		progs += !seen;
 	}
-	max = cfg_u(c, CFG_MAX_BPF_PROGS);
+	uint64_t max = cfg_u(c, CFG_MAX_BPF_PROGS);
 	if (progs > max) {
 		drv_error("Your program is trying to generate more than %u BPF programs, which "
 			  "exceeds the current limit of %llu. You can increase the limit through the "
