@@ -752,9 +752,41 @@ static void stmt(struct checker *c, struct ast *n)
 		c->copies = outer;
 		break;
 	}
-	case AST_FOR:
-		sema_err(c, n->span, "for loops are not supported yet");
+	case AST_FOR: {
+		/* for ($i : lo..hi): $i takes lo, lo+1, ... hi-1 (int64); hi is read once */
+		struct ast *it = n->for_.iter, *var = n->for_.var;
+		if (it->kind != AST_RANGE) {
+			sema_err(c, it->span, "for loops over maps are not supported yet");
+			break;
+		}
+		bool ok = true;
+		struct ast *ends[2] = { it->range.lo, it->range.hi };
+		for (int i = 0; i < 2; i++) {
+			const struct ty *t = sema_expr(c, ends[i]);
+			if (sema_poisoned(t))
+				ok = false;
+			else if (!ty_is_int(t)) {
+				sema_err(c, ends[i]->span, "Loop range requires an integer for the %s bound (%s provided)",
+					 i ? "end" : "start", sema_kname(c, t));
+				ok = false;
+			}
+		}
+		struct sema_var *v = var_find(c, var->ident.name);
+		if (v && !sema_poisoned(v->type) && !ty_is_int(v->type)) {
+			sema_err(c, var->span, "Loop declaration shadows existing variable: %s", var->ident.name);
+			ok = false;
+		}
+		if (!v)
+			v = var_add(c, var->ident.name, ok ? ty_int(8, true) : ty_none(), var->span);
+		else if (ok)
+			v->type = ty_int(8, true);
+		set(var, v->type);
+		set(it, ty_void());
+		c->loop_depth++;
+		stmts(c, n->for_.body->block.stmts);
+		c->loop_depth--;
 		break;
+	}
 	case AST_JUMP:
 		if (n->jump.kind != AST_JUMP_RETURN && c->loop_depth == 0)
 			sema_err(c, n->span, "%s used outside of a loop",

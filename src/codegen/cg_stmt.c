@@ -33,6 +33,15 @@ static void var_types(struct cg *c, struct ast *n)
 		case AST_WHILE:
 			var_types(c, n->while_.body->block.stmts);
 			break;
+		case AST_FOR: {
+			struct ast *v = n->for_.var;
+			if (v->type && !cg_var_find(c, v->ident.name)) {
+				c->vars = arena_grow(c->a, c->vars, c->nvars, &c->capvars, sizeof(*c->vars));
+				c->vars[c->nvars++] = (struct cg_var){ v->ident.name, NULL, v->type };
+			}
+			var_types(c, n->for_.body->block.stmts);
+			break;
+		}
 		case AST_UNROLL:
 			var_types(c, n->unroll.body->block.stmts);
 			break;
@@ -41,7 +50,7 @@ static void var_types(struct cg *c, struct ast *n)
 			break;
 		case AST_PROGRAM: case AST_C_DEF: case AST_CONFIG: case AST_IMPORT: case AST_MACRO:
 		case AST_MAP_DECL: case AST_PROBE: case AST_ATTACH_POINT: case AST_EXPR_STMT:
-		case AST_FOR: case AST_JUMP: case AST_INT: case AST_STRING: case AST_BOOL:
+		case AST_JUMP: case AST_INT: case AST_STRING: case AST_BOOL:
 		case AST_POSITIONAL: case AST_POSITIONAL_COUNT: case AST_BUILTIN: case AST_IDENT:
 		case AST_VAR: case AST_MAP: case AST_CALL: case AST_UNARY: case AST_BINARY:
 		case AST_TERNARY: case AST_FIELD: case AST_INDEX: case AST_CAST: case AST_TUPLE:
@@ -174,6 +183,33 @@ static void stmt(struct cg *c, struct ast *n)
 		LLVMPositionBuilderAtEnd(c->b, done);
 		break;
 	}
+	case AST_FOR: {
+		/* for ($i : lo..hi): a counted loop; hi is evaluated once, before it.
+		 * `continue` goes to the increment. */
+		struct cg_var *v = cg_var_find(c, n->for_.var->ident.name);
+		LLVMValueRef lo = cg_scalar(c, n->for_.iter->range.lo);
+		LLVMValueRef end = cg_alloca(c, 8);
+		LLVMBuildStore(c->b, cg_scalar(c, n->for_.iter->range.hi), end);
+		LLVMBuildStore(c->b, lo, v->slot);
+		LLVMBasicBlockRef head = cg_block(c, "for_cond"), body = cg_block(c, "for_body"),
+				  step = cg_block(c, "for_step"), done = cg_block(c, "for_end");
+		LLVMBuildBr(c->b, head);
+		LLVMPositionBuilderAtEnd(c->b, head);
+		LLVMValueRef i = LLVMBuildLoad2(c->b, c->i64, v->slot, "");
+		LLVMValueRef more = LLVMBuildICmp(c->b, LLVMIntSLT, i, LLVMBuildLoad2(c->b, c->i64, end, ""), "");
+		LLVMBuildCondBr(c->b, more, body, done);
+		LLVMPositionBuilderAtEnd(c->b, body);
+		c->loops[c->nloops++] = (struct cg_loop){ done, step };
+		cg_stmts(c, n->for_.body->block.stmts);
+		c->nloops--;
+		LLVMBuildBr(c->b, step);
+		LLVMPositionBuilderAtEnd(c->b, step);
+		LLVMValueRef cur = LLVMBuildLoad2(c->b, c->i64, v->slot, "");
+		LLVMBuildStore(c->b, LLVMBuildAdd(c->b, cur, cg_const(c, 1), ""), v->slot);
+		LLVMBuildBr(c->b, head);
+		LLVMPositionBuilderAtEnd(c->b, done);
+		break;
+	}
 	case AST_UNROLL:
 		for (uint64_t i = 0; i < n->unroll.count->num.value; i++)
 			cg_stmts(c, n->unroll.body->block.stmts);
@@ -186,7 +222,7 @@ static void stmt(struct cg *c, struct ast *n)
 			LLVMBuildBr(c->b, n->jump.kind == AST_JUMP_BREAK ? l->brk : l->cont);
 		}
 		break;
-	case AST_FOR: case AST_PROGRAM: case AST_C_DEF: case AST_CONFIG: case AST_IMPORT:
+	case AST_PROGRAM: case AST_C_DEF: case AST_CONFIG: case AST_IMPORT:
 	case AST_MACRO: case AST_MAP_DECL: case AST_PROBE: case AST_ATTACH_POINT: case AST_INT:
 	case AST_STRING: case AST_BOOL: case AST_POSITIONAL: case AST_POSITIONAL_COUNT:
 	case AST_BUILTIN: case AST_IDENT: case AST_VAR: case AST_MAP: case AST_CALL: case AST_UNARY:
