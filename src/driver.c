@@ -321,17 +321,24 @@ static void warn_run_options(const struct drv_opts *o)
 /* The settings that shape a run (config.h): the limit on programs
  * (bpftrace's message), the verifier log, the ring buffer, the
  * maps at exit. Returns 0, or 1 after an error. */
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static int apply_limits(const struct desc *d, const struct cfg *c, struct rt_opts *ro)
 {
-	/* max_probes is checked at expansion (sema), before code is made */
-	/* Programs: probes that share one program count once. */
+	/* max_probes is checked at expansion (sema), before code is made. */
+	/* Programs: probes that share one program count once (sorted names,
+	 * so that 100,000 probes cost no quadratic scan). */
+	const char **names = xmalloc((d->nprobes ? d->nprobes : 1) * sizeof(*names));
+	for (uint32_t i = 0; i < d->nprobes; i++)
+		names[i] = d->probes[i].prog_name;
+	qsort(names, d->nprobes, sizeof(*names), cmp_str);
 	uint32_t progs = 0;
-	for (uint32_t i = 0; i < d->nprobes; i++) {
-		bool seen = false;
-		for (uint32_t j = i; j-- > 0 && !seen;)
-			seen = !strcmp(d->probes[j].prog_name, d->probes[i].prog_name);
-		progs += !seen;
-	}
+	for (uint32_t i = 0; i < d->nprobes; i++)
+		progs += i == 0 || strcmp(names[i - 1], names[i]);
+	free(names);
 	uint64_t max = cfg_u(c, CFG_MAX_BPF_PROGS);
 	if (progs > max) {
 		drv_error("Your program is trying to generate more than %u BPF programs, which "
