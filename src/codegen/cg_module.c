@@ -25,6 +25,7 @@ void cg_error(struct cg *c, struct span at, const char *fmt, ...)
 struct llvm_diags {
 	struct cg *c;
 	unsigned errors;
+	const void *last;         /* the probe last reported: LLVM repeats itself */
 };
 
 static void on_llvm_diag(LLVMDiagnosticInfoRef info, void *arg)
@@ -34,7 +35,31 @@ static void on_llvm_diag(LLVMDiagnosticInfoRef info, void *arg)
 		return; /* remarks such as "N instructions in function" */
 	char *msg = LLVMGetDiagInfoDescription(info);
 	ld->errors++;
-	diag_plain(ld->c->d, DIAG_ERROR, "code generation failed: %s", msg);
+	/* "...: in function prog3_tracepoint i64 (ptr): message": at that probe */
+	const struct desc *d = ld->c->desc;
+	const struct desc_probe *at = NULL;
+	for (uint32_t i = 0; i < d->nprobes && !at; i++) {
+		const char *p = strstr(msg, d->probes[i].prog_name);
+		size_t n = strlen(d->probes[i].prog_name);
+		if (p && p > msg && p[-1] == ' ' && p[n] == ' ' && d->probes[i].at.line)
+			at = &d->probes[i];
+	}
+	if (at && at == ld->last) {
+		LLVMDisposeMessage(msg);
+		return;
+	}
+	ld->last = at;
+	if (at) {
+		/* the message alone: the place is the probe's, its line info LLVM's guess */
+		const char *text = strstr(strstr(msg, at->prog_name), "): ");
+		text = text ? text + 3 : msg;
+		int len = (int)strlen(text);
+		while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
+			len--;
+		diag_error(ld->c->d, at->at, "code generation failed: %.*s", len, text);
+	}
+	else
+		diag_plain(ld->c->d, DIAG_ERROR, "code generation failed: %s", msg);
 	LLVMDisposeMessage(msg);
 }
 
@@ -327,7 +352,7 @@ static bool emit(struct cg *c, LLVMTargetMachineRef tm)
 		return false;
 	}
 	c->fatal_at = c->largest_at;
-	struct llvm_diags ld = { c, 0 };
+	struct llvm_diags ld = { c, 0, NULL };
 	LLVMContextSetDiagnosticHandler(c->ctx, on_llvm_diag, &ld);
 	LLVMMemoryBufferRef mb = NULL;
 	if (LLVMTargetMachineEmitToMemoryBuffer(tm, c->mod, LLVMObjectFile, &err, &mb)) {
