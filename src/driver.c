@@ -379,7 +379,7 @@ static int compile_and_run(struct drv_state *st, const struct drv_opts *o)
 		return 1;
 	FILE *out = NULL;
 	if (o->output) {
-		out = fopen(o->output, "w");
+		out = fopen(o->output, "we");   /* close-on-exec: not the -c child's to hold */
 		if (!out) {
 			drv_error("cannot open %s for writing: %s", o->output, strerror(errno));
 			return 1;
