@@ -52,7 +52,7 @@ const char *sema_kname(struct checker *c, const struct ty *t)
 	case TY_TUPLE: return "tuple";
 	case TY_BUFFER: return "buffer";
 	case TY_NONE: case TY_VOID: case TY_BOOL: case TY_STACK: case TY_KSYM: case TY_USYM:
-	case TY_USERNAME: case TY_INET: case TY_TIMESTAMP: case TY_CGROUP_PATH: case TY_AGG:
+	case TY_USERNAME: case TY_INET: case TY_TIMESTAMP: case TY_CGROUP_PATH: case TY_MACADDR: case TY_ERRNO: case TY_AGG:
 	case TY_MAP: case TY__COUNT:
 		break;
 	}

@@ -218,3 +218,40 @@ const struct ty *sema_check_signal(struct checker *c, struct ast *n, struct ast 
 		return ty_none();
 	return ty_void();
 }
+
+/* macaddr(x): 6 bytes (an array, a char array, or read through a pointer
+ * or address) printed as a MAC address. */
+const struct ty *sema_check_macaddr(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
+				    struct ast *map)
+{
+	(void)nargs, (void)map;
+	struct ast *a = args[0];
+	const struct ty *t = sema_expr(c, a);
+	if (sema_poisoned(t))
+		return ty_none();
+	bool bytes = t->kind == TY_ARRAY || t->kind == TY_STRING;
+	if (!bytes && !ty_is_int(t) && t->kind != TY_PTR) {
+		sema_err(c, n->span, "macaddr() only supports array or pointer arguments (%s provided)",
+			 sema_tname(c, t));
+		return ty_none();
+	}
+	if (a->kind == AST_STRING) {
+		sema_err(c, n->span, "macaddr() does not support literal string arguments");
+		return ty_none();
+	}
+	if (bytes && ty_size(t) != 6) {
+		sema_err(c, n->span, "macaddr() argument must be 6 bytes in size");
+		return ty_none();
+	}
+	return ty_new(c->a, TY_MACADDR);
+}
+
+/* strerror(errno): the integer, printed as the C library's message. */
+const struct ty *sema_check_strerror(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
+				     struct ast *map)
+{
+	(void)nargs, (void)map;
+	if (!int_arg(c, n, args[0]))
+		return ty_none();
+	return ty_new(c->a, TY_ERRNO);
+}

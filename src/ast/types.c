@@ -50,12 +50,15 @@ struct ty *ty_new(struct arena *a, enum ty_kind k)
 	case TY_BOOL:
 		t->size = 1;
 		break;
-	case TY_PTR: case TY_KSYM: case TY_USERNAME: case TY_AGG:
+	case TY_PTR: case TY_KSYM: case TY_USERNAME: case TY_AGG: case TY_ERRNO:
 		t->size = t->align = 8;
 		break;
 	case TY_USYM: case TY_STACK: case TY_TIMESTAMP: case TY_CGROUP_PATH:
 		t->size = 16;
 		t->align = 8;
+		break;
+	case TY_MACADDR:
+		t->size = 6;
 		break;
 	case TY_INET:
 		t->size = 24;
@@ -205,7 +208,7 @@ bool ty_equal(const struct ty *a, const struct ty *b)
 	switch (a->kind) {
 	case TY_NONE: case TY_VOID: case TY_BOOL: case TY_KSYM: case TY_USYM:
 	case TY_USERNAME: case TY_INET: case TY_TIMESTAMP: case TY_CGROUP_PATH:
-	case TY_MAP: case TY__COUNT:
+	case TY_MACADDR: case TY_ERRNO: case TY_MAP: case TY__COUNT:
 		return true;
 	case TY_INT:
 		return a->size == b->size && a->is_signed == b->is_signed && a->enums == b->enums;
@@ -319,6 +322,8 @@ static void put_name(FILE *f, const struct ty *t)
 	case TY_INET: fputs("inet", f); break;
 	case TY_TIMESTAMP: fputs("timestamp", f); break;
 	case TY_CGROUP_PATH: fputs("cgroup_path", f); break;
+	case TY_MACADDR: fputs("macaddr", f); break;
+	case TY_ERRNO: fputs("strerror", f); break;
 	case TY_AGG:
 		fputs(t->agg <= TY_AGG_LHIST ? agg_names[t->agg] : "agg", f);
 		break;

@@ -31,6 +31,8 @@ enum ty_kind {
 	TY_INET,       /* ntop(): family + 16 bytes */
 	TY_TIMESTAMP,  /* strftime(): format id + ns */
 	TY_CGROUP_PATH,
+	TY_MACADDR,    /* macaddr(): 6 bytes printed as aa:bb:cc:dd:ee:ff */
+	TY_ERRNO,      /* strerror(): an errno value printed as its message */
 	TY_AGG,        /* the value of an aggregation map entry: see `agg` */
 	TY_MAP,        /* a whole map used as a value: print(@m), clear(@m) */
 	TY__COUNT

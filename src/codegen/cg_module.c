@@ -243,10 +243,10 @@ bool cg_is_mem(const struct ty *t)
 {
 	switch (t->kind) {
 	case TY_STRING: case TY_TUPLE: case TY_RECORD: case TY_ARRAY: case TY_BUFFER: case TY_INET:
-	case TY_STACK: case TY_TIMESTAMP:
+	case TY_STACK: case TY_TIMESTAMP: case TY_MACADDR:
 		return true;
 	case TY_NONE: case TY_VOID: case TY_INT: case TY_BOOL: case TY_PTR: case TY_KSYM: case TY_USYM:
-	case TY_USERNAME: case TY_CGROUP_PATH: case TY_AGG: case TY_MAP: case TY__COUNT:
+	case TY_USERNAME: case TY_CGROUP_PATH: case TY_ERRNO: case TY_AGG: case TY_MAP: case TY__COUNT:
 		return false;
 	}
 	return false;

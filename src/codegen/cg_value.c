@@ -114,3 +114,24 @@ struct cg_val cg_emit_signal(struct cg *c, struct ast *n)
 	cg_helper(c, H_SEND_SIGNAL, c->i64, &arg, 1);
 	return scalar(cg_const(c, 0));
 }
+
+/* macaddr: the 6 bytes, copied from a value the program holds or read
+ * through a pointer or address. */
+struct cg_val cg_emit_macaddr(struct cg *c, struct ast *n)
+{
+	struct ast *a = n->call.args;
+	const struct ty *at = T(a);
+	LLVMValueRef out = cg_tmp(c, 8);
+	if (at->kind == TY_ARRAY || at->kind == TY_STRING) {
+		struct cg_val v = cg_expr(c, a);
+		cg_memcpy(c, out, 8, v.v, v.align, 6);
+	} else {
+		cg_probe_read(c, out, 6, cg_scalar(c, a), at->kind == TY_PTR ? at->as : TY_AS_NONE);
+	}
+	return mem(out);
+}
+
+struct cg_val cg_emit_strerror(struct cg *c, struct ast *n)
+{
+	return scalar(cg_scalar(c, n->call.args));
+}

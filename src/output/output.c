@@ -632,6 +632,12 @@ static void put_symbolic(struct out_sink *s, struct out_buf *b, const struct ty 
 	case TY_INET:
 		put_inet(b, v);
 		break;
+	case TY_MACADDR:
+		out_buf_printf(b, "%02X:%02X:%02X:%02X:%02X:%02X", v[0], v[1], v[2], v[3], v[4], v[5]);
+		break;
+	case TY_ERRNO:
+		out_buf_puts(b, strerror((int)x));
+		break;
 	case TY_TIMESTAMP:
 		put_timestamp(s, b, v);
 		break;
@@ -693,7 +699,7 @@ void out_put_value(struct out_sink *s, struct out_buf *b, const struct ty *t, co
 		break;
 	}
 	case TY_STACK: case TY_KSYM: case TY_USYM: case TY_USERNAME: case TY_INET:
-	case TY_TIMESTAMP: case TY_CGROUP_PATH:
+	case TY_TIMESTAMP: case TY_CGROUP_PATH: case TY_MACADDR: case TY_ERRNO:
 		if (json) {
 			struct out_buf tmp = { 0 };
 			put_symbolic(s, &tmp, t, v);

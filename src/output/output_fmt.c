@@ -206,7 +206,7 @@ static bool arg_number(const struct ty *t, const uint8_t *v, bool *is_signed, ui
 		return true;
 	case TY_NONE: case TY_VOID: case TY_STRING: case TY_BUFFER: case TY_ARRAY:
 	case TY_RECORD: case TY_TUPLE: case TY_STACK: case TY_KSYM: case TY_USYM:
-	case TY_USERNAME: case TY_INET: case TY_TIMESTAMP: case TY_CGROUP_PATH:
+	case TY_USERNAME: case TY_INET: case TY_TIMESTAMP: case TY_CGROUP_PATH: case TY_MACADDR: case TY_ERRNO:
 	case TY_AGG: case TY_MAP: case TY__COUNT:
 		break;
 	}
