@@ -7,7 +7,7 @@
 static const struct {
 	const char *name, *alias[3];
 } probetypes[PROBE__COUNT] = {
-#define PROBE(id, name, a1, a2, a3) [PROBE_##id] = { name, { a1, a2, a3 } },
+#define PROBE(id, name, a1, a2, a3) [PROBE_##id] = { #name, { a1, a2, a3 } },
 #include "ast/probetype.def"
 #undef PROBE
 };

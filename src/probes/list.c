@@ -195,8 +195,10 @@ static int run_wild(struct lister *L, const char *prov_pat, char **parts, unsign
 		    const char *pattern)
 {
 	bool user = wants_user(L, parts, nparts), any = false;
-	for (size_t i = 0; i < rt_nproviders && !L->gone; i++) {
-		const struct rt_provider *p = rt_providers[i];
+	size_t nprov;
+	const struct rt_provider *const *provs = rt_providers_listed(&nprov);
+	for (size_t i = 0; i < nprov && !L->gone; i++) {
+		const struct rt_provider *p = provs[i];
 		if (!rt_glob(prov_pat, p->name, strlen(p->name)))
 			continue;
 		any = true;

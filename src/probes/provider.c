@@ -1,33 +1,37 @@
 /* provider: the table of probe type records and the '*' matcher they share. */
 #include "probes/provider.h"
 
+#include <stdlib.h>
 #include <string.h>
 
-/* Sorted by name, so that a listing of several providers comes out sorted. */
-const struct rt_provider *const rt_providers[] = {
-	&rt_prov_begin, &rt_prov_end, &rt_prov_fentry, &rt_prov_fexit,
-	&rt_prov_hardware, &rt_prov_interval, &rt_prov_iter, &rt_prov_kprobe,
-	&rt_prov_kretprobe, &rt_prov_profile, &rt_prov_rawtracepoint, &rt_prov_self,
-	&rt_prov_software, &rt_prov_tracepoint, &rt_prov_uprobe, &rt_prov_uretprobe,
-	&rt_prov_usdt,
-};
-const size_t rt_nproviders = sizeof(rt_providers) / sizeof(rt_providers[0]);
-
-/* Every probe type's record, by type: the listed ones above and those -l
- * does not show (watchpoints name an address, test and bench are not run). */
+/* Every probe type's record, by type, from probetype.def. */
 static const struct rt_provider *const records[PROBE__COUNT] = {
-	[PROBE_BEGIN] = &rt_prov_begin, [PROBE_END] = &rt_prov_end, [PROBE_SELF] = &rt_prov_self,
-	[PROBE_TEST] = &rt_prov_test, [PROBE_BENCH] = &rt_prov_bench,
-	[PROBE_KPROBE] = &rt_prov_kprobe, [PROBE_KRETPROBE] = &rt_prov_kretprobe,
-	[PROBE_UPROBE] = &rt_prov_uprobe, [PROBE_URETPROBE] = &rt_prov_uretprobe,
-	[PROBE_USDT] = &rt_prov_usdt, [PROBE_TRACEPOINT] = &rt_prov_tracepoint,
-	[PROBE_RAWTRACEPOINT] = &rt_prov_rawtracepoint,
-	[PROBE_FENTRY] = &rt_prov_fentry, [PROBE_FEXIT] = &rt_prov_fexit,
-	[PROBE_PROFILE] = &rt_prov_profile, [PROBE_INTERVAL] = &rt_prov_interval,
-	[PROBE_SOFTWARE] = &rt_prov_software, [PROBE_HARDWARE] = &rt_prov_hardware,
-	[PROBE_WATCHPOINT] = &rt_prov_watchpoint, [PROBE_ASYNCWATCHPOINT] = &rt_prov_asyncwatchpoint,
-	[PROBE_ITER] = &rt_prov_iter,
+#define PROBE(id, name, a1, a2, a3) [PROBE_##id] = &rt_prov_##name,
+#include "ast/probetype.def"
+#undef PROBE
 };
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp((*(const struct rt_provider *const *)a)->name,
+		      (*(const struct rt_provider *const *)b)->name);
+}
+
+const struct rt_provider *const *rt_providers_listed(size_t *n)
+{
+	/* Sorted by name once, so that a listing of several comes out sorted;
+	 * watchpoints (an address), test and bench list nothing. */
+	static const struct rt_provider *sorted[PROBE__COUNT];
+	static size_t count;
+	if (!count) {
+		for (int t = PROBE_INVALID + 1; t < PROBE__COUNT; t++)
+			if (records[t]->list)
+				sorted[count++] = records[t];
+		qsort(sorted, count, sizeof(*sorted), by_name);
+	}
+	*n = count;
+	return sorted;
+}
 
 const struct rt_provider *rt_provider_of(enum probe_type t)
 {

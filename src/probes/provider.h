@@ -147,9 +147,8 @@ struct rt_provider {
  * probe first (RT_PROV_REVERSE and the record's newest_first). */
 bool rt_attach_reversed(enum probe_type t, const char *func);
 
-/* The providers in name order (the order -l prints them in). */
-extern const struct rt_provider *const rt_providers[];
-extern const size_t rt_nproviders;
+/* The records that list probes, in name order (the order -l prints them in). */
+const struct rt_provider *const *rt_providers_listed(size_t *n);
 
 /* The record of a probe type; NULL only for PROBE_INVALID. */
 const struct rt_provider *rt_provider_of(enum probe_type t);
@@ -166,16 +165,10 @@ bool rt_match_name_colon(const struct rt_match *m, const char *name);
  * pattern has more parts than arity. */
 const char *rt_match_part(const struct rt_match *m, unsigned i, unsigned arity);
 
-/* The providers, each in its own probe_*.c file. */
-extern const struct rt_provider rt_prov_begin, rt_prov_end, rt_prov_self;
-extern const struct rt_provider rt_prov_software, rt_prov_hardware;
-extern const struct rt_provider rt_prov_interval, rt_prov_profile, rt_prov_iter;
-extern const struct rt_provider rt_prov_tracepoint, rt_prov_rawtracepoint;
-extern const struct rt_provider rt_prov_kprobe, rt_prov_kretprobe;
-extern const struct rt_provider rt_prov_fentry, rt_prov_fexit;
-extern const struct rt_provider rt_prov_uprobe, rt_prov_uretprobe, rt_prov_usdt;
-extern const struct rt_provider rt_prov_watchpoint, rt_prov_asyncwatchpoint;
-extern const struct rt_provider rt_prov_test, rt_prov_bench;
+/* The records, each in its probe_*.c file: rt_prov_<canonical name>. */
+#define PROBE(id, name, a1, a2, a3) extern const struct rt_provider rt_prov_##name;
+#include "ast/probetype.def"
+#undef PROBE
 
 /* Perf events behind software:/hardware: probes (perf type and config), with
  * bpftrace's default sample periods. */
