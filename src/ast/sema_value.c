@@ -255,3 +255,15 @@ const struct ty *sema_check_strerror(struct checker *c, struct ast *n, struct as
 		return ty_none();
 	return ty_new(c->a, TY_ERRNO);
 }
+
+/* debugf(fmt, ...): bpf_trace_printk, read from the kernel's trace pipe; the
+ * helper takes at most three arguments. */
+const struct ty *sema_check_debugf(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
+				   struct ast *map)
+{
+	if (nargs > 4) {
+		sema_err(c, n->span, "debugf() takes at most 3 arguments after its format (%u provided)", nargs - 1);
+		return ty_none();
+	}
+	return sema_check_printf(c, n, args, nargs, map);
+}

@@ -326,6 +326,16 @@ struct cg_val cg_emit_cat(struct cg *c, struct ast *n)
 	return emit_values(c, n, DESC_EV_CAT, n->call.args->next, n->call.args->str.s);
 }
 
+struct cg_val cg_emit_errorf(struct cg *c, struct ast *n)
+{
+	return emit_values(c, n, DESC_EV_ERRORF, n->call.args->next, n->call.args->str.s);
+}
+
+struct cg_val cg_emit_warnf(struct cg *c, struct ast *n)
+{
+	return emit_values(c, n, DESC_EV_WARNF, n->call.args->next, n->call.args->str.s);
+}
+
 struct cg_val cg_emit_system(struct cg *c, struct ast *n)
 {
 	return emit_values(c, n, DESC_EV_SYSTEM, n->call.args->next, n->call.args->str.s);

@@ -135,3 +135,17 @@ struct cg_val cg_emit_strerror(struct cg *c, struct ast *n)
 {
 	return scalar(cg_scalar(c, n->call.args));
 }
+
+/* debugf: bpf_trace_printk(fmt, size, up to three u64s); strings and other
+ * values held in memory pass as their address, for the kernel's %s. */
+struct cg_val cg_emit_debugf(struct cg *c, struct ast *n)
+{
+	struct ast *f = n->call.args;
+	uint32_t len = f->str.len + 1;
+	LLVMValueRef args[5] = { cg_const_bytes(c, f->str.s, len, len), LLVMConstInt(c->i32, len, false) };
+	unsigned k = 2;
+	for (struct ast *a = f->next; a && k < 5; a = a->next, k++)
+		args[k] = cg_is_mem(T(a)) ? LLVMBuildPtrToInt(c->b, cg_expr(c, a).v, c->i64, "") : cg_scalar(c, a);
+	cg_helper(c, H_TRACE_PRINTK, c->i64, args, k);
+	return scalar(cg_const(c, 0));
+}

@@ -111,7 +111,8 @@ void out_sink_set_desc(struct out_sink *s, const struct desc *d)
 	for (uint32_t i = 0; i < d->nevents; i++) {
 		const struct desc_event *ev = &d->events[i];
 		if ((ev->kind == DESC_EV_PRINTF || ev->kind == DESC_EV_CAT ||
-		     ev->kind == DESC_EV_SYSTEM) && ev->fmt)
+		     ev->kind == DESC_EV_SYSTEM || ev->kind == DESC_EV_ERRORF ||
+		     ev->kind == DESC_EV_WARNF) && ev->fmt)
 			out_fmt_parse(ev->fmt, &s->fmts[i]);
 	}
 }

@@ -489,6 +489,22 @@ static int emit_event(struct rt_session *s, const struct desc_event *ev, const v
 		fflush(s->out); /* after the output that came before it */
 		diag_warning(s->o.diag, ev->at, "%s", ev->fmt);
 		break;
+	case DESC_EV_ERRORF:
+	case DESC_EV_WARNF: {
+		/* current bpftrace's errorf/warnf: the formatted text as a located
+		 * diagnostic (its trailing newline dropped); the run goes on */
+		size_t len;
+		char *msg = out_format(s->sink, ev, rec, &len);
+		while (len && msg[len - 1] == '\n')
+			msg[--len] = 0;
+		fflush(s->out);
+		if (ev->kind == DESC_EV_ERRORF)
+			diag_error(s->o.diag, ev->at, "%s", msg);
+		else
+			diag_warning(s->o.diag, ev->at, "%s", msg);
+		free(msg);
+		break;
+	}
 	case DESC_EV_WATCH: {
 		/* the setup uprobe reached FUNC: watch argN's address, then let a
 		 * synchronous watchpoint's process (stopped by the uprobe) go on */
