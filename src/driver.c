@@ -2,6 +2,7 @@
 #include "driver.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -362,6 +363,12 @@ static int apply_limits(const struct desc *d, const struct cfg *c, struct rt_opt
 /* Codegen, then the runtime: load, attach, events, maps. */
 static int compile_and_run(struct drv_state *st, const struct drv_opts *o)
 {
+	/* -p: a process that is not there is said before any code is made
+	 * (from attach on, the runtime holds it by a pidfd). */
+	if (o->has_pid && kill(o->pid, 0) && errno == ESRCH) {
+		drv_error("-p %d: no such process", (int)o->pid);
+		return 1;
+	}
 	/* Parsed now, used by later milestones: said, never silently dropped. */
 	if (o->warnings_k)
 		drv_warning("-k: warnings for failed helper calls at run time are not implemented yet");
