@@ -551,6 +551,7 @@ static struct {
 	bool all, info;
 	FILE *out;              /* the diagnostics' stream */
 	char last[512];
+	char failed[128];       /* the program libbpf said it failed to load */
 	libbpf_print_fn_t old;
 } lp;
 
@@ -562,6 +563,12 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 		fprintf(lp.out, "libbpf: %s", buf);
 		return 0;
 	}
+	/* "prog 'NAME': BPF program load failed: ...": libbpf closes every
+	 * program's fd after a failure, so this names the one that failed. */
+	char name[128];
+	const char *pr = strstr(buf, "prog '");
+	if (pr && sscanf(pr, "prog '%127[^']': BPF program load failed", name) == 1)
+		snprintf(lp.failed, sizeof lp.failed, "%s", name);
 	if (level != LIBBPF_WARN || strstr(buf, "PROG LOAD LOG"))
 		return 0;
 	size_t n = strlen(buf);
@@ -619,8 +626,15 @@ static void load_failed(struct rt_session *s, int err)
 	struct diag *dg = s->o.diag;
 	struct bpf_program *bad = NULL;
 	const char *log = NULL;
-	/* libbpf loads in order and stops at the first rejection: the failed
-	 * program is the first without an fd. */
+	/* The program libbpf named in its failure message; else the first
+	 * without an fd (libbpf loads in order and stops at the first rejection). */
+	for (uint32_t i = 0; i < s->d->nprobes && !bad && lp.failed[0]; i++) {
+		struct bpf_program *p = s->progs[i];
+		if (p && !strcmp(bpf_program__name(p), lp.failed)) {
+			bad = p;
+			log = s->logs[i];
+		}
+	}
 	for (uint32_t i = 0; i < s->d->nprobes && !bad; i++) {
 		struct bpf_program *p = s->progs[i];
 		if (p && bpf_program__autoload(p) && bpf_program__fd(p) < 0) {
@@ -730,6 +744,7 @@ static int reload_without_tracing(struct rt_session *s)
 			diag_plain(s->o.diag, DIAG_WARNING, "%s", name);
 	}
 	set_logs(s);
+	lp.failed[0] = '\0';
 	int err = set_globals(s);
 	return err ? err : bpf_object__load(s->obj);
 }
@@ -766,6 +781,7 @@ int rt_session_load(const struct desc *d, const struct rt_opts *o, struct rt_ses
 	lp.all = o->dump_libbpf;
 	lp.info = o->verbose > 1;
 	lp.last[0] = '\0';
+	lp.failed[0] = '\0';
 	lp.old = libbpf_set_print(libbpf_print);
 
 	if (!privileged()) {
