@@ -267,3 +267,21 @@ const struct ty *sema_check_debugf(struct checker *c, struct ast *n, struct ast 
 	}
 	return sema_check_printf(c, n, args, nargs, map);
 }
+
+/* cgroup_path(id [, filter]): the id travels; user space finds the path in
+ * every mounted cgroup hierarchy when it prints. */
+const struct ty *sema_check_cgroup_path(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
+					struct ast *map)
+{
+	(void)map;
+	if (!int_arg(c, n, args[0]))
+		return ty_none();
+	if (nargs == 2) {
+		if (args[1]->kind != AST_STRING) {
+			sema_err(c, n->span, "cgroup_path() expects its filter as a string literal");
+			return ty_none();
+		}
+		sema_expr(c, args[1]);
+	}
+	return ty_new(c->a, TY_CGROUP_PATH);
+}

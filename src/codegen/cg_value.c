@@ -149,3 +149,12 @@ struct cg_val cg_emit_debugf(struct cg *c, struct ast *n)
 	cg_helper(c, H_TRACE_PRINTK, c->i64, args, k);
 	return scalar(cg_const(c, 0));
 }
+
+/* cgroup_path: { u64 reserved; u64 id } (the output module finds the path). */
+struct cg_val cg_emit_cgroup_path(struct cg *c, struct ast *n)
+{
+	LLVMValueRef out = cg_tmp(c, 16);
+	cg_store_int(c, out, cg_const(c, 0), 8);
+	cg_store_int(c, cg_gep(c, out, 8), cg_scalar(c, n->call.args), 8);
+	return mem(out);
+}

@@ -2,6 +2,8 @@
 #include "output/output_impl.h"
 
 #include <arpa/inet.h>
+#include <ftw.h>
+#include <limits.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -304,6 +306,46 @@ static void users_load(void)
 		users.uid[users.n++] = uid;
 	}
 	free(line);
+	fclose(f);
+}
+
+/* cgroup_path(): a cgroup id is the inode number of its directory. Every
+ * cgroup hierarchy mounted is searched, as bpftrace does; the answer is
+ * "NAME:/path" for each where the id is found ("unified" for cgroup2),
+ * joined by ';'. */
+static uint64_t cg_find_ino;
+static char cg_found[PATH_MAX];
+
+static int cg_visit(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)ftw;
+	if (flag == FTW_D && st->st_ino == cg_find_ino) {
+		snprintf(cg_found, sizeof cg_found, "%s", path);
+		return 1;
+	}
+	return 0;
+}
+
+static void put_cgroup_path(struct out_buf *b, uint64_t id)
+{
+	FILE *f = fopen("/proc/self/mounts", "r");
+	if (!f)
+		return;
+	char dev[256], dir[PATH_MAX], type[64], opts[1024];
+	bool first = true;
+	while (fscanf(f, "%255s %4095s %63s %1023s %*d %*d", dev, dir, type, opts) == 4) {
+		bool v2 = !strcmp(type, "cgroup2");
+		if (!v2 && strcmp(type, "cgroup"))
+			continue;
+		cg_find_ino = id;
+		cg_found[0] = 0;
+		if (nftw(dir, cg_visit, 16, FTW_PHYS) != 1)
+			continue;
+		const char *name = v2 ? "unified" : strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
+		const char *rel = cg_found + strlen(dir);
+		out_buf_printf(b, "%s%s:%s", first ? "" : ";", name, *rel ? rel : "/");
+		first = false;
+	}
 	fclose(f);
 }
 
@@ -646,8 +688,7 @@ static void put_symbolic(struct out_sink *s, struct out_buf *b, const struct ty 
 		put_stack(s, b, t, v);
 		break;
 	case TY_CGROUP_PATH:
-		/* TODO: the path of cgroup id v+8 under /sys/fs/cgroup. */
-		out_buf_printf(b, "%" PRIu64, rd_u(v + 8, 8));
+		put_cgroup_path(b, rd_u(v + 8, 8));
 		break;
 	case TY_NONE: case TY_VOID: case TY_INT: case TY_BOOL: case TY_STRING:
 	case TY_BUFFER: case TY_PTR: case TY_ARRAY: case TY_RECORD: case TY_TUPLE:
