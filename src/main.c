@@ -41,6 +41,8 @@ static const char usage[] =
 	"    --emit-llvm FILE   write the LLVM IR to FILE\n"
 	"    -b, --btf          accepted for bpftrace compatibility; no effect\n"
 	"    --verify-llvm-ir   accepted for bpftrace compatibility (the IR is always verified)\n"
+	"    --usdt-file-activation  accepted: USDT semaphores are raised in every process that\n"
+	"                       maps the file (the kernel's uprobe reference counter)\n"
 	"    --info             print the build and the kernel's BPF features (bpftrace's wording)\n"
 	"    -V, --version      print the version\n"
 	"    -h, --help         print this help\n"
@@ -59,6 +61,7 @@ enum {
 	OPT_EMIT_LLVM,
 	OPT_SYNTAX_ONLY,
 	OPT_VERIFY_LLVM_IR,
+	OPT_USDT_FILE_ACTIVATION,
 };
 
 static const struct option long_opts[] = {
@@ -82,6 +85,7 @@ static const struct option long_opts[] = {
 	{ "emit-llvm", required_argument, NULL, OPT_EMIT_LLVM },
 	{ "btf", no_argument, NULL, 'b' },
 	{ "verify-llvm-ir", no_argument, NULL, OPT_VERIFY_LLVM_IR },
+	{ "usdt-file-activation", no_argument, NULL, OPT_USDT_FILE_ACTIVATION },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -218,6 +222,9 @@ static int parse_args(int argc, char *argv[], struct drv_opts *o, int *exit_now)
 		case OPT_EMIT_LLVM: o->emit_llvm = optarg; break;
 		/* current bpftrace's test engine passes it; hawk verifies its IR always */
 		case OPT_VERIFY_LLVM_IR: break;
+		/* semaphores are the kernel's uprobe reference counters, raised in
+		 * every process that maps the file: file activation is always on */
+		case OPT_USDT_FILE_ACTIVATION: break;
 		case ':':
 			drv_error("option '%s' needs an argument (see --help)",
 				  opt_text(argv, optind, optopt, buf, sizeof(buf)));
