@@ -37,15 +37,42 @@ struct fsym {
 struct fsyms {
 	struct arena *a;
 	const char *pat;
+	bool cpp;          /* uprobe:BIN:cpp:PATTERN: match C++ names demangled */
 	struct fsym *v;
 	size_t n, cap;
 };
+
+/* libstdc++'s demangler; weak, so that a build linking no C++ runtime (the
+ * front end's fuzz target) still links, and cpp: then matches raw names. */
+extern char *__cxa_demangle(const char *mangled, char *buf, size_t *n, int *status) __attribute__((weak));
+
+/* Whether a C++ symbol matches: against its demangled name, with the
+ * parameter list only when the pattern has one ("ns::f(int)"), as in
+ * bpftrace. */
+static bool cpp_match(const char *pat, const char *name)
+{
+	if (strncmp(name, "_Z", 2) || !__cxa_demangle)
+		return rt_glob(pat, name, strlen(name));
+	int st = 0;
+	char *dem = __cxa_demangle(name, NULL, NULL, &st);
+	if (!dem || st)
+		return rt_glob(pat, name, strlen(name));
+	size_t n = strlen(dem);
+	const char *paren = strchr(pat, '(') ? NULL : strchr(dem, '(');
+	if (paren)
+		n = (size_t)(paren - dem);
+	bool ok = rt_glob(pat, dem, n);
+	free(dem);
+	return ok;
+}
 
 static void take_sym(const char *name, uint64_t addr, uint64_t size, void *arg)
 {
 	struct fsyms *f = arg;
 	/* GCC's .part.N fragments are no function entry; bpftrace hides them. */
-	if (!rt_glob(f->pat, name, strlen(name)) || strstr(name, ".part."))
+	if (strstr(name, ".part."))
+		return;
+	if (f->cpp ? !cpp_match(f->pat, name) : !rt_glob(f->pat, name, strlen(name)))
 		return;
 	f->v = arena_grow(f->a, f->v, f->n, &f->cap, sizeof(*f->v));
 	f->v[f->n++] = (struct fsym){ arena_strdup(f->a, name), addr, size };
@@ -88,7 +115,9 @@ static void uprobe_at(struct expander *x, struct ast *probe, struct ast *ap, con
 	e->func = func;
 	e->offset = off;
 	const char *suffix = at->has_offset ? arena_printf(a, "+%llu", (unsigned long long)at->offset) : "";
-	e->name = arena_printf(a, "%s:%s:%s%s", probetype_name(at->ptype), path, func, suffix);
+	/* C++: named by the mangled symbol, as bpftrace names them */
+	const char *lang = at->lang && !strcmp(at->lang, "cpp") ? "cpp:" : "";
+	e->name = arena_printf(a, "%s:%s:%s%s%s", probetype_name(at->ptype), path, lang, func, suffix);
 }
 
 /* uprobe:BINARY:ADDRESS: the ELF address of a function's first instruction
@@ -122,8 +151,8 @@ void expand_uprobe(struct expander *x, struct ast *probe, struct ast *ap)
 	struct arena *a = x->ctx->arena;
 	struct diag *d = x->ctx->diag;
 	const char *what = probetype_name(at->ptype);
-	if (at->src_file || at->lang) {
-		diag_error(d, ap->span, "%s: this form (file:line, language) is not supported yet", at->raw);
+	if (at->src_file) {
+		diag_error(d, ap->span, "%s: this form (file:line) is not supported yet", at->raw);
 		x->errors++;
 		return;
 	}
@@ -138,7 +167,8 @@ void expand_uprobe(struct expander *x, struct ast *probe, struct ast *ap)
 	unsigned before = x->s->nexp, errors = x->errors;
 	for (size_t i = 0; i < bins.n; i++) {
 		const char *path = arena_strdup(a, bins.path[i]);
-		struct fsyms f = { .a = a, .pat = at->func ? at->func : "*" };
+		struct fsyms f = { .a = a, .pat = at->func ? at->func : "*",
+				   .cpp = at->lang && !strcmp(at->lang, "cpp") };
 		int err = rt_bin_func_syms(path, take_sym, &f);
 		if (err && bins.n == 1) {
 			diag_error(d, ap->span, "%s: cannot read the symbols of %s: %s", at->raw, path,
@@ -169,6 +199,17 @@ void expand_uprobe(struct expander *x, struct ast *probe, struct ast *ap)
 
 /* ---- usdt ---- */
 
+static int site_cmp(const void *a, const void *b)
+{
+	const struct rt_usdt_site *x = a, *y = b;
+	char kx[512], ky[512];
+	/* as the strings -l sorts: "tracetest2:p" before "tracetest:p" */
+	snprintf(kx, sizeof kx, "%s:%s", x->provider, x->name);
+	snprintf(ky, sizeof ky, "%s:%s", y->provider, y->name);
+	int c = strcmp(kx, ky);
+	return c ? c : (x->order > y->order) - (x->order < y->order);
+}
+
 void expand_usdt(struct expander *x, struct ast *probe, struct ast *ap)
 {
 	struct probe_point *at = ap->ap;
@@ -198,6 +239,11 @@ void expand_usdt(struct expander *x, struct ast *probe, struct ast *ap)
 			x->errors++;
 		}
 		const char *path = arena_strdup(a, bins.path[i]);
+		/* in -l's order (by provider:name), a probe's sites in note order */
+		for (long j = 0; j < n; j++)
+			sites[j].order = (unsigned)j;
+		if (n > 1)
+			qsort(sites, (size_t)n, sizeof(*sites), site_cmp);
 		for (long j = 0; j < n; j++) {
 			struct sema_expansion *e = expand_add(x, probe, ap);
 			e->target = path;

@@ -38,6 +38,7 @@ struct rt_usdt_site {
 	unsigned nargs;
 	const char *arg_text;  /* the operand string as in the note */
 	const char *error;     /* why the operands could not be read, NULL when they could */
+	unsigned order;        /* free for the caller (a stable sort) */
 };
 
 /* Every probe site of the ELF at path whose provider and name match the '*'

@@ -51,7 +51,10 @@ __attribute__((noipa)) int user_step_two(int i)
 	return i + 2;
 }
 
-__attribute__((noipa)) void user_watch(volatile int64_t *at, int64_t v)
+/* The watchpoint:user_watch+arg0 cases: the setup uprobe stops the process
+ * after the function's first instruction has run (the kernel single-steps it
+ * before a signal lands), so the store must not be that instruction. */
+__attribute__((noipa, optimize("O0"))) void user_watch(volatile int64_t *at, int64_t v)
 {
 	*at = v;
 }
@@ -83,7 +86,9 @@ int main(int argc, char **argv)
 		user_sink = user_probes(i + 40, name, -1234567890123ll, (short)-3);
 		user_sink = userlib_mul(i, 6);
 		user_watch(WATCH_ADDR, i);
-		usleep(1000);
+		/* a longer pause after the first round: an asyncwatchpoint set by
+		 * the first call is in place for the second */
+		usleep(i ? 1000 : 50000);
 	}
 	return 0;
 }
