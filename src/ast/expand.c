@@ -1,6 +1,7 @@
 /* expand: every attach point becomes the concrete probes it names, as its probe type's record says. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ast/expand_impl.h"
 #include "probes/binary.h"
@@ -194,6 +195,15 @@ static void catalogue(struct expander *x, struct ast *probe, struct ast *ap,
 static void function_probe(struct expander *x, struct ast *probe, struct ast *ap)
 {
 	struct probe_point *at = ap->ap;
+	/* kprobe:MODULE:FUNC: the module must be loaded (current bpftrace's words) */
+	char path[320];
+	snprintf(path, sizeof path, "/sys/module/%s", at->target ? at->target : "");
+	if (at->target && strcmp(at->target, "vmlinux") && access(path, F_OK)) {
+		diag_error(x->ctx->diag, ap->span, "specified module %s in probe %s is not loaded.",
+			   at->target, at->raw);
+		x->errors++;
+		return;
+	}
 	struct sema_expansion *e = expand_add(x, probe, ap);
 	e->target = at->target;
 	e->func = at->func ? at->func : arena_printf(x->ctx->arena, "0x%llx", (unsigned long long)at->addr);
