@@ -897,12 +897,13 @@ static void check_program(struct checker *c)
 		case AST_C_DEF:   /* read by the cdefs pass */
 		case AST_CONFIG:  /* read by the config pass */
 			break;
+		case AST_MAP_DECL:
+			sema_map_declare(c, it);
+			break;
 		case AST_IMPORT:
 		case AST_MACRO:
-		case AST_MAP_DECL:
 			sema_err(c, it->span, "%s is not supported yet",
-				 it->kind == AST_IMPORT ? "import" :
-				 it->kind == AST_MACRO ? "macro" : "a map declaration");
+				 it->kind == AST_IMPORT ? "import" : "macro");
 			break;
 		case AST_PROGRAM: case AST_ATTACH_POINT: case AST_BLOCK: case AST_EXPR_STMT:
 		case AST_ASSIGN: case AST_LET: case AST_IF: case AST_WHILE: case AST_UNROLL:
@@ -932,9 +933,10 @@ unsigned sema_types(struct pass_ctx *ctx)
 	c.report = true;
 	c.errors = 0;
 	check_program(&c);
+	sema_map_decls_check(&c);
 	if (!c.errors)
 		for (unsigned i = 0; i < c.s->nmaps; i++)
-			if (!c.s->maps[i].value_known) {
+			if (!c.s->maps[i].value_known && !c.s->maps[i].decl_kind) {
 				sema_err(&c, c.s->maps[i].at, "Undefined map: %s", c.s->maps[i].name);
 			}
 	return c.errors;

@@ -22,7 +22,15 @@ struct sema_map {
 	struct span at;          /* first use */
 	bool key_known, value_known;
 	bool used_as_value;      /* read somewhere, so an unread map can be warned about */
+	/* let @m = KIND(N): 0 when undeclared, else 1 + the index in
+	 * sema_map_kinds (hash, lruhash, percpuhash, percpulruhash) */
+	unsigned decl_kind;
+	uint32_t decl_max;       /* its entries */
+	struct span decl_at;
 };
+
+/* The map kinds of `let @m = KIND(N)`, as current bpftrace names them. */
+extern const char *const sema_map_kinds[4];
 
 /* One BPF program to generate: a probe body for one concrete attach point. */
 struct sema_expansion {

@@ -57,6 +57,8 @@ const struct ty *sema_unify(struct checker *c, const struct ty *old, const struc
 struct sema_map *sema_map_keys(struct checker *c, struct ast *m, struct ast *keys);
 void sema_map_assign(struct checker *c, struct ast *m, const struct ty *v, struct span at);
 const struct ty *sema_map_read(struct checker *c, struct ast *m);
+void sema_map_declare(struct checker *c, struct ast *d);
+void sema_map_decls_check(struct checker *c);
 /* sema_builtin.c: a call or a builtin name resolved to its row of
  * builtin.def (stored in the node: n->call.bi, n->ident.bi), its arity and
  * probe types checked, then its checker run. `map` is the map a call is

@@ -15,6 +15,60 @@ struct sema_map *sema_map_find(struct sema *s, const char *name)
 	return i < 0 ? NULL : &s->maps[i];
 }
 
+const char *const sema_map_kinds[4] = { "hash", "lruhash", "percpuhash", "percpulruhash" };
+
+static struct sema_map *map_get(struct checker *c, struct ast *m);
+
+/* let @m = KIND(N); before the probes: the map's kind and entries. Its
+ * types still come from its uses; a per-CPU kind holds aggregations. */
+void sema_map_declare(struct checker *c, struct ast *d)
+{
+	unsigned k = 0;
+	while (k < 4 && strcmp(sema_map_kinds[k], d->map_decl.map_type))
+		k++;
+	if (k == 4) {
+		sema_err(c, d->span, "Invalid bpf map type: %s (expected hash, lruhash, percpuhash or percpulruhash)",
+			 d->map_decl.map_type);
+		return;
+	}
+	struct ast *a = d->map_decl.args;
+	if (!a || a->next || a->kind != AST_INT || a->num.value < 1 || a->num.value > UINT32_MAX) {
+		sema_err(c, d->span, "%s() takes one argument: the number of entries, a positive integer literal",
+			 d->map_decl.map_type);
+		return;
+	}
+	a->type = (void *)ty_int(8, false);
+	struct ast m = { .kind = AST_MAP, .span = d->span };
+	m.map.name = d->map_decl.name;
+	struct sema_map *sm = map_get(c, &m);
+	if (sm->decl_kind && (sm->decl_at.off != d->span.off)) {
+		sema_err(c, d->span, "%s is declared twice", d->map_decl.name);
+		return;
+	}
+	sm->decl_kind = k + 1;
+	sm->decl_max = (uint32_t)a->num.value;
+	sm->decl_at = d->span;
+}
+
+/* After the last round: a declared map's kind against its values. */
+void sema_map_decls_check(struct checker *c)
+{
+	for (unsigned i = 0; i < c->s->nmaps; i++) {
+		struct sema_map *sm = &c->s->maps[i];
+		if (!sm->decl_kind)
+			continue;
+		if (!sm->value_known) {
+			sema_warn(c, sm->decl_at, "Unused map: %s", sm->name);
+			continue;
+		}
+		bool percpu = sm->decl_kind == 3 || sm->decl_kind == 4;
+		if (percpu && !sema_poisoned(sm->value) && sm->value->kind != TY_AGG)
+			sema_err(c, sm->decl_at, "%s is declared %s, which holds aggregations (count(), sum(), ...), "
+				 "but is assigned a value of type '%s'", sm->name, sema_map_kinds[sm->decl_kind - 1],
+				 sema_tname(c, sm->value));
+	}
+}
+
 static struct sema_map *map_get(struct checker *c, struct ast *m)
 {
 	struct sema *s = c->s;

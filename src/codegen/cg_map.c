@@ -3,7 +3,8 @@
 
 #include "codegen/cg_impl.h"
 
-enum { BPF_HASH = 1, BPF_PERCPU_HASH = 5, BPF_PERCPU_ARRAY = 6, BPF_RINGBUF = 27 };
+enum { BPF_HASH = 1, BPF_PERCPU_HASH = 5, BPF_PERCPU_ARRAY = 6, BPF_LRU_HASH = 9, BPF_LRU_PERCPU_HASH = 10,
+       BPF_RINGBUF = 27 };
 
 /* The ring buffer every event goes through: 4 MiB (a power of two pages). */
 #define RINGBUF_BYTES (4u << 20)
@@ -50,7 +51,7 @@ int cg_map_add(struct cg *c, const char *name, const char *bpf_name, enum desc_m
 	return map_push(c, (struct desc_map){
 		.name = name, .bpf_name = bpf_name, .role = role, .bpf_type = type,
 		.key_size = key_size, .value_size = value_size, .max_entries = max_entries,
-		.percpu = type == BPF_PERCPU_HASH || type == BPF_PERCPU_ARRAY,
+		.percpu = type == BPF_PERCPU_HASH || type == BPF_PERCPU_ARRAY || type == BPF_LRU_PERCPU_HASH,
 	}, g);
 }
 
@@ -97,6 +98,11 @@ void cg_maps_user(struct cg *c)
 	c->user_map = arena_alloc(c->a, (s->nmaps + 1) * sizeof(int));
 	for (unsigned i = 0; i < s->nmaps; i++) {
 		struct sema_map *m = &s->maps[i];
+		if (!m->value_known) {
+			/* declared, never used (sema warned): no map */
+			c->user_map[i] = -1;
+			continue;
+		}
 		const struct ty *v = m->value;
 		bool agg = v->kind == TY_AGG;
 		bool buckets = agg && (v->agg == TY_AGG_HIST || v->agg == TY_AGG_LHIST);
@@ -117,6 +123,13 @@ void cg_maps_user(struct cg *c)
 		 * nothing, as a hash map with no entry would. */
 		bool array = agg && !m->key && !buckets;
 		uint32_t type = array ? BPF_PERCPU_ARRAY : agg ? BPF_PERCPU_HASH : BPF_HASH;
+		if (m->decl_kind && !array) {
+			/* let @m = lruhash(N), percpulruhash(N), hash(N), percpuhash(N) */
+			bool lru = m->decl_kind == 2 || m->decl_kind == 4;
+			if (lru)
+				type = agg ? BPF_LRU_PERCPU_HASH : BPF_LRU_HASH;
+			max = m->decl_max;
+		}
 		if (array)
 			vs += 8;
 		int dm = cg_map_add(c, m->name, bpf_name, DESC_MAP_USER, type, array ? 4 : ks, vs ? vs : 8, max);
