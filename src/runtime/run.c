@@ -129,9 +129,23 @@ static bool interrupted(const struct rt_session *s)
 /* A snapshot of a map's keys (and values). */
 struct map_batch {
 	uint8_t *keys, *vals;
-	uint32_t n, cap;
+	uint32_t n, cap;              /* entries, and at most max_entries */
+	uint32_t alloc;               /* entries the buffers hold */
 	size_t ksz, vsz;
 };
+
+/* Room for `want` more entries, or as many as cap allows: the buffers
+ * grow as entries come, so a map declared large but nearly empty costs
+ * little. Returns the entries free. */
+static uint32_t batch_room(struct map_batch *b, uint32_t want)
+{
+	while (b->alloc - b->n < want && b->alloc < b->cap) {
+		b->alloc = b->alloc > b->cap / 2 ? b->cap : 2 * b->alloc;
+		b->keys = xrealloc(b->keys, (size_t)b->alloc * b->ksz);
+		b->vals = xrealloc(b->vals, (size_t)b->alloc * (b->vsz ? b->vsz : 1));
+	}
+	return b->alloc - b->n;
+}
 
 static void batch_free(struct map_batch *b)
 {
@@ -142,20 +156,21 @@ static void batch_free(struct map_batch *b)
 /* get_next_key from prev, at most cap entries. The walk is not a snapshot:
  * when a probe deletes the key it stands on, the kernel starts it over at
  * the first key, so only the count bounds it. */
-static void collect_walk(struct rt_session *s, int fd, const struct desc_map *m, bool vals,
-			 struct map_batch *b)
+static void collect_walk(struct rt_session *s, int fd, struct map_batch *b, bool vals)
 {
-	uint8_t *prev = NULL;
-	for (uint64_t steps = 0; b->n < b->cap && steps < 2ull * b->cap + 16; steps++) {
+	uint8_t *prev = xmalloc(b->ksz);
+	bool first = true;
+	for (uint64_t steps = 0; batch_room(b, 1) && steps < 2ull * b->cap + 16; steps++) {
 		uint8_t *next = b->keys + (size_t)b->n * b->ksz;
-		if (bpf_map_get_next_key(fd, prev, next) || interrupted(s))
+		if (bpf_map_get_next_key(fd, first ? NULL : prev, next) || interrupted(s))
 			break;
-		prev = next;
+		memcpy(prev, next, b->ksz);
+		first = false;
 		if (vals && bpf_map_lookup_elem(fd, next, b->vals + (size_t)b->n * b->vsz))
 			continue; /* deleted meanwhile */
 		b->n++;
-		(void)m;
 	}
+	free(prev);
 }
 
 /* Every entry of m, in one pass: batched lookups (kernel >= 5.6) walk the
@@ -170,15 +185,18 @@ static bool map_collect(struct rt_session *s, const struct desc_map *m, bool val
 	*b = (struct map_batch){ .ksz = m->key_size ? m->key_size : 1,
 				 .vsz = (size_t)map_nvalues(m) * out_value_stride(m) };
 	b->cap = m->max_entries ? m->max_entries : 1;
-	b->keys = xcalloc(b->cap, b->ksz);
-	b->vals = xcalloc(b->cap, b->vsz ? b->vsz : 1);
+	b->alloc = b->cap < 4096 ? b->cap : 4096;
+	b->keys = xcalloc(b->alloc, b->ksz);
+	b->vals = xcalloc(b->alloc, b->vsz ? b->vsz : 1);
 	/* the batch token: a bucket index (hash) or a key (array) */
 	size_t tsz = b->ksz + 8;
 	uint8_t *tok = xcalloc(2, tsz), *in = NULL;
 	LIBBPF_OPTS(bpf_map_batch_opts, bo);
 	int err = 0;
-	for (uint32_t calls = 0; b->n < b->cap && calls <= b->cap && !interrupted(s); calls++) {
-		__u32 count = b->cap - b->n;
+	/* A hash bucket comes whole or not at all (ENOSPC when it does not
+	 * fit): room for a few hundred entries before each call. */
+	for (uint32_t calls = 0; batch_room(b, 256) && calls <= b->cap && !interrupted(s); calls++) {
+		__u32 count = b->alloc - b->n;
 		err = (del ? bpf_map_lookup_and_delete_batch : bpf_map_lookup_batch)(
 			fd, in, tok + tsz, b->keys + (size_t)b->n * b->ksz,
 			b->vals + (size_t)b->n * b->vsz, &count, &bo);
@@ -194,7 +212,7 @@ static bool map_collect(struct rt_session *s, const struct desc_map *m, bool val
 	if (err && err != -ENOENT && !interrupted(s)) {
 		/* no batch operations for this map or kernel */
 		b->n = 0;
-		collect_walk(s, fd, m, vals, b);
+		collect_walk(s, fd, b, vals);
 		return false;
 	}
 	return true;
