@@ -13,17 +13,34 @@ static unsigned hash_name(const char *s)
 	unsigned h = 2166136261u;
 	for (; *s; s++)
 		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h & (CDEFS_NHASH - 1);
+	return h;
 }
 
 struct cdefs_entry *cdefs_find(struct cdefs *c, const char *name, enum cdefs_kind kind)
 {
-	if (!c)
+	if (!c || !c->nhash)
 		return NULL;
-	for (struct cdefs_entry *e = c->hash[hash_name(name)]; e; e = e->next)
+	for (struct cdefs_entry *e = c->hash[hash_name(name) & (c->nhash - 1)]; e; e = e->next)
 		if (e->kind == kind && !strcmp(e->name, name))
 			return e;
 	return NULL;
+}
+
+/* A fixed table made 100,000 struct definitions quadratic (chains of a
+ * hundred): it doubles when it holds two entries per bucket. */
+static void grow(struct cdefs *c)
+{
+	struct cdefs_entry **old = c->hash;
+	unsigned nold = c->nhash;
+	c->nhash = nold ? nold * 2 : CDEFS_NHASH;
+	c->hash = arena_alloc(c->a, c->nhash * sizeof(*c->hash));
+	for (unsigned i = 0; i < nold; i++)
+		for (struct cdefs_entry *e = old[i], *next; e; e = next) {
+			next = e->next;
+			unsigned h = hash_name(e->name) & (c->nhash - 1);
+			e->next = c->hash[h];
+			c->hash[h] = e;
+		}
 }
 
 struct cdefs_entry *cdefs_add(struct cdefs *c, const char *name, enum cdefs_kind kind)
@@ -31,12 +48,15 @@ struct cdefs_entry *cdefs_add(struct cdefs *c, const char *name, enum cdefs_kind
 	struct cdefs_entry *e = cdefs_find(c, name, kind);
 	if (e)
 		return e;
+	if (c->n >= 2 * c->nhash)
+		grow(c);
 	e = arena_alloc(c->a, sizeof(*e));
 	e->name = name;
 	e->kind = kind;
-	unsigned h = hash_name(name);
+	unsigned h = hash_name(name) & (c->nhash - 1);
 	e->next = c->hash[h];
 	c->hash[h] = e;
+	c->n++;
 	return e;
 }
 

@@ -25,13 +25,14 @@ struct cdefs_entry {
 	struct cdefs_entry *next;
 };
 
-#define CDEFS_NHASH 1024
+#define CDEFS_NHASH 1024      /* first size of the table; it doubles past 2 per bucket */
 
 struct cdefs {
 	struct arena *a;
 	struct diag *d;
 	struct cpp *cpp;
-	struct cdefs_entry *hash[CDEFS_NHASH];
+	struct cdefs_entry **hash;    /* chains; nhash buckets, a power of two (0: empty) */
+	unsigned nhash, n;
 	unsigned errors;
 };
 
