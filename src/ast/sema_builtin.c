@@ -202,6 +202,21 @@ const struct ty *sema_check_ctx(struct checker *c, struct ast *n, struct ast **a
 	return ty_int(8, false);
 }
 
+/* retval: fexit's is typed from the function's BTF prototype (it rides
+ * after the arguments in the args record); elsewhere a 64-bit register. */
+const struct ty *sema_check_retval(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
+				   struct ast *map)
+{
+	(void)n, (void)args, (void)nargs, (void)map;
+	const struct ty *a = c->exp->args;
+	if (c->ptype == PROBE_FEXIT && a && a->fields && a->fields[a->count].type) {
+		const struct ty *t = a->fields[a->count].type;
+		if (t->kind == TY_INT || t->kind == TY_BOOL || t->kind == TY_PTR)
+			return t;
+	}
+	return ty_int(8, true);
+}
+
 /* The -c child's pid, set at load (HEAD's type: u64). */
 const struct ty *sema_check_cpid(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
 				 struct ast *map)
