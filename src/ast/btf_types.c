@@ -119,6 +119,32 @@ void sema_btf_fields(struct arena *a, struct ty *rec)
 	add_members(a, rec, rec->btf_id, 0, &cap);
 }
 
+/* A BTF enum as an enum type: its constants print by name. The names
+ * point into the mapped BTF, which lives as long as the process. */
+struct ty *sema_btf_enum_type(struct arena *a, uint32_t id)
+{
+	const struct btf_type *t = rt_btf_type(id);
+	uint16_t n = btf_vlen(t);
+	const char *name = rt_btf_str(t->name_off);
+	unsigned size = t->size == 1 || t->size == 2 || t->size == 4 ? t->size : 8;
+	struct ty *et = ty_enum(a, size, btf_kflag(t), name && *name ? name : NULL);
+	struct ty_enumerator *names = arena_alloc(a, (n + 1u) * sizeof(*names));
+	for (uint16_t i = 0; i < n; i++) {
+		if (btf_kind(t) == BTF_KIND_ENUM) {
+			const struct btf_enum *e = btf_enum(t) + i;
+			names[i].name = rt_btf_str(e->name_off);
+			names[i].value = btf_kflag(t) ? (int64_t)e->val : (int64_t)(uint32_t)e->val;
+		} else {
+			const struct btf_enum64 *e = btf_enum64(t) + i;
+			names[i].name = rt_btf_str(e->name_off);
+			names[i].value = (int64_t)btf_enum64_value(e);
+		}
+	}
+	et->enums = names;
+	et->nenums = n;
+	return et;
+}
+
 /* A kernel struct used as a whole value (printed, stored, a map key): its
  * fields and those of every struct nested in it by value, so that the
  * printers see them all (print(curtask->se.load) printed {}). */

@@ -81,32 +81,6 @@ static const struct { const char *name; int64_t value; } well_known[] = {
 	{ "PF_NETLINK", 16 }, { "PF_PACKET", 17 },
 };
 
-/* A BTF enum as an enum type: its constants print by name. The names
- * point into the mapped BTF, which lives as long as the process. */
-static struct ty *btf_enum_type(struct cdefs *c, uint32_t id)
-{
-	const struct btf_type *t = rt_btf_type(id);
-	uint16_t n = btf_vlen(t);
-	const char *name = rt_btf_str(t->name_off);
-	unsigned size = t->size == 1 || t->size == 2 || t->size == 4 ? t->size : 8;
-	struct ty *et = ty_enum(c->a, size, btf_kflag(t), name && *name ? name : NULL);
-	struct ty_enumerator *names = arena_alloc(c->a, (n + 1u) * sizeof(*names));
-	for (uint16_t i = 0; i < n; i++) {
-		if (btf_kind(t) == BTF_KIND_ENUM) {
-			const struct btf_enum *e = btf_enum(t) + i;
-			names[i].name = rt_btf_str(e->name_off);
-			names[i].value = btf_kflag(t) ? (int64_t)e->val : (int64_t)(uint32_t)e->val;
-		} else {
-			const struct btf_enum64 *e = btf_enum64(t) + i;
-			names[i].name = rt_btf_str(e->name_off);
-			names[i].value = (int64_t)btf_enum64_value(e);
-		}
-	}
-	et->enums = names;
-	et->nenums = n;
-	return et;
-}
-
 /* An enumerator of the kernel's BTF, remembered with its enum type. A
  * linear walk, once per name the script uses. */
 static struct cdefs_entry *btf_enum_const(struct cdefs *c, const char *name)
@@ -122,7 +96,7 @@ static struct cdefs_entry *btf_enum_const(struct cdefs *c, const char *name)
 			uint32_t off = btf_kind(t) == BTF_KIND_ENUM ? btf_enum(t)[i].name_off : btf_enum64(t)[i].name_off;
 			if (strcmp(rt_btf_str(off), name))
 				continue;
-			struct ty *et = btf_enum_type(c, id);
+			struct ty *et = sema_btf_enum_type(c->a, id);
 			struct cdefs_entry *e = cdefs_add(c, arena_strdup(c->a, name), CDEFS_CONST);
 			e->type = et;
 			e->value = et->enums[i].value;
@@ -183,7 +157,7 @@ const struct ty *cdefs_enum(struct cdefs *c, const char *name)
 	if (id <= 0)
 		return NULL;
 	e = cdefs_add(c, arena_strdup(c->a, name), CDEFS_ENUM);
-	e->type = btf_enum_type(c, (uint32_t)id);
+	e->type = sema_btf_enum_type(c->a, (uint32_t)id);
 	e->defined = true;
 	return e->type;
 }

@@ -83,6 +83,8 @@ struct ty *tp_format_load(struct arena *a, const char *cat, const char *name, st
 const struct ty *sema_btf_type(struct arena *a, uint32_t id);
 void sema_btf_fields(struct arena *a, struct ty *rec);
 void sema_btf_complete(struct arena *a, const struct ty *t);
+/* BTF enum `id` as an enum type whose constants print by name. */
+struct ty *sema_btf_enum_type(struct arena *a, uint32_t id);
 /* struct/union NAME, or NULL when BTF has none (or no BTF: reported via d). */
 const struct ty *sema_btf_record(struct arena *a, const char *name, bool is_union, struct diag *d);
 /* The parameters of BTF function `func` from index `first` on, as a context

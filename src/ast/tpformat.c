@@ -5,7 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bpf/btf.h>
+
 #include "ast/sema.h"
+#include "probes/btf.h"
 #include "probes/tracefs.h"
 
 static char *read_at(int dirfd, const char *path, size_t *len)
@@ -111,6 +114,21 @@ static bool parse_field(struct arena *a, const char *line, struct ty_field *f, e
 		if (esz != 1 && esz != 2 && esz != 4 && esz != 8)
 			esz = 1;
 		t = ty_array(a, ty_int(esz, is_signed), count ? count : size);
+	} else if (!strncmp(decl, "enum ", 5) && (size == 1 || size == 2 || size == 4 || size == 8) &&
+		   rt_btf_load(NULL) == 0) {
+		/* "enum skb_drop_reason reason": the kernel's enum, so the value
+		 * prints as its constant's name (current bpftrace) */
+		const char *n0 = decl + 5, *n1 = n0;
+		while (n1 < type_end && is_ident_char(*n1))
+			n1++;
+		int64_t id = rt_btf_find(arena_strndup(a, n0, (size_t)(n1 - n0)), BTF_KIND_ENUM);
+		if (id > 0) {
+			t = sema_btf_enum_type(a, (uint32_t)id);
+			t->size = t->align = size;
+			t->is_signed = is_signed;
+		} else {
+			t = (struct ty *)ty_int(size, is_signed);
+		}
 	} else if (size == 1 || size == 2 || size == 4 || size == 8) {
 		t = (struct ty *)ty_int(size, is_signed);
 	} else {
