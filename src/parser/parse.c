@@ -35,34 +35,37 @@ static unsigned check_order(struct diag *d, const struct ast *prog)
 }
 
 /* The tree's nesting, measured without recursion (an explicit stack of
- * nodes to visit): the first node deeper than PARSE_MAX_DEPTH is reported. */
+ * nodes to visit): the first node at PARSE_MAX_DEPTH with children is
+ * reported. A chain of one kind (a + b + c, - - - x, a ? b : c ? ...) is
+ * reported at its outermost node, where the chain starts in the source. */
 static unsigned check_depth(struct diag *d, struct ast *prog)
 {
-	struct item { struct ast *n; unsigned depth; };
+	struct item { struct ast *n; const struct ast *chain; unsigned depth; };
 	size_t cap = 256, top = 0;
 	struct item *stack = xmalloc(cap * sizeof(*stack));
 	unsigned errors = 0;
-	stack[top++] = (struct item){ prog, 0 };
+	stack[top++] = (struct item){ prog, prog, 0 };
 	while (top) {
 		struct item it = stack[--top];
 		struct ast *kids[AST_MAX_CHILDREN];
 		unsigned k = ast_children(it.n, kids);
 		if (k && it.depth == PARSE_MAX_DEPTH) {
-			/* the node itself, not its child: for a chain, the underline
-			 * starts at the chain's first operand */
-			diag_error(d, it.n->span, "the program nests more than %u levels deep here "
+			diag_error(d, it.chain->span, "the program nests more than %u levels deep here "
 				   "(blocks, expressions, and one level per operator in a chain)",
 				   PARSE_MAX_DEPTH);
 			errors++;
 			break;
 		}
+		bool chains = it.n->kind == AST_BINARY || it.n->kind == AST_UNARY ||
+			      it.n->kind == AST_TERNARY;
 		for (unsigned i = 0; i < k; i++)
 			for (struct ast *c = kids[i]; c; c = c->next) {
 				if (top == cap) {
 					cap *= 2;
 					stack = xrealloc(stack, cap * sizeof(*stack));
 				}
-				stack[top++] = (struct item){ c, it.depth + 1 };
+				const struct ast *chain = chains && c->kind == it.n->kind ? it.chain : c;
+				stack[top++] = (struct item){ c, chain, it.depth + 1 };
 			}
 	}
 	free(stack);
