@@ -369,9 +369,6 @@ static int compile_and_run(struct drv_state *st, const struct drv_opts *o)
 		drv_error("-p %d: no such process", (int)o->pid);
 		return 1;
 	}
-	/* Parsed now, used by later milestones: said, never silently dropped. */
-	if (o->warnings_k)
-		drv_warning("-k: warnings for failed helper calls at run time are not implemented yet");
 	struct cg_opts co = {
 		/* codegen is bpftrace's name for the unoptimised IR, which is all hawk makes */
 		.dump_ir = (o->dump & (DRV_DUMP_IR | DRV_DUMP_CODEGEN)) ? stdout : NULL,
@@ -379,6 +376,7 @@ static int compile_and_run(struct drv_state *st, const struct drv_opts *o)
 		.emit_llvm = o->emit_llvm,
 		.emit_elf = o->emit_elf,
 		.pid_filter = o->has_pid,
+		.helper_errors = o->warnings_k,
 	};
 	co.map_keys_max = cfg_u(st->ctx.cfg, CFG_MAX_MAP_KEYS);
 	struct desc *d = cg_compile(&st->ctx, &co);

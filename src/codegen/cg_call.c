@@ -17,6 +17,25 @@ int cg_event_add(struct cg *c, enum desc_event_kind k, struct span at)
 	return (int)d->nevents++;
 }
 
+void cg_helper_check(struct cg *c, unsigned level, struct span at, const char *name, LLVMValueRef failed,
+		     LLVMValueRef code)
+{
+	if (!c->opts || c->opts->helper_errors < level)
+		return;
+	LLVMBasicBlockRef bad = cg_block(c, "helper_err"), cont = cg_block(c, "helper_ok");
+	LLVMBuildCondBr(c->b, failed, bad, cont);
+	LLVMPositionBuilderAtEnd(c->b, bad);
+	int ev = cg_event_add(c, DESC_EV_HELPER_ERROR, at);
+	c->desc->events[ev].fmt = name;
+	c->desc->events[ev].size = sizeof(struct desc_event_hdr) + 8;
+	LLVMBasicBlockRef done;
+	LLVMValueRef rec = cg_event_begin(c, ev, sizeof(struct desc_event_hdr) + 8, &done);
+	cg_store_int(c, cg_gep(c, rec, sizeof(struct desc_event_hdr)), code, 8);
+	cg_event_submit(c, rec, false, done);
+	LLVMBuildBr(c->b, cont);
+	LLVMPositionBuilderAtEnd(c->b, cont);
+}
+
 /* Reserve a record in the ring buffer and write its header; on no room,
  * count a lost event and skip to `done`. */
 LLVMValueRef cg_event_begin(struct cg *c, int ev, uint32_t size, LLVMBasicBlockRef *done)
@@ -167,7 +186,8 @@ struct cg_val cg_emit_delete(struct cg *c, struct ast *n)
 		return none(c);
 	}
 	LLVMValueRef args[2] = { cg_map_ptr(c, dm), key };
-	cg_helper(c, H_MAP_DELETE, c->i64, args, 2);
+	LLVMValueRef r = cg_helper(c, H_MAP_DELETE, c->i64, args, 2);
+	cg_helper_check(c, 1, n->span, "map_delete_elem", LLVMBuildICmp(c->b, LLVMIntSLT, r, cg_const(c, 0), ""), r);
 	return none(c);
 }
 
@@ -208,7 +228,10 @@ struct cg_val cg_emit_str(struct cg *c, struct ast *n)
 	enum cg_helper h = as == TY_AS_USER ? H_PROBE_READ_USER_STR : as == TY_AS_KERNEL ? H_PROBE_READ_KERNEL_STR
 											: H_PROBE_READ_STR;
 	LLVMValueRef args[3] = { buf, len, LLVMBuildIntToPtr(c->b, addr, c->ptr, "") };
-	cg_helper(c, h, c->i64, args, 3);
+	LLVMValueRef r = cg_helper(c, h, c->i64, args, 3);
+	cg_helper_check(c, 1, n->span, h == H_PROBE_READ_USER_STR ? "probe_read_user_str" : h == H_PROBE_READ_KERNEL_STR
+				       ? "probe_read_kernel_str" : "probe_read_str",
+			LLVMBuildICmp(c->b, LLVMIntSLT, r, cg_const(c, 0), ""), r);
 	return (struct cg_val){ buf, true, 8 };
 }
 

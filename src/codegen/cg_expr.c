@@ -189,6 +189,10 @@ static struct cg_val map_read(struct cg *c, struct ast *n)
 	LLVMBasicBlockRef found_end = LLVMGetInsertBlock(c->b);
 	LLVMBuildBr(c->b, done);
 	LLVMPositionBuilderAtEnd(c->b, miss);
+	/* -kk: a key that is not there, as bpftrace reports it */
+	cg_helper_check(c, 2, n->span, "map_lookup_elem", LLVMConstInt(LLVMInt1TypeInContext(c->ctx), 1, false),
+			cg_const(c, 0));
+	miss = LLVMGetInsertBlock(c->b);
 	LLVMBuildBr(c->b, done);
 	LLVMPositionBuilderAtEnd(c->b, done);
 	LLVMValueRef phi = LLVMBuildPhi(c->b, c->i64, "");
@@ -392,7 +396,9 @@ void cg_probe_read_n(struct cg *c, LLVMValueRef dst, LLVMValueRef size32, LLVMVa
 		as = cg_int_as(c);
 	enum cg_helper h = as == TY_AS_USER ? H_PROBE_READ_USER : as == TY_AS_KERNEL ? H_PROBE_READ_KERNEL : H_PROBE_READ;
 	LLVMValueRef args[3] = { dst, size32, LLVMBuildIntToPtr(c->b, addr, c->ptr, "") };
-	cg_helper(c, h, c->i64, args, 3);
+	LLVMValueRef r = cg_helper(c, h, c->i64, args, 3);
+	cg_helper_check(c, 1, c->at, h == H_PROBE_READ_USER ? "probe_read_user" : h == H_PROBE_READ_KERNEL
+				    ? "probe_read_kernel" : "probe_read", LLVMBuildICmp(c->b, LLVMIntSLT, r, cg_const(c, 0), ""), r);
 }
 
 static struct cg_val incdec(struct cg *c, struct ast *n)

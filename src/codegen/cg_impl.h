@@ -171,6 +171,11 @@ struct cg_val cg_kstack(struct cg *c, uint32_t limit);
 /* cg_call.c */
 void cg_map_assign_agg(struct cg *c, struct ast *map, struct ast *call);
 int cg_event_add(struct cg *c, enum desc_event_kind k, struct span at);
+/* -k: when `failed` (an i1) holds at run time, an event reports helper
+ * `name` failing with `code` (i64) at `at`. Emits nothing below `level`
+ * (1: -k, 2: -kk) and returns at once. */
+void cg_helper_check(struct cg *c, unsigned level, struct span at, const char *name, LLVMValueRef failed,
+		     LLVMValueRef code);
 LLVMValueRef cg_event_begin(struct cg *c, int ev, uint32_t size, LLVMBasicBlockRef *done);
 void cg_event_submit(struct cg *c, LLVMValueRef rec, bool wake, LLVMBasicBlockRef done);
 

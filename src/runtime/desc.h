@@ -97,6 +97,8 @@ enum desc_event_kind {
 	DESC_EV_SYSTEM,      /* system(fmt, args), --unsafe */
 	DESC_EV_WARNING,     /* a run-time warning: fmt is the message, `at` the place */
 	DESC_EV_ERRORF,      /* errorf(fmt, args): printed as a located ERROR at `at` */
+	DESC_EV_HELPER_ERROR,/* -k: helper `fmt` failed at `at`; an i64 code after the header
+			      * (negative errno, or 0 for a lookup that found nothing) */
 	DESC_EV_WARNF,       /* warnf(fmt, args): printed as a located WARNING at `at` */
 	DESC_EV_WATCH,       /* watchpoint:FUNC+argN reached FUNC: watch the u64 address after the
 	                      * header with probe `map` (an index into probes); a record from a

@@ -507,6 +507,18 @@ static int emit_event(struct rt_session *s, const struct desc_event *ev, const v
 		fflush(s->out); /* after the output that came before it */
 		diag_warning(s->o.diag, ev->at, "%s", ev->fmt);
 		break;
+	case DESC_EV_HELPER_ERROR: {
+		/* -k: bpftrace's wording, at the call that failed */
+		int64_t code;
+		memcpy(&code, (const char *)rec + sizeof(struct desc_event_hdr), 8);
+		fflush(s->out);
+		if (code < 0)
+			diag_warning(s->o.diag, ev->at, "Failed to %s: %s (%lld)", ev->fmt, strerror((int)-code),
+				     (long long)code);
+		else
+			diag_warning(s->o.diag, ev->at, "Failed to %s: %lld", ev->fmt, (long long)code);
+		break;
+	}
 	case DESC_EV_ERRORF:
 	case DESC_EV_WARNF: {
 		/* current bpftrace's errorf/warnf: the formatted text as a located
