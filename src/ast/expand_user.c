@@ -5,6 +5,7 @@
 
 #include "ast/expand_impl.h"
 #include "probes/binary.h"
+#include "probes/features.h"
 #include "probes/provider.h"
 #include "probes/usdt.h"
 
@@ -177,6 +178,8 @@ void expand_uprobe(struct expander *x, struct ast *probe, struct ast *ap)
 		}
 		if (f.n) /* qsort(NULL, 0, ...) is undefined (UBSan: null argument 1) */
 			qsort(f.v, f.n, sizeof(*f.v), by_name);
+		if (f.n > 1 && !x->s->uprobe_multi)
+			x->s->uprobe_multi = rt_feat_uprobe_multi();
 		if (!at->func) {
 			address(x, probe, ap, path, &f);
 			continue;

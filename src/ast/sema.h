@@ -50,6 +50,11 @@ struct sema_expansion {
 	bool deferred;
 	unsigned watch_setup;
 	unsigned watch_arg;
+	/* uprobe wildcards: the functions of one binary share one program and
+	 * one uprobe_multi link; the first (multi_n > 1) generates it, the
+	 * others (multi_lead = 1 + its index) only describe their probe. Set by
+	 * codegen's grouping (cg_module.c) when the kernel has uprobe_multi. */
+	unsigned multi_n, multi_lead;
 	unsigned index;          /* program number */
 };
 
@@ -62,6 +67,7 @@ struct sema {
 	unsigned nexp;
 	size_t capexp;
 	bool needs_btf;
+	bool uprobe_multi;       /* the kernel has uprobe_multi links (asked once a wildcard matched several) */
 	bool has_exit;           /* exit() somewhere: codegen stops every probe after it */
 	uint32_t max_strlen;     /* str() capacity: config max_strlen, default 1024 (HEAD) */
 };

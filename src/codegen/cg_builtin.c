@@ -273,10 +273,14 @@ struct cg_val cg_emit_comm(struct cg *c, struct ast *n)
 
 struct cg_val cg_emit_probe(struct cg *c, struct ast *n)
 {
+	if (c->exp->multi_n > 1)
+		return cg_multi_name(c, false, T(n));
 	return cg_const_string(c, c->exp->name, T(n));
 }
 
 struct cg_val cg_emit_func(struct cg *c, struct ast *n)
 {
+	if (c->exp->multi_n > 1)
+		return cg_multi_name(c, true, T(n));
 	return cg_const_string(c, c->exp->func ? c->exp->func : "", T(n));
 }

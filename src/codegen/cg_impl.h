@@ -19,7 +19,7 @@ enum cg_helper {
 	H_PROBE_READ_USER = 112, H_PROBE_READ_KERNEL = 113, H_PROBE_READ_USER_STR = 114,
 	H_PROBE_READ_KERNEL_STR = 115, H_KTIME_BOOT = 125, H_RINGBUF_RESERVE = 131,
 	H_RINGBUF_SUBMIT = 132, H_RINGBUF_QUERY = 134, H_JIFFIES = 118, H_GET_STACKID = 27,
-	H_KTIME_NS = 5, H_TRACE_PRINTK = 6, H_NUMA_NODE = 42, H_SEND_SIGNAL = 109, H_KTIME_TAI = 208,
+	H_KTIME_NS = 5, H_TRACE_PRINTK = 6, H_NUMA_NODE = 42, H_SEND_SIGNAL = 109, H_GET_ATTACH_COOKIE = 174, H_KTIME_TAI = 208,
 };
 
 /* An expression's value: scalars (ints, bools, pointers) are an i64 in a
@@ -123,6 +123,12 @@ LLVMValueRef cg_usdt_arg(struct cg *c, struct ast *n, unsigned i);
 /* The hidden uprobe of watchpoint:FUNC+argN: report argN, stop the process
  * unless the watch is asynchronous. */
 void cg_watch_setup(struct cg *c, struct sema_expansion *e);
+/* Groups each uprobe wildcard's functions in one binary into one program
+ * for a uprobe_multi link (sema_expansion.multi_n, multi_lead). */
+void cg_multi_groups(struct cg *c);
+/* `probe` (func false) or `func` in a grouped program: the name of the
+ * function that fired, from a table indexed by the link's cookie. */
+struct cg_val cg_multi_name(struct cg *c, bool func, const struct ty *t);
 
 /* cg_expr.c */
 struct cg_val cg_expr(struct cg *c, struct ast *n);

@@ -405,6 +405,7 @@ struct desc *cg_compile(struct pass_ctx *pc, const struct cg_opts *o)
 		return NULL;
 	module_init(&c, tm);
 	cg_maps_user(&c);
+	cg_multi_groups(&c);
 	for (unsigned i = 0; i < c.s->nexp; i++)
 		cg_probe(&c, &c.s->exp[i]);
 	cg_maps_emit(&c);

@@ -261,6 +261,7 @@ static void add_probe_desc(struct cg *c, struct sema_expansion *e, const char *p
 		.type = e->type, .name = e->name, .prog_name = prog, .target = e->target, .func = e->func,
 		.unit = ap->unit, .freq = ap->freq, .offset = e->offset ? e->offset : ap->offset,
 		.addr = ap->addr, .ref_ctr = e->ref_ctr, .mode = ap->mode, .deferred = e->deferred,
+		.multi_n = e->multi_n, .multi_member = e->multi_lead != 0,
 		.at = e->ap->span,
 	};
 	d->nattach++;
@@ -293,6 +294,12 @@ static void check_size(struct cg *c, struct ast *p)
 void cg_probe(struct cg *c, struct sema_expansion *e)
 {
 	struct ast *p = e->probe;
+	if (e->multi_lead) {
+		/* served by its group's first program, through one uprobe_multi link */
+		const struct sema_expansion *l = &c->s->exp[e->multi_lead - 1];
+		add_probe_desc(c, e, arena_printf(c->a, "prog%u_%s", l->index, probetype_name(l->type)));
+		return;
+	}
 	c->fatal_at = p->span;
 	c->exp = e;
 	c->nvars = 0;

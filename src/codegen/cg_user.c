@@ -1,6 +1,8 @@
 /* cg_user: user-space probe arguments: USDT operands (registers, constants, memory) read from pt_regs. */
 #include "codegen/cg_impl.h"
 
+#include <string.h>
+
 #include "ast/sema.h"
 
 enum ty_addrspace cg_int_as(const struct cg *c)
@@ -101,4 +103,80 @@ struct cg_val cg_emit_unwatch(struct cg *c, struct ast *n)
 	cg_store_int(c, cg_gep(c, rec, 8), addr, 8);
 	cg_event_submit(c, rec, true, done);
 	return (struct cg_val){ cg_const(c, 0), false, 8 };
+}
+
+static bool multi_eligible(const struct sema_expansion *e)
+{
+	return (e->type == PROBE_UPROBE || e->type == PROBE_URETPROBE) && !e->usdt &&
+	       !e->watch_setup && !e->args && e->target && e->offset;
+}
+
+/* One program per binary for a wildcard's functions when the kernel has
+ * uprobe_multi (6.6): the attach is one link instead of a perf event per
+ * function, and the program is loaded and verified once. Not when the body
+ * reads `args` (each function's differ). */
+void cg_multi_groups(struct cg *c)
+{
+	struct sema *s = c->s;
+	if (!s->uprobe_multi)
+		return;
+	for (unsigned i = 0; i < s->nexp;) {
+		struct sema_expansion *e = &s->exp[i];
+		unsigned j = i + 1;
+		if (multi_eligible(e))
+			while (j < s->nexp && multi_eligible(&s->exp[j]) && s->exp[j].ap == e->ap &&
+			       s->exp[j].probe == e->probe && !strcmp(s->exp[j].target, e->target))
+				j++;
+		if (j - i > 1) {
+			e->multi_n = j - i;
+			for (unsigned k = i + 1; k < j; k++)
+				s->exp[k].multi_lead = i + 1;
+		}
+		i = j;
+	}
+}
+
+struct cg_val cg_multi_name(struct cg *c, bool func, const struct ty *t)
+{
+	const struct sema_expansion *e = c->exp;
+	uint32_t n = e->multi_n, size = t->size;
+	char *bytes = arena_alloc(c->a, (size_t)n * size);
+	memset(bytes, 0, (size_t)n * size);
+	for (uint32_t k = 0; k < n; k++) {
+		const char *sname = func ? e[k].func : e[k].name;
+		size_t l = strlen(sname ? sname : "");
+		memcpy(bytes + (size_t)k * size, sname ? sname : "", l < size ? l : size - 1);
+	}
+	const char *gname = arena_printf(c->a, "hawk_names_%u_%s", e->index, func ? "func" : "probe");
+	LLVMTypeRef at = LLVMArrayType(c->i8, n * size);
+	LLVMValueRef g = LLVMAddGlobal(c->mod, at, gname);
+	LLVMSetInitializer(g, LLVMConstStringInContext(c->ctx, bytes, n * size, true));
+	LLVMSetGlobalConstant(g, true);
+	LLVMSetSection(g, ".rodata");
+	LLVMSetAlignment(g, 8);
+	LLVMSetLinkage(g, LLVMExternalLinkage);
+	/* BTF for the variable: libbpf lays .rodata out from its DATASEC */
+	LLVMMetadataRef chr = LLVMDIBuilderCreateBasicType(c->di, "char", 4, 8, 6, 0);
+	LLVMMetadataRef sub = LLVMDIBuilderGetOrCreateSubrange(c->di, 0, n * size);
+	LLVMMetadataRef arr = LLVMDIBuilderCreateArrayType(c->di, (uint64_t)n * size * 8, 8, chr, &sub, 1);
+	LLVMMetadataRef gve = LLVMDIBuilderCreateGlobalVariableExpression(
+		c->di, c->dicu, gname, strlen(gname), "", 0, c->difile, 0, arr, false,
+		LLVMDIBuilderCreateExpression(c->di, NULL, 0), NULL, 64);
+	LLVMGlobalSetMetadata(g, LLVMGetMDKindIDInContext(c->ctx, "dbg", 3), gve);
+
+	/* the cookie is the function's index in the group; bounded for the verifier */
+	LLVMValueRef cookie = cg_helper(c, H_GET_ATTACH_COOKIE, c->i64, &c->ctxarg, 1);
+	LLVMValueRef idx = cg_alloca(c, 8);
+	LLVMBuildStore(c->b, cg_const(c, 0), idx);
+	LLVMBasicBlockRef in = cg_block(c, "name_in"), out = cg_block(c, "name_out");
+	LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntULT, cookie, cg_const(c, n), ""), in, out);
+	LLVMPositionBuilderAtEnd(c->b, in);
+	LLVMBuildStore(c->b, cookie, idx);
+	LLVMBuildBr(c->b, out);
+	LLVMPositionBuilderAtEnd(c->b, out);
+	LLVMValueRef off = LLVMBuildMul(c->b, LLVMBuildLoad2(c->b, c->i64, idx, ""), cg_const(c, size), "");
+	LLVMValueRef src = LLVMBuildGEP2(c->b, c->i8, g, &off, 1, "");
+	LLVMValueRef buf = cg_tmp(c, size);
+	cg_memcpy(c, buf, 8, src, 1, size);
+	return (struct cg_val){ buf, true, 8 };
 }

@@ -129,6 +129,14 @@ static bool have_uprobe_multi(void)
 	return l == -EBADF;
 }
 
+bool rt_feat_uprobe_multi(void)
+{
+	static int known = -1;
+	if (known < 0)
+		known = have_uprobe_multi();
+	return known;
+}
+
 static bool have_iter(const char *target)
 {
 	char name[64];

@@ -27,6 +27,9 @@ struct rt_features {
  * (an fentry and a kprobe_multi link on ksys_read, closed at once). */
 void rt_feat_detect(struct rt_features *f);
 
+/* Whether this kernel attaches uprobe_multi links (6.6+), probed once. */
+bool rt_feat_uprobe_multi(void);
+
 /* "Kernel helpers", "Kernel features", "Map types", "Probe types". */
 void rt_feat_print(FILE *out, const struct rt_features *f);
 

@@ -27,7 +27,15 @@ static void links_add(struct rt_links *l, struct bpf_link *link, bool slow)
 		l->cap = l->cap ? 2 * l->cap : 16;
 		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
 	}
-	l->v[l->n++] = (struct rt_link){ link, slow, false };
+	l->v[l->n++] = (struct rt_link){ .link = link, .fd = -1, .slow = slow };
+}
+
+static void link_close(struct rt_link *l)
+{
+	if (l->link)
+		bpf_link__destroy(l->link);
+	else if (l->fd >= 0)
+		close(l->fd);
 }
 
 /* "cannot attach PROBE: why", at the attach point in the script when the
@@ -308,9 +316,53 @@ int rt_attach_hardware(const struct rt_attach_ctx *c, const struct desc_probe *p
  * or probe site to a file offset in p->target (p->offset); a usdt
  * semaphore is the kernel's reference counter (ref_ctr_offset), which it
  * raises in every process that maps the object, now and later. */
+/* BPF_LINK_CREATE for uprobe_multi by hand (libbpf 1.1 predates it): union
+ * bpf_attr's link_create, as include/uapi/linux/bpf.h lays it out. */
+struct uprobe_multi_attr {
+	uint32_t prog_fd, target_fd, attach_type, flags;
+	uint64_t path, offsets, ref_ctr_offsets, cookies;
+	uint32_t cnt, mflags, pid;
+	uint8_t zero[60];      /* the kernel checks that what it does not know is zero */
+};
+#define UPROBE_MULTI_RETURN 1  /* BPF_F_UPROBE_MULTI_RETURN */
+
+/* A wildcard's functions in one binary: one link, each function's index in
+ * the group its cookie (the program's `func` and `probe` read it). */
+static int attach_uprobe_multi(const struct rt_attach_ctx *c, const struct desc_probe *p,
+			       struct bpf_program *prog, struct rt_links *out)
+{
+	uint32_t n = p->multi_n;
+	uint64_t *offs = xcalloc(n, sizeof(*offs)), *cookies = xcalloc(n, sizeof(*cookies));
+	for (uint32_t k = 0; k < n; k++) {
+		offs[k] = p[k].offset;
+		cookies[k] = k;
+	}
+	struct uprobe_multi_attr a = {
+		.prog_fd = (uint32_t)bpf_program__fd(prog), .attach_type = RT_ATTACH_UPROBE_MULTI,
+		.path = (uint64_t)(uintptr_t)p->target, .offsets = (uint64_t)(uintptr_t)offs,
+		.cookies = (uint64_t)(uintptr_t)cookies, .cnt = n,
+		.mflags = p->type == PROBE_URETPROBE ? UPROBE_MULTI_RETURN : 0,
+		.pid = c->pid > 0 ? (uint32_t)c->pid : 0,
+	};
+	int fd = (int)syscall(SYS_bpf, BPF_LINK_CREATE, &a, sizeof(a));
+	int e = errno;
+	free(offs);
+	free(cookies);
+	if (fd < 0) {
+		attach_error(c, p, "cannot attach %s and %u more functions of %s (one uprobe_multi "
+			   "link): %s", p->name, n - 1, p->target, strerror(e));
+		return -e;
+	}
+	links_add(out, NULL, true);
+	out->v[out->n - 1].fd = fd;
+	return 0;
+}
+
 int rt_attach_uprobe(const struct rt_attach_ctx *c, const struct desc_probe *p,
 		     struct bpf_program *prog, struct rt_links *out)
 {
+	if (p->multi_n > 1)
+		return attach_uprobe_multi(c, p, prog, out);
 	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = p->type == PROBE_URETPROBE,
 		    .ref_ctr_offset = (size_t)p->ref_ctr);
 	/* A description made elsewhere (no file offset) names the function:
@@ -517,7 +569,7 @@ static void *detach_thread(void *arg)
 {
 	struct detach_job *j = arg;
 	for (unsigned i = 0; i < j->n; i++)
-		bpf_link__destroy(j->v[i].link);
+		link_close(&j->v[i]);
 	return NULL;
 }
 
@@ -536,12 +588,12 @@ void rt_links_destroy(struct rt_links *l)
 		if (l->v[i].slow)
 			l->v[nslow++] = l->v[i];
 		else
-			bpf_link__destroy(l->v[i].link);
+			link_close(&l->v[i]);
 	}
 	unsigned nthreads = nslow < DETACH_THREADS ? nslow : DETACH_THREADS;
 	if (nthreads <= 1) {
 		for (unsigned i = 0; i < nslow; i++)
-			bpf_link__destroy(l->v[i].link);
+			link_close(&l->v[i]);
 	} else {
 		pthread_t th[DETACH_THREADS];
 		struct detach_job jobs[DETACH_THREADS];

@@ -26,7 +26,8 @@ struct rt_attach_ctx {
  * in the kernel (tracepoint and uprobe perf events, 75-120 ms each here). */
 struct rt_links {
 	struct rt_link {
-		struct bpf_link *link;
+		struct bpf_link *link;  /* NULL for a link libbpf 1.1 cannot make: then fd */
+		int fd;
 		bool slow;
 		bool iter;      /* an iterator: rt_links_run_iters walks it */
 	} *v;
@@ -66,6 +67,10 @@ int rt_links_run_iters(const struct rt_links *l, struct diag *d);
  * on addr, in process pid (-1: any) on cpu (-1: any). The fd, or -errno:
  * -ENOSPC when the debug registers are all taken. */
 int rt_breakpoint_open(const struct desc_probe *p, uint64_t addr, pid_t pid, int cpu);
+
+/* The attach type of a uprobe_multi program (kernel 6.6; newer than this
+ * machine's uapi headers and libbpf 1.1): set before load. */
+#define RT_ATTACH_UPROBE_MULTI 48
 
 /* Destroy every link, the slow ones in parallel threads (their cost is the
  * kernel's RCU wait, not CPU, so they overlap). Leaves out empty. */

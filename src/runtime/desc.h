@@ -138,6 +138,13 @@ struct desc_probe {
 	const char *unit;          /* profile/interval */
 	const char *mode;          /* watchpoint: "r", "w", "rw", "x" ... */
 	bool deferred;             /* attached at run time (watchpoint:FUNC+argN), not at start */
+	/* uprobe/uretprobe wildcards on a kernel with uprobe_multi: the first
+	 * probe of a group (multi_n > 1) attaches its program to every group
+	 * member's offset in one link, each member's index in the group its
+	 * cookie; the members after it (multi_member) share the program and
+	 * are attached by that link. Members are consecutive in probes. */
+	uint32_t multi_n;
+	bool multi_member;
 	uint64_t freq;             /* profile/interval/software count */
 	uint64_t offset, addr;     /* uprobe, uretprobe, usdt: offset is the file offset */
 	uint64_t ref_ctr;          /* usdt: the semaphore's file offset (uprobe ref_ctr_offset), 0: none */

@@ -747,6 +747,16 @@ static void set_logs(struct rt_session *s)
 	}
 }
 
+/* A uprobe group's program is loaded for uprobe_multi links (libbpf 1.1's
+ * "uprobe" section says a plain kprobe-type program). */
+static void set_multi(struct rt_session *s)
+{
+	for (uint32_t i = 0; i < s->d->nprobes; i++)
+		if (s->d->probes[i].multi_n > 1)
+			bpf_program__set_expected_attach_type(s->progs[i],
+							      (enum bpf_attach_type)RT_ATTACH_UPROBE_MULTI);
+}
+
 /* The object again, its fentry/fexit programs left unloaded, each named in
  * one warning. A failed bpf_object__load cannot be retried: reopen. */
 static int reload_without_tracing(struct rt_session *s)
@@ -774,6 +784,7 @@ static int reload_without_tracing(struct rt_session *s)
 			diag_plain(s->o.diag, DIAG_WARNING, "%s", name);
 	}
 	set_logs(s);
+	set_multi(s);
 	lp.failed[0] = '\0';
 	int err = set_globals(s);
 	return err ? err : bpf_object__load(s->obj);
@@ -854,6 +865,7 @@ int rt_session_load(const struct desc *d, const struct rt_opts *o, struct rt_ses
 		}
 	}
 	set_logs(s);
+	set_multi(s);
 
 	t0 = now_ms();
 	err = bpf_object__load(s->obj);
@@ -1040,14 +1052,15 @@ int rt_session_attach(struct rt_session *s)
 				return -EINTR;
 			if (bpf_program__fd(s->progs[i]) < 0)
 				continue;     /* --dry-run: a program this kernel refused to load */
-			if (d->probes[i].deferred)
-				continue;     /* attached once its setup uprobe reports (watch.c) */
+			if (d->probes[i].deferred || d->probes[i].multi_member)
+				continue;     /* attached by a setup uprobe's report (watch.c), or by its
+				               * group's uprobe_multi link */
 			/* --dry-run: every probe is tried, each failure one warning */
 			if ((err = rt_probe_attach(&ac, &d->probes[i], s->progs[i], &s->links)) &&
 			    !s->o.dry_run && s->o.missing_probes == RT_MISSING_ERROR)
 				return err;
 			if (!err)
-				s->t.probes++;
+				s->t.probes += d->probes[i].multi_n > 1 ? d->probes[i].multi_n : 1;
 		}
 	}
 	s->t.attach = now_ms() - t0;
