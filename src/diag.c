@@ -12,6 +12,7 @@ struct diag {
 	bool color;
 	bool no_warnings;
 	unsigned errors, warnings;
+	unsigned located[2];     /* located errors, warnings: for DIAG_MAX_SHOWN */
 	bool hide_notes;         /* the error or warning they belong to was not shown */
 	struct diag_source *src;
 	uint16_t nsrc, capsrc;
@@ -113,14 +114,16 @@ static void show_line(struct diag *d, const struct diag_source *s, struct span a
 	fputc('\n', d->out);
 }
 
-/* Past DIAG_MAX_SHOWN errors (or warnings) the rest are counted, not shown:
- * a generated script with 100,000 mistakes gives a screenful, not 100,000
- * source lines. Says so once, on the first one hidden. */
+/* Past DIAG_MAX_SHOWN located errors (or warnings) the rest are counted, not
+ * shown: a generated script with 100,000 mistakes gives a screenful, not
+ * 100,000 source lines. Says so once, on the first one hidden. Messages with
+ * no place (the runtime's, one per event as bpftrace prints them) are not
+ * limited. */
 static bool over_limit(struct diag *d, enum diag_level lvl)
 {
-	unsigned n = lvl == DIAG_ERROR ? d->errors : lvl == DIAG_WARNING ? d->warnings : 0;
 	if (lvl == DIAG_NOTE)
 		return d->hide_notes;
+	unsigned n = ++d->located[lvl == DIAG_ERROR ? 0 : 1];
 	d->hide_notes = n > DIAG_MAX_SHOWN;
 	if (n == DIAG_MAX_SHOWN + 1)
 		fprintf(d->out, "%s: too many %s: only the first %u are shown\n",
@@ -189,8 +192,6 @@ void diag_plain(struct diag *d, enum diag_level lvl, const char *fmt, ...)
 		d->errors++;
 	else if (lvl == DIAG_WARNING)
 		d->warnings++;
-	if (over_limit(d, lvl))
-		return;
 	if (d->color)
 		fprintf(d->out, "\033[1m%s%s:\033[0m ", level_color[lvl], level_name[lvl]);
 	else

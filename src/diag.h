@@ -40,8 +40,8 @@ FILE *diag_output(const struct diag *d);
 uint16_t diag_source_add(struct diag *d, const char *name, const char *text, size_t len);
 const struct diag_source *diag_source(const struct diag *d, uint16_t file);
 
-/* How many errors, and how many warnings, are shown; later ones are counted
- * (diag_errors) but not printed, and one line says so. */
+/* How many located errors, and how many located warnings, are shown; later
+ * ones are counted (diag_errors) but not printed, and one line says so. */
 #define DIAG_MAX_SHOWN 20
 
 /* FILE:LINE:COL-END: ERROR: message (bpftrace's form), then the source line and a
