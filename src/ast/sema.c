@@ -319,11 +319,6 @@ static const struct ty *field(struct checker *c, struct ast *n)
 		sema_err(c, n->span, "'%s' is a bitfield that straddles 8 bytes: not supported", name);
 		return ty_none();
 	}
-	if (t->btf_id && f->type->kind == TY_RECORD && !n->field.arrow &&
-	    n->field.e->kind != AST_FIELD && ((const struct ty *)n->field.e->type)->kind != TY_PTR) {
-		sema_err(c, n->span, "reading a whole kernel struct by value is not supported yet: read its fields");
-		return ty_none();
-	}
 	/* A tracepoint program may not read the first 8 bytes of its context
 	 * (the kernel's tp_prog_is_valid_access); bpftrace's wording. */
 	if (t->ctx && f->offset < 8 && rt_provider_of(c->ptype)->args == RT_ARGS_TRACEPOINT) {
@@ -404,7 +399,8 @@ static const struct ty *index_expr(struct checker *c, struct ast *n)
 		return ty_none();
 	}
 	if (t->kind == TY_ARRAY) {
-		if (n->index.index->kind == AST_INT && n->index.index->num.value >= t->count) {
+		/* a zero-length trailing array (int y[0]) has no bound */
+		if (n->index.index->kind == AST_INT && t->count && n->index.index->num.value >= t->count) {
 			sema_err(c, n->index.index->span, "the index %llu is out of bounds for array of size %u",
 				 (unsigned long long)n->index.index->num.value, t->count);
 			return ty_none();

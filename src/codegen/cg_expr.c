@@ -544,14 +544,52 @@ static struct cg_val ctx_field(struct cg *c, uint32_t off, const struct ty *t)
 
 /* A field reached through a kernel pointer (BTF types), directly or through
  * structs nested by value: read from memory the program does not own. */
+static bool addressable(const struct ast *e);
+
 static bool kernel_chain(const struct ast *base)
 {
 	const struct ty *bt = T(base);
 	if (bt->kind == TY_PTR && bt->elem && bt->elem->kind == TY_RECORD && !bt->elem->ctx)
 		return true;
-	/* p->a.b: a struct nested by value in one behind a pointer; a struct
-	 * the program holds (a map value, a variable) is read in place */
-	return bt->kind == TY_RECORD && base->kind == AST_FIELD && kernel_chain(base->field.e);
+	/* p->a.b, p->arr[i].b: a struct nested by value in one behind a
+	 * pointer; a struct the program holds (a map value, a variable) is
+	 * read in place */
+	if (bt->kind == TY_RECORD && base->kind == AST_FIELD)
+		return kernel_chain(base->field.e);
+	return bt->kind == TY_RECORD && base->kind == AST_INDEX && addressable(base);
+}
+
+/* A field or array element inside memory behind a pointer: read at its
+ * address, never by copying what holds it (a zero-length array holds
+ * nothing, and a big one would be read whole for one element). */
+static bool addressable(const struct ast *e)
+{
+	if (e->kind == AST_FIELD)
+		return kernel_chain(e->field.e);
+	if (e->kind == AST_INDEX) {
+		const struct ty *bt = T(e->index.e);
+		return (bt->kind == TY_ARRAY || bt->kind == TY_STRING) && addressable(e->index.e);
+	}
+	return false;
+}
+
+static LLVMValueRef field_addr(struct cg *c, struct ast *n, enum ty_addrspace *as);
+
+/* The address of a[i] for an addressable a: a variable index is clamped to
+ * the array (a zero-length trailing array has no bound to clamp to). */
+static LLVMValueRef elem_addr(struct cg *c, struct ast *n, enum ty_addrspace *as)
+{
+	struct ast *base = n->index.e;
+	const struct ty *bt = T(base);
+	LLVMValueRef at = base->kind == AST_FIELD ? field_addr(c, base, as) : elem_addr(c, base, as);
+	uint32_t es = bt->kind == TY_STRING ? 1 : ty_size(bt->elem);
+	uint32_t count = bt->kind == TY_STRING ? bt->size : bt->count;
+	LLVMValueRef i = cg_scalar(c, n->index.index);
+	if (count && n->index.index->kind != AST_INT) {
+		LLVMValueRef ok = LLVMBuildICmp(c->b, LLVMIntULT, i, cg_const(c, count), "");
+		i = LLVMBuildSelect(c->b, ok, i, cg_const(c, 0), "");
+	}
+	return LLVMBuildAdd(c->b, at, LLVMBuildMul(c->b, i, cg_const(c, es), ""), "");
 }
 
 static LLVMValueRef field_addr(struct cg *c, struct ast *n, enum ty_addrspace *as)
@@ -566,7 +604,7 @@ static LLVMValueRef field_addr(struct cg *c, struct ast *n, enum ty_addrspace *a
 		if (bt->as != TY_AS_NONE)
 			*as = bt->as;
 	} else {
-		at = field_addr(c, base, as);
+		at = base->kind == AST_INDEX ? elem_addr(c, base, as) : field_addr(c, base, as);
 	}
 	return LLVMBuildAdd(c->b, at, cg_const(c, f ? f->offset : 0), "");
 }
@@ -643,6 +681,13 @@ static struct cg_val field(struct cg *c, struct ast *n)
 static struct cg_val index_expr(struct cg *c, struct ast *n)
 {
 	const struct ty *bt = T(n->index.e), *t = T(n);
+	if ((bt->kind == TY_ARRAY || bt->kind == TY_STRING) && addressable(n->index.e)) {
+		enum ty_addrspace as = TY_AS_NONE;
+		LLVMValueRef addr = elem_addr(c, n, &as);
+		LLVMValueRef buf = cg_tmp(c, ty_size(t));
+		cg_probe_read(c, buf, ty_size(t), addr, as);
+		return cg_is_mem(t) ? mem(buf) : scalar(cg_load_int(c, buf, t));
+	}
 	if (bt->kind == TY_ARRAY || bt->kind == TY_STRING) {
 		struct cg_val b = cg_expr(c, n->index.e);
 		uint32_t es = bt->kind == TY_STRING ? 1 : ty_size(bt->elem);
