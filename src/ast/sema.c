@@ -132,6 +132,8 @@ static const struct ty *binary(struct checker *c, struct ast *n)
 			return ty_bool();
 		if (l->kind == TY_ARRAY && r->kind == TY_ARRAY && ty_equal(l, r))
 			return ty_bool();   /* compared byte for byte */
+		if (l->kind == TY_BUFFER && r->kind == TY_BUFFER)
+			return ty_bool();   /* lengths, then the bytes within them */
 		/* fall through */
 	case AST_OP_LT: case AST_OP_LE: case AST_OP_GT: case AST_OP_GE:
 		if ((ty_is_int(l) || l->kind == TY_PTR) && (ty_is_int(r) || r->kind == TY_PTR))

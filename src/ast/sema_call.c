@@ -373,10 +373,36 @@ const struct ty *sema_check_strftime(struct checker *c, struct ast *n, struct as
 	return t;
 }
 
+/* str($N) and str($N + k): a positional parameter is a string literal here,
+ * a number included, and adding k skips its first k bytes (bpftrace's
+ * pointer arithmetic on the literal). The argument becomes that literal. */
+static void positional_literal(struct checker *c, struct ast *a)
+{
+	struct ast *p = a;
+	uint64_t skip = 0;
+	if (a->kind == AST_BINARY && a->binary.op == AST_OP_ADD && a->binary.l->kind == AST_POSITIONAL &&
+	    a->binary.r->kind == AST_INT) {
+		p = a->binary.l;
+		skip = a->binary.r->num.value;
+	}
+	if (p->kind != AST_POSITIONAL || p->pos.n < 1 || p->pos.n > (uint32_t)c->ctx->nparams)
+		return;
+	const char *v = c->ctx->params[p->pos.n - 1];
+	size_t len = strlen(v);
+	if (skip > len)
+		skip = len;
+	struct span at = a->span;
+	struct ast *next = a->next;
+	*a = (struct ast){ .kind = AST_STRING, .span = at, .next = next };
+	a->str.s = v + skip;
+	a->str.len = (uint32_t)(len - skip);
+}
+
 const struct ty *sema_check_str(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
 {
 	(void)map;
 	(void)n;
+	positional_literal(c, args[0]);
 	const struct ty *t = sema_expr(c, args[0]);
 	if (sema_poisoned(t))
 		return ty_none();

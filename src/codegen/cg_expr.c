@@ -324,6 +324,23 @@ static struct cg_val binary(struct cg *c, struct ast *n)
 			eq = LLVMBuildXor(c->b, eq, cg_const(c, 1), "");
 		return scalar(eq);
 	}
+	if ((op == AST_OP_EQ || op == AST_OP_NE) && lt->kind == TY_BUFFER) {
+		/* buf() values: equal lengths, and equal bytes below the length
+		 * (past it a run-time length leaves whatever was there) */
+		struct cg_val a = cg_expr(c, n->binary.l), b = cg_expr(c, n->binary.r);
+		LLVMValueRef la = cg_load_int(c, a.v, ty_int(4, false)), lb = cg_load_int(c, b.v, ty_int(4, false));
+		LLVMValueRef diff = LLVMBuildXor(c->b, la, lb, "");
+		uint32_t cap = (lt->size < rt->size ? lt->size : rt->size) - 4;
+		for (uint32_t i = 0; i < cap; i++) {
+			const struct ty *u8 = ty_int(1, false);
+			LLVMValueRef x = LLVMBuildXor(c->b, cg_load_int(c, cg_gep(c, a.v, 4 + i), u8),
+						      cg_load_int(c, cg_gep(c, b.v, 4 + i), u8), "");
+			LLVMValueRef in = LLVMBuildICmp(c->b, LLVMIntULT, cg_const(c, i), la, "");
+			diff = LLVMBuildOr(c->b, diff, LLVMBuildSelect(c->b, in, x, cg_const(c, 0), ""), "");
+		}
+		LLVMValueRef eq = LLVMBuildICmp(c->b, op == AST_OP_EQ ? LLVMIntEQ : LLVMIntNE, diff, cg_const(c, 0), "");
+		return scalar(LLVMBuildZExt(c->b, eq, c->i64, ""));
+	}
 	if ((op == AST_OP_EQ || op == AST_OP_NE) && lt->kind == TY_ARRAY) {
 		/* arrays of one type: equal when every byte is; no padding inside */
 		struct cg_val a = cg_expr(c, n->binary.l), b = cg_expr(c, n->binary.r);
