@@ -995,6 +995,14 @@ static int on_record(void *ctx, void *data, size_t size);
 static int consume(struct rt_session *s);
 static void stop(struct rt_session *s, enum stop_reason why, int code);
 
+static bool only_begin_end(const struct desc *d)
+{
+	for (uint32_t i = 0; i < d->nprobes; i++)
+		if (d->probes[i].type != PROBE_BEGIN && d->probes[i].type != PROBE_END)
+			return false;
+	return true;
+}
+
 int rt_session_attach(struct rt_session *s)
 {
 	const struct desc *d = s->d;
@@ -1100,6 +1108,11 @@ int rt_session_attach(struct rt_session *s)
 			stop(s, STOP_EXIT, 0);
 		}
 	}
+	/* Current bpftrace (0.24): a program of BEGIN and END probes alone has
+	 * nothing left to wait for once BEGIN's output is out (0.17 waited for
+	 * Ctrl-C). With -c or -p it waits for that process to end. */
+	if (s->stop == STOP_NONE && !s->o.cmd && !s->o.pid && only_begin_end(d))
+		stop(s, STOP_EXIT, 0);
 	if (s->stop == STOP_NONE && s->child.pid && (err = rt_child_start(&s->child, s->o.diag)))
 		return err;
 	return 0;
