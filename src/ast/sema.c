@@ -261,9 +261,18 @@ static const struct ty *unary(struct checker *c, struct ast *n)
 	return ty_none();
 }
 
-const struct ty *sema_tp_args_value(struct checker *c)
+const struct ty *sema_tp_args_value(struct checker *c, struct ast *n)
 {
 	const struct ty *full = c->exp->args;
+	/* The tree keeps one type for every expansion of the probe: a record of
+	 * one tracepoint would print another's bytes under its field names. */
+	for (unsigned i = c->exp_lo; i < c->exp_hi && n != c->field_base; i++)
+		if (c->s->exp[i].args && !ty_equal(c->s->exp[i].args, full)) {
+			sema_err(c, n->span, "args as a whole value needs one tracepoint format, and %s and %s "
+				 "differ: use its fields, or one probe per tracepoint", c->s->exp[c->exp_lo].name,
+				 c->s->exp[i].name);
+			return ty_none();
+		}
 	struct ty *t = ty_new(c->a, TY_RECORD);
 	*t = *full;
 	struct ty_field *fields = arena_alloc(c->a, (full->count ? full->count : 1) * sizeof(*fields));
@@ -278,7 +287,9 @@ const struct ty *sema_tp_args_value(struct checker *c)
 
 static const struct ty *field(struct checker *c, struct ast *n)
 {
+	c->field_base = n->field.e;
 	const struct ty *t = sema_expr(c, n->field.e);
+	c->field_base = NULL;
 	if (sema_poisoned(t))
 		return ty_none();
 	if (t->kind == TY_RECORD && t->ctx && c->ptype == PROBE_TRACEPOINT && c->exp->args)

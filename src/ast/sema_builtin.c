@@ -188,7 +188,7 @@ const struct ty *sema_check_args(struct checker *c, struct ast *n, struct ast **
 		return ty_none();
 	}
 	if (c->ptype == PROBE_TRACEPOINT)
-		return sema_tp_args_value(c);
+		return sema_tp_args_value(c, n);
 	return ty_ptr(c->a, c->exp->args, TY_AS_KERNEL);
 }
 

@@ -31,6 +31,7 @@ struct checker {
 	uint64_t copies;              /* how many times the enclosing unrolls repeat a statement */
 	uint64_t expanded;            /* statements in the probe once unrolled */
 	bool expanded_reported;
+	struct ast *field_base;       /* the base of the field access being typed (args->f) */
 };
 
 void sema_err(struct checker *c, struct span at, const char *fmt, ...)
@@ -47,7 +48,7 @@ const struct ty *sema_expr(struct checker *c, struct ast *n);
  * (a tracepoint program may not read its context's first 8 bytes), which
  * print(args) prints as current bpftrace does; `args->f` and `args.f` still
  * find every field of c->exp->args. */
-const struct ty *sema_tp_args_value(struct checker *c);
+const struct ty *sema_tp_args_value(struct checker *c, struct ast *n);
 
 /* sema_map.c: maps' key and value types. */
 /* The type two values share when one follows the other into a variable or
