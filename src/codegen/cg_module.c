@@ -252,12 +252,11 @@ bool cg_is_mem(const struct ty *t)
 	return false;
 }
 
+/* Through sema's name table: a scan per map reference made many maps quadratic. */
 int cg_user_map(struct cg *c, const char *name)
 {
-	for (unsigned i = 0; i < c->s->nmaps; i++)
-		if (!strcmp(c->s->maps[i].name, name))
-			return c->user_map[i];
-	return -1;
+	struct sema_map *sm = sema_map_find(c->s, name);
+	return sm ? c->user_map[sm - c->s->maps] : -1;
 }
 
 static bool target_init(struct cg *c, LLVMTargetMachineRef *tm)
