@@ -354,6 +354,31 @@ static void do_cat(struct rt_session *s, const struct desc_event *ev, const void
  * ends the command. */
 #define SYSTEM_JSON_MAX (1u << 20)
 
+/* The text of a system() command on its way out: printed each time the
+ * buffer fills (text), or kept whole up to SYSTEM_JSON_MAX (JSON). */
+struct sys_out {
+	struct rt_session *s;
+	bool json, cut;
+	char *buf;
+	size_t n, cap;
+};
+
+static void sys_put(struct sys_out *o, char c)
+{
+	if (o->n == o->cap) {
+		if (!o->json) {
+			out_cat(o->s->sink, o->buf, o->n);
+			o->n = 0;
+		} else if (o->cap < SYSTEM_JSON_MAX) {
+			o->buf = xrealloc(o->buf, o->cap *= 2);
+		} else {
+			o->cut = true;
+			return;
+		}
+	}
+	o->buf[o->n++] = c;
+}
+
 static void do_system(struct rt_session *s, const struct desc_event *ev, const void *rec)
 {
 	size_t len;
@@ -376,9 +401,9 @@ static void do_system(struct rt_session *s, const struct desc_event *ev, const v
 		free(cmd);
 		return;
 	}
-	bool json = s->o.format == RT_FORMAT_JSON;
-	size_t cap = 4096, n = 0, newlines = 0;
-	char *out = xmalloc(cap);
+	struct sys_out so = { .s = s, .json = s->o.format == RT_FORMAT_JSON, .cap = 4096 };
+	so.buf = xmalloc(so.cap);
+	size_t newlines = 0;
 	char buf[4096];
 	ssize_t got;
 	while ((got = read_or_signal(s, p[0], buf, sizeof(buf))) > 0) {
@@ -389,20 +414,8 @@ static void do_system(struct rt_session *s, const struct desc_event *ev, const v
 			}
 			/* newlines are held back until more text follows them */
 			for (; newlines; newlines--)
-				if (json ? n < SYSTEM_JSON_MAX : true) {
-					if (n == cap)
-						out = xrealloc(out, cap *= 2);
-					out[n++] = '\n';
-				}
-			if (!json || n < SYSTEM_JSON_MAX) {
-				if (n == cap)
-					out = xrealloc(out, cap *= 2);
-				out[n++] = buf[i];
-			}
-		}
-		if (!json && n >= sizeof(buf)) {
-			out_cat(s->sink, out, n);
-			n = 0;
+				sys_put(&so, '\n');
+			sys_put(&so, buf[i]);
 		}
 	}
 	close(p[0]);
@@ -421,8 +434,13 @@ static void do_system(struct rt_session *s, const struct desc_event *ev, const v
 	}
 	if (pfd >= 0)
 		close(pfd);
-	out_syscall(s->sink, out, n);
-	free(out);
+	out_syscall(s->sink, so.buf, so.n);
+	if (so.cut) {
+		fflush(s->out);
+		diag_plain(s->o.diag, DIAG_WARNING, "system(\"%s\"): the output past %u bytes was "
+			   "left out (-f json holds it whole)", cmd, SYSTEM_JSON_MAX);
+	}
+	free(so.buf);
 	free(cmd);
 }
 
