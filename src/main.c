@@ -111,7 +111,7 @@ static int parse_pid(const char *s, pid_t *pid)
 		return -1;
 	}
 	if (errno || v < 1 || v > PID_LIMIT) {
-		drv_error("Pid out of range: %s (1 to %d)", s, PID_LIMIT);
+		drv_error("Pid out of range: %s", s);   /* 1 to PID_LIMIT */
 		return -1;
 	}
 	*pid = (pid_t)v;
