@@ -236,10 +236,13 @@ static int parse_args(int argc, char *argv[], struct drv_opts *o, int *exit_now)
 				drv_error("option '%s' takes no argument (see --help)",
 					  opt_text(argv, optind, optopt, buf, sizeof(buf)));
 			else if (!strncmp(arg, "--", 2))
-				drv_error("unknown option '%.*s' (see --help)",
-					  (int)strcspn(arg, "="), arg);
+				drv_error("unknown option '%.*s'", (int)strcspn(arg, "="), arg);
 			else
-				drv_error("unknown option '-%c' (see --help)", optopt);
+				drv_error("unknown option '-%c'", optopt);
+			/* then the usage on stderr, as bpftrace prints it (scripts
+			 * and its test suite look for "USAGE") */
+			if (!(!strncmp(arg, "--", 2) && optopt))
+				fputs(usage, stderr);
 			return -1;
 		}
 		}
