@@ -396,8 +396,13 @@ static const struct ty *tagged(struct cp *p)
 		skip_attrs(p, &packed);
 		p->i = save;
 		record_body(p, rec, packed);
-		if (e)
+		if (p->bad) {
+			/* unreadable: stays incomplete (BTF's, if any, serves instead) */
+			rec->count = 0;
+			rec->size = 0;
+		} else if (e) {
 			e->defined = true;
+		}
 	}
 	return rec;
 }

@@ -75,6 +75,13 @@ const struct ty *sema_typespec(struct checker *c, struct ast *t)
 				 t->tspec.kind == AST_TY_STRUCT ? "struct" : "union", t->tspec.name);
 			return ty_none();
 		}
+		if (!t->tspec.ptr && !base->btf_id && !base->size && !base->count) {
+			/* declared, never defined (or a header's definition hawk could
+			 * not read): only a pointer to it is usable */
+			sema_err(c, t->span, "%s %s is incomplete: declared, but not defined (or its definition could not be read)",
+				 t->tspec.kind == AST_TY_STRUCT ? "struct" : "union", t->tspec.name);
+			return ty_none();
+		}
 		break;
 	case AST_TY_ENUM:
 		base = cdefs_enum(c->ctx->cdefs, t->tspec.name);
