@@ -539,6 +539,68 @@ const struct ty *sema_expr(struct checker *c, struct ast *n)
 	return set(n, t);
 }
 
+static void stmts(struct checker *c, struct ast *list);
+
+/* Every use of variable `from` in the list (and below) becomes `to`. */
+static void rename_var(struct ast *list, const char *from, const char *to)
+{
+	for (struct ast *n = list; n; n = n->next) {
+		if (n->kind == AST_VAR && !strcmp(n->ident.name, from))
+			n->ident.name = to;
+		struct ast *kids[AST_MAX_CHILDREN];
+		unsigned k = ast_children(n, kids);
+		for (unsigned i = 0; i < k; i++)
+			rename_var(kids[i], from, to);
+	}
+}
+
+/* for ($kv : @map): $kv is the tuple (key, value) of each entry in turn,
+ * read-only copies; the body runs as a callback of bpf_for_each_map_elem. */
+static void for_map(struct checker *c, struct ast *n)
+{
+	struct ast *m = n->for_.iter, *var = n->for_.var;
+	struct sema_map *sm = sema_map_find(c->s, m->map.name);
+	const struct ty *kv = ty_none();
+	if (m->map.keys) {
+		sema_err(c, m->span, "for loops iterate over a whole map (%s), not one entry", m->map.name);
+	} else if (!sm || !sm->value_known || !sm->key_known) {
+		if (c->report)
+			sema_err(c, m->span, "Undefined map: %s", m->map.name);
+	} else if (!sm->key) {
+		sema_err(c, m->span, "for loops need a map with keys; %s is a scalar map", m->map.name);
+	} else if (sm->value->kind == TY_AGG) {
+		sema_err(c, m->span, "for loops over aggregation maps (%s) are not supported yet", m->map.name);
+	} else if (!sema_poisoned(sm->key) && !sema_poisoned(sm->value)) {
+		const struct ty *el[2] = { sm->key, sm->value };
+		kv = ty_tuple(c->a, el, 2);
+		sm->used_as_value = true;
+	}
+	set(m, kv);
+	struct sema_var *v = var_find(c, var->ident.name);
+	if (v) {
+		/* the loop's variable is its own, as in current bpftrace: a name
+		 * already in use is renamed for the loop (once: the tree keeps it) */
+		static unsigned renamed;
+		const char *to = arena_printf(c->a, "%s'%u", var->ident.name, ++renamed);
+		const char *from = var->ident.name;
+		var->ident.name = to;
+		rename_var(n->for_.body, from, to);
+		v = NULL;
+	}
+	if (v && !sema_poisoned(v->type) && !sema_poisoned(kv) && !ty_equal(v->type, kv))
+		sema_err(c, var->span, "Loop declaration shadows existing variable: %s", var->ident.name);
+	else if (!v)
+		v = var_add(c, var->ident.name, kv, var->span);
+	else
+		v->type = kv;
+	set(var, kv);
+	c->loop_depth++;
+	c->map_loop_depth++;
+	stmts(c, n->for_.body->block.stmts);
+	c->map_loop_depth--;
+	c->loop_depth--;
+}
+
 /* `unroll(N)` without the body, as bpftrace underlines it. */
 static struct span unroll_span(struct checker *c, const struct ast *n)
 {
@@ -764,8 +826,12 @@ static void stmt(struct checker *c, struct ast *n)
 	case AST_FOR: {
 		/* for ($i : lo..hi): $i takes lo, lo+1, ... hi-1 (int64); hi is read once */
 		struct ast *it = n->for_.iter, *var = n->for_.var;
+		if (it->kind == AST_MAP) {
+			for_map(c, n);
+			break;
+		}
 		if (it->kind != AST_RANGE) {
-			sema_err(c, it->span, "for loops over maps are not supported yet");
+			sema_err(c, it->span, "for loops iterate over a map or a range (lo..hi)");
 			break;
 		}
 		bool ok = true;
@@ -802,6 +868,8 @@ static void stmt(struct checker *c, struct ast *n)
 				 n->jump.kind == AST_JUMP_BREAK ? "break" : "continue");
 		if (n->jump.value)
 			sema_err(c, n->jump.value->span, "return takes no value in a probe");
+		else if (n->jump.kind == AST_JUMP_RETURN && c->map_loop_depth)
+			sema_err(c, n->span, "return inside a for loop over a map is not supported yet");
 		break;
 	case AST_PROGRAM: case AST_C_DEF: case AST_CONFIG: case AST_IMPORT: case AST_MACRO:
 	case AST_MAP_DECL: case AST_PROBE: case AST_ATTACH_POINT: case AST_INT: case AST_STRING:

@@ -28,6 +28,7 @@ struct checker {
 	size_t capvars;
 	struct strtab var_index;      /* name -> index in vars */
 	int loop_depth;
+	int map_loop_depth;           /* inside for ($kv : @map): a callback, no `return` */
 	uint64_t copies;              /* how many times the enclosing unrolls repeat a statement */
 	uint64_t expanded;            /* statements in the probe once unrolled */
 	bool expanded_reported;

@@ -189,6 +189,9 @@ void cg_event_submit(struct cg *c, LLVMValueRef rec, bool wake, LLVMBasicBlockRe
 LLVMValueRef cg_cpid(struct cg *c);
 void cg_pid_filter(struct cg *c);
 
+/* cg_loop.c: for ($kv : @map) through bpf_for_each_map_elem. */
+void cg_for_map(struct cg *c, struct ast *n);
+
 /* cg_stmt.c */
 void cg_stmts(struct cg *c, struct ast *list);
 void cg_probe(struct cg *c, struct sema_expansion *e);

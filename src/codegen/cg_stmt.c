@@ -184,6 +184,10 @@ static void stmt(struct cg *c, struct ast *n)
 		break;
 	}
 	case AST_FOR: {
+		if (n->for_.iter->kind == AST_MAP) {
+			cg_for_map(c, n);
+			break;
+		}
 		/* for ($i : lo..hi): a counted loop; hi is evaluated once, before it.
 		 * `continue` goes to the increment. */
 		struct cg_var *v = cg_var_find(c, n->for_.var->ident.name);
