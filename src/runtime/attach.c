@@ -326,6 +326,57 @@ struct uprobe_multi_attr {
 };
 #define UPROBE_MULTI_RETURN 1  /* BPF_F_UPROBE_MULTI_RETURN */
 
+static int multi_link(const struct rt_attach_ctx *c, const struct desc_probe *p,
+		      struct bpf_program *prog, const uint64_t *offs, const uint64_t *cookies,
+		      uint32_t n)
+{
+	struct uprobe_multi_attr a = {
+		.prog_fd = (uint32_t)bpf_program__fd(prog), .attach_type = RT_ATTACH_UPROBE_MULTI,
+		.path = (uint64_t)(uintptr_t)p->target, .offsets = (uint64_t)(uintptr_t)offs,
+		.cookies = (uint64_t)(uintptr_t)cookies, .cnt = n,
+		.mflags = p->type == PROBE_URETPROBE ? UPROBE_MULTI_RETURN : 0,
+		.pid = c->pid > 0 ? (uint32_t)c->pid : 0,
+	};
+	int fd = (int)syscall(SYS_bpf, BPF_LINK_CREATE, &a, sizeof(a));
+	return fd < 0 ? -errno : fd;
+}
+
+/* Functions [lo, hi) of the group in as few links as the kernel allows:
+ * one link fails whole when one function cannot be probed (ENOTSUPP, 524,
+ * for an instruction uprobes cannot single-step), so a refused range is
+ * halved until the refused functions stand alone; each of those is one
+ * warning and the run goes on without it. Returns how many were refused,
+ * or a negative errno when the first refusal was not about a function. */
+static int multi_range(const struct rt_attach_ctx *c, const struct desc_probe *p,
+		       struct bpf_program *prog, const uint64_t *offs, const uint64_t *cookies,
+		       uint32_t lo, uint32_t hi, struct rt_links *out)
+{
+	int fd = multi_link(c, p, prog, offs + lo, cookies + lo, hi - lo);
+	if (fd >= 0) {
+		links_add(out, NULL, true);
+		out->v[out->n - 1].fd = fd;
+		return 0;
+	}
+	if (fd != -524 && fd != -EINVAL && fd != -EILSEQ)
+		return fd;
+	if (hi - lo == 1) {
+		const struct desc_probe *q = p + lo;
+		if (q->at.line)
+			diag_warning(c->d, q->at, "cannot attach %s: the kernel cannot probe this function "
+				     "(%s); going on without it", q->name, fd == -524 ? "not supported" : strerror(-fd));
+		else
+			diag_plain(c->d, DIAG_WARNING, "cannot attach %s: the kernel cannot probe this function",
+				   q->name);
+		return 1;
+	}
+	uint32_t mid = lo + (hi - lo) / 2;
+	int a = multi_range(c, p, prog, offs, cookies, lo, mid, out);
+	if (a < 0)
+		return a;
+	int b = multi_range(c, p, prog, offs, cookies, mid, hi, out);
+	return b < 0 ? b : a + b;
+}
+
 /* A wildcard's functions in one binary: one link, each function's index in
  * the group its cookie (the program's `func` and `probe` read it). */
 static int attach_uprobe_multi(const struct rt_attach_ctx *c, const struct desc_probe *p,
@@ -337,24 +388,21 @@ static int attach_uprobe_multi(const struct rt_attach_ctx *c, const struct desc_
 		offs[k] = p[k].offset;
 		cookies[k] = k;
 	}
-	struct uprobe_multi_attr a = {
-		.prog_fd = (uint32_t)bpf_program__fd(prog), .attach_type = RT_ATTACH_UPROBE_MULTI,
-		.path = (uint64_t)(uintptr_t)p->target, .offsets = (uint64_t)(uintptr_t)offs,
-		.cookies = (uint64_t)(uintptr_t)cookies, .cnt = n,
-		.mflags = p->type == PROBE_URETPROBE ? UPROBE_MULTI_RETURN : 0,
-		.pid = c->pid > 0 ? (uint32_t)c->pid : 0,
-	};
-	int fd = (int)syscall(SYS_bpf, BPF_LINK_CREATE, &a, sizeof(a));
-	int e = errno;
+	int r = multi_range(c, p, prog, offs, cookies, 0, n, out);
 	free(offs);
 	free(cookies);
-	if (fd < 0) {
+	if (r < 0) {
 		attach_error(c, p, "cannot attach %s and %u more functions of %s (one uprobe_multi "
-			   "link): %s", p->name, n - 1, p->target, strerror(e));
-		return -e;
+			   "link): %s", p->name, n - 1, p->target, strerror(-r));
+		return r;
 	}
-	links_add(out, NULL, true);
-	out->v[out->n - 1].fd = fd;
+	if ((uint32_t)r == n) {
+		attach_error(c, p, "cannot attach %s: the kernel can probe none of its %u functions",
+			   p->name, n);
+		return -EINVAL;
+	}
+	if (c->skipped)
+		*c->skipped += (unsigned)r;
 	return 0;
 }
 

@@ -19,6 +19,7 @@ struct rt_attach_ctx {
 	bool dry_run;       /* --dry-run: a probe that cannot attach is a warning */
 	enum rt_missing { RT_MISSING_ERROR, RT_MISSING_WARN, RT_MISSING_IGNORE }
 		missing;    /* config missing_probes: warn or ignore go on without the probe */
+	unsigned *skipped;  /* a uprobe_multi group's functions the kernel refused, each warned of */
 };
 
 /* Every link the probes left attached, in attach order. Destroying one

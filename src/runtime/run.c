@@ -1062,8 +1062,10 @@ int rt_session_attach(struct rt_session *s)
 		if (d->probes[i].type == PROBE_TRACEPOINT && rt_tracefs_events(s->o.diag) < 0)
 			return -ENOENT;
 
+	unsigned skipped = 0;
 	struct rt_attach_ctx ac = { .d = s->o.diag, .pid = s->child.pid ? s->child.pid : s->o.pid,
-				    .dry_run = s->o.dry_run, .missing = s->o.missing_probes };
+				    .dry_run = s->o.dry_run, .missing = s->o.missing_probes,
+				    .skipped = &skipped };
 	double t0 = now_ms();
 	/* The kernel runs the programs on one uprobe newest first, so those
 	 * providers attach after the others and last probe first: blocks on
@@ -1087,6 +1089,8 @@ int rt_session_attach(struct rt_session *s)
 				return err;
 			if (!err)
 				s->t.probes += d->probes[i].multi_n > 1 ? d->probes[i].multi_n : 1;
+			s->t.probes -= skipped;
+			skipped = 0;
 		}
 	}
 	s->t.attach = now_ms() - t0;

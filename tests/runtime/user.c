@@ -59,6 +59,19 @@ __attribute__((noipa, optimize("O0"))) void user_watch(volatile int64_t *at, int
 	*at = v;
 }
 
+/* A function whose first instruction uprobes cannot single-step (a lock
+ * prefix: the kernel refuses it, ENOTSUPP), next to one it can. */
+__attribute__((naked, noinline)) void hawk_locked(volatile int *p)
+{
+	(void)p;
+	__asm__("lock btsl $5, (%rdi)\n\tret");
+}
+
+__attribute__((noipa)) int hawk_plain(int x)
+{
+	return x + 1;
+}
+
 __attribute__((noipa)) int user_probes(int i, const char *s, int64_t big, short neg)
 {
 	DTRACE_PROBE4(hawk_user, plain, i, s, big, neg);
@@ -86,6 +99,8 @@ int main(int argc, char **argv)
 		user_sink = user_probes(i + 40, name, -1234567890123ll, (short)-3);
 		user_sink = userlib_mul(i, 6);
 		user_watch(WATCH_ADDR, i);
+		hawk_locked((volatile int *)&user_sink);
+		user_sink = hawk_plain(i);
 		/* a longer pause after the first round: an asyncwatchpoint set by
 		 * the first call is in place for the second */
 		usleep(i ? 1000 : 50000);
