@@ -247,7 +247,11 @@ static const struct ty *unary(struct checker *c, struct ast *n)
 		sema_err(c, n->span, "cannot dereference a value of type '%s'", sema_tname(c, t));
 		return ty_none();
 	case AST_OP_ADDR:
-		sema_err(c, n->span, "taking an address with '&' is not supported yet");
+		/* &$x: the variable's own bytes on the program's stack (current
+		 * bpftrace), read back through the pointer with probe_read */
+		if (n->unary.e->kind == AST_VAR)
+			return ty_ptr(c->a, t, TY_AS_KERNEL);
+		sema_err(c, n->span, "taking an address with '&' is supported for scratch variables only");
 		return ty_none();
 	case AST_OP_NONE: case AST_OP_ADD: case AST_OP_SUB: case AST_OP_MUL: case AST_OP_DIV:
 	case AST_OP_MOD: case AST_OP_BAND: case AST_OP_BOR: case AST_OP_BXOR: case AST_OP_SHL:

@@ -458,6 +458,12 @@ static struct cg_val unary(struct cg *c, struct ast *n)
 	case AST_OP_NOT:
 		return scalar(LLVMBuildZExt(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, cg_scalar(c, n->unary.e),
 								  cg_const(c, 0), ""), c->i64, ""));
+	case AST_OP_ADDR: {
+		struct cg_var *v = cg_var_find(c, n->unary.e->ident.name);
+		if (!v)
+			v = cg_var_add(c, n->unary.e->ident.name, T(n->unary.e));
+		return scalar(LLVMBuildPtrToInt(c->b, v->slot, c->i64, ""));
+	}
 	case AST_OP_DEREF: {
 		const struct ty *pt = T(n->unary.e), *t = T(n);
 		LLVMValueRef addr = cg_scalar(c, n->unary.e);
@@ -468,8 +474,7 @@ static struct cg_val unary(struct cg *c, struct ast *n)
 	case AST_OP_NONE: case AST_OP_ADD: case AST_OP_SUB: case AST_OP_MUL: case AST_OP_DIV:
 	case AST_OP_MOD: case AST_OP_BAND: case AST_OP_BOR: case AST_OP_BXOR: case AST_OP_SHL:
 	case AST_OP_SHR: case AST_OP_LAND: case AST_OP_LOR: case AST_OP_EQ: case AST_OP_NE:
-	case AST_OP_LT: case AST_OP_LE: case AST_OP_GT: case AST_OP_GE: case AST_OP_ADDR:
-	case AST_OP__COUNT:
+	case AST_OP_LT: case AST_OP_LE: case AST_OP_GT: case AST_OP_GE: case AST_OP__COUNT:
 		break;
 	}
 	cg_error(c, n->span, "internal: no code for unary %s", ast_op_name(n->unary.op));
