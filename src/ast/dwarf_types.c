@@ -1,5 +1,6 @@
 /* dwarf_types: user-space types from a binary's DWARF as struct ty: uprobe `args` and struct casts. */
 #include <dwarf.h>
+#include <errno.h>
 #include <string.h>
 
 #include "ast/sema.h"
@@ -201,4 +202,11 @@ const struct ty *sema_dwarf_record(struct arena *a, const char *path, const char
 		return NULL;
 	struct conv c = { .a = a };
 	return record(&c, &die, 0);
+}
+
+long sema_dwarf_line(const char *path, const char *file, uint32_t line, uint32_t col,
+		     uint64_t *addrs, size_t max)
+{
+	struct rt_dwarf *dw = dwarf_of(path);
+	return dw ? rt_dwarf_line_addrs(dw, file, line, col, addrs, max) : -ENODATA;
 }

@@ -143,6 +143,62 @@ static void address(struct expander *x, struct ast *probe, struct ast *ap, const
 		  at->addr, 0);
 }
 
+/* uprobe:BINARY@FILE:LINE[:COLUMN] (bpftrace 0.26): the line's code
+ * addresses from the binary's DWARF line table, one probe each, named as
+ * written; `func` is the function holding the address. */
+static void source_line(struct expander *x, struct ast *probe, struct ast *ap)
+{
+	struct probe_point *at = ap->ap;
+	struct arena *a = x->ctx->arena;
+	struct diag *d = x->ctx->diag;
+	struct rt_bins bins = { 0 };
+	if (!objects(x, ap, probetype_name(at->ptype), &bins))
+		return;
+	if (bins.n != 1) {
+		diag_error(d, ap->span, "%s: a source line needs one binary ('%s' names %zu)", at->raw,
+			   at->target, bins.n);
+		x->errors++;
+		rt_bins_free(&bins);
+		return;
+	}
+	const char *path = arena_strdup(a, bins.path[0]);
+	rt_bins_free(&bins);
+	uint64_t addrs[64];
+	long n = sema_dwarf_line(path, at->src_file, at->line, at->column, addrs, 64);
+	if (n <= 0) {
+		if (n == -ENODATA)
+			diag_error(d, ap->span, "%s: %s has no DWARF line table (built without -g?)", at->raw, path);
+		else if (n == -ENOENT)
+			diag_error(d, ap->span, "%s: %s's DWARF knows no source file %s", at->raw, path,
+				   at->src_file);
+		else
+			diag_error(d, ap->span, "%s: line %u of %s has no code in %s", at->raw, at->line,
+				   at->src_file, path);
+		x->errors++;
+		return;
+	}
+	struct fsyms f = { .a = a, .pat = "*" };
+	rt_bin_func_syms(path, take_sym, &f);
+	for (long i = 0; i < n; i++) {
+		const char *func = arena_printf(a, "0x%llx", (unsigned long long)addrs[i]);
+		for (size_t j = 0; j < f.n; j++)
+			if (addrs[i] >= f.v[j].addr && addrs[i] < f.v[j].addr + f.v[j].size) {
+				func = f.v[j].name;
+				break;
+			}
+		uint64_t off;
+		if (rt_bin_vaddr_offset(path, addrs[i], &off))
+			continue;
+		struct sema_expansion *e = expand_add(x, probe, ap);
+		e->target = path;
+		e->func = func;
+		e->offset = off;
+		const char *colstr = at->column ? arena_printf(a, ":%u", at->column) : "";
+		e->name = arena_printf(a, "%s:%s@%s:%u%s", probetype_name(at->ptype), path, at->src_file,
+				       at->line, colstr);
+	}
+}
+
 /* uprobe:BINARY:FUNCTION[+OFFSET], uprobe:BINARY:ADDRESS: every function
  * the glob matches in every object the target names, sorted by object then
  * name, each once (aliases of one address keep their own names). */
@@ -153,8 +209,7 @@ void expand_uprobe(struct expander *x, struct ast *probe, struct ast *ap)
 	struct diag *d = x->ctx->diag;
 	const char *what = probetype_name(at->ptype);
 	if (at->src_file) {
-		diag_error(d, ap->span, "%s: this form (file:line) is not supported yet", at->raw);
-		x->errors++;
+		source_line(x, probe, ap);
 		return;
 	}
 	if (at->ptype == PROBE_URETPROBE && at->has_offset && at->offset) {

@@ -104,6 +104,10 @@ struct ty *sema_btf_args(struct arena *a, const char *func, unsigned first, cons
  * whose fields sit at the pt_regs offsets of their argument registers;
  * NULL when the binary has no DWARF for it. */
 struct ty *sema_dwarf_args(struct arena *a, const char *path, const char *func, uint64_t addr);
+/* The code addresses of FILE:LINE[:COL] in path's DWARF (see
+ * rt_dwarf_line_addrs); -ENODATA when path has no DWARF. */
+long sema_dwarf_line(const char *path, const char *file, uint32_t line, uint32_t col,
+		     uint64_t *addrs, size_t max);
 /* struct/union NAME as path's DWARF defines it, or NULL. */
 const struct ty *sema_dwarf_record(struct arena *a, const char *path, const char *name, bool is_union);
 

@@ -401,3 +401,37 @@ int rt_dwarf_record(struct rt_dwarf *d, const char *name, bool is_union, Dwarf_D
 	}
 	return -ENOENT;
 }
+
+static int addr_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+long rt_dwarf_line_addrs(struct rt_dwarf *d, const char *file, uint32_t line, uint32_t col,
+			 uint64_t *addrs, size_t max)
+{
+	Dwarf_Line **lines = NULL;
+	size_t n = 0;
+	if (dwarf_getsrc_file(d->dw, file, (int)line, (int)col, &lines, &n) != 0 || !n) {
+		free(lines);
+		return -ENOENT;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < n && k < max; i++) {
+		Dwarf_Addr a;
+		int ln = 0;
+		bool stmt = false;
+		if (dwarf_lineaddr(lines[i], &a) || dwarf_lineno(lines[i], &ln) || (uint32_t)ln != line ||
+		    dwarf_linebeginstatement(lines[i], &stmt) || !stmt)
+			continue;
+		addrs[k++] = a;
+	}
+	free(lines);
+	qsort(addrs, k, sizeof(*addrs), addr_cmp);
+	size_t w = 0;
+	for (size_t i = 0; i < k; i++)
+		if (!w || addrs[i] != addrs[w - 1])
+			addrs[w++] = addrs[i];
+	return (long)w;
+}

@@ -27,6 +27,13 @@ int rt_dwarf_params(struct rt_dwarf *dw, const char *func, uint64_t addr,
  * declared). 0, or -ENOENT. The DIE lives as long as dw. */
 int rt_dwarf_func(struct rt_dwarf *dw, const char *func, uint64_t addr, Dwarf_Die *out);
 
+/* The addresses of source line `line` (column `col`, 0: any) of file
+ * `file` (a path's last components are enough), as the line table has them
+ * (statement starts, lowest first, each once); up to max in addrs. The
+ * count, 0 when the line has no code, or -ENOENT when dw has no such file. */
+long rt_dwarf_line_addrs(struct rt_dwarf *dw, const char *file, uint32_t line, uint32_t col,
+			 uint64_t *addrs, size_t max);
+
 /* The first complete struct (or union) named `name` in dw. 0, or -ENOENT. */
 int rt_dwarf_record(struct rt_dwarf *dw, const char *name, bool is_union, Dwarf_Die *out);
 
