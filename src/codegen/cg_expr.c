@@ -568,6 +568,25 @@ static struct cg_val ctx_field(struct cg *c, uint32_t off, const struct ty *t)
  * structs nested by value: read from memory the program does not own. */
 static bool addressable(const struct ast *e);
 
+/* A variable index past the array's end reads element 0 (the verifier
+ * needs the bound) and warns at the index, as current bpftrace warns. */
+static const char oob_msg[] = "Array access out of bounds. This can lead to unexpected results.";
+static LLVMValueRef clamp_index(struct cg *c, struct ast *n, LLVMValueRef i, uint32_t count)
+{
+	LLVMValueRef ok = LLVMBuildICmp(c->b, LLVMIntULT, i, cg_const(c, count), "");
+	LLVMBasicBlockRef bad = cg_block(c, "oob"), join = cg_block(c, "inb");
+	LLVMBuildCondBr(c->b, ok, join, bad);
+	LLVMPositionBuilderAtEnd(c->b, bad);
+	int ev = cg_event_add(c, DESC_EV_WARNING, n->index.index->span);
+	c->desc->events[ev].fmt = oob_msg;
+	LLVMBasicBlockRef done;
+	LLVMValueRef rec = cg_event_begin(c, ev, sizeof(struct desc_event_hdr), &done);
+	cg_event_submit(c, rec, false, done);
+	LLVMBuildBr(c->b, join);
+	LLVMPositionBuilderAtEnd(c->b, join);
+	return LLVMBuildSelect(c->b, ok, i, cg_const(c, 0), "");
+}
+
 static bool kernel_chain(const struct ast *base)
 {
 	const struct ty *bt = T(base);
@@ -607,10 +626,8 @@ static LLVMValueRef elem_addr(struct cg *c, struct ast *n, enum ty_addrspace *as
 	uint32_t es = bt->kind == TY_STRING ? 1 : ty_size(bt->elem);
 	uint32_t count = bt->kind == TY_STRING ? bt->size : bt->count;
 	LLVMValueRef i = cg_scalar(c, n->index.index);
-	if (count && n->index.index->kind != AST_INT) {
-		LLVMValueRef ok = LLVMBuildICmp(c->b, LLVMIntULT, i, cg_const(c, count), "");
-		i = LLVMBuildSelect(c->b, ok, i, cg_const(c, 0), "");
-	}
+	if (count && n->index.index->kind != AST_INT)
+		i = clamp_index(c, n, i, count);
 	return LLVMBuildAdd(c->b, at, LLVMBuildMul(c->b, i, cg_const(c, es), ""), "");
 }
 
@@ -720,9 +737,7 @@ static struct cg_val index_expr(struct cg *c, struct ast *n)
 			return cg_is_mem(t) ? mem_at(addr, cg_align_of(off, b.align)) : scalar(cg_load_int(c, addr, t));
 		}
 		/* A variable index is clamped so the verifier sees a bounded access. */
-		LLVMValueRef i = cg_scalar(c, n->index.index);
-		LLVMValueRef ok = LLVMBuildICmp(c->b, LLVMIntULT, i, cg_const(c, count), "");
-		i = LLVMBuildSelect(c->b, ok, i, cg_const(c, 0), "");
+		LLVMValueRef i = clamp_index(c, n, cg_scalar(c, n->index.index), count);
 		LLVMValueRef off = LLVMBuildMul(c->b, i, cg_const(c, es), "");
 		LLVMValueRef addr = LLVMBuildGEP2(c->b, c->i8, b.v, &off, 1, "");
 		return cg_is_mem(t) ? mem_at(addr, cg_align_of(es, b.align)) : scalar(cg_load_int(c, addr, t));
