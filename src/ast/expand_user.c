@@ -95,8 +95,9 @@ static void uprobe_at(struct expander *x, struct ast *probe, struct ast *ap, con
 	struct arena *a = x->ctx->arena;
 	struct diag *d = x->ctx->diag;
 	if (at->has_offset && size && at->offset >= size) {
-		diag_error(d, ap->span, "%s: offset %llu is past the end of %s in %s (%llu bytes)",
-			   at->raw, (unsigned long long)at->offset, func, path, (unsigned long long)size);
+		/* bpftrace's words; the kernel alone would say only EINVAL */
+		diag_error(d, ap->span, "%s: Offset outside the function bounds ('%s' size is %llu)",
+			   at->raw, func, (unsigned long long)size);
 		x->errors++;
 		return;
 	}
@@ -128,14 +129,24 @@ static void address(struct expander *x, struct ast *probe, struct ast *ap, const
 		    const struct fsyms *f)
 {
 	struct probe_point *at = ap->ap;
-	for (size_t j = 0; j < f->n; j++)
+	const struct fsym *in = NULL;
+	for (size_t j = 0; j < f->n; j++) {
 		if (f->v[j].addr == at->addr) {
 			uprobe_at(x, probe, ap, path, f->v[j].name, at->addr, 0);
 			return;
 		}
+		if (at->addr > f->v[j].addr && at->addr < f->v[j].addr + f->v[j].size)
+			in = &f->v[j];
+	}
 	if (!x->ctx->unsafe) {
-		diag_error(x->ctx->diag, ap->span, "%s: address 0x%llx is not the start of a function in %s "
-			   "(--unsafe allows any address)", at->raw, (unsigned long long)at->addr, path);
+		/* bpftrace's words when no function holds it */
+		if (in)
+			diag_error(x->ctx->diag, ap->span, "%s: address 0x%llx is inside %s+%llu, not at a "
+				   "function's start (--unsafe allows it)", at->raw, (unsigned long long)at->addr,
+				   in->name, (unsigned long long)(at->addr - in->addr));
+		else
+			diag_error(x->ctx->diag, ap->span, "Could not resolve address: %s:0x%llx (no function "
+				   "holds it; --unsafe allows any address)", path, (unsigned long long)at->addr);
 		x->errors++;
 		return;
 	}
