@@ -1355,6 +1355,21 @@ int rt_session_loop(struct rt_session *s, int timeout_ms)
 	return 0;
 }
 
+/* A watchpoint's setup uprobe stops the process until user space has set
+ * the breakpoint; one that fired after the last record was read (exit(),
+ * a signal, --dry-run) would leave a -p process stopped for good. */
+static void release_watched(struct rt_session *s)
+{
+	pid_t pid = s->child.pid ? s->child.pid : s->o.pid;
+	if (pid <= 0)
+		return;
+	for (uint32_t i = 0; i < s->d->nprobes; i++)
+		if (s->d->probes[i].type == PROBE_WATCHPOINT && s->d->probes[i].deferred) {
+			kill(pid, SIGCONT);
+			return;
+		}
+}
+
 int rt_session_finish(struct rt_session *s)
 {
 	if (s->stop == STOP_NONE)
@@ -1366,6 +1381,7 @@ int rt_session_finish(struct rt_session *s)
 	double t0 = now_ms();
 	rt_links_destroy(&s->links);
 	rt_watches_free(&s->watches);
+	release_watched(s);
 	s->t.detach = now_ms() - t0;
 	int status = s->stop == STOP_ERROR ? 1 : s->exit_code;
 	if (!s->o.dry_run) {
