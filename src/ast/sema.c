@@ -872,8 +872,7 @@ static void stmt(struct checker *c, struct ast *n)
 				 n->jump.kind == AST_JUMP_BREAK ? "break" : "continue");
 		if (n->jump.value)
 			sema_err(c, n->jump.value->span, "return takes no value in a probe");
-		else if (n->jump.kind == AST_JUMP_RETURN && c->map_loop_depth)
-			sema_err(c, n->span, "return inside a for loop over a map is not supported yet");
+
 		break;
 	case AST_PROGRAM: case AST_C_DEF: case AST_CONFIG: case AST_IMPORT: case AST_MACRO:
 	case AST_MAP_DECL: case AST_PROBE: case AST_ATTACH_POINT: case AST_INT: case AST_STRING:

@@ -83,6 +83,7 @@ struct cg {
 	size_t capvars;
 	struct cg_loop loops[32];
 	unsigned nloops;
+	LLVMValueRef ret_flag;    /* in a loop callback: the caller's "return was reached" slot */
 };
 
 /* cg_module.c */
@@ -191,6 +192,9 @@ void cg_pid_filter(struct cg *c);
 
 /* cg_loop.c: for ($kv : @map) through bpf_for_each_map_elem. */
 void cg_for_map(struct cg *c, struct ast *n);
+/* `return`: from the probe, or from a loop callback, telling its caller to
+ * return in turn. */
+void cg_return(struct cg *c);
 
 /* cg_stmt.c */
 void cg_stmts(struct cg *c, struct ast *list);

@@ -19,6 +19,16 @@ struct fn_state {
  * pointers spilled to the caller's stack), so the body reads and writes the
  * probe's own variables. Temporaries continue the caller's scratch offsets
  * and stack budget: both frames' values are live at once. */
+void cg_return(struct cg *c)
+{
+	if (c->ret_flag) {
+		LLVMBuildStore(c->b, cg_const(c, 1), c->ret_flag);
+		LLVMBuildRet(c->b, cg_const(c, 1));
+		return;
+	}
+	LLVMBuildRet(c->b, cg_const(c, 0));
+}
+
 void cg_for_map(struct cg *c, struct ast *n)
 {
 	static unsigned ncb;
@@ -27,13 +37,18 @@ void cg_for_map(struct cg *c, struct ast *n)
 	const struct ty *kvt = n->for_.var->type;
 	unsigned nv = c->nvars;
 
-	LLVMValueRef pass = cg_alloca(c, 8 * (nv + 1));
+	/* [0] the context, [1..nv] the variables, [nv + 1] the return flag */
+	LLVMValueRef pass = cg_alloca(c, 8 * (nv + 2));
+	LLVMValueRef flag = cg_alloca(c, 8);
+	LLVMBuildStore(c->b, cg_const(c, 0), flag);
+	LLVMBuildStore(c->b, flag, cg_gep(c, pass, 8 * (nv + 1)));
 	LLVMBuildStore(c->b, c->ctxarg, pass);
 	for (unsigned i = 0; i < nv; i++)
 		LLVMBuildStore(c->b, c->vars[i].slot, cg_gep(c, pass, 8 * (i + 1)));
 
 	struct fn_state saved = { c->fn, c->ctxarg, c->scratch, c->entry, c->prologue, c->body,
 				  LLVMGetInsertBlock(c->b), c->sp, c->nloops, NULL };
+	LLVMValueRef saved_flag = c->ret_flag;
 	saved.slots = arena_alloc(c->a, (nv + 1) * sizeof(LLVMValueRef));
 	for (unsigned i = 0; i < nv; i++)
 		saved.slots[i] = c->vars[i].slot;
@@ -78,6 +93,7 @@ void cg_for_map(struct cg *c, struct ast *n)
 	c->ctxarg = LLVMBuildLoad2(c->b, c->ptr, in, "");
 	for (unsigned i = 0; i < nv; i++)
 		c->vars[i].slot = LLVMBuildLoad2(c->b, c->ptr, cg_gep(c, in, 8 * (i + 1)), "");
+	c->ret_flag = LLVMBuildLoad2(c->b, c->ptr, cg_gep(c, in, 8 * (nv + 1)), "");
 
 	/* $kv = (key, value): copies laid out as the tuple */
 	struct cg_var *kv = cg_var_find(c, n->for_.var->ident.name);
@@ -104,6 +120,7 @@ void cg_for_map(struct cg *c, struct ast *n)
 	c->body = saved.body;
 	c->sp = saved.sp;
 	c->nloops = saved.nloops;
+	c->ret_flag = saved_flag;
 	for (unsigned i = 0; i < nv; i++)
 		c->vars[i].slot = saved.slots[i];
 	LLVMPositionBuilderAtEnd(c->b, saved.at);
@@ -111,4 +128,11 @@ void cg_for_map(struct cg *c, struct ast *n)
 
 	LLVMValueRef args[4] = { cg_map_ptr(c, dm), fn, pass, cg_const(c, 0) };
 	cg_helper(c, (enum cg_helper)H_FOR_EACH_MAP_ELEM, c->i64, args, 4);
+	/* a `return` in the body returns from here too */
+	LLVMBasicBlockRef ret = cg_block(c, "for_return"), go = cg_block(c, "for_done");
+	LLVMValueRef hit = LLVMBuildICmp(c->b, LLVMIntNE, LLVMBuildLoad2(c->b, c->i64, flag, ""), cg_const(c, 0), "");
+	LLVMBuildCondBr(c->b, hit, ret, go);
+	LLVMPositionBuilderAtEnd(c->b, ret);
+	cg_return(c);
+	LLVMPositionBuilderAtEnd(c->b, go);
 }

@@ -220,7 +220,7 @@ static void stmt(struct cg *c, struct ast *n)
 		break;
 	case AST_JUMP:
 		if (n->jump.kind == AST_JUMP_RETURN) {
-			LLVMBuildRet(c->b, cg_const(c, 0));
+			cg_return(c);
 		} else if (c->nloops) {
 			struct cg_loop *l = &c->loops[c->nloops - 1];
 			LLVMBuildBr(c->b, n->jump.kind == AST_JUMP_BREAK ? l->brk : l->cont);
@@ -308,6 +308,7 @@ void cg_probe(struct cg *c, struct sema_expansion *e)
 	c->exp = e;
 	c->nvars = 0;
 	c->nloops = 0;
+	c->ret_flag = NULL;
 	c->scratch = NULL;
 	c->scratch_off = 0;
 	c->scratch_full = false;
