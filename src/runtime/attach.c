@@ -1,6 +1,7 @@
 /* attach: perf events, tracepoints, uprobes and test-run probes attached through libbpf; parallel detach. */
 #include "runtime/attach.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
@@ -439,6 +440,24 @@ int rt_attach_uprobe(const struct rt_attach_ctx *c, const struct desc_probe *p,
 	return 0;
 }
 
+/* The threads of process pid (/proc/PID/task), at most max; the process
+ * itself when they cannot be read. */
+static int process_tids(pid_t pid, int *tids, int max)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+	DIR *d = opendir(path);
+	int n = 0;
+	for (struct dirent *e; d && (e = readdir(d)) && n < max;)
+		if (e->d_name[0] >= '0' && e->d_name[0] <= '9')
+			tids[n++] = atoi(e->d_name);
+	if (d)
+		closedir(d);
+	if (!n)
+		tids[n++] = (int)pid;
+	return n;
+}
+
 int rt_breakpoint_open(const struct desc_probe *p, uint64_t addr, pid_t pid, int cpu)
 {
 	unsigned type = 0;
@@ -448,9 +467,12 @@ int rt_breakpoint_open(const struct desc_probe *p, uint64_t addr, pid_t pid, int
 		.type = PERF_TYPE_BREAKPOINT,
 		.bp_type = type,
 		.bp_addr = addr,
-		.bp_len = p->freq,
+		/* an execution breakpoint covers one instruction: the kernel wants
+		 * sizeof(long) (perf_event_open(2)) */
+		.bp_len = (type & HW_BREAKPOINT_X) ? sizeof(long) : p->freq,
 		.sample_period = 1,
 		.wakeup_events = 1,
+		.inherit = 1,   /* threads the process starts later are watched too */
 	};
 	int fd = perf_event_open(&attr, pid, cpu);
 	return fd < 0 ? -errno : fd;
@@ -471,8 +493,14 @@ int rt_attach_watchpoint(const struct rt_attach_ctx *c, const struct desc_probe 
 			   p->name, strerror(n < 0 ? -n : ENOENT));
 		return n < 0 ? n : -ENOENT;
 	}
+	/* A process: one event per thread it has now (a breakpoint is a
+	 * thread's debug register), inherited by the ones it starts. */
+	static int tids[MAX_CPUS];
+	if (c->pid)
+		n = process_tids(c->pid, tids, MAX_CPUS);
 	for (int i = 0; i < n; i++) {
-		int pfd = rt_breakpoint_open(p, p->addr, c->pid ? c->pid : -1, cpus[i]);
+		int pfd = c->pid ? rt_breakpoint_open(p, p->addr, tids[i], -1)
+				 : rt_breakpoint_open(p, p->addr, -1, cpus[i]);
 		if (pfd == -ENOSPC) {
 			attach_error(c, p, "cannot attach %s: You are out of watchpoint registers", p->name);
 			return pfd;
