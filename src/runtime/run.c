@@ -11,10 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
-#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -24,7 +22,9 @@
 #include "output/output.h"
 #include "probes/provider.h"
 #include "probes/tracefs.h"
+#include "runtime/actions.h"
 #include "runtime/globals.h"
+#include "runtime/maps.h"
 #include "runtime/proc.h"
 #include "runtime/watch.h"
 
@@ -78,7 +78,7 @@ struct rt_session {
 	uint64_t lost_reported;
 	void *lost_buf;               /* one lookup of the lost counter's map */
 	uint32_t lost_ncpu, lost_stride;
-	bool *full_told;              /* per desc map: its full flag was reported */
+	bool *full_told;              /* per desc map: said to be full */
 	double lost_checked, stopped_at;
 	struct rt_timing t;
 };
@@ -126,142 +126,36 @@ static bool interrupted(const struct rt_session *s)
 	return signalled > s->sig_base;
 }
 
-/* A snapshot of a map's keys (and values). */
-struct map_batch {
-	uint8_t *keys, *vals;
-	uint32_t n, cap;              /* entries, and at most max_entries */
-	uint32_t alloc;               /* entries the buffers hold */
-	size_t ksz, vsz;
-};
-
-/* Room for `want` more entries, or as many as cap allows: the buffers
- * grow as entries come, so a map declared large but nearly empty costs
- * little. Returns the entries free. */
-static uint32_t batch_room(struct map_batch *b, uint32_t want)
+static bool session_interrupted(void *arg)
 {
-	while (b->alloc - b->n < want && b->alloc < b->cap) {
-		b->alloc = b->alloc > b->cap / 2 ? b->cap : 2 * b->alloc;
-		b->keys = xrealloc(b->keys, (size_t)b->alloc * b->ksz);
-		b->vals = xrealloc(b->vals, (size_t)b->alloc * (b->vsz ? b->vsz : 1));
-	}
-	return b->alloc - b->n;
+	return interrupted(arg);
 }
 
-static void batch_free(struct map_batch *b)
+static struct rt_map_op map_op(struct rt_session *s, const struct desc_map *m)
 {
-	free(b->keys);
-	free(b->vals);
-}
-
-/* get_next_key from prev, at most cap entries. The walk is not a snapshot:
- * when a probe deletes the key it stands on, the kernel starts it over at
- * the first key, so only the count bounds it. */
-static void collect_walk(struct rt_session *s, int fd, struct map_batch *b, bool vals)
-{
-	uint8_t *prev = xmalloc(b->ksz);
-	bool first = true;
-	for (uint64_t steps = 0; batch_room(b, 1) && steps < 2ull * b->cap + 16; steps++) {
-		uint8_t *next = b->keys + (size_t)b->n * b->ksz;
-		if (bpf_map_get_next_key(fd, first ? NULL : prev, next) || interrupted(s))
-			break;
-		memcpy(prev, next, b->ksz);
-		first = false;
-		if (vals && bpf_map_lookup_elem(fd, next, b->vals + (size_t)b->n * b->vsz))
-			continue; /* deleted meanwhile */
-		b->n++;
-	}
-	free(prev);
-}
-
-/* Every entry of m, in one pass: batched lookups (kernel >= 5.6) walk the
- * hash table's buckets once, whatever the probes add or delete meanwhile.
- * Walking with get_next_key and deleting the first key again and again
- * never ended while a live probe kept putting keys back (hawk's own system
- * calls among them). At most max_entries entries; a signal stops it. */
-static bool map_collect(struct rt_session *s, const struct desc_map *m, bool vals, bool del,
-			struct map_batch *b)
-{
-	int fd = s->map_fds[map_index(s, m)];
-	*b = (struct map_batch){ .ksz = m->key_size ? m->key_size : 1,
-				 .vsz = (size_t)map_nvalues(m) * out_value_stride(m) };
-	b->cap = m->max_entries ? m->max_entries : 1;
-	b->alloc = b->cap < 4096 ? b->cap : 4096;
-	b->keys = xcalloc(b->alloc, b->ksz);
-	b->vals = xcalloc(b->alloc, b->vsz ? b->vsz : 1);
-	/* the batch token: a bucket index (hash) or a key (array) */
-	size_t tsz = b->ksz + 8;
-	uint8_t *tok = xcalloc(2, tsz), *in = NULL;
-	LIBBPF_OPTS(bpf_map_batch_opts, bo);
-	int err = 0;
-	/* A hash bucket comes whole or not at all (ENOSPC when it does not
-	 * fit): room for a few hundred entries before each call. */
-	for (uint32_t calls = 0; batch_room(b, 256) && calls <= b->cap && !interrupted(s); calls++) {
-		__u32 count = b->alloc - b->n;
-		err = (del ? bpf_map_lookup_and_delete_batch : bpf_map_lookup_batch)(
-			fd, in, tok + tsz, b->keys + (size_t)b->n * b->ksz,
-			b->vals + (size_t)b->n * b->vsz, &count, &bo);
-		if (err && err != -ENOENT)
-			break;
-		b->n += count;
-		if (err == -ENOENT)
-			break;
-		memcpy(tok, tok + tsz, tsz);
-		in = tok;
-	}
-	free(tok);
-	if (err && err != -ENOENT && !interrupted(s)) {
-		/* no batch operations for this map or kernel */
-		b->n = 0;
-		collect_walk(s, fd, b, vals);
-		return false;
-	}
-	return true;
+	return (struct rt_map_op){ .fd = s->map_fds[map_index(s, m)], .m = m,
+				   .nvalues = map_nvalues(m), .interrupted = session_interrupted,
+				   .arg = s };
 }
 
 /* Every entry of map m into snap (out_map_read_fn). */
 static int read_map(void *ctx, const struct desc_map *m, struct out_snapshot *snap)
 {
-	struct rt_session *s = ctx;
-	struct map_batch b;
-	map_collect(s, m, true, false, &b);
-	for (uint32_t i = 0; i < b.n; i++)
-		out_snapshot_add(snap, b.keys + (size_t)i * b.ksz, b.vals + (size_t)i * b.vsz);
-	batch_free(&b);
+	struct rt_map_op op = map_op(ctx, m);
+	rt_map_read(&op, snap);
 	return 0;
 }
 
-/* clear(@m) deletes every entry; zero(@m) sets every value to zero. Both
- * work on a snapshot of the keys: a key a probe adds meanwhile stays. */
 static void clear_map(struct rt_session *s, const struct desc_map *m, bool zero)
 {
-	int fd = s->map_fds[map_index(s, m)];
-	size_t vsz = (size_t)map_nvalues(m) * out_value_stride(m);
-	uint8_t *val = xcalloc(1, vsz ? vsz : 1);
-	bool arr = m->bpf_type == BPF_MAP_TYPE_ARRAY || m->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY;
-	if (zero && arr && m->value && m->value->kind == TY_AGG && m->value_size >= 8) {
-		/* zero() keeps a scalar aggregation present (its last u64), at 0 */
-		uint64_t one = 1;
-		for (uint32_t cpu = 0; cpu < map_nvalues(m); cpu++)
-			memcpy(val + (size_t)cpu * out_value_stride(m) + m->value_size - 8, &one, sizeof one);
-	}
-	struct map_batch b;
-	/* clear() of a hash map: looked up and deleted bucket by bucket in the
-	 * kernel, one call for thousands of keys. */
-	bool del = !zero && !arr;
-	if (map_collect(s, m, false, del, &b) && del) {
-		batch_free(&b);
-		free(val);
-		return;
-	}
-	for (uint32_t i = 0; i < b.n && !interrupted(s); i++) {
-		const uint8_t *key = b.keys + (size_t)i * b.ksz;
-		if (zero || arr)
-			bpf_map_update_elem(fd, key, val, BPF_EXIST);
-		else
-			bpf_map_delete_elem(fd, key);
-	}
-	batch_free(&b);
-	free(val);
+	struct rt_map_op op = map_op(s, m);
+	rt_map_clear(&op, zero);
+}
+
+static bool map_is_full(struct rt_session *s, const struct desc_map *m)
+{
+	struct rt_map_op op = map_op(s, m);
+	return rt_map_full(&op);
 }
 
 /* kstack/ustack values { i64 id; u32 pid; u32 pad; }: the ips stored under
@@ -291,156 +185,32 @@ static int read_stack(void *ctx, const struct ty *t, const void *value, uint64_t
 	return (int)k;
 }
 
-static int pidfd_open(pid_t pid)
+/* cat() and system() (actions.c), stopped by a signal through the pipe. */
+static struct rt_act_ctx act_ctx(struct rt_session *s)
 {
-	return (int)syscall(SYS_pidfd_open, pid, 0);
+	return (struct rt_act_ctx){
+		.sink = s->sink, .out = s->out, .diag = s->o.diag,
+		.json = s->o.format == RT_FORMAT_JSON, .cat_bytes_max = s->o.cat_bytes_max,
+		.sig_fd = sig_pipe[0], .sig_drain = sig_drain,
+		.interrupted = session_interrupted, .arg = s,
+	};
 }
 
-/* read() that a signal interrupts: fd and the signal pipe polled
- * together (SA_RESTART would restart a read of a pipe that never ends).
- * Returns what read() returns, or -EINTR once interrupted. */
-static ssize_t read_or_signal(struct rt_session *s, int fd, void *buf, size_t n)
-{
-	for (;;) {
-		if (interrupted(s))
-			return -EINTR;
-		struct pollfd pf[2] = { { fd, POLLIN, 0 }, { sig_pipe[0], POLLIN, 0 } };
-		if (poll(pf, 2, -1) < 0 && errno != EINTR)
-			return -errno;
-		if (pf[1].revents & POLLIN)
-			sig_drain();
-		if (!(pf[0].revents & (POLLIN | POLLHUP | POLLERR)))
-			continue;
-		ssize_t got = read(fd, buf, n);
-		if (got >= 0 || errno != EINTR)
-			return got;
-	}
-}
-
-/* cat(): at most cat_bytes_max bytes of the named file (bpftrace's
- * max_cat_bytes: cat("/dev/zero") would never end), or bpftrace's "ERROR:" line
- * (its tests match it; the program goes on, as bpftrace's does). A signal
- * stops the read. */
 static void do_cat(struct rt_session *s, const struct desc_event *ev, const void *rec)
 {
 	size_t len;
 	char *path = out_format(s->sink, ev, rec, &len);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		int e = errno;
-		fflush(s->out);
-		diag_plain(s->o.diag, DIAG_ERROR, "failed to open file '%s': %s", path,
-			   strerror(e));
-		free(path);
-		return;
-	}
-	/* O_NONBLOCK only kept open() of a FIFO without a writer from waiting */
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	size_t max = s->o.cat_bytes_max ? s->o.cat_bytes_max : RT_CAT_BYTES_MAX;
-	char *buf = xmalloc(max ? max : 1);
-	size_t n = 0;
-	ssize_t got;
-	while (n < max && (got = read_or_signal(s, fd, buf + n, max - n)) > 0)
-		n += (size_t)got;
-	close(fd);
-	out_cat(s->sink, buf, n);
-	free(buf);
+	struct rt_act_ctx c = act_ctx(s);
+	rt_act_cat(&c, path);
 	free(path);
-}
-
-/* system() (--unsafe): the command through sh, its output streamed as it
- * comes (bounded memory; JSON needs the whole string, kept up to
- * SYSTEM_JSON_MAX) with its trailing newlines replaced by one. A signal
- * ends the command. */
-#define SYSTEM_JSON_MAX (1u << 20)
-
-/* The text of a system() command on its way out: printed each time the
- * buffer fills (text), or kept whole up to SYSTEM_JSON_MAX (JSON). */
-struct sys_out {
-	struct rt_session *s;
-	bool json, cut;
-	char *buf;
-	size_t n, cap;
-};
-
-static void sys_put(struct sys_out *o, char c)
-{
-	if (o->n == o->cap) {
-		if (!o->json) {
-			out_cat(o->s->sink, o->buf, o->n);
-			o->n = 0;
-		} else if (o->cap < SYSTEM_JSON_MAX) {
-			o->buf = xrealloc(o->buf, o->cap *= 2);
-		} else {
-			o->cut = true;
-			return;
-		}
-	}
-	o->buf[o->n++] = c;
 }
 
 static void do_system(struct rt_session *s, const struct desc_event *ev, const void *rec)
 {
 	size_t len;
 	char *cmd = out_format(s->sink, ev, rec, &len);
-	fflush(s->out);
-	int p[2];
-	pid_t pid = -1;
-	if (pipe2(p, O_CLOEXEC) == 0) {
-		fflush(NULL);
-		pid = fork();
-		if (pid == 0) {
-			dup2(p[1], STDOUT_FILENO);
-			execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-			_exit(127);
-		}
-		close(p[1]);
-	}
-	if (pid < 0) {
-		diag_plain(s->o.diag, DIAG_WARNING, "system(\"%s\"): %s", cmd, strerror(errno));
-		free(cmd);
-		return;
-	}
-	struct sys_out so = { .s = s, .json = s->o.format == RT_FORMAT_JSON, .cap = 4096 };
-	so.buf = xmalloc(so.cap);
-	size_t newlines = 0;
-	char buf[4096];
-	ssize_t got;
-	while ((got = read_or_signal(s, p[0], buf, sizeof(buf))) > 0) {
-		for (ssize_t i = 0; i < got; i++) {
-			if (buf[i] == '\n') {
-				newlines++;
-				continue;
-			}
-			/* newlines are held back until more text follows them */
-			for (; newlines; newlines--)
-				sys_put(&so, '\n');
-			sys_put(&so, buf[i]);
-		}
-	}
-	close(p[0]);
-	/* Reaped (its status is not used, as in bpftrace), or killed on a
-	 * signal: a command that closed its output may still run. */
-	int pfd = pidfd_open(pid);
-	while (waitpid(pid, NULL, WNOHANG) == 0) {
-		if (interrupted(s)) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-			break;
-		}
-		struct pollfd pf[2] = { { pfd, POLLIN, 0 }, { sig_pipe[0], POLLIN, 0 } };
-		if (poll(pf, 2, pfd < 0 ? 10 : -1) > 0 && (pf[1].revents & POLLIN))
-			sig_drain();
-	}
-	if (pfd >= 0)
-		close(pfd);
-	out_syscall(s->sink, so.buf, so.n);
-	if (so.cut) {
-		fflush(s->out);
-		diag_plain(s->o.diag, DIAG_WARNING, "system(\"%s\"): the output past %u bytes was "
-			   "left out (-f json holds it whole)", cmd, SYSTEM_JSON_MAX);
-	}
-	free(so.buf);
+	struct rt_act_ctx c = act_ctx(s);
+	rt_act_system(&c, cmd);
 	free(cmd);
 }
 
@@ -1207,28 +977,6 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* Whether user hash map m is full: a key no program plausibly uses (every
- * byte 0xfe) inserted with BPF_NOEXIST and deleted again at once; a full
- * hash map refuses it with E2BIG, as it refuses the probes' new keys. Two
- * system calls per map every 100 ms, and nothing in the probes (a flag set
- * on a failed update cost six instructions per update site). A scalar map
- * holds its one entry by design. */
-static bool map_full(struct rt_session *s, const struct desc_map *m)
-{
-	if (m->role != DESC_MAP_USER || !m->key_size || m->max_entries <= 1 ||
-	    (m->bpf_type != BPF_MAP_TYPE_HASH && m->bpf_type != BPF_MAP_TYPE_PERCPU_HASH))
-		return false;
-	int fd = s->map_fds[map_index(s, m)];
-	uint8_t *key = xmalloc(m->key_size);
-	uint8_t *val = xcalloc(map_nvalues(m), out_value_stride(m) ? out_value_stride(m) : 8);
-	memset(key, 0xfe, m->key_size);
-	int err = bpf_map_update_elem(fd, key, val, BPF_NOEXIST);
-	if (!err)
-		bpf_map_delete_elem(fd, key);
-	free(key);
-	free(val);
-	return err == -E2BIG;
-}
 
 /* "Lost N events" whenever the BPF side's count of failed submits grew;
  * a user map that filled up, once. */
@@ -1254,7 +1002,7 @@ static void check_lost(struct rt_session *s)
 	}
 	for (uint32_t i = 0; i < d->nmaps; i++) {
 		const struct desc_map *m = &d->maps[i];
-		if (s->full_told[i] || !map_full(s, m))
+		if (s->full_told[i] || !map_is_full(s, m))
 			continue;
 		s->full_told[i] = true;
 		fflush(s->out);
