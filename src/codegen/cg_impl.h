@@ -84,6 +84,8 @@ struct cg {
 	struct cg_loop loops[32];
 	unsigned nloops;
 	LLVMValueRef ret_flag;    /* in a loop callback: the caller's "return was reached" slot */
+	LLVMValueRef loop_pass, loop_flag; /* this function's array for its loop callbacks, once made */
+	unsigned loop_pass_n;     /* its 8-byte slots */
 };
 
 /* cg_module.c */
@@ -192,6 +194,7 @@ void cg_pid_filter(struct cg *c);
 
 /* cg_loop.c: for ($kv : @map) through bpf_for_each_map_elem. */
 void cg_for_map(struct cg *c, struct ast *n);
+void cg_for_range_callback(struct cg *c, struct ast *n);
 /* `return`: from the probe, or from a loop callback, telling its caller to
  * return in turn. */
 void cg_return(struct cg *c);

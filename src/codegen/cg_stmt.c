@@ -61,6 +61,19 @@ static void var_types(struct cg *c, struct ast *n)
 	}
 }
 
+/* A range bound the verifier follows through a plain loop: literals,
+ * variables and parameters, and arithmetic on them. */
+static bool simple_bound(const struct ast *e)
+{
+	if (e->kind == AST_INT || e->kind == AST_VAR || e->kind == AST_POSITIONAL)
+		return true;
+	if (e->kind == AST_UNARY)
+		return simple_bound(e->unary.e);
+	if (e->kind == AST_BINARY)
+		return simple_bound(e->binary.l) && simple_bound(e->binary.r);
+	return false;
+}
+
 static void var_storage(struct cg *c)
 {
 	for (unsigned i = 0; i < c->nvars; i++) {
@@ -188,6 +201,11 @@ static void stmt(struct cg *c, struct ast *n)
 			cg_for_map(c, n);
 			break;
 		}
+		if (!simple_bound(n->for_.iter->range.lo) || !simple_bound(n->for_.iter->range.hi)) {
+			/* a map value or a call: the verifier cannot bound a plain loop */
+			cg_for_range_callback(c, n);
+			break;
+		}
 		/* for ($i : lo..hi): a counted loop; hi is evaluated once, before it.
 		 * `continue` goes to the increment. */
 		struct cg_var *v = cg_var_find(c, n->for_.var->ident.name);
@@ -309,6 +327,7 @@ void cg_probe(struct cg *c, struct sema_expansion *e)
 	c->nvars = 0;
 	c->nloops = 0;
 	c->ret_flag = NULL;
+	c->loop_pass = c->loop_flag = NULL;
 	c->scratch = NULL;
 	c->scratch_off = 0;
 	c->scratch_full = false;
