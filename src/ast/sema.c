@@ -572,10 +572,16 @@ static void for_map(struct checker *c, struct ast *n)
 			sema_err(c, m->span, "Undefined map: %s", m->map.name);
 	} else if (!sm->key) {
 		sema_err(c, m->span, "for loops need a map with keys; %s is a scalar map", m->map.name);
-	} else if (sm->value->kind == TY_AGG) {
-		sema_err(c, m->span, "for loops over aggregation maps (%s) are not supported yet", m->map.name);
+	} else if (sm->value->kind == TY_AGG && sm->value->agg != TY_AGG_COUNT && sm->value->agg != TY_AGG_SUM) {
+		sema_err(c, m->span, "for loops over %s maps (%s) are not supported yet; count and sum maps are",
+			 sema_tname(c, sm->value), m->map.name);
 	} else if (!sema_poisoned(sm->key) && !sema_poisoned(sm->value)) {
-		const struct ty *el[2] = { sm->key, sm->value };
+		/* a count or sum map's value is its total over the CPUs */
+		const struct ty *val = sm->value;
+		if (val->kind == TY_AGG)
+			val = ty_int(8, val->agg == TY_AGG_SUM && (!val->agg_arg || val->agg_arg->kind != TY_INT ||
+								   val->agg_arg->is_signed));
+		const struct ty *el[2] = { sm->key, val };
 		kv = ty_tuple(c->a, el, 2);
 		sm->used_as_value = true;
 	}
