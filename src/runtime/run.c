@@ -1008,7 +1008,8 @@ static void check_lost(struct rt_session *s)
 		fflush(s->out);
 		diag_plain(s->o.diag, DIAG_WARNING, "map %s is full (%u keys): updates that add a "
 			   "key are dropped; raise the limit with BPFTRACE_MAP_KEYS_MAX=N "
-			   "(or HAWK_MAP_KEYS_MAX)", m->name, m->max_entries);
+			   "(or HAWK_MAP_KEYS_MAX), or in a declaration: let %s = hash(N)",
+			   m->name, m->max_entries, m->name);
 	}
 }
 
