@@ -328,6 +328,8 @@ void expand_usdt(struct expander *x, struct ast *probe, struct ast *ap)
 			e->func = arena_printf(a, "%s:%s", sites[j].provider, sites[j].name);
 			e->name = arena_printf(a, "usdt:%s:%s", path, e->func);
 			e->usdt = &sites[j];
+			e->extra_site = j && !strcmp(sites[j].provider, sites[j - 1].provider) &&
+					!strcmp(sites[j].name, sites[j - 1].name);
 			e->offset = sites[j].offset;
 			e->ref_ctr = sites[j].sema_offset;
 			found++;

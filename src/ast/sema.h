@@ -55,6 +55,7 @@ struct sema_expansion {
 	 * others (multi_lead = 1 + its index) only describe their probe. Set by
 	 * codegen's grouping (cg_module.c) when the kernel has uprobe_multi. */
 	unsigned multi_n, multi_lead;
+	bool extra_site;         /* usdt: a further site of the probe before it (counted once) */
 	unsigned index;          /* program number */
 };
 

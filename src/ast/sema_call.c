@@ -4,6 +4,7 @@
 
 #include "ast/cdefs.h"
 #include "ast/sema_impl.h"
+#include "ast/regs.h"
 #include "output/output.h"
 
 static const struct ty *arg_int(struct checker *c, struct ast *a, const char *fn, unsigned i)
@@ -331,6 +332,30 @@ const struct ty *sema_check_exit(struct checker *c, struct ast *n, struct ast **
 		}
 	}
 	return ty_void();
+}
+
+/* reg("name"): a register of the probed context (kprobe, uprobe, usdt). */
+const struct ty *sema_check_reg(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
+{
+	(void)map;
+	(void)nargs;
+	if (c->ptype != PROBE_KPROBE && c->ptype != PROBE_KRETPROBE && c->ptype != PROBE_UPROBE &&
+	    c->ptype != PROBE_URETPROBE && c->ptype != PROBE_USDT) {
+		sema_err(c, n->span, "reg() can only be used with kprobe, uprobe and usdt probes (%s used here)",
+			 probetype_name(c->ptype));
+		return ty_none();
+	}
+	if (args[0]->kind != AST_STRING) {
+		sema_err(c, n->span, "reg() expects a string literal naming a register");
+		return ty_none();
+	}
+	if (regs_offset(args[0]->str.s) < 0) {
+		sema_err(c, args[0]->span, "'%s' is not a register (x86-64: ax bx cx dx si di bp sp ip pc "
+			 "r8..r15 orig_ax flags cs ss)", args[0]->str.s);
+		return ty_none();
+	}
+	args[0]->type = (void *)ty_string(c->a, (uint32_t)strlen(args[0]->str.s) + 1);
+	return ty_int(8, false);
 }
 
 /* unwatch(addr): stop every watchpoint on addr (bpftrace 0.17 to 0.24). */

@@ -283,7 +283,7 @@ static void add_probe_desc(struct cg *c, struct sema_expansion *e, const char *p
 		.type = e->type, .name = e->name, .prog_name = prog, .target = e->target, .func = e->func,
 		.unit = ap->unit, .freq = ap->freq, .offset = e->offset ? e->offset : ap->offset,
 		.addr = ap->addr, .ref_ctr = e->ref_ctr, .mode = ap->mode, .deferred = e->deferred,
-		.multi_n = e->multi_n, .multi_member = e->multi_lead != 0,
+		.multi_n = e->multi_n, .multi_member = e->multi_lead != 0, .extra_site = e->extra_site,
 		.at = e->ap->span,
 	};
 	d->nattach++;

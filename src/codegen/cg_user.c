@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "ast/regs.h"
 #include "ast/sema.h"
 
 enum ty_addrspace cg_int_as(const struct cg *c)
@@ -179,4 +180,11 @@ struct cg_val cg_multi_name(struct cg *c, bool func, const struct ty *t)
 	LLVMValueRef buf = cg_tmp(c, size);
 	cg_memcpy(c, buf, 8, src, 1, size);
 	return (struct cg_val){ buf, true, 8 };
+}
+
+/* reg("name"): the register's slot in struct pt_regs (checked by sema). */
+struct cg_val cg_emit_reg(struct cg *c, struct ast *n)
+{
+	int off = regs_offset(n->call.args->str.s);
+	return (struct cg_val){ reg(c, off < 0 ? 0 : (uint32_t)off), false, 8 };
 }

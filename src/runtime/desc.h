@@ -145,6 +145,8 @@ struct desc_probe {
 	 * are attached by that link. Members are consecutive in probes. */
 	uint32_t multi_n;
 	bool multi_member;
+	bool extra_site;           /* usdt: a further site of the probe before it: "Attached N" counts
+	                            * probes, not sites (current bpftrace) */
 	uint64_t freq;             /* profile/interval/software count */
 	uint64_t offset, addr;     /* uprobe, uretprobe, usdt: offset is the file offset */
 	uint64_t ref_ctr;          /* usdt: the semaphore's file offset (uprobe ref_ctr_offset), 0: none */

@@ -857,7 +857,7 @@ int rt_session_attach(struct rt_session *s)
 			if ((err = rt_probe_attach(&ac, &d->probes[i], s->progs[i], &s->links)) &&
 			    !s->o.dry_run && s->o.missing_probes == RT_MISSING_ERROR)
 				return err;
-			if (!err)
+			if (!err && !d->probes[i].extra_site)
 				s->t.probes += d->probes[i].multi_n > 1 ? d->probes[i].multi_n : 1;
 			s->t.probes -= skipped;
 			skipped = 0;
