@@ -1208,6 +1208,14 @@ int rt_run(const struct desc *d, const struct rt_opts *o)
 		status = rt_session_finish(s);
 	else if (s && signalled)
 		status = 0;           /* interrupted while attaching: not an error */
+	/* The run is over and hawk only tears down and exits: a Ctrl-C now must
+	 * not turn a clean end into a death by signal (rt_session_free has put
+	 * the default action back; under ASan, LSan's exit scan made that window
+	 * wide enough for robust.test's second SIGINT to land in it). */
 	rt_session_free(s);
+	if (s) {
+		signal(SIGINT, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+	}
 	return status;
 }
