@@ -285,3 +285,36 @@ const struct ty *sema_check_cgroup_path(struct checker *c, struct ast *n, struct
 	}
 	return ty_new(c->a, TY_CGROUP_PATH);
 }
+
+/* kptr(x), uptr(x): x read as a kernel or a user address (a pointer, or an
+ * integer that str(), buf() and dereferences then read from that space). */
+static const struct ty *addrspace(struct checker *c, struct ast *n, struct ast **args, enum ty_addrspace as)
+{
+	const struct ty *t = sema_expr(c, args[0]);
+	if (sema_poisoned(t))
+		return ty_none();
+	if (t->kind != TY_PTR && !ty_is_int(t)) {
+		sema_err(c, n->span, "%s() expects a pointer or an integer (%s provided)", n->call.name, sema_tname(c, t));
+		return ty_none();
+	}
+	struct ty *r = ty_new(c->a, t->kind);
+	*r = *t;
+	if (t->kind == TY_BOOL)
+		*r = *ty_int(8, false);
+	r->as = as;
+	return r;
+}
+
+const struct ty *sema_check_kptr(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
+				 struct ast *map)
+{
+	(void)nargs, (void)map;
+	return addrspace(c, n, args, TY_AS_KERNEL);
+}
+
+const struct ty *sema_check_uptr(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
+				 struct ast *map)
+{
+	(void)nargs, (void)map;
+	return addrspace(c, n, args, TY_AS_USER);
+}

@@ -224,7 +224,7 @@ struct cg_val cg_emit_str(struct cg *c, struct ast *n)
 		len = LLVMBuildTrunc(c->b, l, c->i32, "");
 	}
 	cg_memset(c, buf, 8, t->size);
-	enum ty_addrspace as = at->kind == TY_PTR ? at->as : data_loc ? TY_AS_KERNEL : cg_int_as(c);
+	enum ty_addrspace as = at->kind == TY_PTR || at->as ? at->as : data_loc ? TY_AS_KERNEL : cg_int_as(c);
 	enum cg_helper h = as == TY_AS_USER ? H_PROBE_READ_USER_STR : as == TY_AS_KERNEL ? H_PROBE_READ_KERNEL_STR
 											: H_PROBE_READ_STR;
 	LLVMValueRef args[3] = { buf, len, LLVMBuildIntToPtr(c->b, addr, c->ptr, "") };
@@ -298,7 +298,7 @@ struct cg_val cg_emit_join(struct cg *c, struct ast *n)
 {
 	struct ast *a = n->call.args;
 	const struct ty *pt = a->type;
-	enum ty_addrspace as = pt->kind == TY_PTR ? pt->as : cg_int_as(c);
+	enum ty_addrspace as = pt->kind == TY_PTR || pt->as ? pt->as : cg_int_as(c);
 	enum cg_helper rd = as == TY_AS_USER ? H_PROBE_READ_USER : as == TY_AS_KERNEL ? H_PROBE_READ_KERNEL : H_PROBE_READ;
 	enum cg_helper rds = as == TY_AS_USER ? H_PROBE_READ_USER_STR : as == TY_AS_KERNEL ? H_PROBE_READ_KERNEL_STR
 										: H_PROBE_READ_STR;

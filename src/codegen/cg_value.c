@@ -54,7 +54,7 @@ struct cg_val cg_emit_buf(struct cg *c, struct ast *n)
 			cg_memset(c, cg_gep(c, out, 4 + have), cg_align_of(4 + have, 8), len - have);
 		return mem(out);
 	}
-	enum ty_addrspace as = at->kind == TY_PTR ? at->as : TY_AS_NONE;
+	enum ty_addrspace as = at->as;   /* a pointer's, or kptr()/uptr()'s on an integer */
 	LLVMValueRef addr = cg_scalar(c, a);
 	struct ast *l = a->next;
 	if (l && l->kind != AST_INT) {
@@ -157,4 +157,10 @@ struct cg_val cg_emit_cgroup_path(struct cg *c, struct ast *n)
 	cg_store_int(c, out, cg_const(c, 0), 8);
 	cg_store_int(c, cg_gep(c, out, 8), cg_scalar(c, n->call.args), 8);
 	return mem(out);
+}
+
+/* kptr, uptr: the value itself; its type carries the address space. */
+struct cg_val cg_emit_addrspace(struct cg *c, struct ast *n)
+{
+	return scalar(cg_scalar(c, n->call.args));
 }
