@@ -11,14 +11,18 @@
 #include "arena.h"
 #include "probes/binary.h"
 
+/* A DIE by its offset in the Dwarf holding it: the main file, or a split
+ * unit's .dwo (-gsplit-dwarf), which libdw opens on its own. */
 struct fn_slot {
 	const char *name;       /* in .debug_str, alive while dw is */
 	Dwarf_Off off;
+	Dwarf *dw;
 };
 
 struct addr_slot {
 	uint64_t addr;          /* 0: empty */
 	Dwarf_Off off;
+	Dwarf *dw;
 };
 
 struct rt_dwarf {
@@ -83,7 +87,7 @@ static size_t hash_str(const char *s)
 	return h;
 }
 
-static void insert(struct rt_dwarf *d, const char *name, Dwarf_Off off)
+static void insert(struct rt_dwarf *d, const char *name, Dwarf_Off off, Dwarf *dw)
 {
 	if ((d->n + 1) * 2 > d->mask + 1) {
 		size_t cap = d->mask ? (d->mask + 1) * 2 : 4096;
@@ -94,7 +98,7 @@ static void insert(struct rt_dwarf *d, const char *name, Dwarf_Off off)
 		d->n = 0;
 		for (size_t i = 0; i < oldcap; i++)
 			if (old[i].name)
-				insert(d, old[i].name, old[i].off);
+				insert(d, old[i].name, old[i].off, old[i].dw);
 		free(old);
 	}
 	size_t i = hash_str(name) & d->mask;
@@ -103,11 +107,11 @@ static void insert(struct rt_dwarf *d, const char *name, Dwarf_Off off)
 			return;  /* first definition wins (static functions repeat) */
 		i = (i + 1) & d->mask;
 	}
-	d->slot[i] = (struct fn_slot){ name, off };
+	d->slot[i] = (struct fn_slot){ name, off, dw };
 	d->n++;
 }
 
-static void insert_addr(struct rt_dwarf *d, uint64_t addr, Dwarf_Off off)
+static void insert_addr(struct rt_dwarf *d, uint64_t addr, Dwarf_Off off, Dwarf *dw)
 {
 	if ((d->an + 1) * 2 > d->amask + 1) {
 		size_t cap = d->amask ? (d->amask + 1) * 2 : 4096;
@@ -118,7 +122,7 @@ static void insert_addr(struct rt_dwarf *d, uint64_t addr, Dwarf_Off off)
 		d->an = 0;
 		for (size_t i = 0; i < oldcap; i++)
 			if (old[i].addr)
-				insert_addr(d, old[i].addr, old[i].off);
+				insert_addr(d, old[i].addr, old[i].off, old[i].dw);
 		free(old);
 	}
 	size_t i = (size_t)(addr * 0x9e3779b97f4a7c15ull >> 20) & d->amask;
@@ -127,7 +131,7 @@ static void insert_addr(struct rt_dwarf *d, uint64_t addr, Dwarf_Off off)
 			return;
 		i = (i + 1) & d->amask;
 	}
-	d->aslot[i] = (struct addr_slot){ addr, off };
+	d->aslot[i] = (struct addr_slot){ addr, off, dw };
 	d->an++;
 }
 
@@ -141,10 +145,11 @@ static int index_func(Dwarf_Die *fn, void *arg)
 	if (!has_lo && !dwarf_hasattr(fn, DW_AT_ranges) && !dwarf_hasattr(fn, DW_AT_entry_pc))
 		return DWARF_CB_OK;
 	const char *name = dwarf_diename(fn);
+	Dwarf *dw = dwarf_cu_getdwarf(fn->cu);
 	if (name)
-		insert(d, name, dwarf_dieoffset(fn));
+		insert(d, name, dwarf_dieoffset(fn), dw ? dw : d->dw);
 	if (has_lo && lo)
-		insert_addr(d, lo, dwarf_dieoffset(fn));
+		insert_addr(d, lo, dwarf_dieoffset(fn), dw ? dw : d->dw);
 	return DWARF_CB_OK;
 }
 
@@ -328,18 +333,19 @@ static void params_of(Dwarf_Die *fn, void (*cb)(const char *, const char *, void
 	} while (dwarf_siblingof(&c, &c) == 0);
 }
 
-static Dwarf_Off find(struct rt_dwarf *d, const char *func, uint64_t addr)
+/* The DIE of func's definition (or of the function at addr), into *out. */
+static bool find(struct rt_dwarf *d, const char *func, uint64_t addr, Dwarf_Die *out)
 {
 	for (size_t i = hash_str(func) & d->mask; d->slot && d->slot[i].name;
 	     i = (i + 1) & d->mask)
 		if (!strcmp(d->slot[i].name, func))
-			return d->slot[i].off;
+			return dwarf_offdie(d->slot[i].dw, d->slot[i].off, out) != NULL;
 	/* An alias (malloc for __libc_malloc) is found by where it points. */
 	for (size_t i = (size_t)(addr * 0x9e3779b97f4a7c15ull >> 20) & d->amask;
 	     addr && d->aslot && d->aslot[i].addr; i = (i + 1) & d->amask)
 		if (d->aslot[i].addr == addr)
-			return d->aslot[i].off;
-	return (Dwarf_Off)-1;
+			return dwarf_offdie(d->aslot[i].dw, d->aslot[i].off, out) != NULL;
+	return false;
 }
 
 int rt_dwarf_params(struct rt_dwarf *d, const char *func, uint64_t addr,
@@ -347,9 +353,8 @@ int rt_dwarf_params(struct rt_dwarf *d, const char *func, uint64_t addr,
 {
 	if (!d->indexed)
 		build_index(d);
-	Dwarf_Off off = find(d, func, addr);
 	Dwarf_Die die;
-	if (off == (Dwarf_Off)-1 || !dwarf_offdie(d->dw, off, &die))
+	if (!find(d, func, addr, &die))
 		return -ENOENT;
 	/* An out-of-line copy of an inline or IPA-cloned function lists only
 	 * the parameters it kept, in its own order: the abstract origin has
@@ -367,8 +372,7 @@ int rt_dwarf_func(struct rt_dwarf *d, const char *func, uint64_t addr, Dwarf_Die
 {
 	if (!d->indexed)
 		build_index(d);
-	Dwarf_Off off = find(d, func, addr);
-	if (off == (Dwarf_Off)-1 || !dwarf_offdie(d->dw, off, out))
+	if (!find(d, func, addr, out))
 		return -ENOENT;
 	Dwarf_Attribute a;
 	Dwarf_Die origin;
