@@ -318,3 +318,29 @@ const struct ty *sema_check_uptr(struct checker *c, struct ast *n, struct ast **
 	(void)nargs, (void)map;
 	return addrspace(c, n, args, TY_AS_USER);
 }
+
+/* len(@map): how many entries the map holds (bpf_for_each_map_elem's
+ * count, so a keyed map only, as current bpftrace). */
+const struct ty *sema_check_len(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
+				struct ast *map)
+{
+	(void)nargs, (void)map;
+	struct ast *m = args[0];
+	if (m->kind != AST_MAP || m->map.keys) {
+		sema_err(c, n->span, "len() expects a whole map (@m)");
+		return ty_none();
+	}
+	struct sema_map *sm = sema_map_find(c->s, m->map.name);
+	if (!sm || !sm->key_known) {
+		if (c->report)
+			sema_err(c, m->span, "Undefined map: %s", m->map.name);
+		return ty_none();
+	}
+	if (!sm->key) {
+		sema_err(c, n->span, "call to len() expects a map with explicit keys (non-scalar map)");
+		return ty_none();
+	}
+	sm->used_as_value = true;
+	m->type = (void *)ty_void();
+	return ty_int(8, true);
+}

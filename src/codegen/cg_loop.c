@@ -233,3 +233,43 @@ void cg_for_range_callback(struct cg *c, struct ast *n)
 	LLVMBuildStore(c->b, LLVMBuildSelect(c->b, more, hi, lo, ""), v->slot);
 	cb_after(c, &cb);
 }
+
+/* len(@m): bpf_for_each_map_elem returns how many entries it walked; the
+ * callback only says go on. One such callback per module. */
+struct cg_val cg_emit_len(struct cg *c, struct ast *n)
+{
+	static const char *const pnames[4] = { "map", "key", "value", "ctx" };
+	int dm = cg_user_map(c, n->call.args->map.name);
+	LLVMValueRef fn = LLVMGetNamedFunction(c->mod, "map_len_walk");
+	if (!fn) {
+		LLVMTypeRef params[4] = { c->ptr, c->ptr, c->ptr, c->ptr };
+		fn = LLVMAddFunction(c->mod, "map_len_walk", LLVMFunctionType(c->i64, params, 4, false));
+		LLVMSetLinkage(fn, LLVMInternalLinkage);
+		LLVMSetSection(fn, ".text");
+		const char *attrs[] = { "nounwind", "noinline" };
+		for (unsigned i = 0; i < 2; i++) {
+			unsigned kind = LLVMGetEnumAttributeKindForName(attrs[i], strlen(attrs[i]));
+			LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(c->ctx, kind, 0));
+		}
+		LLVMMetadataRef lng = LLVMDIBuilderCreateBasicType(c->di, "long", 4, 64, 5, 0);
+		LLVMMetadataRef dps[5] = { lng, c->di_ptr, c->di_ptr, c->di_ptr, c->di_ptr };
+		LLVMMetadataRef fty = LLVMDIBuilderCreateSubroutineType(c->di, c->difile, dps, 5, 0);
+		LLVMMetadataRef sp = LLVMDIBuilderCreateFunction(c->di, c->difile, "map_len_walk", 12, "map_len_walk", 12,
+								 c->difile, n->span.line, fty, true, true, n->span.line, 0, true);
+		LLVMSetSubprogram(fn, sp);
+		for (unsigned i = 0; i < 4; i++)
+			LLVMDIBuilderCreateParameterVariable(c->di, sp, pnames[i], strlen(pnames[i]), i + 1, c->difile,
+							     n->span.line, c->di_ptr, true, 0);
+		LLVMBasicBlockRef cur = LLVMGetInsertBlock(c->b);
+		LLVMMetadataRef loc = LLVMGetCurrentDebugLocation2(c->b);
+		LLVMSetCurrentDebugLocation2(c->b, NULL);
+		LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(c->ctx, fn, "entry");
+		LLVMPositionBuilderAtEnd(c->b, entry);
+		LLVMSetCurrentDebugLocation2(c->b, LLVMDIBuilderCreateDebugLocation(c->ctx, n->span.line, 1, sp, NULL));
+		LLVMBuildRet(c->b, cg_const(c, 0));
+		LLVMPositionBuilderAtEnd(c->b, cur);
+		LLVMSetCurrentDebugLocation2(c->b, loc);
+	}
+	LLVMValueRef args[4] = { cg_map_ptr(c, dm), fn, LLVMConstNull(c->ptr), cg_const(c, 0) };
+	return (struct cg_val){ cg_helper(c, (enum cg_helper)H_FOR_EACH_MAP_ELEM, c->i64, args, 4), false, 8 };
+}
