@@ -25,6 +25,7 @@
 #include "codegen/cg.h"
 #include "config.h"
 #include "output/output.h"
+#include "probes/binary.h"
 #include "probes/btf.h"
 #include "probes/features.h"
 #include "probes/list.h"
@@ -486,6 +487,8 @@ unsigned drv_compile(const struct drv_opts *o, const char *text, size_t len, FIL
 
 int drv_run(struct drv_opts *o)
 {
+	for (unsigned i = 0; i < o->ndebuginfo; i++)
+		rt_bin_debug_dirs_add(o->debuginfo[i]);
 	/* The settings first: a bad value is an error whatever was asked. */
 	struct cfg cfg;
 	char err[256];

@@ -41,6 +41,8 @@ static const char usage[] =
 	"    --emit-llvm FILE   write the LLVM IR to FILE\n"
 	"    -b, --btf          accepted for bpftrace compatibility; no effect\n"
 	"    --verify-llvm-ir   accepted for bpftrace compatibility (the IR is always verified)\n"
+	"    --debuginfo DIR[:DIR]  also look for separate debug files (DIR/.build-id/xx/id.debug,\n"
+	"                       DIR/DEBUGLINK) there, before /usr/lib/debug (repeatable)\n"
 	"    --usdt-file-activation  accepted: USDT semaphores are raised in every process that\n"
 	"                       maps the file (the kernel's uprobe reference counter)\n"
 	"    --info             print the build and the kernel's BPF features (bpftrace's wording)\n"
@@ -62,6 +64,7 @@ enum {
 	OPT_SYNTAX_ONLY,
 	OPT_VERIFY_LLVM_IR,
 	OPT_USDT_FILE_ACTIVATION,
+	OPT_DEBUGINFO,
 };
 
 static const struct option long_opts[] = {
@@ -86,6 +89,7 @@ static const struct option long_opts[] = {
 	{ "btf", no_argument, NULL, 'b' },
 	{ "verify-llvm-ir", no_argument, NULL, OPT_VERIFY_LLVM_IR },
 	{ "usdt-file-activation", no_argument, NULL, OPT_USDT_FILE_ACTIVATION },
+	{ "debuginfo", required_argument, NULL, OPT_DEBUGINFO },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -225,6 +229,13 @@ static int parse_args(int argc, char *argv[], struct drv_opts *o, int *exit_now)
 		/* semaphores are the kernel's uprobe reference counters, raised in
 		 * every process that maps the file: file activation is always on */
 		case OPT_USDT_FILE_ACTIVATION: break;
+		case OPT_DEBUGINFO:
+			if (o->ndebuginfo == sizeof(o->debuginfo) / sizeof(o->debuginfo[0])) {
+				drv_error("--debuginfo: at most 8 (each may list DIR:DIR...)");
+				return -1;
+			}
+			o->debuginfo[o->ndebuginfo++] = optarg;
+			break;
 		case ':':
 			drv_error("option '%s' needs an argument (see --help)",
 				  opt_text(argv, optind, optopt, buf, sizeof(buf)));

@@ -371,7 +371,25 @@ Elf_Scn *rt_elf_section(Elf *elf, const char *name)
 	return NULL;
 }
 
-static char *build_id_path(Elf *elf)
+/* --debuginfo: directories searched before the standard ones. */
+static char *debug_dirs[32];
+static unsigned ndebug_dirs;
+
+void rt_bin_debug_dirs_add(const char *dirs)
+{
+	for (const char *p = dirs; *p && ndebug_dirs < 32;) {
+		size_t n = strcspn(p, ":");
+		if (n) {
+			char *d = xmalloc(n + 1);
+			memcpy(d, p, n);
+			d[n] = '\0';
+			debug_dirs[ndebug_dirs++] = d;
+		}
+		p += n + (p[n] == ':');
+	}
+}
+
+static char *build_id_path(Elf *elf, const char *root)
 {
 	for (Elf_Scn *s = NULL; (s = elf_nextscn(elf, s));) {
 		GElf_Shdr sh;
@@ -386,7 +404,7 @@ static char *build_id_path(Elf *elf)
 				continue;
 			const unsigned char *id = (const unsigned char *)data->d_buf + desc_off;
 			char path[PATH_MAX];
-			int n = snprintf(path, sizeof(path), "/usr/lib/debug/.build-id/%02x/", id[0]);
+			int n = snprintf(path, sizeof(path), "%s/.build-id/%02x/", root, id[0]);
 			for (size_t i = 1; i < nh.n_descsz && n < (int)sizeof(path) - 8; i++)
 				n += snprintf(path + n, sizeof(path) - (size_t)n, "%02x", id[i]);
 			snprintf(path + n, sizeof(path) - (size_t)n, ".debug");
@@ -398,16 +416,35 @@ static char *build_id_path(Elf *elf)
 
 char *rt_bin_debug_file(Elf *elf, const char *path)
 {
-	char *p = build_id_path(elf);
+	Elf_Scn *s = rt_elf_section(elf, ".gnu_debuglink");
+	Elf_Data *data = s ? elf_getdata(s, NULL) : NULL;
+	const char *link = data && data->d_size && memchr(data->d_buf, '\0', data->d_size)
+			   ? data->d_buf : NULL;
+	char dir[PATH_MAX], cand[PATH_MAX * 2];
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	for (unsigned i = 0; i < ndebug_dirs; i++) {
+		char *p = build_id_path(elf, debug_dirs[i]);
+		if (p && !access(p, R_OK))
+			return p;
+		free(p);
+		if (link) {
+			snprintf(cand, sizeof(cand), "%s/%s", debug_dirs[i], link);
+			if (strcmp(cand, path) && !access(cand, R_OK))
+				return xstrdup(cand);
+		}
+		/* no debuglink: the binary's name with .debug (as objcopy
+		 * --only-keep-debug output is usually named) */
+		snprintf(cand, sizeof(cand), "%s/%s.debug", debug_dirs[i], base);
+		if (!access(cand, R_OK))
+			return xstrdup(cand);
+	}
+	char *p = build_id_path(elf, "/usr/lib/debug");
 	if (p && !access(p, R_OK))
 		return p;
 	free(p);
-	Elf_Scn *s = rt_elf_section(elf, ".gnu_debuglink");
-	Elf_Data *data = s ? elf_getdata(s, NULL) : NULL;
-	if (!data || !data->d_size || !memchr(data->d_buf, '\0', data->d_size))
+	if (!link)
 		return NULL;
-	const char *link = data->d_buf;
-	char dir[PATH_MAX], cand[PATH_MAX * 2];
 	snprintf(dir, sizeof(dir), "%s", path);
 	char *slash = strrchr(dir, '/');
 	if (slash)

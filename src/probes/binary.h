@@ -51,6 +51,10 @@ void rt_elf_close(struct rt_elf *e);
 /* The section named `name`, or NULL. */
 Elf_Scn *rt_elf_section(Elf *elf, const char *name);
 
+/* --debuginfo DIR[:DIR]: directories where rt_bin_debug_file looks first
+ * (DIR/.build-id/xx/id.debug, then DIR/DEBUGLINK). Kept for the process. */
+void rt_bin_debug_dirs_add(const char *dirs);
+
 /* The separate debug file of an ELF (/usr/lib/debug/.build-id/xx/yyyy.debug,
  * or .gnu_debuglink next to it, in .debug/, or under /usr/lib/debug);
  * malloc'd path or NULL. */
