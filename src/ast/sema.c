@@ -405,6 +405,35 @@ static const struct ty *ternary(struct checker *c, struct ast *n)
 	return u;
 }
 
+/* An integer constant expression of literals and + - * << >> & | ^ ~ and
+ * parentheses (the tree has no parentheses left), or false. */
+static bool fold_const(const struct ast *e, uint64_t *v)
+{
+	uint64_t a, b;
+	if (e->kind == AST_INT) {
+		*v = e->num.value;
+		return true;
+	}
+	if (e->kind == AST_UNARY && (e->unary.op == AST_OP_NEG || e->unary.op == AST_OP_BNOT) &&
+	    fold_const(e->unary.e, &a)) {
+		*v = e->unary.op == AST_OP_NEG ? (uint64_t)-(int64_t)a : ~a;
+		return true;
+	}
+	if (e->kind != AST_BINARY || !fold_const(e->binary.l, &a) || !fold_const(e->binary.r, &b))
+		return false;
+	enum ast_op op = e->binary.op;
+	if (op == AST_OP_ADD) *v = a + b;
+	else if (op == AST_OP_SUB) *v = a - b;
+	else if (op == AST_OP_MUL) *v = a * b;
+	else if (op == AST_OP_BAND) *v = a & b;
+	else if (op == AST_OP_BOR) *v = a | b;
+	else if (op == AST_OP_BXOR) *v = a ^ b;
+	else if (op == AST_OP_SHL) *v = b < 64 ? a << b : 0;
+	else if (op == AST_OP_SHR) *v = b < 64 ? a >> b : 0;
+	else return false;
+	return true;
+}
+
 static const struct ty *index_expr(struct checker *c, struct ast *n)
 {
 	const struct ty *t = sema_expr(c, n->index.e);
@@ -428,6 +457,15 @@ static const struct ty *index_expr(struct checker *c, struct ast *n)
 		return t->elem;
 	if (t->kind == TY_STRING)
 		return ty_int(1, true);
+	uint64_t folded;
+	if (t->kind == TY_TUPLE && n->index.index->kind != AST_INT && fold_const(n->index.index, &folded)) {
+		/* $t[1 + 1]: a constant index, folded so codegen reads one field */
+		struct ast *k = n->index.index;
+		k->kind = AST_INT;
+		k->num.value = folded;
+		k->num.form = AST_INT_DEC;
+		k->num.text = NULL;
+	}
 	if (t->kind == TY_TUPLE && n->index.index->kind == AST_INT) {
 		uint64_t k = n->index.index->num.value;
 		if (k >= t->count) {
