@@ -276,6 +276,13 @@ const struct ty *sema_map_read(struct checker *c, struct ast *m)
 		map_poison(sm);   /* reported once, like an undefined variable */
 		return set(m, ty_none());
 	}
-	return set(m, sm->value);
+	const struct ty *v = sm->value;
+	if (v->kind == TY_AGG && (v->agg == TY_AGG_COUNT || v->agg == TY_AGG_SUM)) {
+		/* a count or sum read as a value is its total over the CPUs
+		 * (current bpftrace): `if (@n > 2)`, `$x = @bytes[pid]` */
+		bool sgn = v->agg == TY_AGG_SUM && (!v->agg_arg || v->agg_arg->kind != TY_INT || v->agg_arg->is_signed);
+		return set(m, ty_int(8, sgn));
+	}
+	return set(m, v);
 }
 

@@ -167,6 +167,8 @@ static struct cg_val map_read(struct cg *c, struct ast *n)
 	int dm = cg_user_map(c, n->map.name);
 	const struct ty *vt = c->desc->maps[dm].value;
 	LLVMValueRef key = cg_map_key(c, n->map.keys, dm);
+	if (vt->kind == TY_AGG)
+		return scalar(cg_agg_total(c, dm, key));
 	LLVMValueRef args[2] = { cg_map_ptr(c, dm), key };
 	LLVMValueRef p = cg_helper(c, H_MAP_LOOKUP, c->ptr, args, 2);
 	LLVMBasicBlockRef found = cg_block(c, "found"), miss = cg_block(c, "miss"), done = cg_block(c, "read");

@@ -194,6 +194,9 @@ void cg_pid_filter(struct cg *c);
 
 /* cg_loop.c: for ($kv : @map) through bpf_for_each_map_elem. */
 void cg_for_map(struct cg *c, struct ast *n);
+/* A count or sum map entry's total over the CPUs (bpf_map_lookup_percpu_elem
+ * for each; a CPU without the entry adds 0). */
+LLVMValueRef cg_agg_total(struct cg *c, int dm, LLVMValueRef key);
 void cg_for_range_callback(struct cg *c, struct ast *n);
 /* `return`: from the probe, or from a loop callback, telling its caller to
  * return in turn. */

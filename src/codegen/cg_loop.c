@@ -171,6 +171,25 @@ static void cb_after(struct cg *c, struct cb *cb)
 	LLVMPositionBuilderAtEnd(c->b, go);
 }
 
+LLVMValueRef cg_agg_total(struct cg *c, int dm, LLVMValueRef key)
+{
+	LLVMValueRef total = cg_alloca(c, 8);
+	LLVMBuildStore(c->b, cg_const(c, 0), total);
+	for (int cpu = 0; cpu < c->pc->ncpus; cpu++) {
+		LLVMValueRef la[3] = { cg_map_ptr(c, dm), key, LLVMConstInt(c->i32, (unsigned)cpu, false) };
+		LLVMValueRef p = cg_helper(c, (enum cg_helper)H_LOOKUP_PERCPU_ELEM, c->ptr, la, 3);
+		LLVMBasicBlockRef have = cg_block(c, "cpu_value"), next = cg_block(c, "cpu_next");
+		LLVMBuildCondBr(c->b, LLVMBuildIsNull(c->b, p, ""), next, have);
+		LLVMPositionBuilderAtEnd(c->b, have);
+		LLVMValueRef sum = LLVMBuildAdd(c->b, LLVMBuildLoad2(c->b, c->i64, total, ""),
+						LLVMBuildLoad2(c->b, c->i64, p, ""), "");
+		LLVMBuildStore(c->b, sum, total);
+		LLVMBuildBr(c->b, next);
+		LLVMPositionBuilderAtEnd(c->b, next);
+	}
+	return LLVMBuildLoad2(c->b, c->i64, total, "");
+}
+
 /* for ($kv : @map): long cb(struct bpf_map *map, void *key, void *value, void *ctx);
  * $kv is a copy laid out as the (key, value) tuple. */
 void cg_for_map(struct cg *c, struct ast *n)
@@ -184,23 +203,8 @@ void cg_for_map(struct cg *c, struct ast *n)
 	const struct ty *kt = kvt->fields[0].type, *vt = kvt->fields[1].type;
 	cg_memcpy(c, cg_gep(c, kv->slot, kvt->fields[0].offset), 1, LLVMGetParam(cb.fn, 1), 8, ty_size(kt));
 	if (c->desc->maps[dm].value->kind == TY_AGG) {
-		/* count or sum: this CPU's value is one of many; the total is
-		 * read through bpf_map_lookup_percpu_elem for each CPU */
-		LLVMValueRef total = cg_alloca(c, 8);
-		LLVMBuildStore(c->b, cg_const(c, 0), total);
-		for (int cpu = 0; cpu < c->pc->ncpus; cpu++) {
-			LLVMValueRef la[3] = { cg_map_ptr(c, dm), LLVMGetParam(cb.fn, 1), LLVMConstInt(c->i32, (unsigned)cpu, false) };
-			LLVMValueRef p = cg_helper(c, (enum cg_helper)H_LOOKUP_PERCPU_ELEM, c->ptr, la, 3);
-			LLVMBasicBlockRef have = cg_block(c, "cpu_value"), next = cg_block(c, "cpu_next");
-			LLVMBuildCondBr(c->b, LLVMBuildIsNull(c->b, p, ""), next, have);
-			LLVMPositionBuilderAtEnd(c->b, have);
-			LLVMValueRef sum = LLVMBuildAdd(c->b, LLVMBuildLoad2(c->b, c->i64, total, ""),
-							LLVMBuildLoad2(c->b, c->i64, p, ""), "");
-			LLVMBuildStore(c->b, sum, total);
-			LLVMBuildBr(c->b, next);
-			LLVMPositionBuilderAtEnd(c->b, next);
-		}
-		cg_store_int(c, cg_gep(c, kv->slot, kvt->fields[1].offset), LLVMBuildLoad2(c->b, c->i64, total, ""), 8);
+		LLVMValueRef total = cg_agg_total(c, dm, LLVMGetParam(cb.fn, 1));
+		cg_store_int(c, cg_gep(c, kv->slot, kvt->fields[1].offset), total, 8);
 	} else {
 		cg_memcpy(c, cg_gep(c, kv->slot, kvt->fields[1].offset), 1, LLVMGetParam(cb.fn, 2), 8, ty_size(vt));
 	}
