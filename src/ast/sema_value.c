@@ -145,7 +145,7 @@ const struct ty *sema_check_probetype(struct checker *c, struct ast *n, struct a
 	return ty_string(c->a, (uint32_t)strlen(probetype_name(c->ptype)) + 1);
 }
 
-/* nsecs, nsecs(boot|monotonic|tai): current bpftrace's clock argument. */
+/* nsecs, nsecs(boot|monotonic|tai|sw_tai): current bpftrace's clock argument. */
 const struct ty *sema_check_nsecs(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
 				  struct ast *map)
 {
@@ -153,8 +153,8 @@ const struct ty *sema_check_nsecs(struct checker *c, struct ast *n, struct ast *
 	if (nargs) {
 		struct ast *a = args[0];
 		const char *m = a->kind == AST_IDENT ? a->ident.name : "";
-		if (strcmp(m, "boot") && strcmp(m, "monotonic") && strcmp(m, "tai")) {
-			sema_err(c, a->span, "nsecs: unknown clock '%s' (expected boot, monotonic or tai)",
+		if (strcmp(m, "boot") && strcmp(m, "monotonic") && strcmp(m, "tai") && strcmp(m, "sw_tai")) {
+			sema_err(c, a->span, "nsecs: unknown clock '%s' (expected boot, monotonic, tai or sw_tai)",
 				 a->kind == AST_IDENT ? m : "");
 			return ty_none();
 		}

@@ -2,6 +2,7 @@
  * emitters of the value builtins (pid, comm, argN, kstack, ...). */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "codegen/cg_impl.h"
 
@@ -92,7 +93,17 @@ struct cg_val cg_emit_nsecs(struct cg *c, struct ast *n)
 {
 	const char *mode = n->kind == AST_CALL && n->call.args ? n->call.args->ident.name : "boot";
 	enum cg_helper h = !strcmp(mode, "monotonic") ? H_KTIME_NS : !strcmp(mode, "tai") ? H_KTIME_TAI : H_KTIME_BOOT;
-	return scalar(cg_helper(c, h, c->i64, NULL, 0));
+	LLVMValueRef v = cg_helper(c, h, c->i64, NULL, 0);
+	if (!strcmp(mode, "sw_tai")) {
+		/* TAI without the kernel's helper: boot time plus TAI's offset
+		 * from it, taken here (bpftrace takes it in user space too) */
+		struct timespec tai, boot;
+		clock_gettime(CLOCK_TAI, &tai);
+		clock_gettime(CLOCK_BOOTTIME, &boot);
+		int64_t d = ((int64_t)tai.tv_sec - boot.tv_sec) * 1000000000 + (tai.tv_nsec - boot.tv_nsec);
+		v = LLVMBuildAdd(c->b, v, cg_const(c, (uint64_t)d), "");
+	}
+	return scalar(v);
 }
 
 struct cg_val cg_emit_numaid(struct cg *c, struct ast *n)
