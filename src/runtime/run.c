@@ -131,10 +131,20 @@ static bool session_interrupted(void *arg)
 	return interrupted(arg);
 }
 
+/* A map pass stops for the signal that stops the run, so the loop sees it
+ * at once. In the exit sequence it goes to the end: it is bounded by the
+ * map's size, and END's clear(@) cut short by a second Ctrl-C printed the
+ * very map it was there to hide. */
+static bool map_pass_interrupted(void *arg)
+{
+	const struct rt_session *s = arg;
+	return s->stop == STOP_NONE && interrupted(s);
+}
+
 static struct rt_map_op map_op(struct rt_session *s, const struct desc_map *m)
 {
 	return (struct rt_map_op){ .fd = s->map_fds[map_index(s, m)], .m = m,
-				   .nvalues = map_nvalues(m), .interrupted = session_interrupted,
+				   .nvalues = map_nvalues(m), .interrupted = map_pass_interrupted,
 				   .arg = s };
 }
 
