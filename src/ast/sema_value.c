@@ -344,3 +344,24 @@ const struct ty *sema_check_len(struct checker *c, struct ast *n, struct ast **a
 	m->type = (void *)ty_void();
 	return ty_int(8, true);
 }
+
+/* usermode: 1 when the probe fired in user mode (x86-64: the saved cs's
+ * privilege level is 3). BEGIN and END run in hawk's own process: 1. */
+const struct ty *sema_check_usermode(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
+				     struct ast *map)
+{
+	(void)args, (void)nargs, (void)map;
+	switch (c->ptype) {
+	case PROBE_BEGIN: case PROBE_END: case PROBE_SELF: case PROBE_TEST: case PROBE_BENCH:
+	case PROBE_KPROBE: case PROBE_KRETPROBE: case PROBE_UPROBE: case PROBE_URETPROBE: case PROBE_USDT:
+	case PROBE_PROFILE: case PROBE_INTERVAL: case PROBE_SOFTWARE: case PROBE_HARDWARE:
+	case PROBE_WATCHPOINT: case PROBE_ASYNCWATCHPOINT:
+		return ty_int(8, false);
+	case PROBE_INVALID: case PROBE_TRACEPOINT: case PROBE_RAWTRACEPOINT: case PROBE_FENTRY:
+	case PROBE_FEXIT: case PROBE_ITER: case PROBE__COUNT:
+		break;
+	}
+	sema_err(c, n->span, "The usermode builtin can not be used with %s probes (their context holds no registers)",
+		 probetype_name(c->ptype));
+	return ty_none();
+}

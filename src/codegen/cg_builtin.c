@@ -295,3 +295,18 @@ struct cg_val cg_emit_func(struct cg *c, struct ast *n)
 		return cg_multi_name(c, true, T(n));
 	return cg_const_string(c, c->exp->func ? c->exp->func : "", T(n));
 }
+
+/* usermode: (regs->cs & 3) == 3, cs at byte 136 of x86-64's struct pt_regs
+ * (the start of kprobe, uprobe and perf-event contexts alike); BEGIN and
+ * END run in hawk's process, in user mode. */
+struct cg_val cg_emit_usermode(struct cg *c, struct ast *n)
+{
+	(void)n;
+	enum probe_type t = c->exp->type;
+	if (t == PROBE_BEGIN || t == PROBE_END || t == PROBE_SELF || t == PROBE_TEST || t == PROBE_BENCH)
+		return scalar(cg_const(c, 1));
+	LLVMValueRef idx = LLVMConstInt(c->i64, 136, false);
+	LLVMValueRef cs = cg_load_int(c, LLVMBuildGEP2(c->b, c->i8, c->ctxarg, &idx, 1, ""), ty_int(8, false));
+	LLVMValueRef user = LLVMBuildICmp(c->b, LLVMIntEQ, LLVMBuildAnd(c->b, cs, cg_const(c, 3), ""), cg_const(c, 3), "");
+	return scalar(LLVMBuildZExt(c->b, user, c->i64, ""));
+}
