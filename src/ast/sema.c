@@ -81,7 +81,7 @@ static struct sema_var *var_find(struct checker *c, const char *name)
 static struct sema_var *var_add(struct checker *c, const char *name, const struct ty *t, struct span at)
 {
 	c->vars = arena_grow(c->a, c->vars, c->nvars, &c->capvars, sizeof(*c->vars));
-	c->vars[c->nvars] = (struct sema_var){ name, t, at };
+	c->vars[c->nvars] = (struct sema_var){ name, t, at, c->block };
 	strtab_put(&c->var_index, c->a, name, c->nvars);
 	return &c->vars[c->nvars++];
 }
@@ -801,9 +801,24 @@ static void stmt(struct checker *c, struct ast *n)
 		break;
 	case AST_LET: {
 		struct ast *var = n->let.var;
-		if (var_find(c, var->ident.name)) {
+		struct sema_var *old = var_find(c, var->ident.name);
+		if (old && old->block == c->block) {
 			sema_err(c, var->span, "Variable %s was already declared", var->ident.name);
 			break;
+		}
+		if (old) {
+			/* A variable's scope is the block it is declared in (current
+			 * bpftrace); hawk keeps 0.17's reading of one first assigned in
+			 * a block after it, so a later `let` of the name declares a new
+			 * variable, for the statements after it (renamed once: the tree
+			 * keeps the name). */
+			static unsigned renamed;
+			const char *from = var->ident.name;
+			const char *to = arena_printf(c->a, "%s'%u", from, ++renamed);
+			var->ident.name = to;
+			if (n->let.init)
+				rename_var(n->let.init, from, from);
+			rename_var(n->next, from, to);
 		}
 		const struct ty *t = n->let.type ? sema_typespec(c, n->let.type) : NULL;
 		if (n->let.type && sema_poisoned(t))
@@ -939,6 +954,8 @@ static void stmt(struct checker *c, struct ast *n)
 #define SEMA_MAX_EXPANDED 32767
 static void stmts(struct checker *c, struct ast *list)
 {
+	unsigned outer = c->block;
+	c->block = ++c->nblocks;
 	for (struct ast *s = list; s; s = s->next) {
 		c->expanded += c->copies;
 		if (c->expanded > SEMA_MAX_EXPANDED && c->copies > 1 && !c->expanded_reported) {
@@ -948,6 +965,7 @@ static void stmts(struct checker *c, struct ast *list)
 		}
 		stmt(c, s);
 	}
+	c->block = outer;
 }
 
 /* The probe's predicate and body, checked for the expansion c->exp. */

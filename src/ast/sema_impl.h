@@ -10,6 +10,7 @@ struct sema_var {
 	const char *name;
 	const struct ty *type;
 	struct span at;
+	unsigned block;          /* the statement list it was declared in */
 };
 
 struct checker {
@@ -28,6 +29,7 @@ struct checker {
 	size_t capvars;
 	struct strtab var_index;      /* name -> index in vars */
 	int loop_depth;
+	unsigned block, nblocks;      /* the statement list being checked; lists so far */
 	int map_loop_depth;           /* inside for ($kv : @map): a callback, no `return` */
 	uint64_t copies;              /* how many times the enclosing unrolls repeat a statement */
 	uint64_t expanded;            /* statements in the probe once unrolled */

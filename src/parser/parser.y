@@ -257,6 +257,10 @@ stmt_block
 	| FOR '(' VAR ':' expr ')' block            { $$ = ast_for(A, @$, ast_var(A, @3, $3), $5, $7); }
 	| FOR '(' VAR ':' expr DOTDOT expr ')' block {
 		$$ = ast_for(A, @$, ast_var(A, @3, $3), ast_range(A, span_join(@5, @7), $5, $7), $9); }
+	/* current bpftrace also writes them without parentheses */
+	| FOR VAR ':' expr block                    { $$ = ast_for(A, @$, ast_var(A, @2, $2), $4, $5); }
+	| FOR VAR ':' expr DOTDOT expr block {
+		$$ = ast_for(A, @$, ast_var(A, @2, $2), ast_range(A, span_join(@4, @6), $4, $6), $7); }
 	| block
 	;
 
