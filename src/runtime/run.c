@@ -309,6 +309,15 @@ static int emit_event(struct rt_session *s, const struct desc_event *ev, const v
 		/* -k: bpftrace's wording, at the call that failed */
 		int64_t code;
 		memcpy(&code, (const char *)rec + sizeof(struct desc_event_hdr), 8);
+		if (s->o.format == RT_FORMAT_JSON) {
+			/* current bpftrace's object, on the output */
+			const struct diag_source *src = diag_source(s->o.diag, ev->at.file);
+			fprintf(s->out, "{\"type\": \"helper_error\", \"msg\": \"%s\", \"helper\": \"%s\", "
+				"\"retcode\": %lld, \"filename\": \"%s\", \"line\": %u, \"col\": %u}\n",
+				code < 0 ? strerror((int)-code) : "", ev->fmt, (long long)code,
+				src ? src->name : "", ev->at.line, ev->at.col);
+			break;
+		}
 		fflush(s->out);
 		if (code < 0)
 			diag_warning(s->o.diag, ev->at, "Failed to %s: %s (%lld)", ev->fmt, strerror((int)-code),
