@@ -384,6 +384,47 @@ static const struct ty *tuple(struct checker *c, struct ast *n)
 	return ty_tuple(c->a, el, cnt);
 }
 
+/* (a = 1, b = "s"): a record, laid out as the tuple of its values, its
+ * fields named (current bpftrace); printed { .a = 1, .b = s }. */
+static const struct ty *record(struct checker *c, struct ast *n)
+{
+	unsigned cnt = ast_list_len(n->record.fields);
+	if (cnt > 64) {
+		sema_err(c, n->span, "records have at most 64 fields");
+		return ty_none();
+	}
+	const struct ty *el[64];
+	unsigned i = 0;
+	for (struct ast *f = n->record.fields; f; f = f->next) {
+		for (struct ast *g = n->record.fields; g != f; g = g->next)
+			if (!strcmp(g->named.name, f->named.name)) {
+				sema_err(c, f->span, "Duplicate field name: %s", f->named.name);
+				return ty_none();
+			}
+		const struct ty *t = sema_expr(c, f->named.value);
+		if (sema_poisoned(t))
+			return ty_none();
+		if (t->kind == TY_AGG || t->kind == TY_MAP || t->kind == TY_VOID) {
+			sema_err(c, f->span, "a record cannot hold a value of type '%s'", sema_tname(c, t));
+			return ty_none();
+		}
+		set(f, t);
+		el[i++] = t;
+	}
+	const struct ty *tu = ty_tuple(c->a, el, cnt);
+	struct ty *r = ty_new(c->a, TY_RECORD);
+	*r = *tu;
+	r->kind = TY_RECORD;
+	r->name = NULL;
+	r->fields = arena_alloc(c->a, (cnt ? cnt : 1) * sizeof(*r->fields));
+	i = 0;
+	for (struct ast *f = n->record.fields; f; f = f->next, i++) {
+		r->fields[i] = tu->fields[i];
+		r->fields[i].name = f->named.name;
+	}
+	return r;
+}
+
 static const struct ty *ternary(struct checker *c, struct ast *n)
 {
 	const struct ty *cond = sema_expr(c, n->ternary.cond);
@@ -558,7 +599,7 @@ const struct ty *sema_expr(struct checker *c, struct ast *n)
 		t = sema_sizeof(c, n);
 		break;
 	case AST_RECORD:
-		sema_err(c, n->span, "records are not supported yet");
+		t = record(c, n);
 		break;
 	case AST_OFFSETOF:
 		t = sema_offsetof(c, n);

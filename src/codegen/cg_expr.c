@@ -798,6 +798,19 @@ static struct cg_val tuple(struct cg *c, struct ast *n)
 	return mem(buf);
 }
 
+/* a record: its values at the offsets of its fields, as a tuple's */
+static struct cg_val record(struct cg *c, struct ast *n)
+{
+	const struct ty *t = T(n);
+	LLVMValueRef buf = cg_tmp(c, ty_size(t));
+	cg_memset(c, buf, 8, ty_size(t));
+	uint32_t i = 0;
+	for (struct ast *f = n->record.fields; f; f = f->next, i++)
+		cg_store_value(c, cg_gep(c, buf, t->fields[i].offset), cg_align_of(t->fields[i].offset, 8),
+			       t->fields[i].type, cg_expr(c, f->named.value), T(f->named.value));
+	return mem(buf);
+}
+
 struct cg_val cg_expr(struct cg *c, struct ast *n)
 {
 	const struct ty *t = T(n);
@@ -848,7 +861,9 @@ struct cg_val cg_expr(struct cg *c, struct ast *n)
 		return tuple(c, n);
 	case AST_SIZEOF:
 		return scalar(cg_const(c, ty_size(n->sizeof_.arg->type)));
-	case AST_IDENT: case AST_RECORD: case AST_NAMED: case AST_OFFSETOF: case AST_RANGE:
+	case AST_RECORD:
+		return record(c, n);
+	case AST_IDENT: case AST_NAMED: case AST_OFFSETOF: case AST_RANGE:
 	case AST_BLOCK_EXPR: case AST_TYPE: case AST_PROGRAM: case AST_C_DEF: case AST_CONFIG:
 	case AST_IMPORT: case AST_MACRO: case AST_MAP_DECL: case AST_PROBE: case AST_ATTACH_POINT:
 	case AST_BLOCK: case AST_EXPR_STMT: case AST_ASSIGN: case AST_LET: case AST_IF: case AST_WHILE:
