@@ -1083,10 +1083,10 @@ static void check_program(struct checker *c)
 		case AST_MAP_DECL:
 			sema_map_declare(c, it);
 			break;
+		case AST_MACRO:   /* expanded into the probes before the first round */
+			break;
 		case AST_IMPORT:
-		case AST_MACRO:
-			sema_err(c, it->span, "%s is not supported yet",
-				 it->kind == AST_IMPORT ? "import" : "macro");
+			sema_err(c, it->span, "import is not supported yet");
 			break;
 		case AST_PROGRAM: case AST_ATTACH_POINT: case AST_BLOCK: case AST_EXPR_STMT:
 		case AST_ASSIGN: case AST_LET: case AST_IF: case AST_WHILE: case AST_UNROLL:
@@ -1106,6 +1106,13 @@ unsigned sema_types(struct pass_ctx *ctx)
 	struct checker c = {
 		.ctx = ctx, .a = ctx->arena, .d = ctx->diag, .s = ctx->sema,
 	};
+	c.report = true;
+	sema_expand_macros(&c);
+	c.report = false;
+	if (c.errors) {
+		/* a bad macro call is reported once, not again by every round */
+		return c.errors;
+	}
 	for (int round = 0; round < QUIET_ROUNDS; round++) {
 		c.changed = false;
 		c.errors = 0;

@@ -62,6 +62,8 @@ struct sema_map *sema_map_keys(struct checker *c, struct ast *m, struct ast *key
 void sema_map_assign(struct checker *c, struct ast *m, const struct ty *v, struct span at);
 const struct ty *sema_map_read(struct checker *c, struct ast *m);
 void sema_map_declare(struct checker *c, struct ast *d);
+/* sema_macro.c: script macros expanded into the probes, before checking. */
+void sema_expand_macros(struct checker *c);
 void sema_map_decls_check(struct checker *c);
 /* sema_builtin.c: a call or a builtin name resolved to its row of
  * builtin.def (stored in the node: n->call.bi, n->ident.bi), its arity and
