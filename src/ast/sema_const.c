@@ -30,6 +30,13 @@ static const struct ty *fold_string(struct checker *c, struct ast *n, const char
 
 const struct ty *sema_ident(struct checker *c, struct ast *n)
 {
+	if (!strncmp(n->ident.name, "__builtin_", 10) && bi_lookup_value(n->ident.name + 10)) {
+		/* current bpftrace's spelling of a builtin a script may shadow:
+		 * __builtin_comm is comm */
+		n->kind = AST_BUILTIN;
+		n->ident.name += 10;
+		return sema_builtin(c, n);
+	}
 	const char *name = n->ident.name, *s = NULL;
 	int64_t v = 0;
 	uint32_t len = 0;

@@ -155,7 +155,20 @@ static void expand_list(struct expander *x, struct ast *list);
 static void expand_expr(struct expander *x, struct ast *n)
 {
 	for (; n; n = n->next) {
+		if (n->kind == AST_IDENT) {
+			/* a macro without parameters may be named without parentheses */
+			struct ast *m0 = find_macro(x, n->ident.name);
+			if (m0 && !m0->macro.params) {
+				const char *name = n->ident.name;
+				n->kind = AST_CALL;
+				n->call.name = name;
+				n->call.args = NULL;
+				n->call.bi = 0;
+			}
+		}
 		struct ast *mac = n->kind == AST_CALL ? find_macro(x, n->call.name) : NULL;
+		if (mac && ast_list_len(mac->macro.params) != ast_list_len(n->call.args) && bi_lookup_call(n->call.name))
+			mac = NULL;   /* the builtin of that name, at another arity */
 		if (mac) {
 			struct ast *body = instantiate(x, n, mac);
 			if (!body)
@@ -202,6 +215,8 @@ static void expand_list(struct expander *x, struct ast *list)
 		x->hoist_tail = &x->hoist;
 		struct ast *e = s->kind == AST_EXPR_STMT ? s->expr_stmt.expr : NULL;
 		struct ast *mac = e && e->kind == AST_CALL ? find_macro(x, e->call.name) : NULL;
+		if (mac && ast_list_len(mac->macro.params) != ast_list_len(e->call.args) && bi_lookup_call(e->call.name))
+			mac = NULL;
 		if (mac) {
 			struct ast *body = instantiate(x, e, mac);
 			if (!body)

@@ -203,6 +203,9 @@ import
 macro
 	: MACRO IDENT '(' macro_params ')' block   { $$ = ast_macro(A, @$, $2, $4.head, $6); }
 	| MACRO IDENT block                        { $$ = ast_macro(A, @$, $2, NULL, $3); }
+	/* a macro may take a builtin's name (current bpftrace): it wins where
+	 * its arity matches the call */
+	| MACRO BUILTIN '(' macro_params ')' block { $$ = ast_macro(A, @$, $2, $4.head, $6); }
 	;
 
 macro_params
