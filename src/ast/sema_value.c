@@ -365,3 +365,18 @@ const struct ty *sema_check_usermode(struct checker *c, struct ast *n, struct as
 		 probetype_name(c->ptype));
 	return ty_none();
 }
+
+/* strlen(s): the bytes before the first NUL, within the string's capacity. */
+const struct ty *sema_check_strlen(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
+				   struct ast *map)
+{
+	(void)nargs, (void)map;
+	const struct ty *t = sema_expr(c, args[0]);
+	if (sema_poisoned(t))
+		return ty_none();
+	if (t->kind != TY_STRING) {
+		sema_err(c, n->span, "strlen() only supports string arguments (%s provided)", sema_kname(c, t));
+		return ty_none();
+	}
+	return ty_int(8, false);
+}

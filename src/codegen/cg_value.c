@@ -164,3 +164,28 @@ struct cg_val cg_emit_addrspace(struct cg *c, struct ast *n)
 {
 	return scalar(cg_scalar(c, n->call.args));
 }
+
+/* strlen: a bounded loop to the first NUL (the verifier follows i < size). */
+struct cg_val cg_emit_strlen(struct cg *c, struct ast *n)
+{
+	struct ast *a = n->call.args;
+	uint32_t size = T(a)->size;
+	struct cg_val s = cg_expr(c, a);
+	LLVMValueRef i = cg_alloca(c, 8);
+	LLVMBuildStore(c->b, cg_const(c, 0), i);
+	LLVMBasicBlockRef head = cg_block(c, "strlen_cond"), byte = cg_block(c, "strlen_byte"),
+			  next = cg_block(c, "strlen_next"), done = cg_block(c, "strlen_end");
+	LLVMBuildBr(c->b, head);
+	LLVMPositionBuilderAtEnd(c->b, head);
+	LLVMValueRef k = LLVMBuildLoad2(c->b, c->i64, i, "");
+	LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntULT, k, cg_const(c, size), ""), byte, done);
+	LLVMPositionBuilderAtEnd(c->b, byte);
+	LLVMValueRef p = LLVMBuildGEP2(c->b, c->i8, s.v, &k, 1, "");
+	LLVMValueRef ch = LLVMBuildLoad2(c->b, c->i8, p, "");
+	LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, ch, LLVMConstInt(c->i8, 0, false), ""), done, next);
+	LLVMPositionBuilderAtEnd(c->b, next);
+	LLVMBuildStore(c->b, LLVMBuildAdd(c->b, k, cg_const(c, 1), ""), i);
+	LLVMBuildBr(c->b, head);
+	LLVMPositionBuilderAtEnd(c->b, done);
+	return scalar(LLVMBuildLoad2(c->b, c->i64, i, ""));
+}
