@@ -73,7 +73,7 @@ void rt_act_cat(const struct rt_act_ctx *c, const char *path)
 
 /* system() (--unsafe): the command through sh, its output streamed as it
  * comes (bounded memory; JSON needs the whole string, kept up to
- * SYSTEM_JSON_MAX) with its trailing newlines replaced by one. A signal
+ * SYSTEM_JSON_MAX); in text its trailing newlines are replaced by one. A signal
  * ends the command. */
 #define SYSTEM_JSON_MAX (1u << 20)
 
@@ -139,6 +139,10 @@ void rt_act_system(const struct rt_act_ctx *c, const char *cmd)
 		}
 	}
 	close(p[0]);
+	/* JSON carries the output whole, its trailing newlines too (upstream's
+	 * {"type": "syscall", "data": "a b c\n"}); text prints one. */
+	for (; so.json && newlines; newlines--)
+		sys_put(&so, '\n');
 	/* Reaped (its status is not used, as in bpftrace), or killed on a
 	 * signal: a command that closed its output may still run. */
 	int pfd = pidfd_open(pid);
