@@ -262,7 +262,9 @@ static uint8_t stack_mode(struct checker *c)
 }
 
 /* kstack, kstack(mode), kstack(limit), kstack(mode, limit): mode bpftrace,
- * perf or raw; bpftrace's default is 127 frames in its own mode. */
+ * perf or raw; bpftrace's default is 127 frames in its own mode. ustack
+ * takes the same arguments; the runtime symbolises its frames through the
+ * pid the value carries. */
 const struct ty *sema_check_kstack(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
 				   struct ast *map)
 {
@@ -271,6 +273,7 @@ const struct ty *sema_check_kstack(struct checker *c, struct ast *n, struct ast 
 	struct ty *t = ty_new(c->a, TY_STACK);
 	t->stack_limit = 127;
 	t->stack_mode = stack_mode(c);
+	t->stack_user = use_id(n) == BI_USTACK;
 	for (unsigned i = 0; i < nargs; i++) {
 		struct ast *a = args[i];
 		if (i == 0 && a->kind == AST_IDENT) {
@@ -278,8 +281,8 @@ const struct ty *sema_check_kstack(struct checker *c, struct ast *n, struct ast 
 			while (m < 3 && strcmp(modes[m], a->ident.name))
 				m++;
 			if (m == 3) {
-				sema_err(c, a->span, "kstack: unknown stack mode '%s' (expected bpftrace, perf or raw)",
-					 a->ident.name);
+				sema_err(c, a->span, "%s: unknown stack mode '%s' (expected bpftrace, perf or raw)",
+					 use_name(n), a->ident.name);
 				return ty_none();
 			}
 			t->stack_mode = (uint8_t)m;
@@ -289,7 +292,7 @@ const struct ty *sema_check_kstack(struct checker *c, struct ast *n, struct ast 
 		if (!sema_arg_const(c, n, a, "the frame limit", &limit))
 			return ty_none();
 		if (limit < 1 || limit > 127) {
-			sema_err(c, a->span, "kstack: the frame limit must be between 1 and 127");
+			sema_err(c, a->span, "%s: the frame limit must be between 1 and 127", use_name(n));
 			return ty_none();
 		}
 		t->stack_limit = (uint32_t)limit;

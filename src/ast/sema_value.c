@@ -39,6 +39,23 @@ const struct ty *sema_check_bswap(struct checker *c, struct ast *n, struct ast *
 	return ty_int(t->kind == TY_BOOL ? 1 : t->size, false);
 }
 
+/* ksym(addr), usym(addr): the address travels (usym's with the pid whose
+ * mappings it belongs to); the runtime names it when it prints. */
+const struct ty *sema_check_sym(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
+				struct ast *map)
+{
+	(void)nargs, (void)map;
+	const struct ty *t = sema_expr(c, args[0]);
+	if (sema_poisoned(t))
+		return ty_none();
+	if (!ty_is_int(t) && t->kind != TY_PTR) {
+		sema_err(c, n->span, "%s() expects an integer or a pointer (%s provided)", n->call.name,
+			 sema_kname(c, t));
+		return ty_none();
+	}
+	return ty_new(c->a, strcmp(n->call.name, "usym") ? TY_KSYM : TY_USYM);
+}
+
 /* buf(data [, length]): bytes printed as hex escapes (%r, %rx, %rh), kept
  * with their length: u32 length, then the bytes. An array or string gives
  * its own length; a pointer or address needs one, a constant. */

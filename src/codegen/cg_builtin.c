@@ -200,11 +200,28 @@ struct cg_val cg_emit_argn(struct cg *c, struct ast *n)
 	return scalar(cg_load_int(c, addr, T(n)));
 }
 
+/* The current process into the pids map (BPF_NOEXIST: a lookup when it is
+ * there already), so that the runtime snapshots its mappings while it
+ * lives; returns the pid. */
+static LLVMValueRef note_pid(struct cg *c)
+{
+	if (c->pids_map < 0)
+		c->pids_map = cg_map_add(c, "pids", "hawk_pids", DESC_MAP_PIDS, 1 /* BPF_MAP_TYPE_HASH */, 4, 4,
+					 4096);
+	LLVMValueRef pid = LLVMBuildLShr(c->b, pid_tgid(c), cg_const(c, 32), "");
+	LLVMValueRef key = cg_tmp(c, 4), val = cg_tmp(c, 4);
+	cg_store_int(c, key, pid, 4);
+	cg_store_int(c, val, cg_const(c, 0), 4);
+	LLVMValueRef args[4] = { cg_map_ptr(c, c->pids_map), key, val, cg_const(c, 1 /* BPF_NOEXIST */) };
+	cg_helper(c, H_MAP_UPDATE, c->i64, args, 4);
+	return pid;
+}
+
 /* kstack: { i64 stack id; u32 pid; u32 pad }, the frames kept in a stack
  * map the runtime reads when it prints. One map per frame limit, as in
  * bpftrace: the kernel hashes as many frames as the map holds, so
  * kstack(3) groups stacks by their top three frames. */
-struct cg_val cg_kstack(struct cg *c, uint32_t limit)
+struct cg_val cg_kstack(struct cg *c, uint32_t limit, bool user)
 {
 	if (limit < 1 || limit > 127)
 		limit = 127;
@@ -212,10 +229,11 @@ struct cg_val cg_kstack(struct cg *c, uint32_t limit)
 		c->stacks_map[limit] = cg_map_add(c, "stacks", arena_printf(c->a, "hawk_stacks_%u", limit),
 						  DESC_MAP_STACKS, 7 /* BPF_MAP_TYPE_STACK_TRACE */, 4, limit * 8, 4096);
 	LLVMValueRef buf = cg_tmp(c, 16);
-	LLVMValueRef args[3] = { c->ctxarg, cg_map_ptr(c, c->stacks_map[limit]), cg_const(c, 0) };
+	/* BPF_F_USER_STACK: the same map holds user and kernel stacks */
+	LLVMValueRef args[3] = { c->ctxarg, cg_map_ptr(c, c->stacks_map[limit]), cg_const(c, user ? 256 : 0) };
 	LLVMValueRef id = cg_helper(c, H_GET_STACKID, c->i64, args, 3);
 	cg_store_int(c, buf, id, 8);
-	LLVMValueRef pid = LLVMBuildLShr(c->b, pid_tgid(c), cg_const(c, 32), "");
+	LLVMValueRef pid = user ? note_pid(c) : LLVMBuildLShr(c->b, pid_tgid(c), cg_const(c, 32), "");
 	cg_store_int(c, cg_gep(c, buf, 8), pid, 4);
 	cg_store_int(c, cg_gep(c, buf, 12), cg_const(c, 0), 4);
 	return mem(buf);
@@ -224,7 +242,24 @@ struct cg_val cg_kstack(struct cg *c, uint32_t limit)
 /* The mode is in the type, for printing. */
 struct cg_val cg_emit_kstack(struct cg *c, struct ast *n)
 {
-	return cg_kstack(c, T(n)->stack_limit);
+	return cg_kstack(c, T(n)->stack_limit, T(n)->stack_user);
+}
+
+/* ksym: the address; usym: { u64 addr; u32 pid; u32 pad }, the pid naming
+ * the mappings the runtime reads the symbol through. */
+struct cg_val cg_emit_ksym(struct cg *c, struct ast *n)
+{
+	return scalar(cg_scalar(c, n->call.args));
+}
+
+struct cg_val cg_emit_usym(struct cg *c, struct ast *n)
+{
+	LLVMValueRef buf = cg_tmp(c, 16);
+	cg_store_int(c, buf, cg_scalar(c, n->call.args), 8);
+	LLVMValueRef pid = note_pid(c);
+	cg_store_int(c, cg_gep(c, buf, 8), pid, 4);
+	cg_store_int(c, cg_gep(c, buf, 12), cg_const(c, 0), 4);
+	return mem(buf);
 }
 
 struct cg_val cg_emit_cpid(struct cg *c, struct ast *n)

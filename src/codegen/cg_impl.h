@@ -67,6 +67,7 @@ struct cg {
 	size_t capmaps, capglobals, capevents, capprobes, capstrftime;  /* desc arrays' room */
 	int *user_map;            /* sema map index -> desc map index */
 	int scratch_map;          /* -1 until a program needs large temporaries */
+	int pids_map;             /* -1 until a program takes a ustack or usym */
 	int stacks_map[128];      /* by frame limit: -1 until a program takes such a kstack */
 	uint32_t scratch_size;    /* the largest any program needs */
 
@@ -170,7 +171,7 @@ LLVMValueRef cg_bytes_contains(struct cg *c, LLVMValueRef hay, uint32_t hs, LLVM
 /* cg_builtin.c: a call or builtin name (AST_CALL, AST_BUILTIN) through the
  * emitter of the builtin.def row sema resolved it to. */
 struct cg_val cg_call(struct cg *c, struct ast *n);
-struct cg_val cg_kstack(struct cg *c, uint32_t limit);
+struct cg_val cg_kstack(struct cg *c, uint32_t limit, bool user);
 /* The emitters named in builtin.def's `emit` column (cg_builtin.c, cg_call.c). */
 #define BI(id, name, form, min, max, probes, result, check, emit) \
 	struct cg_val cg_emit_##emit(struct cg *c, struct ast *n);

@@ -243,9 +243,9 @@ bool cg_is_mem(const struct ty *t)
 {
 	switch (t->kind) {
 	case TY_STRING: case TY_TUPLE: case TY_RECORD: case TY_ARRAY: case TY_BUFFER: case TY_INET:
-	case TY_STACK: case TY_TIMESTAMP: case TY_MACADDR:
+	case TY_STACK: case TY_TIMESTAMP: case TY_MACADDR: case TY_USYM:
 		return true;
-	case TY_NONE: case TY_VOID: case TY_INT: case TY_BOOL: case TY_PTR: case TY_KSYM: case TY_USYM:
+	case TY_NONE: case TY_VOID: case TY_INT: case TY_BOOL: case TY_PTR: case TY_KSYM:
 	case TY_USERNAME: case TY_CGROUP_PATH: case TY_ERRNO: case TY_AGG: case TY_MAP: case TY__COUNT:
 		return false;
 	}
@@ -393,7 +393,7 @@ struct desc *cg_compile(struct pass_ctx *pc, const struct cg_opts *o)
 	d->source_name = src ? src->name : "stdin";
 	struct cg c = {
 		.pc = pc, .a = pc->arena, .d = pc->diag, .s = pc->sema, .desc = d, .opts = o,
-		.scratch_map = -1,
+		.scratch_map = -1, .pids_map = -1,
 	};
 	for (unsigned i = 0; i < 128; i++)
 		c.stacks_map[i] = -1;

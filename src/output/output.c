@@ -125,6 +125,19 @@ void out_sink_set_stack_reader(struct out_sink *s, out_stack_fn fn, void *ctx)
 	s->stack_ctx = ctx;
 }
 
+void out_sink_set_usym(struct out_sink *s, out_usym_fn fn, void *ctx)
+{
+	s->usym = fn;
+	s->usym_ctx = ctx;
+}
+
+static const char *usym_of(struct out_sink *s, uint32_t pid, uint64_t addr, uint64_t *off,
+			   const char **module)
+{
+	*module = NULL;
+	return s->usym ? s->usym(s->usym_ctx, pid, addr, off, module) : NULL;
+}
+
 /* ---- JSON scalars -------------------------------------------------------- */
 
 /* Escapes as upstream's JsonEmitter<std::string>, except that bytes >= 0x80
@@ -536,8 +549,9 @@ static void put_buffer(struct out_buf *b, const struct ty *t, const uint8_t *v, 
 #define STACK_MAX_FRAMES 1024
 
 /* bpftrace mode: a newline, then each frame indented 8 ("sym+off"); perf
- * mode: "\t<hex addr> sym+off"; raw: hex addresses. User frames are not
- * symbolised yet: they print as addresses. */
+ * mode: "\t<hex addr> sym+off", user frames followed by their object,
+ * " (path)" or " ([unknown])"; raw: hex addresses. User frames are named
+ * through the pid the value carries (after its 8-byte id). */
 static void put_stack(struct out_sink *s, struct out_buf *b, const struct ty *t,
 		      const uint8_t *v)
 {
@@ -545,6 +559,8 @@ static void put_stack(struct out_sink *s, struct out_buf *b, const struct ty *t,
 	uint32_t max = t->stack_limit && t->stack_limit < STACK_MAX_FRAMES ?
 		       t->stack_limit : STACK_MAX_FRAMES;
 	int n = s->stack ? s->stack(s->stack_ctx, t, v, ips, max) : 0;
+	uint32_t pid;
+	memcpy(&pid, v + 8, 4);
 	out_buf_putc(b, '\n');
 	for (int i = 0; i < n; i++) {
 		uint64_t ip = ips[i];
@@ -561,13 +577,14 @@ static void put_stack(struct out_sink *s, struct out_buf *b, const struct ty *t,
 		else
 			out_buf_puts(b, "        ");
 		uint64_t off = 0;
-		const char *sym = t->stack_user ? NULL : out_ksym(ip, &off);
+		const char *module = NULL;
+		const char *sym = t->stack_user ? usym_of(s, pid, ip, &off, &module) : out_ksym(ip, &off);
 		if (sym)
 			out_buf_printf(b, "%s+%" PRIu64, sym, off);
 		else
 			put_addr(b, ip);
-		if (!sym && t->stack_user && t->stack_mode == 1)
-			out_buf_puts(b, " ([unknown])");
+		if (t->stack_user && t->stack_mode == 1)
+			out_buf_printf(b, " (%s)", module ? module : "[unknown]");
 		out_buf_putc(b, '\n');
 	}
 }
@@ -665,10 +682,16 @@ static void put_symbolic(struct out_sink *s, struct out_buf *b, const struct ty 
 			put_addr(b, x);
 		break;
 	}
-	case TY_USYM:
-		/* TODO: user symbols (ELF symtab of the pid's mappings). */
-		put_addr(b, x);
+	case TY_USYM: {
+		uint32_t pid;
+		memcpy(&pid, v + 8, 4);
+		const char *module, *sym = usym_of(s, pid, x, &off, &module);
+		if (sym)
+			out_buf_puts(b, sym);
+		else
+			put_addr(b, x);
 		break;
+	}
 	case TY_USERNAME:
 		out_buf_puts(b, user_name(x));
 		break;

@@ -41,6 +41,14 @@ typedef int (*out_stack_fn)(void *ctx, const struct ty *t, const void *value,
 			    uint64_t *ips, uint32_t max);
 void out_sink_set_stack_reader(struct out_sink *s, out_stack_fn fn, void *ctx);
 
+/* ustack frames and usym values name user addresses through the process
+ * they came from: the callback returns the function's name and sets *off
+ * and *module (the object's path), or returns NULL. Without one they print
+ * as addresses. */
+typedef const char *(*out_usym_fn)(void *ctx, uint32_t pid, uint64_t addr, uint64_t *off,
+				   const char **module);
+void out_sink_set_usym(struct out_sink *s, out_usym_fn fn, void *ctx);
+
 /* ---- printf formats ---------------------------------------------------- */
 
 /* What a conversion prints. bpftrace's grammar: %[-][+][ ][#][0][width|*]

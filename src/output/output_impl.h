@@ -24,6 +24,8 @@ struct out_sink {
 	struct out_fmt *fmts;        /* one per desc event; unused ones empty */
 	out_stack_fn stack;
 	void *stack_ctx;
+	out_usym_fn usym;
+	void *usym_ctx;
 	int64_t boot_ns;             /* CLOCK_REALTIME - CLOCK_BOOTTIME, once */
 	bool boot_known;
 };

@@ -22,6 +22,9 @@ enum desc_map_role {
 	DESC_MAP_LOST,       /* u64 count of events the ring buffer had no room for, then
 	                      * u64 set by exit() (probes return at once after it) */
 	DESC_MAP_STACKS,     /* kstack/ustack ids */
+	DESC_MAP_PIDS,       /* u32 pid -> u32 0: processes whose user addresses were taken
+	                      * (ustack, usym); the runtime reads their mappings while
+	                      * they live, to name those addresses after they exit */
 };
 
 /* Value layouts: the contract between codegen and the printers in

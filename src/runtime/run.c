@@ -26,6 +26,7 @@
 #include "runtime/globals.h"
 #include "runtime/maps.h"
 #include "runtime/proc.h"
+#include "runtime/usym.h"
 #include "runtime/watch.h"
 
 /* A record callback's way to stop ring_buffer__consume at an exit() record,
@@ -55,6 +56,7 @@ struct rt_session {
 	int out_err;                  /* the first write error, errno */
 	bool out_err_told;
 	struct out_sink *sink;
+	struct rt_usyms *usyms;     /* user symbols, made when first needed */
 	struct bpf_object *obj;
 	struct bpf_program **progs;   /* one per desc probe */
 	char **logs;                  /* one per desc probe, NULL when shared */
@@ -193,6 +195,35 @@ static int read_stack(void *ctx, const struct ty *t, const void *value, uint64_t
 			ips[k] = buf[k];
 	free(buf);
 	return (int)k;
+}
+
+static const char *find_usym(void *ctx, uint32_t pid, uint64_t addr, uint64_t *off,
+			     const char **module)
+{
+	struct rt_session *s = ctx;
+	if (!s->usyms)
+		s->usyms = rt_usyms_new();
+	return rt_usyms_find(s->usyms, pid, addr, off, module);
+}
+
+/* The processes whose user addresses the programs took: their mappings
+ * read now, while they live (each once), so that their stacks and usym
+ * values still print as names after they exit. Every poll tick and before
+ * the maps print. */
+static void note_pids(struct rt_session *s)
+{
+	for (uint32_t i = 0; i < s->d->nmaps; i++) {
+		if (s->d->maps[i].role != DESC_MAP_PIDS || s->map_fds[i] < 0)
+			continue;
+		if (!s->usyms)
+			s->usyms = rt_usyms_new();
+		uint32_t key, next, *prev = NULL;
+		while (!bpf_map_get_next_key(s->map_fds[i], prev, &next)) {
+			rt_usyms_note_pid(s->usyms, next);
+			key = next;
+			prev = &key;
+		}
+	}
 }
 
 /* cat() and system() (actions.c), stopped by a signal through the pipe. */
@@ -372,6 +403,7 @@ static int emit_event(struct rt_session *s, const struct desc_event *ev, const v
 /* The maps at exit, after END: "\n\n" then every user map (text mode). */
 static void emit_maps(struct rt_session *s)
 {
+	note_pids(s);
 	out_end(s->sink);
 	if (!s->o.no_exit_maps)
 		out_maps_at_exit(s->sink, s->d, (uint32_t)libbpf_num_possible_cpus(), read_map, s);
@@ -625,6 +657,7 @@ int rt_session_load(const struct desc *d, const struct rt_opts *o, struct rt_ses
 			       o->format == RT_FORMAT_JSON ? OUT_JSON : OUT_TEXT);
 	out_sink_set_desc(s->sink, d);
 	out_sink_set_stack_reader(s->sink, read_stack, s);
+	out_sink_set_usym(s->sink, find_usym, s);
 	lp.out = diag_output(o->diag);
 	lp.all = o->dump_libbpf;
 	lp.info = o->verbose > 1;
@@ -1098,6 +1131,7 @@ int rt_session_loop(struct rt_session *s, int timeout_ms)
 		}
 		struct epoll_event evs[4];
 		int n = epoll_wait(s->epfd, evs, 4, wait);
+		note_pids(s);
 		if (n < 0 && errno != EINTR) {
 			int e = errno;
 			diag_plain(s->o.diag, DIAG_ERROR, "epoll_wait: %s", strerror(e));
@@ -1209,6 +1243,7 @@ void rt_session_free(struct rt_session *s)
 	free(s->lost_buf);
 	libbpf_set_print(lp.old);
 	out_sink_free(s->sink);
+	rt_usyms_free(s->usyms);
 	if (s->out && s->out != s->dest)
 		fclose(s->out);
 	free(s);

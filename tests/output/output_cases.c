@@ -1318,7 +1318,7 @@ static void case_values(void)
 	out_value(s, ts, v.b);
 	check_free("strftime %f %k %l", cap_take(&c, false), "01:01:01.123456|123456789|123|%f\n");
 
-	/* ustack frames, as the loader's reader returns them (not symbolised yet) */
+	/* ustack frames, as the loader's reader returns them (no symbol callback: addresses) */
 	struct ty *us = ty_new(A, TY_STACK);
 	us->stack_user = true;
 	s = cap_new(&c, OUT_TEXT);
