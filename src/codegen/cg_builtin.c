@@ -225,9 +225,13 @@ struct cg_val cg_kstack(struct cg *c, uint32_t limit, bool user)
 {
 	if (limit < 1 || limit > 127)
 		limit = 127;
+	/* Twice max_map_keys: the kernel hashes a stack to one bucket and a
+	 * collision loses it (-EEXIST), so a map of N stacks needs room. */
+	uint64_t keys = c->opts && c->opts->map_keys_max ? c->opts->map_keys_max : CG_MAP_KEYS_MAX;
+	uint32_t entries = keys > UINT32_MAX / 2 ? UINT32_MAX : (uint32_t)(2 * keys);
 	if (c->stacks_map[limit] < 0)
 		c->stacks_map[limit] = cg_map_add(c, "stacks", arena_printf(c->a, "hawk_stacks_%u", limit),
-						  DESC_MAP_STACKS, 7 /* BPF_MAP_TYPE_STACK_TRACE */, 4, limit * 8, 4096);
+						  DESC_MAP_STACKS, 7 /* BPF_MAP_TYPE_STACK_TRACE */, 4, limit * 8, entries);
 	LLVMValueRef buf = cg_tmp(c, 16);
 	/* BPF_F_USER_STACK: the same map holds user and kernel stacks */
 	LLVMValueRef args[3] = { c->ctxarg, cg_map_ptr(c, c->stacks_map[limit]), cg_const(c, user ? 256 : 0) };
