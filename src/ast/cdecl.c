@@ -584,10 +584,15 @@ static const struct ty *declarator(struct cp *p, const struct ty *base, const ch
 	if (fnptr)
 		t = ty_ptr(p->c->a, ty_void(), TY_AS_NONE);
 	for (unsigned k = ndims; k-- > 0;) {
-		if (t == &plain_char && k == ndims - 1)
-			t = ty_string(p->c->a, (uint32_t)dims[k]);   /* char[N]: a string */
-		else
+		if (t == &plain_char && k == ndims - 1) {
+			/* char[N]: a string. As upstream (which gives it N+1 bytes
+			 * to say so), N chars without a NUL are the whole text. */
+			struct ty *s = ty_string(p->c->a, (uint32_t)dims[k]);
+			s->whole = true;
+			t = s;
+		} else {
 			t = ty_array(p->c->a, t, (uint32_t)dims[k]);
+		}
 	}
 	for (unsigned k = ninner; k-- > 0;)
 		t = ty_array(p->c->a, t, inner_arrays[k]);

@@ -72,6 +72,8 @@ struct ty {
 	bool complete;            /* TY_RECORD from BTF: nested records' fields read too */
 	bool ctx;                 /* points into the probe context (tracepoint args) */
 	enum ty_addrspace as;     /* TY_PTR, TY_STRING read from memory */
+	bool whole;               /* TY_STRING: a char[N] of a C definition in the script: full
+	                           * without a NUL is its whole text, not cut short (no trailer) */
 	const char *name;         /* "task_struct", "_tracepoint_sched_sched_switch", or NULL */
 	struct ty *elem;          /* TY_PTR, TY_ARRAY */
 	uint32_t count;           /* TY_ARRAY elements; TY_RECORD/TY_TUPLE fields */

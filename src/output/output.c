@@ -420,7 +420,7 @@ void out_set_trunc_trailer(const char *s)
 static void put_string(struct out_buf *b, const struct ty *t, const uint8_t *v, bool json)
 {
 	size_t n = strnlen((const char *)v, t->size);
-	bool cut = t->size && n == t->size;
+	bool cut = t->size && n == t->size && !t->whole;
 	if (!json) {
 		out_buf_put(b, v, n);
 		if (cut)
