@@ -29,7 +29,9 @@
 #include "probes/btf.h"
 #include "probes/features.h"
 #include "probes/list.h"
+#include "runtime/aot.h"
 #include "runtime/run.h"
+#include "runtime/settings.h"
 #include "parser/parse.h"
 
 #ifndef HAWK_VERSION
@@ -320,47 +322,6 @@ static void warn_run_options(const struct drv_opts *o)
 			    names, strchr(names, ',') ? "have" : "has");
 }
 
-/* The settings that shape a run (config.h): the limit on programs
- * (bpftrace's message), the verifier log, the ring buffer, the
- * maps at exit. Returns 0, or 1 after an error. */
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static int apply_limits(const struct desc *d, const struct cfg *c, struct rt_opts *ro)
-{
-	/* max_probes is checked at expansion (sema), before code is made. */
-	/* Programs: probes that share one program count once (sorted names,
-	 * so that 100,000 probes cost no quadratic scan). */
-	const char **names = xmalloc((d->nprobes ? d->nprobes : 1) * sizeof(*names));
-	for (uint32_t i = 0; i < d->nprobes; i++)
-		names[i] = d->probes[i].prog_name;
-	qsort(names, d->nprobes, sizeof(*names), cmp_str);
-	uint32_t progs = 0;
-	for (uint32_t i = 0; i < d->nprobes; i++)
-		progs += i == 0 || strcmp(names[i - 1], names[i]);
-	free(names);
-	uint64_t max = cfg_u(c, CFG_MAX_BPF_PROGS);
-	if (progs > max) {
-		drv_error("Your program is trying to generate more than %u BPF programs, which "
-			  "exceeds the current limit of %llu. You can increase the limit through the "
-			  "BPFTRACE_MAX_BPF_PROGS environment variable.", progs, (unsigned long long)max);
-		return 1;
-	}
-	ro->log_size = (uint32_t)cfg_u(c, CFG_LOG_SIZE);
-	/* The kernel wants a power of two: the pages asked for, rounded up. */
-	uint64_t bytes = cfg_u(c, CFG_PERF_RB_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE), p2 = 1;
-	while (p2 < bytes)
-		p2 <<= 1;
-	ro->ringbuf_bytes = p2;
-	ro->no_exit_maps = !cfg_u(c, CFG_PRINT_MAPS_ON_EXIT);
-	/* the config's order (error, warn, ignore) is the runtime's */
-	ro->missing_probes = (int)cfg_u(c, CFG_MISSING_PROBES);
-	out_set_trunc_trailer(cfg_str(c, CFG_STR_TRUNC_TRAILER));
-	return 0;
-}
-
 /* Codegen, then the runtime: load, attach, events, maps. */
 static int compile_and_run(struct drv_state *st, const struct drv_opts *o)
 {
@@ -383,6 +344,8 @@ static int compile_and_run(struct drv_state *st, const struct drv_opts *o)
 	struct desc *d = cg_compile(&st->ctx, &co);
 	if (!d)
 		return 1;
+	if (o->aot)
+		return aot_write(o->aot, d, st->ctx.diag, (uint32_t)st->ctx.ncpus, st->ctx.cfg) ? 1 : 0;
 	FILE *out = NULL;
 	if (o->output) {
 		out = fopen(o->output, "we");   /* close-on-exec: not the -c child's to hold */
@@ -405,9 +368,8 @@ static int compile_and_run(struct drv_state *st, const struct drv_opts *o)
 		.cmd = o->cmd,
 		.dry_run = o->dry_run,
 		.notify = getenv("HAWK_NOTIFY_ATTACHED") != NULL,
-		.cat_bytes_max = cfg_u(st->ctx.cfg, CFG_MAX_CAT_BYTES),
 	};
-	if (apply_limits(d, st->ctx.cfg, &ro)) {
+	if (rt_apply_settings(d, st->ctx.cfg, &ro)) {
 		if (out)
 			fclose(out);
 		return 1;
@@ -506,6 +468,12 @@ int drv_run(struct drv_opts *o)
 		int err = rt_list(o->list_pattern, o->verbose, o->has_pid ? o->pid : 0, stdout, d);
 		diag_free(d);
 		return err ? 1 : 0;
+	}
+	if (o->aot && o->nparams) {
+		/* they shape the code (types, string sizes): not yet read at load */
+		drv_error("--aot: positional parameters are fixed at compile time and not supported "
+			  "in an artifact yet");
+		return 1;
 	}
 	warn_check_dumps(o);
 	if (o->check)

@@ -60,6 +60,7 @@ struct drv_opts {
 	bool syntax_only;           /* --syntax-only: grammar and attach points only */
 	const char *emit_elf;       /* --emit-elf FILE */
 	const char *emit_llvm;      /* --emit-llvm FILE */
+	const char *aot;            /* --aot FILE: write the artifact (runtime/aot.h), run nothing */
 	bool btf;                   /* -b, --btf: accepted, no effect (as in bpftrace) */
 };
 

@@ -38,6 +38,7 @@ static const char usage[] =
 	"    -I DIR             add DIR to the C include path (repeatable)\n"
 	"    --include FILE     include a C header before the program (repeatable)\n"
 	"    --emit-elf FILE    write the BPF ELF object to FILE\n"
+	"    --aot FILE         compile only: write an artifact that hawk-run runs without LLVM\n"
 	"    --emit-llvm FILE   write the LLVM IR to FILE\n"
 	"    -b, --btf          accepted for bpftrace compatibility; no effect\n"
 	"    --verify-llvm-ir   accepted for bpftrace compatibility (the IR is always verified)\n"
@@ -65,6 +66,7 @@ enum {
 	OPT_VERIFY_LLVM_IR,
 	OPT_USDT_FILE_ACTIVATION,
 	OPT_DEBUGINFO,
+	OPT_AOT,
 };
 
 static const struct option long_opts[] = {
@@ -90,6 +92,7 @@ static const struct option long_opts[] = {
 	{ "verify-llvm-ir", no_argument, NULL, OPT_VERIFY_LLVM_IR },
 	{ "usdt-file-activation", no_argument, NULL, OPT_USDT_FILE_ACTIVATION },
 	{ "debuginfo", required_argument, NULL, OPT_DEBUGINFO },
+	{ "aot", required_argument, NULL, OPT_AOT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -216,6 +219,7 @@ static int parse_args(int argc, char *argv[], struct drv_opts *o, int *exit_now)
 			return 0;
 		case OPT_NO_WARNINGS: o->no_warnings = true; break;
 		case OPT_DRY_RUN: o->dry_run = true; break;
+		case OPT_AOT: o->aot = optarg; break;
 		case OPT_UNSAFE: o->unsafe = true; break;
 		case OPT_INCLUDE: drv_opts_add_include(o, optarg); break;
 		case OPT_INFO:

@@ -117,13 +117,13 @@ struct cg_val cg_emit_probetype(struct cg *c, struct ast *n)
 	return cg_const_string(c, probetype_name(c->exp->type), T(n));
 }
 
-/* The start time is a constant of this compilation: it happens just before
- * the probes attach. */
+/* The start time is read from .rodata, set at load just before the probes
+ * attach: an artifact compiled elsewhere counts from its own run. */
 struct cg_val cg_emit_elapsed(struct cg *c, struct ast *n)
 {
 	(void)n;
 	LLVMValueRef now = cg_helper(c, H_KTIME_BOOT, c->i64, NULL, 0);
-	return scalar(LLVMBuildSub(c->b, now, cg_const(c, c->pc->start_ns), ""));
+	return scalar(LLVMBuildSub(c->b, now, cg_start_ns(c), ""));
 }
 
 struct cg_val cg_emit_cpu(struct cg *c, struct ast *n)
@@ -135,7 +135,7 @@ struct cg_val cg_emit_cpu(struct cg *c, struct ast *n)
 struct cg_val cg_emit_ncpus(struct cg *c, struct ast *n)
 {
 	(void)n;
-	return scalar(cg_const(c, (uint64_t)c->pc->ncpus));
+	return scalar(cg_ncpus(c));
 }
 
 struct cg_val cg_emit_rand(struct cg *c, struct ast *n)

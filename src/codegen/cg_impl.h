@@ -191,6 +191,8 @@ void cg_event_submit(struct cg *c, LLVMValueRef rec, bool wake, LLVMBasicBlockRe
 
 /* cg_proc.c */
 LLVMValueRef cg_cpid(struct cg *c);
+LLVMValueRef cg_start_ns(struct cg *c);   /* `elapsed`'s origin, set at load */
+LLVMValueRef cg_ncpus(struct cg *c);      /* possible CPUs, set at load */
 void cg_pid_filter(struct cg *c);
 
 /* cg_loop.c: for ($kv : @map) through bpf_for_each_map_elem. */

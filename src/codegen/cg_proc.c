@@ -38,6 +38,17 @@ LLVMValueRef cg_cpid(struct cg *c)
 	return rodata_u64(c, DESC_VAR_CPID);
 }
 
+/* `elapsed`'s origin and `ncpus`: the running machine's, set at load. */
+LLVMValueRef cg_start_ns(struct cg *c)
+{
+	return rodata_u64(c, DESC_VAR_START_NS);
+}
+
+LLVMValueRef cg_ncpus(struct cg *c)
+{
+	return rodata_u64(c, DESC_VAR_NCPUS);
+}
+
 /* -p PID: bpftrace (0.24) filters the probes that cannot be attached to
  * one process (the record's RT_PROV_PID_FILTER); uprobes, usdt and
  * watchpoints attach to it instead, and perf events (profile, interval,

@@ -73,6 +73,11 @@ enum desc_map_role {
  * the object has them: the -c child's pid (cpid) and -p's pid (the filter). */
 #define DESC_VAR_CPID "hawk_cpid"
 #define DESC_VAR_PID  "hawk_pid"
+/* Facts of the machine the program runs on, set at load (never baked into
+ * the code, so that an ahead-of-time artifact is right wherever it runs):
+ * CLOCK_BOOTTIME when the run starts (`elapsed`), the possible CPUs (`ncpus`). */
+#define DESC_VAR_START_NS "hawk_start_ns"
+#define DESC_VAR_NCPUS "hawk_ncpus"
 
 struct desc_map {
 	const char *name;          /* "@x", "@" ; internal maps: "ringbuf", "scratch", ... */

@@ -537,13 +537,21 @@ static void load_failed(struct rt_session *s, int err)
  * command that cannot run fails first and `cpid` is known to the programs;
  * it is released once BEGIN has run. */
 
-/* The .rodata values the programs read (cg_proc.c): cpid and -p's pid.
+/* The .rodata values the programs read (cg_proc.c): cpid, -p's pid, the start time and ncpus.
  * Absent from objects whose programs do not use them. */
 static int set_globals(struct rt_session *s)
 {
+	struct timespec ts;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	int ncpus = libbpf_num_possible_cpus();
 	int err = rt_global_set(s->obj, DESC_VAR_CPID, (uint64_t)s->child.pid);
 	if (!err || err == -ENOENT)
 		err = rt_global_set(s->obj, DESC_VAR_PID, (uint64_t)s->o.pid);
+	if (!err || err == -ENOENT)
+		err = rt_global_set(s->obj, DESC_VAR_START_NS,
+				    (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec);
+	if (!err || err == -ENOENT)
+		err = rt_global_set(s->obj, DESC_VAR_NCPUS, ncpus > 0 ? (uint64_t)ncpus : 1);
 	if (err && err != -ENOENT) {
 		diag_plain(s->o.diag, DIAG_ERROR, "internal: cannot set the programs' read-only "
 			   "globals: %s", strerror(-err));

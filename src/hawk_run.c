@@ -1,0 +1,117 @@
+/* hawk-run: the LLVM-free runtime: runs an artifact made by `hawk --aot FILE`. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/libbpf.h>
+
+#include "arena.h"
+#include "config.h"
+#include "diag.h"
+#include "probes/btf.h"
+#include "runtime/aot.h"
+#include "runtime/run.h"
+#include "runtime/settings.h"
+
+/* No parser, no semantic passes, no LLVM: only the runtime, the printers and
+ * the probe records (meson.build links exactly those). */
+
+static const char usage[] =
+	"USAGE: hawk-run [options] ARTIFACT\n"
+	"Runs a program compiled with `hawk --aot ARTIFACT SCRIPT`; output as `hawk SCRIPT`.\n"
+	"    -o FILE       write events and maps to FILE\n"
+	"    -f FORMAT     text (default) or json\n"
+	"    -B MODE       output buffering: line (default), full or none\n"
+	"    -c CMD        run CMD once attached; stop when it exits\n"
+	"    -q            no \"Attached N probes\"\n"
+	"    -v            verbose: timings, libbpf's messages\n"
+	"    --dry-run     load and attach, then detach\n"
+	"    -h, --help    this text\n";
+
+int main(int argc, char *argv[])
+{
+	static const struct option lopts[] = {
+		{ "dry-run", no_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	struct rt_opts ro = { 0 };
+	const char *output = NULL;
+	int c;
+	while ((c = getopt_long(argc, argv, "+o:f:B:c:qvh", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': output = optarg; break;
+		case 'f':
+			if (!strcmp(optarg, "json"))
+				ro.format = RT_FORMAT_JSON;
+			else if (strcmp(optarg, "text")) {
+				fprintf(stderr, "ERROR: -f: unknown format %s (text or json)\n", optarg);
+				return 1;
+			}
+			break;
+		case 'B':
+			if (!strcmp(optarg, "full"))
+				ro.buffer = RT_BUFFER_FULL;
+			else if (!strcmp(optarg, "none"))
+				ro.buffer = RT_BUFFER_NONE;
+			else if (strcmp(optarg, "line")) {
+				fprintf(stderr, "ERROR: -B: unknown mode %s (line, full or none)\n", optarg);
+				return 1;
+			}
+			break;
+		case 'c': ro.cmd = optarg; break;
+		case 'q': ro.quiet = true; break;
+		case 'v': ro.verbose++; break;
+		case 'D': ro.dry_run = true; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return 1;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "ERROR: %s\n%s", optind == argc ? "no artifact given" :
+			"positional parameters are fixed when the artifact is compiled: hawk-run takes "
+			"the artifact alone", usage);
+		return 1;
+	}
+	struct cfg cfg;
+	char err[256];
+	cfg_init(&cfg);
+	if (cfg_load_env(&cfg, err, sizeof(err))) {
+		fprintf(stderr, "ERROR: %s\n", err);
+		return 1;
+	}
+	rt_btf_set_path(cfg_str(&cfg, CFG_BTF));
+	struct diag *dg = diag_new(stderr);
+	struct arena *a = arena_new();
+	int status = 1;
+	uint32_t ncpus = 0;
+	struct desc *d = aot_read(argv[optind], a, dg, &ncpus, &cfg);
+	if (!d)
+		goto out;
+	/* Loops over the CPUs (a per-CPU map read as a value) are unrolled to
+	 * the compiling machine's count. */
+	int here = libbpf_num_possible_cpus();
+	if (here > 0 && (uint32_t)here != ncpus) {
+		diag_plain(dg, DIAG_ERROR, "%s was compiled for %u possible CPUs, this machine has %d: "
+			   "compile it again here", argv[optind], ncpus, here);
+		goto out;
+	}
+	FILE *out = NULL;
+	if (output && !(out = fopen(output, "we"))) {
+		diag_plain(dg, DIAG_ERROR, "cannot open %s for writing: %s", output, strerror(errno));
+		goto out;
+	}
+	ro.diag = dg;
+	ro.out = out;
+	ro.notify = getenv("HAWK_NOTIFY_ATTACHED") != NULL;
+	if (!rt_apply_settings(d, &cfg, &ro))
+		status = rt_run(d, &ro);
+	if (out)
+		fclose(out);
+out:
+	arena_free(a);
+	diag_free(dg);
+	return status;
+}
