@@ -28,17 +28,20 @@ static const char usage[] =
 	"    -q            no \"Attached N probes\"\n"
 	"    -v            verbose: timings, libbpf's messages\n"
 	"    --dry-run     load and attach, then detach\n"
+	"    --no-warnings no runtime warnings\n"
 	"    -h, --help    this text\n";
 
 int main(int argc, char *argv[])
 {
 	static const struct option lopts[] = {
 		{ "dry-run", no_argument, NULL, 'D' },
+		{ "no-warnings", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	struct rt_opts ro = { 0 };
 	const char *output = NULL;
+	bool warnings = true;
 	int c;
 	while ((c = getopt_long(argc, argv, "+o:f:B:c:qvh", lopts, NULL)) != -1) {
 		switch (c) {
@@ -65,6 +68,7 @@ int main(int argc, char *argv[])
 		case 'q': ro.quiet = true; break;
 		case 'v': ro.verbose++; break;
 		case 'D': ro.dry_run = true; break;
+		case 'W': warnings = false; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return 1;
 		}
@@ -84,6 +88,7 @@ int main(int argc, char *argv[])
 	}
 	rt_btf_set_path(cfg_str(&cfg, CFG_BTF));
 	struct diag *dg = diag_new(stderr);
+	diag_set_warnings(dg, warnings);
 	struct arena *a = arena_new();
 	int status = 1;
 	uint32_t ncpus = 0;

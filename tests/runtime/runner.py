@@ -212,7 +212,8 @@ def run_case(c, args):
     env.update(c.env)
     src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     subst = {"{{HAWK}}": shlex.quote(args.hawk), "{{WORKLOAD}}": shlex.quote(args.workload),
-             "{{SRC}}": shlex.quote(src), "{{BIN}}": shlex.quote(os.path.dirname(args.workload))}
+             "{{SRC}}": shlex.quote(src), "{{BIN}}": shlex.quote(os.path.dirname(args.workload)),
+             "{{HAWK_RUN}}": shlex.quote(args.hawk_run or "hawk-run")}
 
     def fill(s):
         for k, v in subst.items():
@@ -224,6 +225,23 @@ def run_case(c, args):
     try:
         if c.get("RUN"):
             proc = Proc(fill(c.get("RUN")), env, tmp, True)
+        elif args.aot:
+            # The same case through an artifact: compiled with every option, run by
+            # hawk-run with the options it takes (the run's own); a compile error is
+            # the case's output, as in one hawk run.
+            opts = shlex.split(fill(c.get("ARGS", "")))
+            run_opts, i = [], 0
+            while i < len(opts):
+                if opts[i] in ("-q", "-v", "--dry-run", "--no-warnings"):
+                    run_opts.append(opts[i])
+                elif opts[i] in ("-f", "-B", "-o", "-c") and i + 1 < len(opts):
+                    run_opts += opts[i:i + 2]
+                    i += 1
+                i += 1
+            art = os.path.join(tmp, "prog.aot")
+            cmd = (shlex.join([args.hawk, "--aot", art] + opts + ["-e", fill("\n".join(c.get("PROG")))])
+                   + " && exec " + shlex.join([args.hawk_run] + run_opts + [art]))
+            proc = Proc(cmd, env, tmp, True)
         else:
             argv = ([args.hawk] + shlex.split(fill(c.get("ARGS", ""))) +
                     ["-e", fill("\n".join(c.get("PROG")))])
@@ -346,10 +364,17 @@ def main():
     ap.add_argument("-k", dest="filter", help="only cases whose name contains this")
     ap.add_argument("--sanitized", action="store_true",
                     help="hawk is an ASan/UBSan build: leave out the SPEED_BOUND cases")
+    ap.add_argument("--hawk-run", help="the LLVM-free runtime ({{HAWK_RUN}} in RUN cases)")
+    ap.add_argument("--aot", action="store_true",
+                    help="run every PROG case as `hawk --aot FILE` then `hawk-run FILE`")
     ap.add_argument("files", nargs="+")
     args = ap.parse_args()
     args.hawk = os.path.abspath(args.hawk)
     args.workload = os.path.abspath(args.workload)
+    if args.hawk_run:
+        args.hawk_run = os.path.abspath(args.hawk_run)
+    if args.aot and not args.hawk_run:
+        ap.error("--aot needs --hawk-run")
     cases = []
     for f in args.files:
         cases += parse(f)
