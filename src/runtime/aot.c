@@ -7,6 +7,18 @@
 #include <string.h>
 #include <zlib.h>
 
+/* A field added to the desc or to a type must be written and read here, and
+ * AOT_VERSION bumped: these sizes (x86-64) make the build say so. */
+#if defined(__x86_64__)
+_Static_assert(sizeof(struct desc) == 104 && sizeof(struct desc_map) == 64 &&
+	       sizeof(struct desc_event) == 96 && sizeof(struct desc_probe) == 136 &&
+	       sizeof(struct desc_arg) == 16 && sizeof(struct span) == 28,
+	       "struct desc changed: update runtime/aot.c and bump AOT_VERSION");
+_Static_assert(sizeof(struct ty) == 128 && sizeof(struct ty_field) == 24 &&
+	       sizeof(struct ty_enumerator) == 16,
+	       "struct ty changed: update runtime/aot.c and bump AOT_VERSION");
+#endif
+
 /* ---- writing: a growing byte buffer ---- */
 
 struct wbuf {
