@@ -74,7 +74,7 @@ if [ "$target" = compile ]; then
 fi
 # shellcheck disable=SC2046  # pkg-config's flags are words
 "$cc" "${san[@]}" -std=gnu11 -D_GNU_SOURCE -I"$root/src" "$here/fuzz_$target.c" "$work"/front*.o \
-	"${link[@]}" $(pkg-config --libs libbpf libelf libdw) -o "$work/fuzz_$target"
+	"${link[@]}" $(pkg-config --libs libbpf libelf libdw zlib) -o "$work/fuzz_$target"
 
 # Seeds: ours (read-only), the Debian bpftrace tools (copied to the temporary dir, never into
 # the repository), the case files' programs, and what earlier runs found (corpus-run/,
