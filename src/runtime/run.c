@@ -892,11 +892,20 @@ int rt_session_attach(struct rt_session *s)
 		if (d->probes[i].type == PROBE_TRACEPOINT && rt_tracefs_events(s->o.diag) < 0)
 			return -ENOENT;
 
+	/* BEGIN runs before any other probe is attached, as in bpftrace (0.17
+	 * and current): what it stores (@start = nsecs) is there before the
+	 * first event, and an interval:s:1 fires a whole second after it. Its
+	 * output is printed after the attach message, as there. */
+	double t0 = now_ms();
+	if (!s->o.dry_run && (err = run_special(s, PROBE_BEGIN)))
+		return err;
+	s->t.begin = now_ms() - t0;
+
 	unsigned skipped = 0;
 	struct rt_attach_ctx ac = { .d = s->o.diag, .pid = s->child.pid ? s->child.pid : s->o.pid,
 				    .dry_run = s->o.dry_run, .missing = s->o.missing_probes,
 				    .skipped = &skipped };
-	double t0 = now_ms();
+	t0 = now_ms();
 	/* The kernel runs the programs on one uprobe newest first, so those
 	 * providers attach after the others and last probe first: blocks on
 	 * one function then run in the order they are written, as in bpftrace
@@ -942,10 +951,6 @@ int rt_session_attach(struct rt_session *s)
 		fputs(RT_BPFTRACE_NOTIFY "\n", stderr);
 	if (s->o.dry_run)
 		return 0;
-	t0 = now_ms();
-	if ((err = run_special(s, PROBE_BEGIN)))
-		return err;
-	s->t.begin = now_ms() - t0;
 	/* BEGIN's output now, and no -c command when BEGIN called exit(). */
 	consume(s);
 	/* iter probes print their rows now, then the run ends (bpftrace's way). */
