@@ -180,7 +180,7 @@ static int parse_args(int argc, char *argv[], struct drv_opts *o, int *exit_now)
 			} else if (!strcmp(optarg, "json")) {
 				o->format = DRV_FORMAT_JSON;
 			} else {
-				drv_error("-f: unknown output format '%s' (expected text or json)", optarg);
+				drv_error("Invalid output format \"%s\"", optarg);   /* bpftrace's words; text or json */
 				return -1;
 			}
 			o->format_set = true;
