@@ -416,7 +416,7 @@ void cg_probe_read_n(struct cg *c, LLVMValueRef dst, LLVMValueRef size32, LLVMVa
 	enum cg_helper h = as == TY_AS_USER ? H_PROBE_READ_USER : as == TY_AS_KERNEL ? H_PROBE_READ_KERNEL : H_PROBE_READ;
 	LLVMValueRef args[3] = { dst, size32, LLVMBuildIntToPtr(c->b, addr, c->ptr, "") };
 	LLVMValueRef r = cg_helper(c, h, c->i64, args, 3);
-	cg_helper_check(c, 1, c->at, h == H_PROBE_READ_USER ? "probe_read_user" : h == H_PROBE_READ_KERNEL
+	cg_helper_check(c, 1, c->read_at.line ? c->read_at : c->at, h == H_PROBE_READ_USER ? "probe_read_user" : h == H_PROBE_READ_KERNEL
 				    ? "probe_read_kernel" : "probe_read", LLVMBuildICmp(c->b, LLVMIntSLT, r, cg_const(c, 0), ""), r);
 }
 
@@ -811,6 +811,17 @@ static struct cg_val record(struct cg *c, struct ast *n)
 	return mem(buf);
 }
 
+/* A read of memory (->, ., [], *) is where its failed probe_read is
+ * reported: -k names the expression, as bpftrace does, not the statement. */
+static struct cg_val at_read(struct cg *c, struct ast *n, struct cg_val (*emit)(struct cg *, struct ast *))
+{
+	struct span saved = c->read_at;
+	c->read_at = n->span;
+	struct cg_val v = emit(c, n);
+	c->read_at = saved;
+	return v;
+}
+
 struct cg_val cg_expr(struct cg *c, struct ast *n)
 {
 	const struct ty *t = T(n);
@@ -846,15 +857,17 @@ struct cg_val cg_expr(struct cg *c, struct ast *n)
 	case AST_CALL:
 		return cg_call(c, n);
 	case AST_UNARY:
+		if (n->unary.op == AST_OP_DEREF)
+			return at_read(c, n, unary);
 		return unary(c, n);
 	case AST_BINARY:
 		return binary(c, n);
 	case AST_TERNARY:
 		return ternary(c, n);
 	case AST_FIELD:
-		return field(c, n);
+		return at_read(c, n, field);
 	case AST_INDEX:
-		return index_expr(c, n);
+		return at_read(c, n, index_expr);
 	case AST_CAST:
 		return cast(c, n);
 	case AST_TUPLE:

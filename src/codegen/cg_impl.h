@@ -52,6 +52,8 @@ struct cg {
 	struct span fatal_at;     /* where an LLVM fatal error is reported */
 	struct span largest_at;   /* the probe with the most IR instructions */
 	struct span at;           /* the statement being built (cg_location) */
+	struct span read_at;      /* the dereference being built, where a failed probe_read
+	                           * is reported (bpftrace points there), or line 0: `at` */
 	bool scratch_full;        /* reported for this program */
 	unsigned largest_n;
 
