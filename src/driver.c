@@ -357,7 +357,8 @@ static int compile_and_run(struct drv_state *st, const struct drv_opts *o)
 	struct rt_opts ro = {
 		.diag = st->ctx.diag,
 		.out = out,
-		.format = o->format == DRV_FORMAT_JSON ? RT_FORMAT_JSON : RT_FORMAT_TEXT,
+		.format = o->format == DRV_FORMAT_JSON ? RT_FORMAT_JSON :
+			  o->format == DRV_FORMAT_FOLDED ? RT_FORMAT_FOLDED : RT_FORMAT_TEXT,
 		.buffer = o->buffer == DRV_BUFFER_FULL ? RT_BUFFER_FULL :
 			  o->buffer == DRV_BUFFER_NONE ? RT_BUFFER_NONE : RT_BUFFER_LINE,
 		.quiet = o->quiet,

@@ -9,7 +9,7 @@
 /* "0.1.0": the meson project version. */
 extern const char drv_version[];
 
-enum drv_format { DRV_FORMAT_TEXT, DRV_FORMAT_JSON };
+enum drv_format { DRV_FORMAT_TEXT, DRV_FORMAT_JSON, DRV_FORMAT_FOLDED };
 enum drv_buffer { DRV_BUFFER_LINE, DRV_BUFFER_FULL, DRV_BUFFER_NONE };
 
 /* The -d stages, one bit each. DRV_DUMP_ALL is every stage. */

@@ -26,7 +26,8 @@ static const char usage[] =
 	"    -p, --pid PID      enable USDT probes on PID, filter probes to it\n"
 	"    -c, --cmd CMD      run CMD and trace it, exit with it\n"
 	"    -o, --output FILE  write program output to FILE\n"
-	"    -f FORMAT          output format: text (default) or json\n"
+	"    -f FORMAT          output format: text (default), json or folded\n"
+	"                       (maps keyed by stacks: flame graph input)\n"
 	"    -B MODE            output buffering: line (default), full or none\n"
 	"    -q, --quiet        no \"Attaching N probes\" message\n"
 	"    -k, --warnings     report runtime errors of helpers (probe reads, map updates)\n"
@@ -179,8 +180,10 @@ static int parse_args(int argc, char *argv[], struct drv_opts *o, int *exit_now)
 				o->format = DRV_FORMAT_TEXT;
 			} else if (!strcmp(optarg, "json")) {
 				o->format = DRV_FORMAT_JSON;
+			} else if (!strcmp(optarg, "folded")) {
+				o->format = DRV_FORMAT_FOLDED;
 			} else {
-				drv_error("Invalid output format \"%s\"", optarg);   /* bpftrace's words; text or json */
+				drv_error("Invalid output format \"%s\"", optarg);   /* bpftrace's words; text, json or folded */
 				return -1;
 			}
 			o->format_set = true;

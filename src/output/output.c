@@ -589,6 +589,78 @@ static void put_stack(struct out_sink *s, struct out_buf *b, const struct ty *t,
 	}
 }
 
+/* One stack's frames for a folded line, root first (the kernel hands them
+ * leaf first); a frame without a symbol is its address. */
+static void put_stack_folded(struct out_sink *s, struct out_buf *b, const struct ty *t,
+			     const uint8_t *v)
+{
+	static uint64_t ips[STACK_MAX_FRAMES];
+	uint32_t max = t->stack_limit && t->stack_limit < STACK_MAX_FRAMES ?
+		       t->stack_limit : STACK_MAX_FRAMES;
+	int n = s->stack ? s->stack(s->stack_ctx, t, v, ips, max) : 0;
+	uint32_t pid;
+	memcpy(&pid, v + 8, 4);
+	bool first = true;
+	for (int i = n - 1; i >= 0; i--) {
+		uint64_t ip = ips[i];
+		if (ip == UINT64_MAX)
+			continue;
+		uint64_t off = 0;
+		const char *module = NULL;
+		const char *sym = t->stack_user ? usym_of(s, pid, ip, &off, &module) : out_ksym(ip, &off);
+		if (!first)
+			out_buf_putc(b, ';');
+		first = false;
+		if (sym)
+			out_buf_puts(b, sym);
+		else
+			out_buf_printf(b, "0x%" PRIx64, ip);
+	}
+}
+
+bool out_ty_has_stack(const struct ty *t)
+{
+	if (!t)
+		return false;
+	if (t->kind == TY_STACK)
+		return true;
+	if (t->kind == TY_TUPLE)
+		for (uint32_t i = 0; i < t->count; i++)
+			if (out_ty_has_stack(t->fields[i].type))
+				return true;
+	return false;
+}
+
+void out_put_folded(struct out_sink *s, struct out_buf *b, const struct ty *t, const void *value)
+{
+	const uint8_t *v = value;
+	if (t->kind == TY_STACK) {
+		put_stack_folded(s, b, t, v);
+		return;
+	}
+	if (t->kind == TY_TUPLE) {
+		/* @[kstack, ustack, comm]: comm;user frames;kernel frames, the
+		 * caller-to-callee order a flame graph stacks upwards */
+		size_t start = b->len;
+		for (uint32_t i = t->count; i-- > 0;) {
+			size_t before = b->len;
+			if (before > start)
+				out_buf_putc(b, ';');
+			size_t mark = b->len;
+			out_put_folded(s, b, t->fields[i].type, v + t->fields[i].offset);
+			if (b->len == mark)          /* an empty stack adds no frame */
+				b->len = before;
+		}
+		return;
+	}
+	/* any other value is one frame: ';' and line ends would split it */
+	struct out_buf x = { 0 };
+	out_put_value(s, &x, t, v, false, 1);
+	for (size_t i = 0; i < x.len; i++)
+		out_buf_putc(b, x.p[i] == ';' || x.p[i] == '\n' || x.p[i] == ' ' ? '_' : x.p[i]);
+	out_buf_fini(&x);
+}
+
 static void put_inet(struct out_buf *b, const uint8_t *v)
 {
 	uint64_t family;

@@ -17,6 +17,9 @@
 enum out_mode {
 	OUT_TEXT,   /* default */
 	OUT_JSON,   /* -f json: one object per line */
+	OUT_FOLDED, /* -f folded: text, but a map keyed by stacks prints one line per
+	               entry, "frame;frame;... count" (flamegraph.pl's, inferno's and
+	               speedscope's input) */
 };
 
 /* A sink writes to `out` (stdout or -o FILE); in text mode the attach and

@@ -35,6 +35,12 @@ struct out_sink {
 void out_put_value(struct out_sink *s, struct out_buf *b, const struct ty *t, const void *v,
 		   bool json, uint64_t div);
 
+/* Folded stacks: whether a map key holds a kstack or ustack, and the key as
+ * one folded line's frames: a tuple's fields last to first, each stack root
+ * first, frames by name without offsets, joined by ';'. */
+bool out_ty_has_stack(const struct ty *t);
+void out_put_folded(struct out_sink *s, struct out_buf *b, const struct ty *t, const void *v);
+
 /* JSON strings and numbers: integers that a double cannot hold exactly are
  * emitted as strings (RFC 8259; upstream does the same). */
 void out_json_str(struct out_buf *b, const char *s, size_t n);

@@ -730,6 +730,7 @@ static void print_value_map(struct mapctx *c, const struct out_snapshot *snap, u
 
 	const char *type = is_stats(vt) ? "stats" : "map";
 	size_t skip = top && n > top ? n - top : 0;
+	bool folded = c->s->mode == OUT_FOLDED && out_ty_has_stack(m->key);
 	if (m->scalar) {
 		uint8_t *zero = NULL;
 		const uint8_t *values = n ? e[n - 1].values : NULL;
@@ -768,6 +769,11 @@ static void print_value_map(struct mapctx *c, const struct out_snapshot *snap, u
 			put_key(c, e[i].key);
 			out_buf_puts(&c->b, ": ");
 			put_map_value(c, e[i].values, snap->nvalues, snap->stride, div);
+		} else if (folded) {
+			out_put_folded(c->s, &c->b, m->key, e[i].key);
+			out_buf_putc(&c->b, ' ');
+			put_map_value(c, e[i].values, snap->nvalues, snap->stride, div);
+			out_buf_putc(&c->b, '\n');
 		} else {
 			out_buf_printf(&c->b, "%s[", m->name);
 			put_key(c, e[i].key);

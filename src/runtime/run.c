@@ -662,7 +662,8 @@ int rt_session_load(const struct desc *d, const struct rt_opts *o, struct rt_ses
 	}
 	/* Messages ("Attached", "Lost") go where the diagnostics go: stderr. */
 	s->sink = out_sink_new(s->out, diag_output(o->diag),
-			       o->format == RT_FORMAT_JSON ? OUT_JSON : OUT_TEXT);
+			       o->format == RT_FORMAT_JSON ? OUT_JSON :
+			       o->format == RT_FORMAT_FOLDED ? OUT_FOLDED : OUT_TEXT);
 	out_sink_set_desc(s->sink, d);
 	out_sink_set_stack_reader(s->sink, read_stack, s);
 	out_sink_set_usym(s->sink, find_usym, s);

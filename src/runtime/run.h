@@ -11,7 +11,7 @@
 #include "runtime/desc.h"
 #include "runtime/verifier.h"
 
-enum rt_format { RT_FORMAT_TEXT, RT_FORMAT_JSON };
+enum rt_format { RT_FORMAT_TEXT, RT_FORMAT_JSON, RT_FORMAT_FOLDED };
 enum rt_buffer { RT_BUFFER_LINE, RT_BUFFER_FULL, RT_BUFFER_NONE };
 
 /* The user-space event loop wakes at least this often to read records the
