@@ -2,10 +2,12 @@
  * (bswap, buf, ntop, pton) and of the small kernel builtins (numaid's
  * neighbours: probetype, nsecs(mode), signal). Rows of builtin.def. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <signal.h>
 #include <string.h>
 
 #include "ast/sema_impl.h"
+#include "probes/fs.h"
 
 /* What sema_arg_const accepts: an integer literal, negated or not, or a
  * positional parameter. */
@@ -54,6 +56,35 @@ const struct ty *sema_check_sym(struct checker *c, struct ast *n, struct ast **a
 		return ty_none();
 	}
 	return ty_new(c->a, strcmp(n->call.name, "usym") ? TY_KSYM : TY_USYM);
+}
+
+/* kaddr("sym"): the kernel symbol's address from /proc/kallsyms, found
+ * once here; the string argument becomes that integer (its text the name,
+ * which -d types shows), so codegen emits a constant and a second check
+ * of the same tree takes it as it is. */
+const struct ty *sema_check_kaddr(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
+				  struct ast *map)
+{
+	(void)nargs, (void)map;
+	struct ast *a = args[0];
+	if (a->kind == AST_INT && a->num.text && !isdigit((unsigned char)a->num.text[0]))
+		return ty_int(8, false);
+	if (a->kind != AST_STRING) {
+		sema_err(c, n->span, "kaddr() expects a string literal");
+		return ty_none();
+	}
+	uint64_t addr = 0;
+	if (rt_fs_kallsyms_addr(a->str.s, &addr) || !addr) {
+		sema_err(c, n->span, "Failed to resolve kernel symbol: %s", a->str.s);
+		return ty_none();
+	}
+	const char *name = a->str.s;
+	a->kind = AST_INT;
+	a->num.value = addr;
+	a->num.form = AST_INT_HEX;
+	a->num.text = name;
+	sema_expr(c, a);
+	return ty_int(8, false);
 }
 
 /* buf(data [, length]): bytes printed as hex escapes (%r, %rx, %rh), kept

@@ -256,6 +256,12 @@ struct cg_val cg_emit_ksym(struct cg *c, struct ast *n)
 	return scalar(cg_scalar(c, n->call.args));
 }
 
+/* kaddr: sema made its argument the address (sema_check_kaddr). */
+struct cg_val cg_emit_kaddr(struct cg *c, struct ast *n)
+{
+	return scalar(cg_scalar(c, n->call.args));
+}
+
 struct cg_val cg_emit_usym(struct cg *c, struct ast *n)
 {
 	LLVMValueRef buf = cg_tmp(c, 16);

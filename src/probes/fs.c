@@ -3,6 +3,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,4 +78,24 @@ int rt_fs_dir_each(int fd, int (*fn)(const char *name, bool is_dir, void *arg), 
 				return r;
 		}
 	}
+}
+
+int rt_fs_kallsyms_addr(const char *name, uint64_t *addr)
+{
+	FILE *f = fopen("/proc/kallsyms", "re");
+	if (!f)
+		return -errno;
+	char line[512];
+	int err = -ENOENT;
+	while (fgets(line, sizeof(line), f)) {
+		uint64_t a;
+		char type, sym[256];
+		if (sscanf(line, "%" SCNx64 " %c %255s", &a, &type, sym) == 3 && !strcmp(sym, name)) {
+			*addr = a;
+			err = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return err;
 }

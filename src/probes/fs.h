@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* The file at dirfd/path (AT_FDCWD for plain paths), NUL-terminated, in
  * *len bytes; malloc'd, the caller frees. NULL with errno set on failure.
@@ -15,5 +16,10 @@ char *rt_fs_read(int dirfd, const char *path, size_t *len);
  * with is_dir from d_type (or fstatat when the file system gives none).
  * Stops when fn returns non-zero and returns that; 0 at the end; -errno on error. */
 int rt_fs_dir_each(int fd, int (*fn)(const char *name, bool is_dir, void *arg), void *arg);
+
+/* The address of kernel symbol name in /proc/kallsyms (its first entry):
+ * 0, -ENOENT, or a negative errno. Addresses read as 0 without
+ * CAP_SYSLOG (kptr_restrict). */
+int rt_fs_kallsyms_addr(const char *name, uint64_t *addr);
 
 #endif
