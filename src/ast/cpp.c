@@ -498,7 +498,10 @@ int cpp_macro_value(struct cpp *p, const char *name, const int64_t *args, int na
 		b++;
 		e--;
 	}
-	if (e - b == 1 && out.v[b].kind == CPP_STR) {
+	/* Only a closed literal: `"` alone (a string cut short) made its length
+	 * -1, and the caller copied 4 GB (fuzz: tests/fuzz/corpus/regress-*). */
+	if (e - b == 1 && out.v[b].kind == CPP_STR && out.v[b].len >= 2 &&
+	    out.v[b].s[out.v[b].len - 1] == '"') {
 		*str = out.v[b].s + 1;
 		*len = out.v[b].len - 2;
 		return 1;
