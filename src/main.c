@@ -213,7 +213,7 @@ static int parse_args(int argc, char *argv[], struct drv_opts *o, int *exit_now)
 		case OPT_SYNTAX_ONLY: o->check = o->syntax_only = true; break;
 		case 'b': o->btf = true; break;
 		case 'V':
-			printf("hawk v%s\n", drv_version);
+			printf("hawk v%s (the bpftrace v0.26 language)\n", drv_version);
 			*exit_now = 1;
 			return 0;
 		case 'h':
