@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ast/sema_impl.h"
+#include "probes/binary.h"
 #include "probes/fs.h"
 
 /* What sema_arg_const accepts: an integer literal, negated or not, or a
@@ -85,6 +86,59 @@ const struct ty *sema_check_kaddr(struct checker *c, struct ast *n, struct ast *
 	a->num.text = name;
 	sema_expr(c, a);
 	return ty_int(8, false);
+}
+
+/* uaddr("sym"): the address of a symbol of the probe's binary (uprobe,
+ * uretprobe, usdt), a pointer to an unsigned integer of the symbol's size
+ * (1, 2 or 4 bytes; 8 otherwise), read from user memory. Like kaddr, the
+ * argument becomes the address. A position-independent binary's symbols
+ * move with its load address, which is known only in the process. */
+const struct ty *sema_check_uaddr(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
+				  struct ast *map)
+{
+	(void)nargs, (void)map;
+	struct ast *a = args[0];
+	if (c->ptype != PROBE_UPROBE && c->ptype != PROBE_URETPROBE && c->ptype != PROBE_USDT) {
+		sema_err(c, n->span, "uaddr can not be used with \"%s\" probes", probetype_name(c->ptype));
+		return ty_none();
+	}
+	uint64_t size = 8;
+	if (a->kind == AST_INT && a->num.text && !isdigit((unsigned char)a->num.text[0])) {
+		/* checked in an earlier round: the pointee's size is in its type */
+		size = n->type && ((const struct ty *)n->type)->kind == TY_PTR ?
+		       ty_size(((const struct ty *)n->type)->elem) : 8;
+	} else if (a->kind != AST_STRING) {
+		sema_err(c, n->span, "uaddr() expects a string literal");
+		return ty_none();
+	} else {
+		const char *name = a->str.s;
+		uint64_t addr = 0, first = 0;
+		for (unsigned i = c->exp_lo; i < c->exp_hi; i++) {
+			const char *target = c->s->exp[i].target;
+			bool pie = false;
+			if (!target || rt_bin_find_sym(target, name, &addr, &size, &pie) || !addr) {
+				sema_err(c, n->span, "Could not resolve symbol: %s:%s", target ? target : "", name);
+				return ty_none();
+			}
+			if (pie) {
+				sema_err(c, n->span, "uaddr(): %s is position-independent: its symbols' addresses are known only in the process (not supported yet)",
+					 target);
+				return ty_none();
+			}
+			if (i > c->exp_lo && addr != first) {
+				sema_err(c, n->span, "uaddr(): \"%s\" is at different addresses in the probe's binaries", name);
+				return ty_none();
+			}
+			first = addr;
+		}
+		a->kind = AST_INT;
+		a->num.value = addr;
+		a->num.form = AST_INT_HEX;
+		a->num.text = name;
+		sema_expr(c, a);
+	}
+	unsigned bytes = size == 1 || size == 2 || size == 4 ? (unsigned)size : 8;
+	return ty_ptr(c->a, ty_int(bytes, false), TY_AS_USER);
 }
 
 /* buf(data [, length]): bytes printed as hex escapes (%r, %rx, %rh), kept

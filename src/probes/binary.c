@@ -528,3 +528,51 @@ int rt_bin_vaddr_offset(const char *path, uint64_t va, uint64_t *off)
 	rt_elf_close(&e);
 	return err;
 }
+
+/* Any defined symbol named `name` in one ELF's tables; 1 when found. */
+static int find_sym_in(Elf *elf, const char *name, uint64_t *addr, uint64_t *size)
+{
+	for (Elf_Scn *s = NULL; (s = elf_nextscn(elf, s));) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(s, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
+			continue;
+		Elf_Data *data = elf_getdata(s, NULL);
+		if (!data || !sh.sh_entsize)
+			continue;
+		size_t n = sh.sh_size / sh.sh_entsize;
+		for (size_t i = 0; i < n; i++) {
+			GElf_Sym sym;
+			if (!gelf_getsym(data, (int)i, &sym) || sym.st_shndx == SHN_UNDEF || !sym.st_value)
+				continue;
+			const char *sn = elf_strptr(elf, sh.sh_link, sym.st_name);
+			if (sn && !strcmp(sn, name)) {
+				*addr = sym.st_value;
+				*size = sym.st_size;
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+int rt_bin_find_sym(const char *path, const char *name, uint64_t *addr, uint64_t *size, bool *pie)
+{
+	struct rt_elf e;
+	int err = rt_elf_open(path, &e);
+	if (err)
+		return err;
+	GElf_Ehdr eh;
+	*pie = gelf_getehdr(e.elf, &eh) && eh.e_type == ET_DYN;
+	int found = find_sym_in(e.elf, name, addr, size);
+	if (!found) {
+		char *dbg = rt_bin_debug_file(e.elf, path);
+		struct rt_elf de;
+		if (dbg && !rt_elf_open(dbg, &de)) {
+			found = find_sym_in(de.elf, name, addr, size);
+			rt_elf_close(&de);
+		}
+		free(dbg);
+	}
+	rt_elf_close(&e);
+	return found ? 0 : -ENOENT;
+}

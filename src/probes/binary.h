@@ -68,6 +68,12 @@ char *rt_bin_debug_file(Elf *elf, const char *path);
 typedef void rt_bin_sym_fn(const char *name, uint64_t addr, uint64_t size, void *arg);
 int rt_bin_func_syms(const char *path, rt_bin_sym_fn *fn, void *arg);
 
+/* The value and size of symbol `name` (any kind: data for uaddr()) in
+ * path's .symtab or .dynsym, or its debug file's; *pie when the object is
+ * ET_DYN (its addresses move with where it is loaded). 0 or -ENOENT or a
+ * negative errno. */
+int rt_bin_find_sym(const char *path, const char *name, uint64_t *addr, uint64_t *size, bool *pie);
+
 /* The file offset of ELF address va (what a uprobe takes), through the
  * PT_LOAD segment holding it: 0, -ERANGE when none does, or a negative errno. */
 int rt_bin_vaddr_offset(const char *path, uint64_t va, uint64_t *off);

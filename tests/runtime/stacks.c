@@ -1,13 +1,17 @@
 /* The target of the ustack and usym cases (tests/runtime/user.test): a fixed
  * chain main -> stk_outer -> stk_middle -> stk_leaf, built with frame
  * pointers (the kernel unwinds user stacks through them) three ways: with
- * DWARF, without (.symtab only), and stripped of every symbol with a
+ * DWARF, without (.symtab only, and not position-independent), and stripped of every symbol with a
  * .gnu_debuglink to a separate debug file. Then it sleeps for argv[1]
  * milliseconds so that the tracer can see it alive, and exits. */
 #include <stdlib.h>
 #include <time.h>
 
 volatile int stk_sink;
+/* read by uaddr() (the nodebug build is not position-independent) */
+volatile int stk_answer = 42;
+volatile short stk_short = -2;
+volatile long stk_long = 1234567890123;
 
 __attribute__((noinline)) void stk_leaf(int x)
 {
