@@ -8,12 +8,13 @@ cd "$(dirname "$0")"
 packages="build-essential pkg-config meson ninja-build flex bison
 llvm-16-dev libzstd-dev zlib1g-dev libbpf-dev libelf-dev libdw-dev
 clang-14 libclang-rt-14-dev
-bpftrace bpftool hyperfine python3 systemtap-sdt-dev"
+bpftrace bpftool hyperfine python3 systemtap-sdt-dev chromium"
 # clang-14 + libclang-rt-14-dev: the libFuzzer target (tests/fuzz).
 # bpftrace: its tools are the corpus test, the comparison suite's and the bench's reference;
 #   hawk never runs it.
 # python3: the runtime, semantic, README and comparison test runners.
 # systemtap-sdt-dev: <sys/sdt.h> for the USDT probes of the listing test binary.
+# chromium: the flame graph case renders hawk's SVG in a real browser (headless).
 
 missing=""
 for p in $packages; do

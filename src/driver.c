@@ -354,9 +354,20 @@ static int compile_and_run(struct drv_state *st, const struct drv_opts *o)
 			return 1;
 		}
 	}
+	FILE *flame = NULL;
+	if (o->flamegraph) {
+		flame = fopen(o->flamegraph, "we");
+		if (!flame) {
+			drv_error("cannot open %s for writing: %s", o->flamegraph, strerror(errno));
+			if (out)
+				fclose(out);
+			return 1;
+		}
+	}
 	struct rt_opts ro = {
 		.diag = st->ctx.diag,
 		.out = out,
+		.flamegraph = flame,
 		.format = o->format == DRV_FORMAT_JSON ? RT_FORMAT_JSON :
 			  o->format == DRV_FORMAT_FOLDED ? RT_FORMAT_FOLDED : RT_FORMAT_TEXT,
 		.buffer = o->buffer == DRV_BUFFER_FULL ? RT_BUFFER_FULL :
@@ -373,11 +384,15 @@ static int compile_and_run(struct drv_state *st, const struct drv_opts *o)
 	if (rt_apply_settings(d, st->ctx.cfg, &ro)) {
 		if (out)
 			fclose(out);
+		if (flame)
+			fclose(flame);
 		return 1;
 	}
 	int status = rt_run(d, &ro);
 	if (out)
 		fclose(out);
+	if (flame)
+		fclose(flame);
 	return status;
 }
 

@@ -39,6 +39,7 @@ struct drv_opts {
 	bool has_pid;               /* -p PID */
 	pid_t pid;
 	const char *cmd;            /* -c CMD */
+	const char *flamegraph;     /* --flamegraph FILE */
 	const char *debuginfo[8];   /* --debuginfo DIR[:DIR], repeatable */
 	unsigned ndebuginfo;
 	const char *output;         /* -o FILE */

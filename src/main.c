@@ -28,6 +28,8 @@ static const char usage[] =
 	"    -o, --output FILE  write program output to FILE\n"
 	"    -f FORMAT          output format: text (default), json or folded\n"
 	"                       (maps keyed by stacks: flame graph input)\n"
+	"    --flamegraph FILE  also draw the maps keyed by stacks as an interactive SVG\n"
+	"                       flame graph in FILE (at exit)\n"
 	"    -B MODE            output buffering: line (default), full or none\n"
 	"    -q, --quiet        no \"Attaching N probes\" message\n"
 	"    -k, --warnings     report runtime errors of helpers (probe reads, map updates)\n"
@@ -67,6 +69,7 @@ enum {
 	OPT_VERIFY_LLVM_IR,
 	OPT_USDT_FILE_ACTIVATION,
 	OPT_DEBUGINFO,
+	OPT_FLAMEGRAPH,
 	OPT_AOT,
 };
 
@@ -93,6 +96,7 @@ static const struct option long_opts[] = {
 	{ "verify-llvm-ir", no_argument, NULL, OPT_VERIFY_LLVM_IR },
 	{ "usdt-file-activation", no_argument, NULL, OPT_USDT_FILE_ACTIVATION },
 	{ "debuginfo", required_argument, NULL, OPT_DEBUGINFO },
+	{ "flamegraph", required_argument, NULL, OPT_FLAMEGRAPH },
 	{ "aot", required_argument, NULL, OPT_AOT },
 	{ NULL, 0, NULL, 0 },
 };
@@ -236,6 +240,9 @@ static int parse_args(int argc, char *argv[], struct drv_opts *o, int *exit_now)
 		/* semaphores are the kernel's uprobe reference counters, raised in
 		 * every process that maps the file: file activation is always on */
 		case OPT_USDT_FILE_ACTIVATION: break;
+		case OPT_FLAMEGRAPH:
+			o->flamegraph = optarg;
+			break;
 		case OPT_DEBUGINFO:
 			if (o->ndebuginfo == sizeof(o->debuginfo) / sizeof(o->debuginfo[0])) {
 				drv_error("--debuginfo: at most 8 (each may list DIR:DIR...)");

@@ -100,7 +100,13 @@ void out_sink_free(struct out_sink *s)
 	if (!s)
 		return;
 	free_fmts(s);
+	out_flame_free(s);
 	free(s);
+}
+
+void out_sink_set_flamegraph(struct out_sink *s, FILE *f)
+{
+	s->flame = f;
 }
 
 void out_sink_set_desc(struct out_sink *s, const struct desc *d)

@@ -52,6 +52,12 @@ typedef const char *(*out_usym_fn)(void *ctx, uint32_t pid, uint64_t addr, uint6
 				   const char **module);
 void out_sink_set_usym(struct out_sink *s, out_usym_fn fn, void *ctx);
 
+/* --flamegraph FILE: every map keyed by stacks that prints (at exit, or by
+ * print()) is also added to a flame graph, which out_flame_write writes to
+ * `f` as an interactive SVG (output_flame.c). The sink does not own `f`. */
+void out_sink_set_flamegraph(struct out_sink *s, FILE *f);
+void out_flame_write(struct out_sink *s);
+
 /* ---- printf formats ---------------------------------------------------- */
 
 /* What a conversion prints. bpftrace's grammar: %[-][+][ ][#][0][width|*]

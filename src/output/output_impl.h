@@ -28,7 +28,13 @@ struct out_sink {
 	void *usym_ctx;
 	int64_t boot_ns;             /* CLOCK_REALTIME - CLOCK_BOOTTIME, once */
 	bool boot_known;
+	FILE *flame;                 /* --flamegraph FILE, or NULL */
+	struct fnode *flame_root;    /* the stacks seen so far (output_flame.c) */
 };
+
+/* --flamegraph: one map entry's folded frames and its count, added to the graph. */
+void out_flame_add(struct out_sink *s, const char *frames, size_t len, uint64_t count);
+void out_flame_free(struct out_sink *s);
 
 /* A value in text (as print() shows it inside a line) or JSON form. `div`
  * divides integers (print(@m, top, div) reaches into tuples, as upstream). */

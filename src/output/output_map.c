@@ -731,6 +731,14 @@ static void print_value_map(struct mapctx *c, const struct out_snapshot *snap, u
 	const char *type = is_stats(vt) ? "stats" : "map";
 	size_t skip = top && n > top ? n - top : 0;
 	bool folded = c->s->mode == OUT_FOLDED && out_ty_has_stack(m->key);
+	if (c->s->flame && by_value && out_ty_has_stack(m->key)) {
+		for (size_t i = skip; i < n; i++) {
+			struct out_buf fb = { 0 };
+			out_put_folded(c->s, &fb, m->key, e[i].key);
+			out_flame_add(c->s, fb.p ? fb.p : "", fb.len, e[i].u);
+			out_buf_fini(&fb);
+		}
+	}
 	if (m->scalar) {
 		uint8_t *zero = NULL;
 		const uint8_t *values = n ? e[n - 1].values : NULL;

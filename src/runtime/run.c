@@ -407,6 +407,7 @@ static void emit_maps(struct rt_session *s)
 	out_end(s->sink);
 	if (!s->o.no_exit_maps)
 		out_maps_at_exit(s->sink, s->d, (uint32_t)libbpf_num_possible_cpus(), read_map, s);
+	out_flame_write(s->sink);
 }
 
 /* ------------------------------------------------------------------------
@@ -666,6 +667,8 @@ int rt_session_load(const struct desc *d, const struct rt_opts *o, struct rt_ses
 			       o->format == RT_FORMAT_FOLDED ? OUT_FOLDED : OUT_TEXT);
 	out_sink_set_desc(s->sink, d);
 	out_sink_set_stack_reader(s->sink, read_stack, s);
+	if (o->flamegraph)
+		out_sink_set_flamegraph(s->sink, o->flamegraph);
 	out_sink_set_usym(s->sink, find_usym, s);
 	lp.out = diag_output(o->diag);
 	lp.all = o->dump_libbpf;

@@ -35,6 +35,7 @@ enum rt_buffer { RT_BUFFER_LINE, RT_BUFFER_FULL, RT_BUFFER_NONE };
 struct rt_opts {
 	struct diag *diag;        /* errors, warnings, libbpf's messages; required */
 	FILE *out;                /* events and maps (-o FILE); NULL: stdout */
+	FILE *flamegraph;         /* --flamegraph FILE: stack maps drawn as an SVG at exit; or NULL */
 	enum rt_format format;    /* -f */
 	enum rt_buffer buffer;    /* -B: applied to out */
 	bool quiet;               /* -q: no "Attached N probes" */
