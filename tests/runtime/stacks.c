@@ -13,10 +13,19 @@ volatile int stk_answer = 42;
 volatile short stk_short = -2;
 volatile long stk_long = 1234567890123;
 
-__attribute__((noinline)) void stk_leaf(int x)
+__attribute__((noinline)) void stk_add(int x)
 {
 	stk_sink += x;
 	__asm__ volatile("" ::: "memory");
+}
+
+/* Not a leaf: a leaf function gets no frame (no push %rbp), and the
+ * kernel finds the caller of a function probed at its entry only at a
+ * push %rbp (6.12's "avoid missing caller address" fix). */
+__attribute__((noinline)) void stk_leaf(int x)
+{
+	stk_add(x);
+	stk_sink++;
 }
 
 __attribute__((noinline)) void stk_middle(int x)
