@@ -3,9 +3,16 @@
  * pointers (the kernel unwinds user stacks through them) three ways: with
  * DWARF, without (.symtab only, and not position-independent), and stripped of every symbol with a
  * .gnu_debuglink to a separate debug file. Then it sleeps for argv[1]
- * milliseconds so that the tracer can see it alive, and exits. */
+ * milliseconds so that the tracer can see it alive, and exits. With "jit"
+ * after it, it first plays a JIT: an anonymous mapping named in
+ * /tmp/perf-PID.map, whose address it passes to stk_jit(), and the map file
+ * is gone again when it exits. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 volatile int stk_sink;
 /* read by uaddr() (the nodebug build is not position-independent) */
@@ -40,11 +47,32 @@ __attribute__((noinline)) void stk_outer(int x)
 	stk_sink++;
 }
 
+__attribute__((noinline)) void stk_jit(void *code)
+{
+	stk_sink += code != NULL;
+	__asm__ volatile("" ::: "memory");
+}
+
 int main(int argc, char **argv)
 {
+	char perfmap[64] = "";
+	if (argc > 2 && !strcmp(argv[2], "jit")) {
+		char *code = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		snprintf(perfmap, sizeof(perfmap), "/tmp/perf-%d.map", (int)getpid());
+		FILE *f = fopen(perfmap, "w");
+		if (code == MAP_FAILED || !f)
+			return 1;
+		fprintf(f, "%lx 40 jitted_one\n%lx 40 LazyCompile:*jitted_two script.js:7\n",
+			(unsigned long)code, (unsigned long)code + 0x40);
+		fclose(f);
+		stk_jit(code + 0x10);
+		stk_jit(code + 0x44);
+	}
 	stk_outer(1);
 	long ms = argc > 1 ? atol(argv[1]) : 0;
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
 	nanosleep(&ts, NULL);
+	if (perfmap[0])
+		unlink(perfmap);
 	return 0;
 }
