@@ -69,7 +69,6 @@ struct sema {
 	size_t capexp;
 	bool needs_btf;
 	bool uprobe_multi;       /* the kernel has uprobe_multi links (asked once a wildcard matched several) */
-	bool has_exit;           /* exit() somewhere: codegen stops every probe after it */
 	uint32_t max_strlen;     /* str() capacity: config max_strlen, default 1024 (HEAD) */
 };
 

@@ -238,8 +238,8 @@ const struct ty *sema_check_print(struct checker *c, struct ast *n, struct ast *
 {
 	(void)map;
 	struct ast *a = args[0];
-	struct sema_map *sm = a->kind == AST_MAP ? sema_map_find(c->s, a->map.name) : NULL;
-	bool whole = a->kind == AST_MAP && !a->map.keys && (!sm || sm->key || (sm->value && sm->value->kind == TY_AGG));
+	/* print(@m) of a map without a key prints it as a map ("@m: 5"), as bpftrace does */
+	bool whole = a->kind == AST_MAP && !a->map.keys;
 	if (whole) {
 		if (!map_whole(c, a, "print"))
 			return ty_none();
@@ -320,7 +320,6 @@ const struct ty *sema_check_has_key(struct checker *c, struct ast *n, struct ast
 const struct ty *sema_check_exit(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
 {
 	(void)map;
-	c->s->has_exit = true;
 	if (nargs) {
 		const struct ty *t = sema_expr(c, args[0]);
 		if (sema_poisoned(t))

@@ -157,8 +157,6 @@ struct cg_val cg_emit_exit(struct cg *c, struct ast *n)
 	c->desc->events[ev].nargs = 1;
 	c->desc->events[ev].size = 16;
 	LLVMValueRef code = n->call.args ? cg_scalar(c, n->call.args) : cg_const(c, 0);
-	/* every probe but END returns at once from now on (cg_probe) */
-	LLVMBuildStore(c->b, cg_const(c, 1), cg_gep(c, cg_map_ptr(c, c->desc->lost_map), 8));
 	LLVMBasicBlockRef done;
 	LLVMValueRef rec = cg_event_begin(c, ev, 16, &done);
 	cg_store_int(c, cg_gep(c, rec, 8), code, 8);

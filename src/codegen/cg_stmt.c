@@ -369,18 +369,6 @@ void cg_probe(struct cg *c, struct sema_expansion *e)
 		return;
 	}
 
-	if (c->s->has_exit && e->type != PROBE_END) {
-		/* After exit() (its flag, cg_call.c), a probe firing on another
-		 * CPU stops here: its output would come after exit()'s record
-		 * (the runtime drops that too, but the probe's work and its map
-		 * updates would still happen). Only in programs that call exit(). */
-		LLVMBasicBlockRef stop = cg_block(c, "exited"), go = cg_block(c, "running");
-		LLVMValueRef flag = LLVMBuildLoad2(c->b, c->i64, cg_gep(c, cg_map_ptr(c, c->desc->lost_map), 8), "");
-		LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntNE, flag, cg_const(c, 0), ""), stop, go);
-		LLVMPositionBuilderAtEnd(c->b, stop);
-		LLVMBuildRet(c->b, cg_const(c, 0));
-		LLVMPositionBuilderAtEnd(c->b, go);
-	}
 	var_types(c, p->probe.body->block.stmts);
 	var_storage(c);
 	if (rt_provider_of(e->type)->args == RT_ARGS_ITER) {
