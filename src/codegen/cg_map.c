@@ -55,25 +55,29 @@ int cg_map_add(struct cg *c, const char *name, const char *bpf_name, enum desc_m
 	}, g);
 }
 
-/* The count of events the ring buffer had no room for: a global in .bss,
- * which libbpf turns into a one-entry array map. Bumping the count is one atomic add, where a map
- * lookup would add seven instructions to every printf. */
+/* The count of events the ring buffer had no room for, then the stop flag
+ * the runtime sets when the run stops (cg_probe): a global in .bss, which
+ * libbpf turns into a one-entry array map. Bumping the count is one atomic
+ * add, where a map lookup would add seven instructions to every printf. */
 static int lost_counter(struct cg *c)
 {
-	LLVMValueRef g = LLVMAddGlobal(c->mod, c->i64, "hawk_lost");
-	LLVMSetInitializer(g, LLVMConstInt(c->i64, 0, false));
+	LLVMTypeRef t = LLVMArrayType(c->i64, 2);
+	LLVMValueRef g = LLVMAddGlobal(c->mod, t, "hawk_lost");
+	LLVMSetInitializer(g, LLVMConstNull(t));
 	LLVMSetSection(g, ".bss");
 	LLVMSetAlignment(g, 8);
 	LLVMSetLinkage(g, LLVMExternalLinkage);
 	LLVMMetadataRef lng = LLVMDIBuilderCreateBasicType(c->di, "long", 4, 64, 5, 0);
+	LLVMMetadataRef sub = LLVMDIBuilderGetOrCreateSubrange(c->di, 0, 2);
+	LLVMMetadataRef arr = LLVMDIBuilderCreateArrayType(c->di, 128, 64, lng, &sub, 1);
 	LLVMMetadataRef gve = LLVMDIBuilderCreateGlobalVariableExpression(
-		c->di, c->dicu, "hawk_lost", 9, "", 0, c->difile, 0, lng, false,
+		c->di, c->dicu, "hawk_lost", 9, "", 0, c->difile, 0, arr, false,
 		LLVMDIBuilderCreateExpression(c->di, NULL, 0), NULL, 64);
 	LLVMGlobalSetMetadata(g, LLVMGetMDKindIDInContext(c->ctx, "dbg", 3), gve);
 	/* libbpf keeps ".bss" as the map's real name, so the runtime finds it by it. */
 	return map_push(c, (struct desc_map){
 		.name = "lost", .bpf_name = ".bss", .role = DESC_MAP_LOST, .bpf_type = 2 /* ARRAY */,
-		.key_size = 4, .value_size = 8, .max_entries = 1,
+		.key_size = 4, .value_size = 16, .max_entries = 1,
 	}, g);
 }
 

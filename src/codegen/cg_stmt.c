@@ -369,6 +369,22 @@ void cg_probe(struct cg *c, struct sema_expansion *e)
 		return;
 	}
 
+	if (e->type != PROBE_END) {
+		/* The stop flag (the .bss word after the lost count): set by the
+		 * runtime when it stops the run (exit()'s record read, a signal,
+		 * the -c/-p process's end), not by exit() itself: until then the
+		 * probes count on, as bpftrace's do. Every probe stops here from
+		 * then on, so END and the maps see the state at
+		 * the stop, and the runtime detaches the probes after hawk's output
+		 * is done, off the path the user waits on (run.c). 4 instructions:
+		 * a direct load from .bss, no helper call. */
+		LLVMBasicBlockRef stop = cg_block(c, "exited"), go = cg_block(c, "running");
+		LLVMValueRef flag = LLVMBuildLoad2(c->b, c->i64, cg_gep(c, cg_map_ptr(c, c->desc->lost_map), 8), "");
+		LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntNE, flag, cg_const(c, 0), ""), stop, go);
+		LLVMPositionBuilderAtEnd(c->b, stop);
+		LLVMBuildRet(c->b, cg_const(c, 0));
+		LLVMPositionBuilderAtEnd(c->b, go);
+	}
 	var_types(c, p->probe.body->block.stmts);
 	var_storage(c);
 	if (rt_provider_of(e->type)->args == RT_ARGS_ITER) {

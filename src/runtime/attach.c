@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <linux/hw_breakpoint.h>
 #include <linux/perf_event.h>
 #include <sys/syscall.h>
@@ -686,6 +688,103 @@ void rt_links_destroy(struct rt_links *l)
 			if (started[t])
 				pthread_join(th[t], NULL);
 	}
+	free(l->v);
+	*l = (struct rt_links){ 0 };
+}
+
+static int link_fd(const struct rt_link *l)
+{
+	return l->link ? bpf_link__fd(l->link) : l->fd;
+}
+
+static bool fd_kept(int fd, const struct rt_links *l, int also)
+{
+	if (fd == also)
+		return true;
+	for (unsigned i = 0; i < l->n; i++)
+		if (link_fd(&l->v[i]) == fd)
+			return true;
+	return false;
+}
+
+static int no_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level, (void)fmt, (void)ap;
+	return 0;
+}
+
+/* In the detached process: every fd but the links' and the go pipe closed
+ * (a pipe the user reads hawk's output from must see EOF when hawk exits,
+ * not when the kernel is done), then, once hawk has closed its copies of
+ * the links, the slow detach. Never returns. */
+static void detacher(struct rt_links *l, int go)
+{
+	libbpf_set_print(no_print);
+	setsid();
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	DIR *dir = opendir("/proc/self/fd");
+	if (dir) {
+		int fds[4096], n = 0, self = dirfd(dir);
+		struct dirent *e;
+		while ((e = readdir(dir)) && n < 4096) {
+			int fd = atoi(e->d_name);
+			if (e->d_name[0] >= '0' && e->d_name[0] <= '9' && fd != self && !fd_kept(fd, l, go))
+				fds[n++] = fd;
+		}
+		closedir(dir);
+		for (int i = 0; i < n; i++)
+			close(fds[i]);
+	} else {
+		close(0), close(1), close(2);
+	}
+	char b;
+	while (read(go, &b, 1) > 0 || errno == EINTR)
+		;
+	rt_links_destroy(l);
+	_exit(0);
+}
+
+void rt_links_release(struct rt_links *l)
+{
+	unsigned nslow = 0;
+	for (unsigned i = 0; i < l->n; i++) {
+		if (l->v[i].slow)
+			l->v[nslow++] = l->v[i];
+		else
+			link_close(&l->v[i]);
+	}
+	l->n = nslow;
+	int go[2];
+	if (!nslow || pipe2(go, O_CLOEXEC)) {
+		rt_links_destroy(l);
+		return;
+	}
+	fflush(NULL);
+	pid_t mid = fork();
+	if (mid == 0) {
+		/* The middle process exits at once, so the detacher is nobody's
+		 * child here (no zombie in a long-lived caller, no SIGCHLD). */
+		close(go[1]);
+		if (fork() == 0)
+			detacher(l, go[0]);
+		_exit(0);
+	}
+	close(go[0]);
+	if (mid < 0) {
+		close(go[1]);
+		rt_links_destroy(l);
+		return;
+	}
+	while (waitpid(mid, NULL, 0) < 0 && errno == EINTR)
+		;
+	/* Our copies go first (fast: the detacher still holds each link), then
+	 * the pipe's EOF lets the detacher close the last references. Had the
+	 * detacher been first, ours would be the last close, and slow. */
+	for (unsigned i = 0; i < l->n; i++)
+		link_close(&l->v[i]);
+	close(go[1]);
 	free(l->v);
 	*l = (struct rt_links){ 0 };
 }

@@ -77,6 +77,16 @@ int rt_breakpoint_open(const struct desc_probe *p, uint64_t addr, pid_t pid, int
  * kernel's RCU wait, not CPU, so they overlap). Leaves out empty. */
 void rt_links_destroy(struct rt_links *l);
 
+/* Destroy every link without waiting on the kernel: the fast ones here,
+ * the slow ones in a detached process (a double fork) that holds the only
+ * references once this process has closed its own, so the kernel's RCU
+ * waits happen after this process has exited. Only for programs that have
+ * stopped themselves already (the stop flag): they stay attached, doing
+ * nothing, until that process closes them; if it dies the kernel closes
+ * them all the same. Falls back to rt_links_destroy when fork fails.
+ * Leaves l empty. */
+void rt_links_release(struct rt_links *l);
+
 /* Whether this kernel has kprobes (a kprobe PMU under /sys/bus/event_source). */
 bool rt_have_kprobes(void);
 

@@ -19,7 +19,8 @@ enum desc_map_role {
 	DESC_MAP_USER,       /* @name: printed at exit */
 	DESC_MAP_RINGBUF,    /* every event to user space */
 	DESC_MAP_SCRATCH,    /* per-CPU scratch for values too large for the stack */
-	DESC_MAP_LOST,       /* u64 count of events the ring buffer had no room for */
+	DESC_MAP_LOST,       /* u64 count of events the ring buffer had no room for, then
+	                      * u64 the runtime sets when the run stops (probes return at once) */
 	DESC_MAP_STACKS,     /* kstack/ustack ids */
 	DESC_MAP_PIDS,       /* u32 pid -> u32 0: processes whose user addresses were taken
 	                      * (ustack, usym); the runtime reads their mappings while

@@ -79,6 +79,7 @@ struct rt_session {
 	unsigned batch;               /* records printed, to look up during floods */
 	uint64_t lost_reported;
 	void *lost_buf;               /* one lookup of the lost counter's map */
+	volatile uint64_t *stop_flag; /* .bss: every probe but END returns at once when set (cg_stmt.c) */
 	uint32_t lost_ncpu, lost_stride;
 	bool *full_told;              /* per desc map: said to be full */
 	double lost_checked, stopped_at;
@@ -757,6 +758,12 @@ int rt_session_load(const struct desc *d, const struct rt_opts *o, struct rt_ses
 						: bpf_map__value_size(m);
 			if (s->lost_stride >= sizeof(uint64_t))
 				s->lost_buf = xcalloc(s->lost_ncpu, s->lost_stride);
+			/* the flag after the count: libbpf maps .bss into our memory */
+			size_t sz = 0;
+			/* writable: only .rodata is remapped read-only after load */
+			char *mem = !percpu ? (char *)(uintptr_t)bpf_map__initial_value(m, &sz) : NULL;
+			if (mem && sz >= 2 * sizeof(uint64_t))
+				s->stop_flag = (volatile uint64_t *)(mem + sizeof(uint64_t));
 		}
 	}
 	return 0;
@@ -1196,9 +1203,16 @@ int rt_session_finish(struct rt_session *s)
 	/* Only a signal from now on interrupts END, the drain and the maps. */
 	s->sig_base = signalled;
 	sig_drain();
-	/* 1. The producers: every probe detached, tracepoints in parallel. */
+	/* 1. The producers stopped: the flag every probe checks first, so the
+	 * event stream ends now; detaching them waits for the kernel (~75 ms
+	 * a tracepoint, seconds for hundreds), so it comes after the output,
+	 * handed to a detached process (rt_links_release). Without the flag
+	 * (a kernel that cannot map .bss), detached now, in parallel. */
 	double t0 = now_ms();
-	rt_links_destroy(&s->links);
+	if (s->stop_flag)
+		*s->stop_flag = 1;
+	else
+		rt_links_destroy(&s->links);
 	rt_watches_free(&s->watches);
 	release_watched(s);
 	s->t.detach = now_ms() - t0;
@@ -1230,6 +1244,9 @@ int rt_session_finish(struct rt_session *s)
 	if (out_failed(s))
 		status = 1;
 	rt_child_end(&s->child, CHILD_GRACE_MS);
+	double t1 = now_ms();
+	rt_links_release(&s->links);
+	s->t.detach += now_ms() - t1;
 	s->t.stop_to_done = now_ms() - s->stopped_at;
 	if (s->o.verbose)
 		fprintf(stderr, "hawk: detach %.1f ms (%u links), stop to done %.1f ms\n",
