@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
 #include <bpf/bpf.h>
@@ -80,6 +81,8 @@ struct rt_session {
 	uint64_t lost_reported;
 	void *lost_buf;               /* one lookup of the lost counter's map */
 	volatile uint64_t *stop_flag; /* .bss: every probe but END returns at once when set (cg_stmt.c) */
+	void *stop_map;               /* our mapping of .bss, which holds it */
+	size_t stop_map_len;
 	uint32_t lost_ncpu, lost_stride;
 	bool *full_told;              /* per desc map: said to be full */
 	double lost_checked, stopped_at;
@@ -758,12 +761,20 @@ int rt_session_load(const struct desc *d, const struct rt_opts *o, struct rt_ses
 						: bpf_map__value_size(m);
 			if (s->lost_stride >= sizeof(uint64_t))
 				s->lost_buf = xcalloc(s->lost_ncpu, s->lost_stride);
-			/* the flag after the count: libbpf maps .bss into our memory */
-			size_t sz = 0;
-			/* writable: only .rodata is remapped read-only after load */
-			char *mem = !percpu ? (char *)(uintptr_t)bpf_map__initial_value(m, &sz) : NULL;
-			if (mem && sz >= 2 * sizeof(uint64_t))
-				s->stop_flag = (volatile uint64_t *)(mem + sizeof(uint64_t));
+			/* The flag after the count, written through our own shared
+			 * mapping of the map (libbpf 1.1's copy of .bss is not the
+			 * map's memory once loaded); the map is mmapable when libbpf
+			 * made it so. */
+			if (!percpu && (bpf_map__map_flags(m) & BPF_F_MMAPABLE) &&
+			    bpf_map__value_size(m) >= 2 * sizeof(uint64_t)) {
+				size_t len = (size_t)sysconf(_SC_PAGESIZE);
+				void *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, s->map_fds[i], 0);
+				if (mem != MAP_FAILED) {
+					s->stop_map = mem;
+					s->stop_map_len = len;
+					s->stop_flag = (volatile uint64_t *)((char *)mem + sizeof(uint64_t));
+				}
+			}
 		}
 	}
 	return 0;
@@ -1262,6 +1273,8 @@ void rt_session_free(struct rt_session *s)
 	rt_watches_free(&s->watches);
 	rt_child_end(&s->child, CHILD_GRACE_MS);
 	ring_buffer__free(s->rb);
+	if (s->stop_map)
+		munmap(s->stop_map, s->stop_map_len);
 	bpf_object__close(s->obj);
 	handlers_restore(s);
 	if (s->epfd >= 0)
