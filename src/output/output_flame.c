@@ -2,7 +2,8 @@
  * hawk itself as an interactive SVG flame graph (no Perl, no other tool): a frame's width is
  * its share of the samples, callers below callees; hover shows a frame's name, count and share;
  * a click zooms into a frame; "Search" highlights frames whose name matches a regular
- * expression and tells their share; "Reset zoom" goes back. The script is our own. */
+ * expression and tells their share; "Reset zoom" goes back; FILE#search=RE and FILE#zoom=NAME
+ * open the page that way. The script is our own. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,7 +202,17 @@ static const char flame_js[] =
 "  document.getElementById('matched').textContent =\n"
 "    term === '' || !total ? '' : 'Matched: ' + (100 * hit / total).toFixed(2) + '%%';\n"
 "}\n"
-"window.addEventListener('load', init);\n"
+"/* file.svg#search=REGEX or #zoom=NAME: open with a search or a zoom done (and testable) */\n"
+"function fromHash() {\n"
+"  var h = decodeURIComponent(location.hash.substring(1)), i;\n"
+"  if (h.indexOf('search=') == 0) search(h.substring(7));\n"
+"  if (h.indexOf('zoom=') == 0)\n"
+"    for (i = 0; i < frames.length; i++)\n"
+"      if (frames[i].querySelector('title').textContent.indexOf(h.substring(5) + ' (') == 0) {\n"
+"        zoom(frames[i]); break;\n"
+"      }\n"
+"}\n"
+"window.addEventListener('load', function () { init(); fromHash(); });\n"
 "]]></script>\n";
 
 void out_flame_write(struct out_sink *s)

@@ -21,6 +21,21 @@ dom = subprocess.run([browser, *flags, "--dump-dom", "file://" + os.path.abspath
 labels = re.findall(r"<text x=\"[0-9.]+\" y=\"[0-9.]+\">([^<]+)</text>", dom)
 print("labels drawn by the script: " + ("yes" if all(f in labels for f in frames) else "no"))
 
+# Interaction in the browser: a search for the leaf highlights it and reports its share; a
+# zoom into the second frame from the top widens it to the whole width and shows "Reset zoom".
+url = "file://" + os.path.abspath(svg)
+dom = subprocess.run([browser, *flags, "--dump-dom", url + "#search=^" + frames[0] + "$"],
+                     capture_output=True, text=True, timeout=60).stdout
+m = re.search(r'id="matched"[^>]*>([^<]*)<', dom)
+print("search highlights: " + ("yes" if "rgb(230,0,230)" in dom else "no")
+      + ", " + (re.sub(r"[0-9.]+%", "N%", m.group(1)) if m else "no share"))
+dom = subprocess.run([browser, *flags, "--dump-dom", url + "#zoom=" + frames[1]],
+                     capture_output=True, text=True, timeout=60).stdout
+g = re.search(r"<title>" + re.escape(frames[1]) + r" \(.*?</title><rect [^>]*width=\"([0-9.]+)\"", dom)
+reset = re.search(r'<text id="reset"[^>]*style="opacity: 1', dom)
+print("zoom widens the frame to the page and shows Reset zoom: "
+      + ("yes" if g and abs(float(g.group(1)) - 1180) < 1 and reset else "no"))
+
 with tempfile.TemporaryDirectory() as d:
     png = os.path.join(d, "shot.png")
     subprocess.run([browser, *flags, "--screenshot=" + png, "--window-size=1200,400",
