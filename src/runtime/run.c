@@ -1207,9 +1207,6 @@ static void release_watched(struct rt_session *s)
 		}
 }
 
-/* How long probes run on after exit() before the stop flag stops them. */
-#define EXIT_GRACE_MS 10
-
 int rt_session_finish(struct rt_session *s)
 {
 	if (s->stop == STOP_NONE)
@@ -1223,16 +1220,8 @@ int rt_session_finish(struct rt_session *s)
 	 * handed to a detached process (rt_links_release). Without the flag
 	 * (a kernel that cannot map .bss), detached now, in parallel. */
 	double t0 = now_ms();
-	if (s->stop_flag) {
-		/* After exit(), bpftrace's probes run on until detached (75 ms
-		 * and more here): a loop of calls the probe was in the middle
-		 * of is counted whole (upstream's intcast case, 221 uretprobe
-		 * firings after the first exit()). A short grace keeps that
-		 * without the wait. */
-		if (s->stop == STOP_EXIT && s->links.n)
-			usleep(EXIT_GRACE_MS * 1000);
+	if (s->stop_flag)
 		*s->stop_flag = 1;
-	}
 	else
 		rt_links_destroy(&s->links);
 	rt_watches_free(&s->watches);

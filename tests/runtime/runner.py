@@ -150,6 +150,16 @@ def held_by_live_processes():
                             held.add(("map", int(line.split()[1])))
             except (OSError, ValueError, IndexError):
                 continue
+    # A held program holds its maps: hawk hands its links to a detached
+    # process that closes them after hawk has exited (rt_links_release).
+    if shutil.which("bpftool"):
+        r = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True)
+        try:
+            for o in json.loads(r.stdout or "[]"):
+                if ("prog", o.get("id")) in held:
+                    held.update(("map", m) for m in o.get("map_ids", []))
+        except json.JSONDecodeError:
+            pass
     return held
 
 
