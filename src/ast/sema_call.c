@@ -51,8 +51,9 @@ bool sema_arg_const(struct checker *c, struct ast *n, struct ast *a, const char 
 	return false;
 }
 
-/* The value an aggregation takes: an integer (bpftrace's wording, on the call). */
-static const struct ty *agg_value(struct checker *c, struct ast *n, struct ast *a)
+/* An argument that must be an integer: an aggregation's value, bswap's,
+ * ... (bpftrace's wording, on the call). */
+const struct ty *sema_int_arg(struct checker *c, struct ast *n, struct ast *a)
 {
 	const struct ty *t = sema_expr(c, a);
 	if (sema_poisoned(t))
@@ -69,7 +70,7 @@ static const struct ty *agg1(struct checker *c, struct ast *n, struct ast **args
 			     enum ty_agg agg)
 {
 	const struct ty *arg = NULL;
-	if (nargs && !(arg = agg_value(c, n, args[0])))
+	if (nargs && !(arg = sema_int_arg(c, n, args[0])))
 		return ty_none();
 	return ty_agg(c->a, agg, arg ? arg : ty_int(8, false));
 }
@@ -87,7 +88,7 @@ AGG_FN(stats, TY_AGG_STATS)
 const struct ty *sema_check_hist(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
 {
 	(void)map;
-	const struct ty *arg = agg_value(c, n, args[0]);
+	const struct ty *arg = sema_int_arg(c, n, args[0]);
 	int64_t k = 0;
 	if (!arg || (nargs == 2 && !sema_arg_const(c, n, args[1], "the number of bits", &k)))
 		return ty_none();
@@ -104,7 +105,7 @@ const struct ty *sema_check_lhist(struct checker *c, struct ast *n, struct ast *
 {
 	(void)map;
 	(void)nargs;
-	const struct ty *arg = agg_value(c, n, args[0]);
+	const struct ty *arg = sema_int_arg(c, n, args[0]);
 	int64_t lo, hi, step;
 	if (!arg || !sema_arg_const(c, n, args[1], "min", &lo) || !sema_arg_const(c, n, args[2], "max", &hi) ||
 	    !sema_arg_const(c, n, args[3], "step", &step))

@@ -43,6 +43,7 @@ void sema_warn(struct checker *c, struct span at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 const char *sema_tname(struct checker *c, const struct ty *t);
 const char *sema_kname(struct checker *c, const struct ty *t);   /* "integer", "string" */
+const struct ty *sema_int_arg(struct checker *c, struct ast *n, struct ast *a);   /* NULL: not an integer, reported */
 bool sema_poisoned(const struct ty *t);
 bool sema_truthy(const struct ty *t);
 

@@ -18,25 +18,12 @@ static bool sema_is_const_int(const struct ast *a)
 	       (a->kind == AST_UNARY && a->unary.op == AST_OP_NEG && a->unary.e->kind == AST_INT);
 }
 
-static const struct ty *int_arg(struct checker *c, struct ast *n, struct ast *a)
-{
-	const struct ty *t = sema_expr(c, a);
-	if (sema_poisoned(t))
-		return NULL;
-	if (!ty_is_int(t)) {
-		sema_err(c, n->span, "%s() only supports integer arguments (%s provided)", n->call.name,
-			 sema_kname(c, t));
-		return NULL;
-	}
-	return t;
-}
-
 /* bswap(x): the bytes of x reversed, at x's width (an int8 is itself). */
 const struct ty *sema_check_bswap(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
 				  struct ast *map)
 {
 	(void)nargs, (void)map;
-	const struct ty *t = int_arg(c, n, args[0]);
+	const struct ty *t = sema_int_arg(c, n, args[0]);
 	if (!t)
 		return ty_none();
 	return ty_int(t->kind == TY_BOOL ? 1 : t->size, false);
@@ -155,7 +142,7 @@ const struct ty *sema_check_buf(struct checker *c, struct ast *n, struct ast **a
 	bool runtime_len = nargs == 2 && !sema_is_const_int(args[1]);
 	if (runtime_len) {
 		/* a length known only at run time: up to max_strlen bytes, as bpftrace */
-		if (!int_arg(c, n, args[1]))
+		if (!sema_int_arg(c, n, args[1]))
 			return ty_none();
 		if (t->kind != TY_PTR && !ty_is_int(t)) {
 			sema_err(c, n->span, "buf() takes a length known at run time only with a pointer or an address");
@@ -201,7 +188,7 @@ const struct ty *sema_check_ntop(struct checker *c, struct ast *n, struct ast **
 				 struct ast *map)
 {
 	(void)map;
-	if (nargs == 2 && !int_arg(c, n, args[0]))
+	if (nargs == 2 && !sema_int_arg(c, n, args[0]))
 		return ty_none();
 	struct ast *a = args[nargs - 1];
 	const struct ty *t = sema_expr(c, a);
@@ -316,7 +303,7 @@ const struct ty *sema_check_signal(struct checker *c, struct ast *n, struct ast 
 		}
 		return ty_void();
 	}
-	if (!int_arg(c, n, a))
+	if (!sema_int_arg(c, n, a))
 		return ty_none();
 	return ty_void();
 }
@@ -353,7 +340,7 @@ const struct ty *sema_check_strerror(struct checker *c, struct ast *n, struct as
 				     struct ast *map)
 {
 	(void)nargs, (void)map;
-	if (!int_arg(c, n, args[0]))
+	if (!sema_int_arg(c, n, args[0]))
 		return ty_none();
 	return ty_new(c->a, TY_ERRNO);
 }
@@ -376,7 +363,7 @@ const struct ty *sema_check_cgroup_path(struct checker *c, struct ast *n, struct
 					struct ast *map)
 {
 	(void)map;
-	if (!int_arg(c, n, args[0]))
+	if (!sema_int_arg(c, n, args[0]))
 		return ty_none();
 	if (nargs == 2) {
 		if (args[1]->kind != AST_STRING) {
