@@ -14,21 +14,6 @@ static const emit_fn emitters[BI__COUNT] = {
 #undef BI
 };
 
-static const struct ty *T(const struct ast *n)
-{
-	return n->type;
-}
-
-static struct cg_val scalar(LLVMValueRef v)
-{
-	return (struct cg_val){ v, false, 8 };
-}
-
-static struct cg_val mem(LLVMValueRef v)
-{
-	return (struct cg_val){ v, true, 8 };
-}
-
 /* A call (AST_CALL) or a builtin name (AST_BUILTIN, or its call form pid()):
  * the row sema resolved it to says which emitter runs. */
 struct cg_val cg_call(struct cg *c, struct ast *n)
@@ -37,7 +22,7 @@ struct cg_val cg_call(struct cg *c, struct ast *n)
 	if (id == BI_NONE || id >= BI__COUNT) {
 		cg_error(c, n->span, "internal: %s was not resolved by sema",
 			 n->kind == AST_CALL ? n->call.name : n->ident.name);
-		return scalar(cg_const(c, 0));
+		return cg_val_scalar(cg_const(c, 0));
 	}
 	return emitters[id](c, n);
 }
@@ -46,7 +31,7 @@ struct cg_val cg_call(struct cg *c, struct ast *n)
 struct cg_val cg_emit_none(struct cg *c, struct ast *n)
 {
 	cg_error(c, n->span, "internal: no code for %s", bi_info(n->kind == AST_CALL ? n->call.bi : n->ident.bi)->name);
-	return scalar(cg_const(c, 0));
+	return cg_val_scalar(cg_const(c, 0));
 }
 
 /* Aggregations are emitted by the map assignment they are part of
@@ -64,13 +49,13 @@ static LLVMValueRef pid_tgid(struct cg *c)
 struct cg_val cg_emit_pid(struct cg *c, struct ast *n)
 {
 	(void)n;
-	return scalar(LLVMBuildLShr(c->b, pid_tgid(c), cg_const(c, 32), ""));
+	return cg_val_scalar(LLVMBuildLShr(c->b, pid_tgid(c), cg_const(c, 32), ""));
 }
 
 struct cg_val cg_emit_tid(struct cg *c, struct ast *n)
 {
 	(void)n;
-	return scalar(LLVMBuildAnd(c->b, pid_tgid(c), cg_const(c, 0xffffffff), ""));
+	return cg_val_scalar(LLVMBuildAnd(c->b, pid_tgid(c), cg_const(c, 0xffffffff), ""));
 }
 
 /* uid and username (printed as a name by user space) */
@@ -78,14 +63,14 @@ struct cg_val cg_emit_uid(struct cg *c, struct ast *n)
 {
 	(void)n;
 	LLVMValueRef v = cg_helper(c, H_UID_GID, c->i64, NULL, 0);
-	return scalar(LLVMBuildAnd(c->b, v, cg_const(c, 0xffffffff), ""));
+	return cg_val_scalar(LLVMBuildAnd(c->b, v, cg_const(c, 0xffffffff), ""));
 }
 
 struct cg_val cg_emit_gid(struct cg *c, struct ast *n)
 {
 	(void)n;
 	LLVMValueRef v = cg_helper(c, H_UID_GID, c->i64, NULL, 0);
-	return scalar(LLVMBuildLShr(c->b, v, cg_const(c, 32), ""));
+	return cg_val_scalar(LLVMBuildLShr(c->b, v, cg_const(c, 32), ""));
 }
 
 /* nsecs, nsecs(boot|monotonic|tai): boot time by default, as current bpftrace. */
@@ -103,18 +88,18 @@ struct cg_val cg_emit_nsecs(struct cg *c, struct ast *n)
 		int64_t d = ((int64_t)tai.tv_sec - boot.tv_sec) * 1000000000 + (tai.tv_nsec - boot.tv_nsec);
 		v = LLVMBuildAdd(c->b, v, cg_const(c, (uint64_t)d), "");
 	}
-	return scalar(v);
+	return cg_val_scalar(v);
 }
 
 struct cg_val cg_emit_numaid(struct cg *c, struct ast *n)
 {
 	(void)n;
-	return scalar(LLVMBuildZExt(c->b, cg_helper(c, H_NUMA_NODE, c->i32, NULL, 0), c->i64, ""));
+	return cg_val_scalar(LLVMBuildZExt(c->b, cg_helper(c, H_NUMA_NODE, c->i32, NULL, 0), c->i64, ""));
 }
 
 struct cg_val cg_emit_probetype(struct cg *c, struct ast *n)
 {
-	return cg_const_string(c, probetype_name(c->exp->type), T(n));
+	return cg_const_string(c, probetype_name(c->exp->type), cg_type(n));
 }
 
 /* The start time is read from .rodata, set at load just before the probes
@@ -123,43 +108,43 @@ struct cg_val cg_emit_elapsed(struct cg *c, struct ast *n)
 {
 	(void)n;
 	LLVMValueRef now = cg_helper(c, H_KTIME_BOOT, c->i64, NULL, 0);
-	return scalar(LLVMBuildSub(c->b, now, cg_start_ns(c), ""));
+	return cg_val_scalar(LLVMBuildSub(c->b, now, cg_start_ns(c), ""));
 }
 
 struct cg_val cg_emit_cpu(struct cg *c, struct ast *n)
 {
 	(void)n;
-	return scalar(LLVMBuildZExt(c->b, cg_helper(c, H_SMP_CPU, c->i32, NULL, 0), c->i64, ""));
+	return cg_val_scalar(LLVMBuildZExt(c->b, cg_helper(c, H_SMP_CPU, c->i32, NULL, 0), c->i64, ""));
 }
 
 struct cg_val cg_emit_ncpus(struct cg *c, struct ast *n)
 {
 	(void)n;
-	return scalar(cg_ncpus(c));
+	return cg_val_scalar(cg_ncpus(c));
 }
 
 struct cg_val cg_emit_rand(struct cg *c, struct ast *n)
 {
 	(void)n;
-	return scalar(LLVMBuildZExt(c->b, cg_helper(c, H_PRANDOM, c->i32, NULL, 0), c->i64, ""));
+	return cg_val_scalar(LLVMBuildZExt(c->b, cg_helper(c, H_PRANDOM, c->i32, NULL, 0), c->i64, ""));
 }
 
 struct cg_val cg_emit_cgroup(struct cg *c, struct ast *n)
 {
 	(void)n;
-	return scalar(cg_helper(c, H_CGROUP_ID, c->i64, NULL, 0));
+	return cg_val_scalar(cg_helper(c, H_CGROUP_ID, c->i64, NULL, 0));
 }
 
 struct cg_val cg_emit_jiffies(struct cg *c, struct ast *n)
 {
 	(void)n;
-	return scalar(cg_helper(c, H_JIFFIES, c->i64, NULL, 0));
+	return cg_val_scalar(cg_helper(c, H_JIFFIES, c->i64, NULL, 0));
 }
 
 struct cg_val cg_emit_curtask(struct cg *c, struct ast *n)
 {
 	(void)n;
-	return scalar(cg_helper(c, H_CURRENT_TASK, c->i64, NULL, 0));
+	return cg_val_scalar(cg_helper(c, H_CURRENT_TASK, c->i64, NULL, 0));
 }
 
 /* argN and retval: u64 context slots where the provider has them, else
@@ -175,15 +160,15 @@ struct cg_val cg_emit_argn(struct cg *c, struct ast *n)
 		uint32_t slot = !ret ? (uint32_t)atoi(name + 3) : a ? a->count : 0;
 		if (slot >= 12) {
 			cg_error(c, n->span, "%s: BPF programs see at most 12 arguments", name);
-			return scalar(cg_const(c, 0));
+			return cg_val_scalar(cg_const(c, 0));
 		}
 		LLVMValueRef v = cg_ctx_slot(c, 8 * slot);
 		if (ret && a && a->fields[a->count].type)
 			v = cg_slot_as(c, v, a->fields[a->count].type);
-		return scalar(v);
+		return cg_val_scalar(v);
 	}
 	if (!ret && c->exp->type == PROBE_USDT)
-		return scalar(cg_usdt_arg(c, n, (unsigned)atoi(name + 3)));
+		return cg_val_scalar(cg_usdt_arg(c, n, (unsigned)atoi(name + 3)));
 	/* struct pt_regs on x86_64: the System V argument registers and rax. */
 	static const uint32_t reg_off[] = { 112, 104, 96, 88, 72, 64 }; /* di si dx cx r8 r9 */
 	uint32_t off = 80; /* ax */
@@ -191,13 +176,13 @@ struct cg_val cg_emit_argn(struct cg *c, struct ast *n)
 		unsigned i = (unsigned)atoi(name + 3);
 		if (i >= sizeof reg_off / sizeof reg_off[0]) {
 			cg_error(c, n->span, "%s: only arg0 to arg5 are passed in registers on x86_64", name);
-			return scalar(cg_const(c, 0));
+			return cg_val_scalar(cg_const(c, 0));
 		}
 		off = reg_off[i];
 	}
 	LLVMValueRef idx = LLVMConstInt(c->i64, off, false);
 	LLVMValueRef addr = LLVMBuildGEP2(c->b, c->i8, c->ctxarg, &idx, 1, "");
-	return scalar(cg_load_int(c, addr, T(n)));
+	return cg_val_scalar(cg_load_int(c, addr, cg_type(n)));
 }
 
 /* The current process into the pids map (BPF_NOEXIST: a lookup when it is
@@ -240,26 +225,26 @@ struct cg_val cg_kstack(struct cg *c, uint32_t limit, bool user)
 	LLVMValueRef pid = user ? note_pid(c) : LLVMBuildLShr(c->b, pid_tgid(c), cg_const(c, 32), "");
 	cg_store_int(c, cg_gep(c, buf, 8), pid, 4);
 	cg_store_int(c, cg_gep(c, buf, 12), cg_const(c, 0), 4);
-	return mem(buf);
+	return cg_val_mem(buf);
 }
 
 /* The mode is in the type, for printing. */
 struct cg_val cg_emit_kstack(struct cg *c, struct ast *n)
 {
-	return cg_kstack(c, T(n)->stack_limit, T(n)->stack_user);
+	return cg_kstack(c, cg_type(n)->stack_limit, cg_type(n)->stack_user);
 }
 
 /* ksym: the address; usym: { u64 addr; u32 pid; u32 pad }, the pid naming
  * the mappings the runtime reads the symbol through. */
 struct cg_val cg_emit_ksym(struct cg *c, struct ast *n)
 {
-	return scalar(cg_scalar(c, n->call.args));
+	return cg_val_scalar(cg_scalar(c, n->call.args));
 }
 
 /* kaddr: sema made its argument the address (sema_check_kaddr). */
 struct cg_val cg_emit_kaddr(struct cg *c, struct ast *n)
 {
-	return scalar(cg_scalar(c, n->call.args));
+	return cg_val_scalar(cg_scalar(c, n->call.args));
 }
 
 struct cg_val cg_emit_usym(struct cg *c, struct ast *n)
@@ -269,19 +254,19 @@ struct cg_val cg_emit_usym(struct cg *c, struct ast *n)
 	LLVMValueRef pid = note_pid(c);
 	cg_store_int(c, cg_gep(c, buf, 8), pid, 4);
 	cg_store_int(c, cg_gep(c, buf, 12), cg_const(c, 0), 4);
-	return mem(buf);
+	return cg_val_mem(buf);
 }
 
 struct cg_val cg_emit_cpid(struct cg *c, struct ast *n)
 {
 	(void)n;
-	return scalar(cg_cpid(c));
+	return cg_val_scalar(cg_cpid(c));
 }
 
 struct cg_val cg_emit_has_cpid(struct cg *c, struct ast *n)
 {
 	(void)n;
-	return scalar(cg_const(c, c->pc->child));
+	return cg_val_scalar(cg_const(c, c->pc->child));
 }
 
 /* A tracepoint's args as a value: its record copied out of the context
@@ -299,15 +284,15 @@ static struct cg_val tp_args(struct cg *c, const struct ty *t)
 		cg_store_int(c, cg_gep(c, buf, off), v, w);
 		off += w;
 	}
-	return mem(buf);
+	return cg_val_mem(buf);
 }
 
 /* args: a tracepoint's record by value; elsewhere the context pointer its
  * fields are read through. */
 struct cg_val cg_emit_args(struct cg *c, struct ast *n)
 {
-	if (T(n)->kind == TY_RECORD)
-		return tp_args(c, T(n));
+	if (cg_type(n)->kind == TY_RECORD)
+		return tp_args(c, cg_type(n));
 	return cg_emit_ctx(c, n);
 }
 
@@ -315,7 +300,7 @@ struct cg_val cg_emit_args(struct cg *c, struct ast *n)
 struct cg_val cg_emit_ctx(struct cg *c, struct ast *n)
 {
 	(void)n;
-	return scalar(LLVMBuildPtrToInt(c->b, c->ctxarg, c->i64, ""));
+	return cg_val_scalar(LLVMBuildPtrToInt(c->b, c->ctxarg, c->i64, ""));
 }
 
 struct cg_val cg_emit_comm(struct cg *c, struct ast *n)
@@ -324,21 +309,21 @@ struct cg_val cg_emit_comm(struct cg *c, struct ast *n)
 	LLVMValueRef buf = cg_tmp(c, 16);
 	LLVMValueRef args[2] = { buf, LLVMConstInt(c->i32, 16, false) };
 	cg_helper(c, H_COMM, c->i64, args, 2);
-	return mem(buf);
+	return cg_val_mem(buf);
 }
 
 struct cg_val cg_emit_probe(struct cg *c, struct ast *n)
 {
 	if (c->exp->multi_n > 1)
-		return cg_multi_name(c, false, T(n));
-	return cg_const_string(c, c->exp->name, T(n));
+		return cg_multi_name(c, false, cg_type(n));
+	return cg_const_string(c, c->exp->name, cg_type(n));
 }
 
 struct cg_val cg_emit_func(struct cg *c, struct ast *n)
 {
 	if (c->exp->multi_n > 1)
-		return cg_multi_name(c, true, T(n));
-	return cg_const_string(c, c->exp->func ? c->exp->func : "", T(n));
+		return cg_multi_name(c, true, cg_type(n));
+	return cg_const_string(c, c->exp->func ? c->exp->func : "", cg_type(n));
 }
 
 /* usermode: (regs->cs & 3) == 3, cs at byte 136 of x86-64's struct pt_regs
@@ -349,9 +334,9 @@ struct cg_val cg_emit_usermode(struct cg *c, struct ast *n)
 	(void)n;
 	enum probe_type t = c->exp->type;
 	if (t == PROBE_BEGIN || t == PROBE_END || t == PROBE_SELF || t == PROBE_TEST || t == PROBE_BENCH)
-		return scalar(cg_const(c, 1));
+		return cg_val_scalar(cg_const(c, 1));
 	LLVMValueRef idx = LLVMConstInt(c->i64, 136, false);
 	LLVMValueRef cs = cg_load_int(c, LLVMBuildGEP2(c->b, c->i8, c->ctxarg, &idx, 1, ""), ty_int(8, false));
 	LLVMValueRef user = LLVMBuildICmp(c->b, LLVMIntEQ, LLVMBuildAnd(c->b, cs, cg_const(c, 3), ""), cg_const(c, 3), "");
-	return scalar(LLVMBuildZExt(c->b, user, c->i64, ""));
+	return cg_val_scalar(LLVMBuildZExt(c->b, user, c->i64, ""));
 }

@@ -5,8 +5,7 @@
 
 enum { BPF_RB_NO_WAKEUP = 1, BPF_RB_FORCE_WAKEUP = 2 };
 
-static struct cg_val scalar(LLVMValueRef v) { return (struct cg_val){ v, false, 8 }; }
-static struct cg_val none(struct cg *c) { return scalar(cg_const(c, 0)); }
+static struct cg_val none(struct cg *c) { return cg_val_scalar(cg_const(c, 0)); }
 
 int cg_event_add(struct cg *c, enum desc_event_kind k, struct span at)
 {
@@ -196,7 +195,7 @@ struct cg_val cg_emit_has_key(struct cg *c, struct ast *n)
 	LLVMValueRef key = cg_map_key(c, k, dm);
 	LLVMValueRef args[2] = { cg_map_ptr(c, dm), key };
 	LLVMValueRef p = cg_helper(c, H_MAP_LOOKUP, c->ptr, args, 2);
-	return scalar(LLVMBuildZExt(c->b, LLVMBuildIsNotNull(c->b, p, ""), c->i64, ""));
+	return cg_val_scalar(LLVMBuildZExt(c->b, LLVMBuildIsNotNull(c->b, p, ""), c->i64, ""));
 }
 
 struct cg_val cg_emit_str(struct cg *c, struct ast *n)
@@ -248,7 +247,7 @@ struct cg_val cg_emit_strncmp(struct cg *c, struct ast *n)
 	LLVMValueRef differ = cg_bytes_compare(c, x.v, y.v, lim, &done);
 	LLVMBuildBr(c->b, done);
 	LLVMPositionBuilderAtEnd(c->b, done);
-	return scalar(LLVMBuildLoad2(c->b, c->i64, differ, ""));
+	return cg_val_scalar(LLVMBuildLoad2(c->b, c->i64, differ, ""));
 }
 
 /* strcontains(hay, needle): a bounded search (cg_bytes.c), the needle's
@@ -260,7 +259,7 @@ struct cg_val cg_emit_strcontains(struct cg *c, struct ast *n)
 	uint32_t hs = ((const struct ty *)h->type)->size, ns = ((const struct ty *)nd->type)->size;
 	if (nd->kind == AST_STRING)
 		ns = nd->str.len + 1;
-	return scalar(cg_bytes_contains(c, hay.v, hs, needle.v, ns));
+	return cg_val_scalar(cg_bytes_contains(c, hay.v, hs, needle.v, ns));
 }
 
 /* A timestamp value: { u32 format index; u32 mode (1: since boot); u64 ns }. */

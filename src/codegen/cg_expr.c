@@ -4,22 +4,7 @@
 
 #include "codegen/cg_impl.h"
 
-static const struct ty *T(const struct ast *n)
-{
-	return n->type;
-}
-
-static struct cg_val scalar(LLVMValueRef v)
-{
-	return (struct cg_val){ v, false, 8 };
-}
-
 /* Memory hawk allocated itself (stack, scratch, map values): 8-aligned. */
-static struct cg_val mem(LLVMValueRef v)
-{
-	return (struct cg_val){ v, true, 8 };
-}
-
 static struct cg_val mem_at(LLVMValueRef v, unsigned align)
 {
 	return (struct cg_val){ v, true, align };
@@ -73,7 +58,7 @@ void cg_store_value(struct cg *c, LLVMValueRef dst, unsigned dst_align, const st
 			uint32_t so = src_t->fields[i].offset, dof = dst_t->fields[i].offset;
 			LLVMValueRef src = cg_gep(c, v.v, so);
 			struct cg_val ev = cg_is_mem(st) ? mem_at(src, cg_align_of(so, v.align))
-						      : scalar(cg_load_int(c, src, st));
+						      : cg_val_scalar(cg_load_int(c, src, st));
 			cg_store_value(c, cg_gep(c, dst, dof), cg_align_of(dof, dst_align), dt, ev, st);
 		}
 		return;
@@ -117,7 +102,7 @@ void cg_store_expr(struct cg *c, LLVMValueRef dst, unsigned dst_align, const str
 			cg_memset(c, cg_gep(c, dst, 16), cg_align_of(16, dst_align), dst_t->size - 16);
 		return;
 	}
-	cg_store_value(c, dst, dst_align, dst_t, cg_expr(c, n), T(n));
+	cg_store_value(c, dst, dst_align, dst_t, cg_expr(c, n), cg_type(n));
 }
 
 /* Whether storing every field of a key leaves bytes unwritten (padding), which
@@ -168,7 +153,7 @@ static struct cg_val map_read(struct cg *c, struct ast *n)
 	const struct ty *vt = c->desc->maps[dm].value;
 	LLVMValueRef key = cg_map_key(c, n->map.keys, dm);
 	if (vt->kind == TY_AGG)
-		return scalar(cg_agg_total(c, dm, key));
+		return cg_val_scalar(cg_agg_total(c, dm, key));
 	LLVMValueRef args[2] = { cg_map_ptr(c, dm), key };
 	LLVMValueRef p = cg_helper(c, H_MAP_LOOKUP, c->ptr, args, 2);
 	LLVMBasicBlockRef found = cg_block(c, "found"), miss = cg_block(c, "miss"), done = cg_block(c, "read");
@@ -184,7 +169,7 @@ static struct cg_val map_read(struct cg *c, struct ast *n)
 		cg_memset(c, out, 8, ty_size(vt));
 		LLVMBuildBr(c->b, done);
 		LLVMPositionBuilderAtEnd(c->b, done);
-		return mem(out);
+		return cg_val_mem(out);
 	}
 	LLVMPositionBuilderAtEnd(c->b, found);
 	LLVMValueRef v = cg_load_int(c, p, vt);
@@ -201,13 +186,13 @@ static struct cg_val map_read(struct cg *c, struct ast *n)
 	LLVMValueRef vals[2] = { v, cg_const(c, 0) };
 	LLVMBasicBlockRef bbs[2] = { found_end, miss };
 	LLVMAddIncoming(phi, vals, bbs, 2);
-	return scalar(phi);
+	return cg_val_scalar(phi);
 }
 
 struct cg_val cg_const_string(struct cg *c, const char *s, const struct ty *t)
 {
 	uint32_t len = (uint32_t)strlen(s);
-	return mem(cg_const_bytes(c, s, len + 1 < t->size ? len + 1 : t->size, t->size));
+	return cg_val_mem(cg_const_bytes(c, s, len + 1 < t->size ? len + 1 : t->size, t->size));
 }
 
 /* ---- operators ---- */
@@ -310,7 +295,7 @@ static struct cg_val logical(struct cg *c, struct ast *n)
 	LLVMValueRef vals[2] = { cg_const(c, is_and ? 0 : 1), r };
 	LLVMBasicBlockRef bbs[2] = { lhs_end, rhs_end };
 	LLVMAddIncoming(phi, vals, bbs, 2);
-	return scalar(phi);
+	return cg_val_scalar(phi);
 }
 
 static struct cg_val binary(struct cg *c, struct ast *n)
@@ -318,13 +303,13 @@ static struct cg_val binary(struct cg *c, struct ast *n)
 	enum ast_op op = n->binary.op;
 	if (op == AST_OP_LAND || op == AST_OP_LOR)
 		return logical(c, n);
-	const struct ty *lt = T(n->binary.l), *rt = T(n->binary.r);
+	const struct ty *lt = cg_type(n->binary.l), *rt = cg_type(n->binary.r);
 	if ((op == AST_OP_EQ || op == AST_OP_NE) && lt->kind == TY_STRING) {
 		struct cg_val a = cg_expr(c, n->binary.l), b = cg_expr(c, n->binary.r);
 		LLVMValueRef eq = string_eq(c, a.v, lt->size, b.v, rt->size);
 		if (op == AST_OP_NE)
 			eq = LLVMBuildXor(c->b, eq, cg_const(c, 1), "");
-		return scalar(eq);
+		return cg_val_scalar(eq);
 	}
 	if ((op == AST_OP_EQ || op == AST_OP_NE) && lt->kind == TY_BUFFER) {
 		/* buf() values: equal lengths, and equal bytes below the length
@@ -341,7 +326,7 @@ static struct cg_val binary(struct cg *c, struct ast *n)
 			diff = LLVMBuildOr(c->b, diff, LLVMBuildSelect(c->b, in, x, cg_const(c, 0), ""), "");
 		}
 		LLVMValueRef eq = LLVMBuildICmp(c->b, op == AST_OP_EQ ? LLVMIntEQ : LLVMIntNE, diff, cg_const(c, 0), "");
-		return scalar(LLVMBuildZExt(c->b, eq, c->i64, ""));
+		return cg_val_scalar(LLVMBuildZExt(c->b, eq, c->i64, ""));
 	}
 	if ((op == AST_OP_EQ || op == AST_OP_NE) && lt->kind == TY_ARRAY) {
 		/* arrays of one type: equal when every byte is; no padding inside */
@@ -360,14 +345,14 @@ static struct cg_val binary(struct cg *c, struct ast *n)
 			off += k;
 		}
 		LLVMValueRef eq = LLVMBuildICmp(c->b, op == AST_OP_EQ ? LLVMIntEQ : LLVMIntNE, diff, cg_const(c, 0), "");
-		return scalar(LLVMBuildZExt(c->b, eq, c->i64, ""));
+		return cg_val_scalar(LLVMBuildZExt(c->b, eq, c->i64, ""));
 	}
 	LLVMValueRef l = cg_scalar(c, n->binary.l), r = cg_scalar(c, n->binary.r);
-	bool sgn = is_signed(T(n)) || (is_signed(lt) && is_signed(rt));
+	bool sgn = is_signed(cg_type(n)) || (is_signed(lt) && is_signed(rt));
 	bool ucmp = unsigned64(lt) || unsigned64(rt);
 	/* Pointer arithmetic steps by the pointee's size. */
-	if ((op == AST_OP_ADD || op == AST_OP_SUB) && T(n)->kind == TY_PTR) {
-		const struct ty *pt = T(n);
+	if ((op == AST_OP_ADD || op == AST_OP_SUB) && cg_type(n)->kind == TY_PTR) {
+		const struct ty *pt = cg_type(n);
 		uint32_t es = pt->elem && pt->elem->kind != TY_VOID ? ty_size(pt->elem) : 1;
 		if (lt->kind == TY_PTR)
 			r = LLVMBuildMul(c->b, r, cg_const(c, es), "");
@@ -376,17 +361,17 @@ static struct cg_val binary(struct cg *c, struct ast *n)
 	}
 	LLVMIntPredicate pred;
 	switch (op) {
-	case AST_OP_ADD: return scalar(LLVMBuildAdd(c->b, l, r, ""));
-	case AST_OP_SUB: return scalar(LLVMBuildSub(c->b, l, r, ""));
-	case AST_OP_MUL: return scalar(LLVMBuildMul(c->b, l, r, ""));
+	case AST_OP_ADD: return cg_val_scalar(LLVMBuildAdd(c->b, l, r, ""));
+	case AST_OP_SUB: return cg_val_scalar(LLVMBuildSub(c->b, l, r, ""));
+	case AST_OP_MUL: return cg_val_scalar(LLVMBuildMul(c->b, l, r, ""));
 	case AST_OP_DIV:
 	case AST_OP_MOD:
-		return scalar(divmod(c, n, l, r, sgn));
-	case AST_OP_BAND: return scalar(LLVMBuildAnd(c->b, l, r, ""));
-	case AST_OP_BOR: return scalar(LLVMBuildOr(c->b, l, r, ""));
-	case AST_OP_BXOR: return scalar(LLVMBuildXor(c->b, l, r, ""));
-	case AST_OP_SHL: return scalar(LLVMBuildShl(c->b, l, r, ""));
-	case AST_OP_SHR: return scalar(is_signed(lt) ? LLVMBuildAShr(c->b, l, r, "") : LLVMBuildLShr(c->b, l, r, ""));
+		return cg_val_scalar(divmod(c, n, l, r, sgn));
+	case AST_OP_BAND: return cg_val_scalar(LLVMBuildAnd(c->b, l, r, ""));
+	case AST_OP_BOR: return cg_val_scalar(LLVMBuildOr(c->b, l, r, ""));
+	case AST_OP_BXOR: return cg_val_scalar(LLVMBuildXor(c->b, l, r, ""));
+	case AST_OP_SHL: return cg_val_scalar(LLVMBuildShl(c->b, l, r, ""));
+	case AST_OP_SHR: return cg_val_scalar(is_signed(lt) ? LLVMBuildAShr(c->b, l, r, "") : LLVMBuildLShr(c->b, l, r, ""));
 	case AST_OP_EQ: pred = LLVMIntEQ; break;
 	case AST_OP_NE: pred = LLVMIntNE; break;
 	case AST_OP_LT: pred = ucmp ? LLVMIntULT : LLVMIntSLT; break;
@@ -398,9 +383,9 @@ static struct cg_val binary(struct cg *c, struct ast *n)
 	case AST_OP_POSTINC: case AST_OP_POSTDEC: case AST_OP__COUNT:
 	default:
 		cg_error(c, n->span, "internal: no code for operator %s", ast_op_name(op));
-		return scalar(cg_const(c, 0));
+		return cg_val_scalar(cg_const(c, 0));
 	}
-	return scalar(LLVMBuildZExt(c->b, LLVMBuildICmp(c->b, pred, l, r, ""), c->i64, ""));
+	return cg_val_scalar(LLVMBuildZExt(c->b, LLVMBuildICmp(c->b, pred, l, r, ""), c->i64, ""));
 }
 
 /* Reading memory the program does not own goes through probe_read. */
@@ -426,16 +411,16 @@ static struct cg_val incdec(struct cg *c, struct ast *n)
 	bool inc = n->unary.op == AST_OP_PREINC || n->unary.op == AST_OP_POSTINC;
 	bool post = n->unary.op == AST_OP_POSTINC || n->unary.op == AST_OP_POSTDEC;
 	/* p++ steps a pointer by its pointee's size */
-	const struct ty *et = T(e);
+	const struct ty *et = cg_type(e);
 	uint64_t step = et && et->kind == TY_PTR && et->elem && et->elem->kind != TY_VOID ? ty_size(et->elem) : 1;
 	if (e->kind == AST_VAR) {
 		struct cg_var *v = cg_var_find(c, e->ident.name);
 		if (!v)
-			v = cg_var_add(c, e->ident.name, T(e));
+			v = cg_var_add(c, e->ident.name, cg_type(e));
 		LLVMValueRef old = LLVMBuildLoad2(c->b, c->i64, v->slot, "");
 		LLVMValueRef nv = inc ? LLVMBuildAdd(c->b, old, cg_const(c, step), "") : LLVMBuildSub(c->b, old, cg_const(c, step), "");
 		LLVMBuildStore(c->b, nv, v->slot);
-		return scalar(post ? old : nv);
+		return cg_val_scalar(post ? old : nv);
 	}
 	/* @m[k]++: read, change, write back (not atomic, as in bpftrace). */
 	struct cg_val old = map_read(c, e);
@@ -445,7 +430,7 @@ static struct cg_val incdec(struct cg *c, struct ast *n)
 	LLVMValueRef val = cg_tmp(c, 8);
 	cg_store_int(c, val, nv, 8);
 	cg_map_update(c, dm, key, val);
-	return scalar(post ? old.v : nv);
+	return cg_val_scalar(post ? old.v : nv);
 }
 
 static struct cg_val unary(struct cg *c, struct ast *n)
@@ -454,24 +439,24 @@ static struct cg_val unary(struct cg *c, struct ast *n)
 	case AST_OP_PREINC: case AST_OP_PREDEC: case AST_OP_POSTINC: case AST_OP_POSTDEC:
 		return incdec(c, n);
 	case AST_OP_NEG:
-		return scalar(LLVMBuildNeg(c->b, cg_scalar(c, n->unary.e), ""));
+		return cg_val_scalar(LLVMBuildNeg(c->b, cg_scalar(c, n->unary.e), ""));
 	case AST_OP_BNOT:
-		return scalar(LLVMBuildNot(c->b, cg_scalar(c, n->unary.e), ""));
+		return cg_val_scalar(LLVMBuildNot(c->b, cg_scalar(c, n->unary.e), ""));
 	case AST_OP_NOT:
-		return scalar(LLVMBuildZExt(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, cg_scalar(c, n->unary.e),
+		return cg_val_scalar(LLVMBuildZExt(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, cg_scalar(c, n->unary.e),
 								  cg_const(c, 0), ""), c->i64, ""));
 	case AST_OP_ADDR: {
 		struct cg_var *v = cg_var_find(c, n->unary.e->ident.name);
 		if (!v)
-			v = cg_var_add(c, n->unary.e->ident.name, T(n->unary.e));
-		return scalar(LLVMBuildPtrToInt(c->b, v->slot, c->i64, ""));
+			v = cg_var_add(c, n->unary.e->ident.name, cg_type(n->unary.e));
+		return cg_val_scalar(LLVMBuildPtrToInt(c->b, v->slot, c->i64, ""));
 	}
 	case AST_OP_DEREF: {
-		const struct ty *pt = T(n->unary.e), *t = T(n);
+		const struct ty *pt = cg_type(n->unary.e), *t = cg_type(n);
 		LLVMValueRef addr = cg_scalar(c, n->unary.e);
 		LLVMValueRef buf = cg_tmp(c, ty_size(t));
 		cg_probe_read(c, buf, ty_size(t), addr, pt->as);
-		return cg_is_mem(t) ? mem(buf) : scalar(cg_load_int(c, buf, t));
+		return cg_is_mem(t) ? cg_val_mem(buf) : cg_val_scalar(cg_load_int(c, buf, t));
 	}
 	case AST_OP_NONE: case AST_OP_ADD: case AST_OP_SUB: case AST_OP_MUL: case AST_OP_DIV:
 	case AST_OP_MOD: case AST_OP_BAND: case AST_OP_BOR: case AST_OP_BXOR: case AST_OP_SHL:
@@ -480,12 +465,12 @@ static struct cg_val unary(struct cg *c, struct ast *n)
 		break;
 	}
 	cg_error(c, n->span, "internal: no code for unary %s", ast_op_name(n->unary.op));
-	return scalar(cg_const(c, 0));
+	return cg_val_scalar(cg_const(c, 0));
 }
 
 static struct cg_val ternary(struct cg *c, struct ast *n)
 {
-	const struct ty *t = T(n);
+	const struct ty *t = cg_type(n);
 	LLVMValueRef cond = cg_scalar(c, n->ternary.cond);
 	LLVMBasicBlockRef yes = cg_block(c, "then"), no = cg_block(c, "else"), done = cg_block(c, "endif");
 	LLVMValueRef out = cg_is_mem(t) ? cg_tmp(c, ty_size(t)) : NULL; /* before the branch, as in map_read */
@@ -493,13 +478,13 @@ static struct cg_val ternary(struct cg *c, struct ast *n)
 	if (cg_is_mem(t)) {
 		LLVMPositionBuilderAtEnd(c->b, yes);
 		struct ast *a = n->ternary.then ? n->ternary.then : n->ternary.cond;
-		cg_store_value(c, out, 8, t, cg_expr(c, a), T(a));
+		cg_store_value(c, out, 8, t, cg_expr(c, a), cg_type(a));
 		LLVMBuildBr(c->b, done);
 		LLVMPositionBuilderAtEnd(c->b, no);
-		cg_store_value(c, out, 8, t, cg_expr(c, n->ternary.els), T(n->ternary.els));
+		cg_store_value(c, out, 8, t, cg_expr(c, n->ternary.els), cg_type(n->ternary.els));
 		LLVMBuildBr(c->b, done);
 		LLVMPositionBuilderAtEnd(c->b, done);
-		return mem(out);
+		return cg_val_mem(out);
 	}
 	LLVMPositionBuilderAtEnd(c->b, yes);
 	LLVMValueRef a = n->ternary.then ? cg_scalar(c, n->ternary.then) : cond;
@@ -514,7 +499,7 @@ static struct cg_val ternary(struct cg *c, struct ast *n)
 	LLVMValueRef vals[2] = { a, b };
 	LLVMBasicBlockRef bbs[2] = { yes_end, no_end };
 	LLVMAddIncoming(phi, vals, bbs, 2);
-	return scalar(phi);
+	return cg_val_scalar(phi);
 }
 
 /* One u64 argument slot of a raw_tp, fentry/fexit or iter context. raw_tp
@@ -556,14 +541,14 @@ static struct cg_val ctx_field(struct cg *c, uint32_t off, const struct ty *t)
 {
 	const struct rt_provider *k = rt_provider_of(c->exp->type);
 	if (k && k->args != RT_ARGS_TRACEPOINT && !cg_is_mem(t))
-		return scalar(cg_slot_as(c, cg_ctx_slot(c, off), t));
+		return cg_val_scalar(cg_slot_as(c, cg_ctx_slot(c, off), t));
 	LLVMValueRef idx = LLVMConstInt(c->i64, off, false);
 	LLVMValueRef addr = LLVMBuildGEP2(c->b, c->i8, c->ctxarg, &idx, 1, "");
 	if (!cg_is_mem(t))
-		return scalar(cg_load_int(c, addr, t));
+		return cg_val_scalar(cg_load_int(c, addr, t));
 	LLVMValueRef buf = cg_tmp(c, ty_size(t));
 	cg_memcpy(c, buf, 8, addr, cg_align_of(off, 8), ty_size(t));
-	return mem(buf);
+	return cg_val_mem(buf);
 }
 
 /* A field reached through a kernel pointer (BTF types), directly or through
@@ -591,7 +576,7 @@ static LLVMValueRef clamp_index(struct cg *c, struct ast *n, LLVMValueRef i, uin
 
 static bool kernel_chain(const struct ast *base)
 {
-	const struct ty *bt = T(base);
+	const struct ty *bt = cg_type(base);
 	if (bt->kind == TY_PTR && bt->elem && bt->elem->kind == TY_RECORD && !bt->elem->ctx)
 		return true;
 	/* p->a.b, p->arr[i].b: a struct nested by value in one behind a
@@ -610,7 +595,7 @@ static bool addressable(const struct ast *e)
 	if (e->kind == AST_FIELD)
 		return kernel_chain(e->field.e);
 	if (e->kind == AST_INDEX) {
-		const struct ty *bt = T(e->index.e);
+		const struct ty *bt = cg_type(e->index.e);
 		return (bt->kind == TY_ARRAY || bt->kind == TY_STRING) && addressable(e->index.e);
 	}
 	return false;
@@ -623,7 +608,7 @@ static LLVMValueRef field_addr(struct cg *c, struct ast *n, enum ty_addrspace *a
 static LLVMValueRef elem_addr(struct cg *c, struct ast *n, enum ty_addrspace *as)
 {
 	struct ast *base = n->index.e;
-	const struct ty *bt = T(base);
+	const struct ty *bt = cg_type(base);
 	LLVMValueRef at = base->kind == AST_FIELD ? field_addr(c, base, as) : elem_addr(c, base, as);
 	uint32_t es = bt->kind == TY_STRING ? 1 : ty_size(bt->elem);
 	uint32_t count = bt->kind == TY_STRING ? bt->size : bt->count;
@@ -636,7 +621,7 @@ static LLVMValueRef elem_addr(struct cg *c, struct ast *n, enum ty_addrspace *as
 static LLVMValueRef field_addr(struct cg *c, struct ast *n, enum ty_addrspace *as)
 {
 	struct ast *base = n->field.e;
-	const struct ty *bt = T(base);
+	const struct ty *bt = cg_type(base);
 	const struct ty *rec = bt->kind == TY_PTR ? bt->elem : bt;
 	const struct ty_field *f = ty_field(rec, n->field.name);
 	LLVMValueRef at;
@@ -669,7 +654,7 @@ static LLVMValueRef bitfield_value(struct cg *c, LLVMValueRef buf8, const struct
 static struct cg_val field(struct cg *c, struct ast *n)
 {
 	struct ast *base = n->field.e;
-	const struct ty *bt = T(base);
+	const struct ty *bt = cg_type(base);
 	if ((bt->kind == TY_PTR && bt->elem && bt->elem->kind == TY_RECORD && bt->elem->ctx) ||
 	    (bt->kind == TY_RECORD && bt->ctx && c->exp->type == PROBE_TRACEPOINT)) {
 		/* args->f: the offset in this probe's own format (a wildcard's
@@ -677,7 +662,7 @@ static struct cg_val field(struct cg *c, struct ast *n)
 		const struct ty_field *f = ty_field(c->exp->args, n->field.name);
 		if (!f) {
 			cg_error(c, n->span, "tracepoint %s has no field '%s'", c->exp->name, n->field.name);
-			return scalar(cg_const(c, 0));
+			return cg_val_scalar(cg_const(c, 0));
 		}
 		return ctx_field(c, f->offset, f->type);
 	}
@@ -686,48 +671,48 @@ static struct cg_val field(struct cg *c, struct ast *n)
 		 * pointer and the offsets along the chain give. */
 		enum ty_addrspace as = TY_AS_NONE;
 		LLVMValueRef addr = field_addr(c, n, &as);
-		const struct ty *t = T(n);
+		const struct ty *t = cg_type(n);
 		const struct ty *rec = bt->kind == TY_PTR ? bt->elem : bt;
 		const struct ty_field *bf = ty_field(rec, n->field.name);
 		if (bf && bf->bits) {
 			LLVMValueRef buf = cg_tmp(c, 8);
 			cg_store_int(c, buf, cg_const(c, 0), 8);
 			cg_probe_read(c, buf, bitfield_bytes(bf), addr, as);
-			return scalar(bitfield_value(c, buf, bf));
+			return cg_val_scalar(bitfield_value(c, buf, bf));
 		}
 		LLVMValueRef buf = cg_tmp(c, ty_size(t));
 		cg_probe_read(c, buf, ty_size(t), addr, as);
-		return cg_is_mem(t) ? mem(buf) : scalar(cg_load_int(c, buf, t));
+		return cg_is_mem(t) ? cg_val_mem(buf) : cg_val_scalar(cg_load_int(c, buf, t));
 	}
 	if (bt->kind == TY_TUPLE || bt->kind == TY_RECORD) {
 		struct cg_val b = cg_expr(c, base);
 		const struct ty_field *f = ty_field(bt, n->field.name);
 		if (!f) {
 			cg_error(c, n->span, "internal: no field %s", n->field.name);
-			return scalar(cg_const(c, 0));
+			return cg_val_scalar(cg_const(c, 0));
 		}
 		LLVMValueRef addr = cg_gep(c, b.v, f->offset);
 		if (f->bits) {
 			LLVMValueRef buf = cg_tmp(c, 8);
 			cg_store_int(c, buf, cg_const(c, 0), 8);
 			cg_memcpy(c, buf, 8, addr, 1, bitfield_bytes(f));
-			return scalar(bitfield_value(c, buf, f));
+			return cg_val_scalar(bitfield_value(c, buf, f));
 		}
-		return cg_is_mem(f->type) ? mem_at(addr, cg_align_of(f->offset, b.align)) : scalar(cg_load_int(c, addr, f->type));
+		return cg_is_mem(f->type) ? mem_at(addr, cg_align_of(f->offset, b.align)) : cg_val_scalar(cg_load_int(c, addr, f->type));
 	}
 	cg_error(c, n->span, "field access on '%s' is not supported yet", ty_name(c->a, bt));
-	return scalar(cg_const(c, 0));
+	return cg_val_scalar(cg_const(c, 0));
 }
 
 static struct cg_val index_expr(struct cg *c, struct ast *n)
 {
-	const struct ty *bt = T(n->index.e), *t = T(n);
+	const struct ty *bt = cg_type(n->index.e), *t = cg_type(n);
 	if ((bt->kind == TY_ARRAY || bt->kind == TY_STRING) && addressable(n->index.e)) {
 		enum ty_addrspace as = TY_AS_NONE;
 		LLVMValueRef addr = elem_addr(c, n, &as);
 		LLVMValueRef buf = cg_tmp(c, ty_size(t));
 		cg_probe_read(c, buf, ty_size(t), addr, as);
-		return cg_is_mem(t) ? mem(buf) : scalar(cg_load_int(c, buf, t));
+		return cg_is_mem(t) ? cg_val_mem(buf) : cg_val_scalar(cg_load_int(c, buf, t));
 	}
 	if (bt->kind == TY_ARRAY || bt->kind == TY_STRING) {
 		struct cg_val b = cg_expr(c, n->index.e);
@@ -736,13 +721,13 @@ static struct cg_val index_expr(struct cg *c, struct ast *n)
 		if (n->index.index->kind == AST_INT) {
 			uint32_t off = (uint32_t)n->index.index->num.value * es;
 			LLVMValueRef addr = cg_gep(c, b.v, off);
-			return cg_is_mem(t) ? mem_at(addr, cg_align_of(off, b.align)) : scalar(cg_load_int(c, addr, t));
+			return cg_is_mem(t) ? mem_at(addr, cg_align_of(off, b.align)) : cg_val_scalar(cg_load_int(c, addr, t));
 		}
 		/* A variable index is clamped so the verifier sees a bounded access. */
 		LLVMValueRef i = clamp_index(c, n, cg_scalar(c, n->index.index), count);
 		LLVMValueRef off = LLVMBuildMul(c->b, i, cg_const(c, es), "");
 		LLVMValueRef addr = LLVMBuildGEP2(c->b, c->i8, b.v, &off, 1, "");
-		return cg_is_mem(t) ? mem_at(addr, cg_align_of(es, b.align)) : scalar(cg_load_int(c, addr, t));
+		return cg_is_mem(t) ? mem_at(addr, cg_align_of(es, b.align)) : cg_val_scalar(cg_load_int(c, addr, t));
 	}
 	if (bt->kind == TY_PTR) {
 		LLVMValueRef p = cg_scalar(c, n->index.e);
@@ -750,21 +735,21 @@ static struct cg_val index_expr(struct cg *c, struct ast *n)
 		LLVMValueRef addr = LLVMBuildAdd(c->b, p, LLVMBuildMul(c->b, i, cg_const(c, ty_size(t)), ""), "");
 		LLVMValueRef buf = cg_tmp(c, ty_size(t));
 		cg_probe_read(c, buf, ty_size(t), addr, bt->as);
-		return cg_is_mem(t) ? mem(buf) : scalar(cg_load_int(c, buf, t));
+		return cg_is_mem(t) ? cg_val_mem(buf) : cg_val_scalar(cg_load_int(c, buf, t));
 	}
 	if (bt->kind == TY_TUPLE) {
 		struct cg_val b = cg_expr(c, n->index.e);
 		const struct ty_field *f = &bt->fields[n->index.index->num.value];
 		LLVMValueRef addr = cg_gep(c, b.v, f->offset);
-		return cg_is_mem(f->type) ? mem_at(addr, cg_align_of(f->offset, b.align)) : scalar(cg_load_int(c, addr, f->type));
+		return cg_is_mem(f->type) ? mem_at(addr, cg_align_of(f->offset, b.align)) : cg_val_scalar(cg_load_int(c, addr, f->type));
 	}
 	cg_error(c, n->span, "indexing '%s' is not supported yet", ty_name(c->a, bt));
-	return scalar(cg_const(c, 0));
+	return cg_val_scalar(cg_const(c, 0));
 }
 
 static struct cg_val cast(struct cg *c, struct ast *n)
 {
-	const struct ty *t = T(n), *from = T(n->cast.e);
+	const struct ty *t = cg_type(n), *from = cg_type(n->cast.e);
 	struct cg_val v = cg_expr(c, n->cast.e);
 	if (t->kind == TY_INT && !v.mem) {
 		/* (uint8)300 is 44: narrow, then widen by the new type's sign. */
@@ -772,43 +757,43 @@ static struct cg_val cast(struct cg *c, struct ast *n)
 		if (t->size == 8)
 			return v;
 		LLVMValueRef nv = LLVMBuildTrunc(c->b, v.v, it, "");
-		return scalar(t->is_signed ? LLVMBuildSExt(c->b, nv, c->i64, "") : LLVMBuildZExt(c->b, nv, c->i64, ""));
+		return cg_val_scalar(t->is_signed ? LLVMBuildSExt(c->b, nv, c->i64, "") : LLVMBuildZExt(c->b, nv, c->i64, ""));
 	}
 	if (t->kind == TY_BOOL && !v.mem)
-		return scalar(cg_bool(c, v.v));
+		return cg_val_scalar(cg_bool(c, v.v));
 	if (t->kind == TY_ARRAY && !v.mem) {
 		LLVMValueRef buf = cg_tmp(c, 8);
 		cg_store_int(c, buf, v.v, 8);
-		return mem(buf);
+		return cg_val_mem(buf);
 	}
 	if (t->kind == TY_INT && v.mem && from->kind == TY_ARRAY)
-		return scalar(cg_load_int(c, v.v, t));
+		return cg_val_scalar(cg_load_int(c, v.v, t));
 	return v;
 }
 
 static struct cg_val tuple(struct cg *c, struct ast *n)
 {
-	const struct ty *t = T(n);
+	const struct ty *t = cg_type(n);
 	LLVMValueRef buf = cg_tmp(c, ty_size(t));
 	cg_memset(c, buf, 8, ty_size(t));
 	uint32_t i = 0;
 	for (struct ast *e = n->tuple.elems; e; e = e->next, i++)
 		cg_store_value(c, cg_gep(c, buf, t->fields[i].offset), cg_align_of(t->fields[i].offset, 8),
-			       t->fields[i].type, cg_expr(c, e), T(e));
-	return mem(buf);
+			       t->fields[i].type, cg_expr(c, e), cg_type(e));
+	return cg_val_mem(buf);
 }
 
 /* a record: its values at the offsets of its fields, as a tuple's */
 static struct cg_val record(struct cg *c, struct ast *n)
 {
-	const struct ty *t = T(n);
+	const struct ty *t = cg_type(n);
 	LLVMValueRef buf = cg_tmp(c, ty_size(t));
 	cg_memset(c, buf, 8, ty_size(t));
 	uint32_t i = 0;
 	for (struct ast *f = n->record.fields; f; f = f->next, i++)
 		cg_store_value(c, cg_gep(c, buf, t->fields[i].offset), cg_align_of(t->fields[i].offset, 8),
-			       t->fields[i].type, cg_expr(c, f->named.value), T(f->named.value));
-	return mem(buf);
+			       t->fields[i].type, cg_expr(c, f->named.value), cg_type(f->named.value));
+	return cg_val_mem(buf);
 }
 
 /* A read of memory (->, ., [], *) is where its failed probe_read is
@@ -824,33 +809,33 @@ static struct cg_val at_read(struct cg *c, struct ast *n, struct cg_val (*emit)(
 
 struct cg_val cg_expr(struct cg *c, struct ast *n)
 {
-	const struct ty *t = T(n);
+	const struct ty *t = cg_type(n);
 	switch (n->kind) {
 	case AST_INT:
-		return scalar(cg_const(c, n->num.value));
+		return cg_val_scalar(cg_const(c, n->num.value));
 	case AST_BOOL:
-		return scalar(cg_const(c, n->boolean.value));
+		return cg_val_scalar(cg_const(c, n->boolean.value));
 	case AST_STRING:
-		return mem(cg_const_bytes(c, n->str.s, n->str.len + 1, t->size));
+		return cg_val_mem(cg_const_bytes(c, n->str.s, n->str.len + 1, t->size));
 	case AST_POSITIONAL: {
 		const char *v = n->pos.n <= (uint32_t)c->pc->nparams ? c->pc->params[n->pos.n - 1] : "";
 		if (t->kind == TY_STRING)
 			return cg_const_string(c, v, t);
-		return scalar(cg_const(c, (uint64_t)strtoll(v, NULL, 0)));
+		return cg_val_scalar(cg_const(c, (uint64_t)strtoll(v, NULL, 0)));
 	}
 	case AST_POSITIONAL_COUNT:
-		return scalar(cg_const(c, (uint64_t)c->pc->nparams));
+		return cg_val_scalar(cg_const(c, (uint64_t)c->pc->nparams));
 	case AST_BUILTIN:
 		return cg_call(c, n);
 	case AST_VAR: {
 		struct cg_var *v = cg_var_find(c, n->ident.name);
 		if (!v) {
 			cg_error(c, n->span, "internal: variable %s has no storage", n->ident.name);
-			return scalar(cg_const(c, 0));
+			return cg_val_scalar(cg_const(c, 0));
 		}
 		if (cg_is_mem(v->type))
-			return mem(v->slot);
-		return scalar(LLVMBuildLoad2(c->b, c->i64, v->slot, ""));
+			return cg_val_mem(v->slot);
+		return cg_val_scalar(LLVMBuildLoad2(c->b, c->i64, v->slot, ""));
 	}
 	case AST_MAP:
 		return map_read(c, n);
@@ -873,7 +858,7 @@ struct cg_val cg_expr(struct cg *c, struct ast *n)
 	case AST_TUPLE:
 		return tuple(c, n);
 	case AST_SIZEOF:
-		return scalar(cg_const(c, ty_size(n->sizeof_.arg->type)));
+		return cg_val_scalar(cg_const(c, ty_size(n->sizeof_.arg->type)));
 	case AST_RECORD:
 		return record(c, n);
 	case AST_IDENT: case AST_NAMED: case AST_OFFSETOF: case AST_RANGE:
@@ -884,14 +869,14 @@ struct cg_val cg_expr(struct cg *c, struct ast *n)
 		break;
 	}
 	cg_error(c, n->span, "internal: no code for %s", ast_kind_name(n->kind));
-	return scalar(cg_const(c, 0));
+	return cg_val_scalar(cg_const(c, 0));
 }
 
 LLVMValueRef cg_scalar(struct cg *c, struct ast *n)
 {
 	struct cg_val v = cg_expr(c, n);
 	if (v.mem) {
-		cg_error(c, n->span, "internal: expected a scalar, got %s", ty_name(c->a, T(n)));
+		cg_error(c, n->span, "internal: expected a scalar, got %s", ty_name(c->a, cg_type(n)));
 		return cg_const(c, 0);
 	}
 	return v.v;

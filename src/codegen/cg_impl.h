@@ -31,6 +31,22 @@ struct cg_val {
 	unsigned align;          /* mem: what the address is known to be aligned to */
 };
 
+/* The two usual values, and an expression's type as sema set it. */
+static inline struct cg_val cg_val_scalar(LLVMValueRef v)
+{
+	return (struct cg_val){ v, false, 8 };
+}
+
+static inline struct cg_val cg_val_mem(LLVMValueRef v)
+{
+	return (struct cg_val){ v, true, 8 };
+}
+
+static inline const struct ty *cg_type(const struct ast *n)
+{
+	return n->type;
+}
+
 struct cg_var {
 	const char *name;
 	LLVMValueRef slot;       /* scalars: an i64 alloca; others: the address of the bytes */

@@ -5,34 +5,19 @@
 
 #include "codegen/cg_impl.h"
 
-static const struct ty *T(const struct ast *n)
-{
-	return n->type;
-}
-
-static struct cg_val scalar(LLVMValueRef v)
-{
-	return (struct cg_val){ v, false, 8 };
-}
-
-static struct cg_val mem(LLVMValueRef v)
-{
-	return (struct cg_val){ v, true, 8 };
-}
-
 /* bswap: llvm.bswap at the argument's width (the BPF backend emits be16/32/64). */
 struct cg_val cg_emit_bswap(struct cg *c, struct ast *n)
 {
 	LLVMValueRef v = cg_scalar(c, n->call.args);
-	uint32_t size = T(n)->size;
+	uint32_t size = cg_type(n)->size;
 	if (size < 2)
-		return scalar(LLVMBuildAnd(c->b, v, cg_const(c, 0xff), ""));
+		return cg_val_scalar(LLVMBuildAnd(c->b, v, cg_const(c, 0xff), ""));
 	LLVMTypeRef it = LLVMIntTypeInContext(c->ctx, 8 * size);
 	unsigned id = LLVMLookupIntrinsicID("llvm.bswap", 10);
 	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(c->mod, id, &it, 1);
 	LLVMValueRef x = size < 8 ? LLVMBuildTrunc(c->b, v, it, "") : v;
 	LLVMValueRef r = LLVMBuildCall2(c->b, LLVMIntrinsicGetType(c->ctx, id, &it, 1), fn, &x, 1, "");
-	return scalar(size < 8 ? LLVMBuildZExt(c->b, r, c->i64, "") : r);
+	return cg_val_scalar(size < 8 ? LLVMBuildZExt(c->b, r, c->i64, "") : r);
 }
 
 /* buf: u32 length, then the bytes: copied from an array or string the
@@ -40,19 +25,19 @@ struct cg_val cg_emit_bswap(struct cg *c, struct ast *n)
 struct cg_val cg_emit_buf(struct cg *c, struct ast *n)
 {
 	struct ast *a = n->call.args;
-	const struct ty *at = T(a);
-	uint32_t len = T(n)->size - 4;
-	LLVMValueRef out = cg_tmp(c, T(n)->size);
+	const struct ty *at = cg_type(a);
+	uint32_t len = cg_type(n)->size - 4;
+	LLVMValueRef out = cg_tmp(c, cg_type(n)->size);
 	cg_store_int(c, out, LLVMConstInt(c->i32, len, false), 4);
 	if (!len)
-		return mem(out);
+		return cg_val_mem(out);
 	if (at->kind == TY_ARRAY || at->kind == TY_STRING) {
 		struct cg_val v = cg_expr(c, a);
 		uint32_t have = ty_size(at) < len ? ty_size(at) : len;
 		cg_memcpy(c, cg_gep(c, out, 4), 4, v.v, v.align, have);
 		if (have < len)
 			cg_memset(c, cg_gep(c, out, 4 + have), cg_align_of(4 + have, 8), len - have);
-		return mem(out);
+		return cg_val_mem(out);
 	}
 	enum ty_addrspace as = at->as;   /* a pointer's, or kptr()/uptr()'s on an integer */
 	LLVMValueRef addr = cg_scalar(c, a);
@@ -66,10 +51,10 @@ struct cg_val cg_emit_buf(struct cg *c, struct ast *n)
 		LLVMValueRef n32 = LLVMBuildTrunc(c->b, n64, c->i32, "");
 		cg_store_int(c, out, n32, 4);
 		cg_probe_read_n(c, cg_gep(c, out, 4), n32, addr, as);
-		return mem(out);
+		return cg_val_mem(out);
 	}
 	cg_probe_read(c, cg_gep(c, out, 4), len, addr, as);
-	return mem(out);
+	return cg_val_mem(out);
 }
 
 /* ntop: { u64 family; u8 addr[16] } (the output module prints it). The
@@ -77,7 +62,7 @@ struct cg_val cg_emit_buf(struct cg *c, struct ast *n)
 struct cg_val cg_emit_ntop(struct cg *c, struct ast *n)
 {
 	struct ast *a = n->call.args->next ? n->call.args->next : n->call.args;
-	const struct ty *at = T(a);
+	const struct ty *at = cg_type(a);
 	bool bytes = at->kind == TY_ARRAY || at->kind == TY_STRING;
 	uint32_t size = bytes ? ty_size(at) : 4;
 	LLVMValueRef out = cg_tmp(c, 24);
@@ -92,14 +77,14 @@ struct cg_val cg_emit_ntop(struct cg *c, struct ast *n)
 		/* an IPv4 address held in an integer: its bytes in memory order */
 		cg_store_int(c, cg_gep(c, out, 8), cg_scalar(c, a), 4);
 	}
-	return mem(out);
+	return cg_val_mem(out);
 }
 
 /* pton: the literal's bytes, parsed here as sema did. */
 struct cg_val cg_emit_pton(struct cg *c, struct ast *n)
 {
 	unsigned char bytes[16] = { 0 };
-	uint32_t size = ty_size(T(n));
+	uint32_t size = ty_size(cg_type(n));
 	inet_pton(size == 16 ? AF_INET6 : AF_INET, n->call.args->str.s, bytes);
 	return (struct cg_val){ cg_const_bytes(c, (const char *)bytes, size, size), true, 1 };
 }
@@ -112,7 +97,7 @@ struct cg_val cg_emit_signal(struct cg *c, struct ast *n)
 						 : cg_scalar(c, a);
 	LLVMValueRef arg = LLVMBuildTrunc(c->b, sig, c->i32, "");
 	cg_helper(c, H_SEND_SIGNAL, c->i64, &arg, 1);
-	return scalar(cg_const(c, 0));
+	return cg_val_scalar(cg_const(c, 0));
 }
 
 /* macaddr: the 6 bytes, copied from a value the program holds or read
@@ -120,7 +105,7 @@ struct cg_val cg_emit_signal(struct cg *c, struct ast *n)
 struct cg_val cg_emit_macaddr(struct cg *c, struct ast *n)
 {
 	struct ast *a = n->call.args;
-	const struct ty *at = T(a);
+	const struct ty *at = cg_type(a);
 	LLVMValueRef out = cg_tmp(c, 8);
 	if (at->kind == TY_ARRAY || at->kind == TY_STRING) {
 		struct cg_val v = cg_expr(c, a);
@@ -128,12 +113,12 @@ struct cg_val cg_emit_macaddr(struct cg *c, struct ast *n)
 	} else {
 		cg_probe_read(c, out, 6, cg_scalar(c, a), at->kind == TY_PTR ? at->as : TY_AS_NONE);
 	}
-	return mem(out);
+	return cg_val_mem(out);
 }
 
 struct cg_val cg_emit_strerror(struct cg *c, struct ast *n)
 {
-	return scalar(cg_scalar(c, n->call.args));
+	return cg_val_scalar(cg_scalar(c, n->call.args));
 }
 
 /* debugf: bpf_trace_printk(fmt, size, up to three u64s); strings and other
@@ -145,9 +130,9 @@ struct cg_val cg_emit_debugf(struct cg *c, struct ast *n)
 	LLVMValueRef args[5] = { cg_const_bytes(c, f->str.s, len, len), LLVMConstInt(c->i32, len, false) };
 	unsigned k = 2;
 	for (struct ast *a = f->next; a && k < 5; a = a->next, k++)
-		args[k] = cg_is_mem(T(a)) ? LLVMBuildPtrToInt(c->b, cg_expr(c, a).v, c->i64, "") : cg_scalar(c, a);
+		args[k] = cg_is_mem(cg_type(a)) ? LLVMBuildPtrToInt(c->b, cg_expr(c, a).v, c->i64, "") : cg_scalar(c, a);
 	cg_helper(c, H_TRACE_PRINTK, c->i64, args, k);
-	return scalar(cg_const(c, 0));
+	return cg_val_scalar(cg_const(c, 0));
 }
 
 /* cgroup_path: { u64 reserved; u64 id } (the output module finds the path). */
@@ -156,20 +141,20 @@ struct cg_val cg_emit_cgroup_path(struct cg *c, struct ast *n)
 	LLVMValueRef out = cg_tmp(c, 16);
 	cg_store_int(c, out, cg_const(c, 0), 8);
 	cg_store_int(c, cg_gep(c, out, 8), cg_scalar(c, n->call.args), 8);
-	return mem(out);
+	return cg_val_mem(out);
 }
 
 /* kptr, uptr: the value itself; its type carries the address space. */
 struct cg_val cg_emit_addrspace(struct cg *c, struct ast *n)
 {
-	return scalar(cg_scalar(c, n->call.args));
+	return cg_val_scalar(cg_scalar(c, n->call.args));
 }
 
 /* strlen: a bounded loop to the first NUL (the verifier follows i < size). */
 struct cg_val cg_emit_strlen(struct cg *c, struct ast *n)
 {
 	struct ast *a = n->call.args;
-	uint32_t size = T(a)->size;
+	uint32_t size = cg_type(a)->size;
 	struct cg_val s = cg_expr(c, a);
 	LLVMValueRef i = cg_alloca(c, 8);
 	LLVMBuildStore(c->b, cg_const(c, 0), i);
@@ -187,5 +172,5 @@ struct cg_val cg_emit_strlen(struct cg *c, struct ast *n)
 	LLVMBuildStore(c->b, LLVMBuildAdd(c->b, k, cg_const(c, 1), ""), i);
 	LLVMBuildBr(c->b, head);
 	LLVMPositionBuilderAtEnd(c->b, done);
-	return scalar(LLVMBuildLoad2(c->b, c->i64, i, ""));
+	return cg_val_scalar(LLVMBuildLoad2(c->b, c->i64, i, ""));
 }
