@@ -5,15 +5,21 @@
 #include "probes/binary.h"
 #include "probes/point.h"
 #include "probes/provider.h"
-
-/* SystemTap SDT note: type 3, owner "stapsdt"; the descriptor holds the
- * probe's pc, the .stapsdt.base address and the semaphore (each an ELF
- * address wide), then "provider\0name\0arguments\0". */
-#define NT_STAPSDT 3
+#include "probes/usdt.h"
 
 struct pats {
 	const char *ns, *name;
+	const char *path;
+	struct rt_out *out;
 };
+
+static void list_note(const struct rt_usdt_note *note, void *arg)
+{
+	const struct pats *p = arg;
+	if (rt_glob(p->ns, note->provider, strlen(note->provider)) &&
+	    rt_glob(p->name, note->name, strlen(note->name)))
+		rt_out_addf(p->out, NULL, "%s:%s:%s", p->path, note->provider, note->name);
+}
 
 static int list_notes(const char *path, const struct pats *p, struct rt_out *out)
 {
@@ -21,28 +27,10 @@ static int list_notes(const char *path, const struct pats *p, struct rt_out *out
 	int err = rt_elf_open(path, &e);
 	if (err)
 		return err;
-	size_t addr = gelf_getclass(e.elf) == ELFCLASS32 ? 4 : 8;
-	for (Elf_Scn *s = NULL; (s = elf_nextscn(e.elf, s));) {
-		GElf_Shdr sh;
-		if (!gelf_getshdr(s, &sh) || sh.sh_type != SHT_NOTE)
-			continue;
-		Elf_Data *data = elf_getdata(s, NULL);
-		GElf_Nhdr nh;
-		size_t off = 0, name_off, desc_off;
-		while (data && (off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
-			const char *d = (const char *)data->d_buf + desc_off, *end = d + nh.n_descsz;
-			if (nh.n_type != NT_STAPSDT || nh.n_namesz != 8 ||
-			    memcmp((const char *)data->d_buf + name_off, "stapsdt", 8) ||
-			    nh.n_descsz < 3 * addr + 2)
-				continue;
-			const char *prov = d + 3 * addr;
-			const char *name = memchr(prov, '\0', (size_t)(end - prov));
-			if (!name++ || name >= end || !memchr(name, '\0', (size_t)(end - name)))
-				continue;
-			if (rt_glob(p->ns, prov, strlen(prov)) && rt_glob(p->name, name, strlen(name)))
-				rt_out_addf(out, NULL, "%s:%s:%s", path, prov, name);
-		}
-	}
+	struct pats q = *p;
+	q.path = path;
+	q.out = out;
+	rt_usdt_notes(e.elf, list_note, &q);
 	rt_elf_close(&e);
 	return 0;
 }
@@ -50,7 +38,7 @@ static int list_notes(const char *path, const struct pats *p, struct rt_out *out
 static int list_usdt(const struct rt_match *m, struct rt_out *out)
 {
 	const char *path;
-	struct pats p = { "*", "*" };
+	struct pats p = { .ns = "*", .name = "*" };
 	switch (m->nparts) {
 	case 3:
 		path = m->part[0];

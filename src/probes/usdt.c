@@ -250,21 +250,10 @@ static void parse_args(struct arena *a, Elf *elf, const char *text, uint64_t pc,
 	}
 }
 
-long rt_usdt_sites(const char *path, const char *prov, const char *name, struct arena *a,
-		   struct rt_usdt_site **out)
+void rt_usdt_notes(Elf *elf, void (*fn)(const struct rt_usdt_note *note, void *arg), void *arg)
 {
-	struct rt_elf e;
-	int err = rt_elf_open(path, &e);
-	if (err)
-		return err;
-	size_t asz = gelf_getclass(e.elf) == ELFCLASS32 ? 4 : 8;
-	/* Prelinking moves .stapsdt.base; the notes hold its link-time address. */
-	GElf_Shdr bsh = { 0 };
-	Elf_Scn *bs = rt_elf_section(e.elf, ".stapsdt.base");
-	bool have_base = bs && gelf_getshdr(bs, &bsh);
-	struct rt_usdt_site *v = NULL;
-	size_t n = 0, cap = 0;
-	for (Elf_Scn *s = NULL; (s = elf_nextscn(e.elf, s));) {
+	size_t asz = gelf_getclass(elf) == ELFCLASS32 ? 4 : 8;
+	for (Elf_Scn *s = NULL; (s = elf_nextscn(elf, s));) {
 		GElf_Shdr sh;
 		if (!gelf_getshdr(s, &sh) || sh.sh_type != SHT_NOTE)
 			continue;
@@ -286,36 +275,69 @@ long rt_usdt_sites(const char *path, const char *prov, const char *name, struct 
 				continue;
 			if (args >= end || !memchr(args, '\0', (size_t)(end - args)))
 				args = "";
-			if ((prov && !rt_glob(prov, pv, strlen(pv))) || (name && !rt_glob(name, nm, strlen(nm))))
-				continue;
-			uint64_t pc = 0, base = 0, sema = 0;
-			memcpy(&pc, d, asz);
-			memcpy(&base, d + asz, asz);
-			memcpy(&sema, d + 2 * asz, asz);
-			if (have_base && base)
-				pc += bsh.sh_addr - base;
-			v = arena_grow(a, v, n, &cap, sizeof(*v));
-			struct rt_usdt_site *site = &v[n];
-			*site = (struct rt_usdt_site){
-				.provider = arena_strdup(a, pv), .name = arena_strdup(a, nm),
-				.arg_text = arena_strdup(a, args),
-			};
-			if (!vaddr_to_off(e.elf, pc, &site->offset)) {
-				site->error = "its address is in no loaded segment";
-				site->offset = pc;
-			}
-			if (sema) {
-				if (have_base && base)
-					sema += bsh.sh_addr - base;
-				if (!vaddr_to_off(e.elf, sema, &site->sema_offset))
-					site->error = "its semaphore is in no loaded segment";
-			}
-			if (!site->error)
-				parse_args(a, e.elf, site->arg_text, pc, site);
-			n++;
+			struct rt_usdt_note note = { d, asz, pv, nm, args };
+			fn(&note, arg);
 		}
 	}
+}
+
+struct sites {
+	Elf *elf;
+	const char *prov, *name;
+	struct arena *a;
+	GElf_Shdr bsh;
+	bool have_base;
+	struct rt_usdt_site *v;
+	size_t n, cap;
+};
+
+static void add_site(const struct rt_usdt_note *note, void *arg)
+{
+	struct sites *st = arg;
+	struct arena *a = st->a;
+	if ((st->prov && !rt_glob(st->prov, note->provider, strlen(note->provider))) ||
+	    (st->name && !rt_glob(st->name, note->name, strlen(note->name))))
+		return;
+	uint64_t pc = 0, base = 0, sema = 0;
+	memcpy(&pc, note->desc, note->addr_size);
+	memcpy(&base, note->desc + note->addr_size, note->addr_size);
+	memcpy(&sema, note->desc + 2 * note->addr_size, note->addr_size);
+	if (st->have_base && base)
+		pc += st->bsh.sh_addr - base;
+	st->v = arena_grow(a, st->v, st->n, &st->cap, sizeof(*st->v));
+	struct rt_usdt_site *site = &st->v[st->n];
+	*site = (struct rt_usdt_site){
+		.provider = arena_strdup(a, note->provider), .name = arena_strdup(a, note->name),
+		.arg_text = arena_strdup(a, note->args),
+	};
+	if (!vaddr_to_off(st->elf, pc, &site->offset)) {
+		site->error = "its address is in no loaded segment";
+		site->offset = pc;
+	}
+	if (sema) {
+		if (st->have_base && base)
+			sema += st->bsh.sh_addr - base;
+		if (!vaddr_to_off(st->elf, sema, &site->sema_offset))
+			site->error = "its semaphore is in no loaded segment";
+	}
+	if (!site->error)
+		parse_args(a, st->elf, site->arg_text, pc, site);
+	st->n++;
+}
+
+long rt_usdt_sites(const char *path, const char *prov, const char *name, struct arena *a,
+		   struct rt_usdt_site **out)
+{
+	struct rt_elf e;
+	int err = rt_elf_open(path, &e);
+	if (err)
+		return err;
+	struct sites st = { .elf = e.elf, .prov = prov, .name = name, .a = a };
+	/* Prelinking moves .stapsdt.base; the notes hold its link-time address. */
+	Elf_Scn *bs = rt_elf_section(e.elf, ".stapsdt.base");
+	st.have_base = bs && gelf_getshdr(bs, &st.bsh);
+	rt_usdt_notes(e.elf, add_site, &st);
 	rt_elf_close(&e);
-	*out = v;
-	return (long)n;
+	*out = st.v;
+	return (long)st.n;
 }

@@ -3,7 +3,10 @@
 #define HAWK_RT_USDT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include <libelf.h>
 
 #include "arena.h"
 
@@ -40,6 +43,18 @@ struct rt_usdt_site {
 	const char *error;     /* why the operands could not be read, NULL when they could */
 	unsigned order;        /* free for the caller (a stable sort) */
 };
+
+/* One well-formed SDT note: its descriptor (pc, .stapsdt.base and semaphore
+ * addresses, each addr_size bytes wide) and its strings (args "" when absent). */
+struct rt_usdt_note {
+	const char *desc;
+	size_t addr_size;
+	const char *provider, *name, *args;
+};
+
+/* Calls fn on every SDT note of elf, in note order; listing and
+ * rt_usdt_sites read them through it. */
+void rt_usdt_notes(Elf *elf, void (*fn)(const struct rt_usdt_note *note, void *arg), void *arg);
 
 /* Every probe site of the ELF at path whose provider and name match the '*'
  * globs prov and name (NULL: any), in note order; strings and arrays in a.
