@@ -122,6 +122,10 @@ void cg_memcpy(struct cg *c, LLVMValueRef dst, unsigned dst_align, LLVMValueRef 
 unsigned cg_align_of(uint32_t offset, unsigned base);
 void cg_memset(struct cg *c, LLVMValueRef dst, unsigned align, uint32_t n);
 LLVMBasicBlockRef cg_block(struct cg *c, const char *name);
+/* A function's entry (every alloca, cg_alloca), prologue (the scratch lookup,
+ * added when first needed) and body blocks in c->fn; the builder left at the
+ * body with at's location. Probes and loop callbacks begin so. */
+void cg_fn_begin(struct cg *c, struct span at);
 void cg_location(struct cg *c, struct span at);
 LLVMValueRef cg_map_ptr(struct cg *c, int desc_map);
 /* Values of these types live in memory (struct cg_val.mem); the rest are i64. */

@@ -111,15 +111,7 @@ static void cb_begin(struct cg *c, struct ast *n, struct cb *cb, const char *bas
 	/* no location of the caller's may reach the callback's instructions
 	 * ("!dbg attachment points at wrong subprogram") */
 	LLVMSetCurrentDebugLocation2(c->b, NULL);
-	c->entry = cg_block(c, "entry");
-	c->prologue = cg_block(c, "prologue");
-	c->body = cg_block(c, "body");
-	LLVMPositionBuilderAtEnd(c->b, c->entry);
-	LLVMBuildBr(c->b, c->prologue);
-	LLVMPositionBuilderAtEnd(c->b, c->prologue);
-	LLVMBuildBr(c->b, c->body);
-	LLVMPositionBuilderAtEnd(c->b, c->body);
-	cg_location(c, n->span);
+	cg_fn_begin(c, n->span);
 	LLVMValueRef in = LLVMGetParam(cb->fn, nparams - 1);
 	c->ctxarg = LLVMBuildLoad2(c->b, c->ptr, in, "");
 	for (unsigned i = 0; i < nv; i++)

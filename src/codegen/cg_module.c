@@ -226,6 +226,19 @@ LLVMBasicBlockRef cg_block(struct cg *c, const char *name)
 	return LLVMAppendBasicBlockInContext(c->ctx, c->fn, name);
 }
 
+void cg_fn_begin(struct cg *c, struct span at)
+{
+	c->entry = cg_block(c, "entry");
+	c->prologue = cg_block(c, "prologue");
+	c->body = cg_block(c, "body");
+	LLVMPositionBuilderAtEnd(c->b, c->entry);
+	LLVMBuildBr(c->b, c->prologue);
+	LLVMPositionBuilderAtEnd(c->b, c->prologue);
+	LLVMBuildBr(c->b, c->body);
+	LLVMPositionBuilderAtEnd(c->b, c->body);
+	cg_location(c, at);
+}
+
 /* Per-statement line info: a verifier rejection then names the script line. */
 void cg_location(struct cg *c, struct span at)
 {

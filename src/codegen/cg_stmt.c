@@ -352,15 +352,7 @@ void cg_probe(struct cg *c, struct sema_expansion *e)
 								  c->di_ptr, true, 0);
 	(void)pv;
 
-	c->entry = cg_block(c, "entry");
-	c->prologue = cg_block(c, "prologue");
-	c->body = cg_block(c, "body");
-	LLVMPositionBuilderAtEnd(c->b, c->entry);
-	LLVMBuildBr(c->b, c->prologue);
-	LLVMPositionBuilderAtEnd(c->b, c->prologue);
-	LLVMBuildBr(c->b, c->body);
-	LLVMPositionBuilderAtEnd(c->b, c->body);
-	cg_location(c, p->span);
+	cg_fn_begin(c, p->span);
 	cg_pid_filter(c);
 	if (e->watch_setup) {
 		cg_watch_setup(c, e);
