@@ -554,6 +554,20 @@ static void put_buffer(struct out_buf *b, const struct ty *t, const uint8_t *v, 
 
 #define STACK_MAX_FRAMES 1024
 
+/* A stack value's frames, leaf first, read through the sink's stack hook
+ * (up to the type's limit), and the pid its user frames belong to (the u32
+ * after the value's 8-byte id). *ips stays valid until the next call. */
+static int stack_frames(struct out_sink *s, const struct ty *t, const uint8_t *v,
+			const uint64_t **ips, uint32_t *pid)
+{
+	static uint64_t buf[STACK_MAX_FRAMES];
+	uint32_t max = t->stack_limit && t->stack_limit < STACK_MAX_FRAMES ?
+		       t->stack_limit : STACK_MAX_FRAMES;
+	memcpy(pid, v + 8, 4);
+	*ips = buf;
+	return s->stack ? s->stack(s->stack_ctx, t, v, buf, max) : 0;
+}
+
 /* bpftrace mode: a newline, then each frame indented 8 ("sym+off"); perf
  * mode: "\t<hex addr> sym+off", user frames followed by their object,
  * " (path)" or " ([unknown])"; raw: hex addresses. User frames are named
@@ -561,12 +575,9 @@ static void put_buffer(struct out_buf *b, const struct ty *t, const uint8_t *v, 
 static void put_stack(struct out_sink *s, struct out_buf *b, const struct ty *t,
 		      const uint8_t *v)
 {
-	static uint64_t ips[STACK_MAX_FRAMES];
-	uint32_t max = t->stack_limit && t->stack_limit < STACK_MAX_FRAMES ?
-		       t->stack_limit : STACK_MAX_FRAMES;
-	int n = s->stack ? s->stack(s->stack_ctx, t, v, ips, max) : 0;
 	uint32_t pid;
-	memcpy(&pid, v + 8, 4);
+	const uint64_t *ips;
+	int n = stack_frames(s, t, v, &ips, &pid);
 	out_buf_putc(b, '\n');
 	for (int i = 0; i < n; i++) {
 		uint64_t ip = ips[i];
@@ -600,12 +611,9 @@ static void put_stack(struct out_sink *s, struct out_buf *b, const struct ty *t,
 static void put_stack_folded(struct out_sink *s, struct out_buf *b, const struct ty *t,
 			     const uint8_t *v)
 {
-	static uint64_t ips[STACK_MAX_FRAMES];
-	uint32_t max = t->stack_limit && t->stack_limit < STACK_MAX_FRAMES ?
-		       t->stack_limit : STACK_MAX_FRAMES;
-	int n = s->stack ? s->stack(s->stack_ctx, t, v, ips, max) : 0;
 	uint32_t pid;
-	memcpy(&pid, v + 8, 4);
+	const uint64_t *ips;
+	int n = stack_frames(s, t, v, &ips, &pid);
 	bool first = true;
 	for (int i = n - 1; i >= 0; i--) {
 		uint64_t ip = ips[i];
