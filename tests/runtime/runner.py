@@ -126,12 +126,26 @@ def bpf_objects():
     return out
 
 
+def ours(pid):
+    """Whether process PID was started by this runner: cases run with
+    HAWK_TEST_RUNNER=<this runner's pid> in their environment, which hawk and
+    whatever it forks (its detached teardown process) inherit."""
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            return RUNNER_TOKEN in f.read().split(b"\0")
+    except OSError:
+        return False
+
+
+RUNNER_TOKEN = f"HAWK_TEST_RUNNER={os.getpid()}".encode()
+
+
 def held_by_live_processes():
-    """(kind, id) of every BPF program and map some live process holds an fd
-    to (/proc/*/fdinfo: prog_id:, map_id:). After a case's hawk has exited, a
-    leftover held by a live process belongs to that process (another run on
-    a shared machine), not to the case: a leak would be held by nobody."""
-    held = set()
+    """(others, mine): the (kind, id) of every BPF program and map a live
+    process holds an fd to (/proc/*/fdinfo: prog_id:, map_id:), split by
+    whether the process is another run's on a shared machine (excused) or one
+    this runner started (hawk's teardown must end soon, or it is a leak)."""
+    others, mine = set(), set()
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
@@ -140,6 +154,7 @@ def held_by_live_processes():
             fds = os.listdir(d)
         except OSError:
             continue
+        held = set()
         for fd in fds:
             try:
                 with open(f"{d}/{fd}") as f:
@@ -150,17 +165,20 @@ def held_by_live_processes():
                             held.add(("map", int(line.split()[1])))
             except (OSError, ValueError, IndexError):
                 continue
+        if held:
+            (mine if ours(pid) else others).update(held)
     # A held program holds its maps: hawk hands its links to a detached
     # process that closes them after hawk has exited (rt_links_release).
     if shutil.which("bpftool"):
         r = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True)
         try:
             for o in json.loads(r.stdout or "[]"):
-                if ("prog", o.get("id")) in held:
-                    held.update(("map", m) for m in o.get("map_ids", []))
+                for held in (others, mine):
+                    if ("prog", o.get("id")) in held:
+                        held.update(("map", m) for m in o.get("map_ids", []))
         except json.JSONDecodeError:
             pass
-    return held
+    return others, mine
 
 
 class Proc:
@@ -219,6 +237,7 @@ def run_case(c, args):
     env["PATH"] = os.path.dirname(args.workload) + os.pathsep + env.get("PATH", "")
     env.pop("HAWK_COLOR", None)
     env["NO_COLOR"] = "1"
+    env["HAWK_TEST_RUNNER"] = str(os.getpid())   # marks this run's processes (ours())
     env.update(c.env)
     src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     subst = {"{{HAWK}}": shlex.quote(args.hawk), "{{WORKLOAD}}": shlex.quote(args.workload),
@@ -343,13 +362,18 @@ def run_case(c, args):
     if before is not None:
         # The kernel frees a closed program's maps after an RCU grace period:
         # give it a moment before calling anything a leak.
-        deadline = time.monotonic() + 2.0
+        # Objects another run holds are excused; objects this case's own processes
+        # still hold (hawk's detached teardown) get 30 s to go; unheld ones 2 s.
+        t0 = time.monotonic()
         while True:
             left = sorted((bpf_objects() or set()) - before)
+            mine = set()
             if left:
-                held = held_by_live_processes()
-                left = [o for o in left if (o[0], o[1]) not in held]
-            if not left or time.monotonic() > deadline:
+                others, mine = held_by_live_processes()
+                left = [o for o in left if (o[0], o[1]) not in others]
+            waited = time.monotonic() - t0
+            if not left or waited > 30.0 or (waited > 2.0 and
+                                              not any((k, i) in mine for k, i, _ in left)):
                 break
             time.sleep(0.02)
         if left:
