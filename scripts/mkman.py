@@ -45,4 +45,4 @@ w.write(".SH EXAMPLES\n.nf\n.RS 4\n" + f"# {esc(name)}\n")
 for l in example:
     w.write(esc(l) + "\n")
 w.write(".RE\n.fi\n")
-w.write(f".SH SEE ALSO\n.BR hawk (1)\n")
+w.write(f".SH SEE ALSO\n.BR hawk (8)\n")

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +52,7 @@ static const char usage[] =
 	"                       maps the file (the kernel's uprobe reference counter)\n"
 	"    --info             print the build and the kernel's BPF features (bpftrace's wording)\n"
 	"    -V, --version      print the version\n"
-	"    -h, --help         print this help\n"
+	"    -h, --help         print this help; after FILE, FILE's usage (its header comment)\n"
 	"\n"
 	"EXAMPLES:\n"
 	"    hawk --check -e 'tracepoint:syscalls:sys_enter_openat { printf(\"%s\\n\", comm); }'\n"
@@ -143,8 +144,111 @@ static const char *opt_text(char *const argv[], int optind_now, int opt, char *b
 	return buf;
 }
 
+/* Does option argv[i] (one of ours) take the next word as its argument? A short option
+ * takes it when it ends its cluster (-vp 12), a long one when it has no '=' (--output F). */
+static bool takes_next(const char *arg)
+{
+	if (!strncmp(arg, "--", 2)) {
+		size_t n = strcspn(arg + 2, "=");
+		if (arg[2 + n] == '=')
+			return false;
+		for (const struct option *l = long_opts; l->name; l++)
+			if (!strncmp(l->name, arg + 2, n))   /* getopt_long takes prefixes */
+				return l->has_arg == required_argument;
+		return false;
+	}
+	for (const char *c = arg + 1; *c; c++) {
+		const char *s = strchr(short_opts + 1, *c);
+		if (s && s[1] == ':')
+			return c[1] == '\0';   /* else the rest of the cluster is its argument */
+	}
+	return false;
+}
+
+/* `tool.bt -h` (through the shebang: `hawk tool.bt -h`) asks for the tool's usage, not
+ * hawk's: -h or --help after the script's name, with no -e. getopt moves options before
+ * the operands, so the order is read here, before it runs. Returns the script or NULL. */
+static const char *help_for_script(int argc, char *argv[])
+{
+	const char *script = NULL, *help = NULL;
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		const char *a = argv[i];
+		if (a[0] != '-' || !a[1]) {
+			if (!script)
+				script = a;
+			continue;
+		}
+		if (!strcmp(a, "-e") || (!strncmp(a, "-e", 2) && a[1] != '-'))
+			return NULL;
+		if (script && (!strcmp(a, "-h") || !strcmp(a, "--help")))
+			help = a;
+		if (takes_next(a))
+			i++;
+	}
+	return help && strcmp(script, "-") ? script : NULL;
+}
+
+/* A script's usage is its header comment: the `//` lines after the `#!` line, or a leading
+ * `/ * ... * /` block (bpftrace's own tools), printed without the comment marks. */
+static int print_script_usage(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	bool block = false, any = false;
+
+	if (!f) {
+		drv_error("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *s = line;
+		if (!any && !block && !strncmp(s, "#!", 2))
+			continue;
+		if (block) {
+			char *end = strstr(s, "*/");
+			if (end)
+				*end = '\0';
+			s += strspn(s, " \t");
+			if (*s == '*')
+				s += 1 + (s[1] == ' ');
+			if (*s || !end)
+				fputs(s, stdout);
+			if (end && !strchr(s, '\n'))
+				putchar('\n');
+			if (end)
+				break;
+			continue;
+		}
+		if (!strncmp(s, "//", 2)) {
+			s += 2 + (s[2] == ' ');
+			fputs(s, stdout);
+			any = true;
+		} else if (!any && !strncmp(s + strspn(s, " \t"), "/*", 2)) {
+			s += strspn(s, " \t") + 2;
+			s += strspn(s, " \t*");
+			block = any = true;
+			char *end = strstr(s, "*/");
+			if (end) {
+				*end = '\0';
+				printf("%s\n", s);
+				break;
+			}
+			if (s[strspn(s, " \t\n")])   /* text on the opening line */
+				fputs(s, stdout);
+		} else if (any || s[strspn(s, " \t\n")]) {
+			break;
+		}
+	}
+	fclose(f);
+	if (!any)
+		printf("USAGE: hawk %s [ARGS...]\n(%s has no header comment to describe its "
+		       "parameters; ARGS are $1, $2, ...)\n", path, path);
+	return 0;
+}
+
 static int parse_args(int argc, char *argv[], struct drv_opts *o, int *exit_now)
 {
+	const char *script_help = help_for_script(argc, argv);
 	char buf[64];
 	int c;
 
@@ -221,8 +325,10 @@ static int parse_args(int argc, char *argv[], struct drv_opts *o, int *exit_now)
 			*exit_now = 1;
 			return 0;
 		case 'h':
-			fputs(usage, stdout);
 			*exit_now = 1;
+			if (script_help)
+				return print_script_usage(script_help);
+			fputs(usage, stdout);
 			return 0;
 		case OPT_NO_WARNINGS: o->no_warnings = true; break;
 		case OPT_DRY_RUN: o->dry_run = true; break;

@@ -1,0 +1,40 @@
+#!/bin/sh
+# tool_help.sh HAWK TOOL...: `TOOL -h`, run as a user runs a tool (executable, through its
+# `#!/usr/bin/env hawk` line, hawk found on PATH), prints the tool's usage from its header
+# comment and exits 0 having loaded nothing; one TAP line per tool, then hawk's own -h cases.
+hawk=$1
+shift
+dir=$(cd "$(dirname "$hawk")" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+echo "1..$(($# + 4))"
+i=0
+ok() { i=$((i + 1)); echo "ok $i - $1"; }
+notok() { i=$((i + 1)); echo "not ok $i - $1"; sed 's/^/# /' "$tmp/out"; }
+for t in "$@"; do
+	name=$(basename "$t")
+	if PATH="$dir:/usr/bin:/bin" "$t" -h >"$tmp/out" 2>&1 &&
+	   grep -q "^Usage: $name" "$tmp/out" && ! grep -q '^USAGE:' "$tmp/out" &&
+	   ! grep -q 'Attached' "$tmp/out"; then
+		ok "$name -h prints its usage"
+	else
+		notok "$name -h"
+	fi
+done
+# -h before the script, or with -e, is hawk's own help.
+if "$hawk" -h "$1" >"$tmp/out" 2>&1 && grep -q '^USAGE:' "$tmp/out"; then ok "hawk -h FILE: hawk's help"; else notok "hawk -h FILE"; fi
+if "$hawk" -e 'BEGIN { exit(); }' -h >"$tmp/out" 2>&1 && grep -q '^USAGE:' "$tmp/out"; then ok "hawk -e PROG -h: hawk's help"; else notok "hawk -e PROG -h"; fi
+# A bpftrace-style header, a /* */ block, is a usage too; a script with none gets a line.
+printf '/*\n * demo.bt  Count things.\n *\n * USAGE: demo.bt [PID]\n */\nBEGIN { exit(); }\n' >"$tmp/demo.bt"
+if "$hawk" "$tmp/demo.bt" --help >"$tmp/out" 2>&1 && grep -q '^demo.bt  Count things.$' "$tmp/out" &&
+   grep -q '^USAGE: demo.bt \[PID\]$' "$tmp/out" && ! grep -q '\*' "$tmp/out"; then
+	ok "a /* */ header is the usage"
+else
+	notok "a /* */ header"
+fi
+printf 'BEGIN { exit(); }\n' >"$tmp/bare.bt"
+if "$hawk" "$tmp/bare.bt" -h >"$tmp/out" 2>&1 && grep -q "^USAGE: hawk $tmp/bare.bt \[ARGS...\]$" "$tmp/out"; then
+	ok "no header: a generic usage"
+else
+	notok "no header"
+fi
