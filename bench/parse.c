@@ -5,8 +5,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "arena.h"
-#include "diag.h"
+#include "common/arena.h"
+#include "common/diag.h"
 #include "ast/ast.h"
 #include "parser/parse.h"
 

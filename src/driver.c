@@ -16,14 +16,14 @@
 #include <llvm-c/Core.h>
 #include <llvm/Config/llvm-config.h>
 
-#include "arena.h"
-#include "diag.h"
+#include "common/arena.h"
+#include "common/diag.h"
 #include "ast/ast.h"
 #include "ast/pass.h"
 #include "ast/cdefs.h"
 #include "ast/sema.h"
 #include "codegen/cg.h"
-#include "config.h"
+#include "common/config.h"
 #include "output/output.h"
 #include "probes/binary.h"
 #include "probes/btf.h"

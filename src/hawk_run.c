@@ -7,9 +7,9 @@
 
 #include <bpf/libbpf.h>
 
-#include "arena.h"
-#include "config.h"
-#include "diag.h"
+#include "common/arena.h"
+#include "common/config.h"
+#include "common/diag.h"
 #include "probes/btf.h"
 #include "runtime/aot.h"
 #include "runtime/run.h"

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "diag.h"
+#include "common/arena.h"
+#include "common/diag.h"
 #include "ast/ast.h"
 #include "parser/parse.h"
 

@@ -6,9 +6,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "arena.h"
-#include "diag.h"
-#include "ast/probetype.h"
+#include "common/arena.h"
+#include "common/diag.h"
+#include "common/probetype.h"
 
 /* Ownership: every node, string and list lives in the arena passed to the
  * constructors and dies with it. Lists are chained through `next`; a node is

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "ast/probetype.h"
+#include "common/probetype.h"
 
 /* BI_NONE (0) is "not a builtin"; a use in the tree carries its id
  * (ast.ident.bi, ast.call.bi), set once by sema; codegen dispatches on it. */

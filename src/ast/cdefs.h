@@ -5,11 +5,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "arena.h"
-#include "diag.h"
+#include "common/arena.h"
+#include "common/diag.h"
 #include "ast/cpp.h"
 #include "ast/pass.h"
-#include "ast/types.h"
+#include "common/types.h"
 
 /* Ownership: everything lives in the compilation's arena. Script and header
  * definitions come first; vmlinux BTF answers what they do not define. */

@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "arena.h"
-#include "diag.h"
+#include "common/arena.h"
+#include "common/diag.h"
 
 /* Ownership: a struct cpp, its macros and every token live in the arena it
  * was made with. Token text points into arena copies of the files read. */

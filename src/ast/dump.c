@@ -1,6 +1,6 @@
 /* dump: the `-d ast` text form of the tree; tests compare it byte for byte, so keep it stable. */
 #include "ast/ast.h"
-#include "ast/types.h"
+#include "common/types.h"
 
 #include <inttypes.h>
 #include <string.h>

@@ -6,9 +6,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "arena.h"
-#include "config.h"
-#include "diag.h"
+#include "common/arena.h"
+#include "common/config.h"
+#include "common/diag.h"
 #include "ast/ast.h"
 
 struct sema;

@@ -5,13 +5,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "arena.h"
-#include "diag.h"
+#include "common/arena.h"
+#include "common/diag.h"
 #include "ast/ast.h"
 #include "ast/pass.h"
-#include "ast/types.h"
+#include "common/types.h"
 #include "probes/usdt.h"
-#include "strtab.h"
+#include "common/strtab.h"
 
 /* A user map: its key and value types, fixed by its first use. */
 struct sema_map {

@@ -4,7 +4,7 @@
 
 #include "ast/cdefs.h"
 #include "ast/sema_impl.h"
-#include "ast/regs.h"
+#include "common/regs.h"
 #include "output/output.h"
 
 static const struct ty *arg_int(struct checker *c, struct ast *a, const char *fn, unsigned i)

@@ -2,7 +2,7 @@
 #include <stdio.h>
 
 #include "ast/sema.h"
-#include "config.h"
+#include "common/config.h"
 
 /* Values as bpftrace takes them: a number, a name (stack_mode = perf), a
  * string (license = "GPL v2") or true/false. */

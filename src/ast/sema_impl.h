@@ -3,7 +3,7 @@
 #define HAWK_SEMA_IMPL_H
 
 #include "ast/sema.h"
-#include "strtab.h"
+#include "common/strtab.h"
 #include "ast/builtin.h"
 
 struct sema_var {

@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "ast/pass.h"
-#include "runtime/desc.h"
+#include "common/desc.h"
 
 /* bpftrace's max_map_keys: a keyed map's entries unless told otherwise. */
 #define CG_MAP_KEYS_MAX 4096

@@ -8,7 +8,7 @@
 #include "ast/builtin.h"
 #include "ast/sema.h"
 #include "codegen/cg.h"
-#include "runtime/desc.h"
+#include "common/desc.h"
 #include "probes/provider.h"
 
 /* BPF helper ids (include/uapi/linux/bpf.h). */

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "ast/regs.h"
+#include "common/regs.h"
 #include "ast/sema.h"
 
 enum ty_addrspace cg_int_as(const struct cg *c)

@@ -5,8 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "arena.h"
-#include "diag.h"
+#include "common/arena.h"
+#include "common/diag.h"
 
 /* The scanner starts in attach-point mode at the top level of a program and
  * switches to code tokens inside braces, predicates and declarations. */

@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "arena.h"
+#include "common/arena.h"
 
 /* ---- string builder ---------------------------------------------------- */
 

@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "ast/types.h"
-#include "runtime/desc.h"
+#include "common/types.h"
+#include "common/desc.h"
 
 /* The formats are upstream bpftrace's current ones (src/output/text.cpp,
  * json.cpp, types_format.cpp), not 0.17's; the reference
@@ -37,7 +37,7 @@ void out_set_trunc_trailer(const char *s);
  * timestamps find their strftime formats. `d` must outlive the sink. */
 void out_sink_set_desc(struct out_sink *s, const struct desc *d);
 
-/* kstack/ustack values hold a stack map id (runtime/desc.h); the loader reads
+/* kstack/ustack values hold a stack map id (common/desc.h); the loader reads
  * the map. The callback stores up to `max` instruction pointers and returns
  * how many, or a negative errno. Without one, stacks print empty. */
 typedef int (*out_stack_fn)(void *ctx, const struct ty *t, const void *value,

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "output/output_impl.h"
-#include "arena.h"
+#include "common/arena.h"
 
 struct fnode {
 	char *name;

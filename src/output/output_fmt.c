@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/types.h>
 
-#include "arena.h"
+#include "common/arena.h"
 
 /* ---- parsing ------------------------------------------------------------- */
 

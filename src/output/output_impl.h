@@ -57,7 +57,7 @@ void out_json_i64(struct out_buf *b, int64_t v);
 void out_put_hex(struct out_buf *b, const uint8_t *p, size_t n, bool keep_ascii,
 		 bool escape_hex);
 
-/* An aggregation's per-CPU blobs combined (layouts in runtime/desc.h):
+/* An aggregation's per-CPU blobs combined (layouts in common/desc.h):
  * count/sum the total, min/max over the CPUs that have a value, avg the
  * average; stats fills all three. Signedness from t->is_signed. */
 struct out_agg {

@@ -2,8 +2,8 @@
 #ifndef HAWK_PARSE_H
 #define HAWK_PARSE_H
 
-#include "arena.h"
-#include "diag.h"
+#include "common/arena.h"
+#include "common/diag.h"
 #include "ast/ast.h"
 
 /* How deep a program's tree may nest: blocks, expressions, and one level per

@@ -2,8 +2,8 @@
 #ifndef HAWK_PARSE_STATE_H
 #define HAWK_PARSE_STATE_H
 
-#include "arena.h"
-#include "diag.h"
+#include "common/arena.h"
+#include "common/diag.h"
 #include "ast/ast.h"
 #include "lexer/lexer.h"
 

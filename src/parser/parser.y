@@ -2,7 +2,7 @@
 %code requires {
 #include <stdbool.h>
 #include <stdint.h>
-#include "diag.h"
+#include "common/diag.h"
 #include "ast/ast.h"
 
 typedef void *yyscan_t;
@@ -34,7 +34,7 @@ int yylex(YYSTYPE *lval, struct span *lloc, yyscan_t scanner)
 #define yylex(lval, lloc, scanner) hawk_scan(lval, lloc, scanner)
 #endif
 
-#include "arena.h"
+#include "common/arena.h"
 #include "lexer/lexer.h"
 #include "parser/parse_state.h"
 

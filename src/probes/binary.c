@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "arena.h"
+#include "common/arena.h"
 #include "probes/fs.h"
 #include "probes/provider.h"
 

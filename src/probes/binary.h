@@ -9,7 +9,7 @@
 
 #include <gelf.h>
 
-#include "diag.h"
+#include "common/diag.h"
 
 /* A set of object paths; owns its strings. */
 struct rt_bins {

@@ -12,7 +12,7 @@
 
 #include <bpf/btf.h>
 
-#include "arena.h"
+#include "common/arena.h"
 #include "probes/fs.h"
 
 static const char *vmlinux_path = "/sys/kernel/btf/vmlinux";

@@ -9,7 +9,7 @@
 
 #include <linux/btf.h>
 
-#include "diag.h"
+#include "common/diag.h"
 
 struct btf; /* libbpf */
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
+#include "common/arena.h"
 #include "probes/binary.h"
 
 /* A DIE by its offset in the Dwarf holding it: the main file, or a split

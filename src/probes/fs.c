@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "arena.h"
+#include "common/arena.h"
 
 char *rt_fs_read(int dirfd, const char *path, size_t *len)
 {

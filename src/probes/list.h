@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "diag.h"
+#include "common/diag.h"
 
 /* List the probes matching `patterns` to out: one "provider:..." line per
  * probe, providers in name order, each provider's probes sorted and

@@ -5,9 +5,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "arena.h"
-#include "diag.h"
-#include "ast/probetype.h"
+#include "common/arena.h"
+#include "common/diag.h"
+#include "common/probetype.h"
 
 /* One attach point being parsed: errors are located at `span` and counted. */
 struct pt_ctx {

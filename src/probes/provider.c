@@ -7,7 +7,7 @@
 /* Every probe type's record, by type, from probetype.def. */
 static const struct rt_provider *const records[PROBE__COUNT] = {
 #define PROBE(id, name, a1, a2, a3) [PROBE_##id] = &rt_prov_##name,
-#include "ast/probetype.def"
+#include "common/probetype.def"
 #undef PROBE
 };
 

@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "arena.h"
-#include "diag.h"
-#include "ast/probetype.h"
+#include "common/arena.h"
+#include "common/diag.h"
+#include "common/probetype.h"
 
 /* A pattern has at most this many parts after the provider (usdt:path:ns:probe). */
 #define RT_MATCH_MAX_PARTS 4
@@ -167,7 +167,7 @@ const char *rt_match_part(const struct rt_match *m, unsigned i, unsigned arity);
 
 /* The records, each in its probe_*.c file: rt_prov_<canonical name>. */
 #define PROBE(id, name, a1, a2, a3) extern const struct rt_provider rt_prov_##name;
-#include "ast/probetype.def"
+#include "common/probetype.def"
 #undef PROBE
 
 /* Perf events behind software:/hardware: probes (perf type and config), with

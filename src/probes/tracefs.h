@@ -2,7 +2,7 @@
 #ifndef HAWK_RT_TRACEFS_H
 #define HAWK_RT_TRACEFS_H
 
-#include "diag.h"
+#include "common/diag.h"
 
 /* A directory fd for the tracefs root (holding events/), cached for the
  * process. When neither /sys/kernel/tracing nor /sys/kernel/debug/tracing

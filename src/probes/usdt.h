@@ -8,7 +8,7 @@
 
 #include <libelf.h>
 
-#include "arena.h"
+#include "common/arena.h"
 
 /* How one USDT argument is fetched in the probe, read from its operand
  * string ("-4@%edi", "8@-16(%rbp)", "-2@$-3", "4@sym+8(%rip)",

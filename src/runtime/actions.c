@@ -11,7 +11,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "arena.h"
+#include "common/arena.h"
 #include "runtime/run.h"
 
 static int pidfd_open(pid_t pid)

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "diag.h"
+#include "common/diag.h"
 #include "output/output.h"
 
 /* Where the output goes and how a signal is seen; borrowed for the call. */

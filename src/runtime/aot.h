@@ -4,10 +4,10 @@
 
 #include <stdint.h>
 
-#include "arena.h"
-#include "config.h"
-#include "diag.h"
-#include "runtime/desc.h"
+#include "common/arena.h"
+#include "common/config.h"
+#include "common/diag.h"
+#include "common/desc.h"
 
 /* The file: a 32-byte header, then the payload.
  *   u8  magic[8]     AOT_MAGIC

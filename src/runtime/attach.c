@@ -19,7 +19,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "arena.h"
+#include "common/arena.h"
 #include "probes/fs.h"
 #include "probes/provider.h"
 #include "probes/tracefs.h"

@@ -7,7 +7,7 @@
 
 #include <bpf/bpf.h>
 
-#include "arena.h"
+#include "common/arena.h"
 
 static bool stop(const struct rt_map_op *op)
 {

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "output/output.h"
-#include "runtime/desc.h"
+#include "common/desc.h"
 
 /* One map, and how to know that a signal asks a long pass to stop. The
  * fields are borrowed for the call. */

@@ -16,7 +16,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "arena.h"
+#include "common/arena.h"
 
 static int pidfd_open(pid_t pid)
 {

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "diag.h"
+#include "common/diag.h"
 
 /* The -c command's process. Owned by the caller; rt_child_end releases
  * everything, whatever state it is in, and is safe on a zeroed struct. */

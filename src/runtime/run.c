@@ -18,7 +18,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "arena.h"
+#include "common/arena.h"
 #include "runtime/attach.h"
 #include "output/output.h"
 #include "probes/provider.h"

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "diag.h"
-#include "runtime/desc.h"
+#include "common/diag.h"
+#include "common/desc.h"
 #include "runtime/verifier.h"
 
 enum rt_format { RT_FORMAT_TEXT, RT_FORMAT_JSON, RT_FORMAT_FOLDED };

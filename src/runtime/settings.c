@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "arena.h"
+#include "common/arena.h"
 #include "output/output.h"
 
 static int cmp_str(const void *a, const void *b)

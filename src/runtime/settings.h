@@ -2,8 +2,8 @@
 #ifndef HAWK_RT_SETTINGS_H
 #define HAWK_RT_SETTINGS_H
 
-#include "config.h"
-#include "runtime/desc.h"
+#include "common/config.h"
+#include "common/desc.h"
 #include "runtime/run.h"
 
 /* The limit on programs (bpftrace's message, through ro->diag), the verifier

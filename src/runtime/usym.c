@@ -11,7 +11,7 @@
 #include <gelf.h>
 
 #include "probes/binary.h"
-#include "arena.h"
+#include "common/arena.h"
 
 struct usym_sym {
 	uint64_t addr, size;

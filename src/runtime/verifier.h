@@ -2,7 +2,7 @@
 #ifndef HAWK_RT_VERIFIER_H
 #define HAWK_RT_VERIFIER_H
 
-#include "diag.h"
+#include "common/diag.h"
 
 /* A verifier rejection in plain words. */
 struct rt_verifier_report {

@@ -8,7 +8,7 @@
 
 #include <bpf/libbpf.h>
 
-#include "arena.h"
+#include "common/arena.h"
 #include "runtime/attach.h"
 
 int rt_watch_add(struct rt_watches *w, unsigned probe, const struct desc_probe *p,

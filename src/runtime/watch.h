@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "diag.h"
-#include "runtime/desc.h"
+#include "common/diag.h"
+#include "common/desc.h"
 
 struct bpf_link;
 struct bpf_program;

@@ -29,7 +29,7 @@ fi
 cc="${FUZZ_CC:-clang-14}"
 # shellcheck disable=SC2054  # the commas are clang's, not array separators
 san=(-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -g -O1)
-# Every arena block its own malloc (src/arena.c), so ASan sees overflows between objects.
+# Every arena block its own malloc (src/common/arena.c), so ASan sees overflows between objects.
 san+=(-DHAWK_ARENA_DEBUG)
 work="$(mktemp -d -t hawk-fuzz.XXXXXX)"
 trap 'rm -rf "$work"' EXIT

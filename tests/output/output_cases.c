@@ -8,9 +8,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "arena.h"
-#include "ast/types.h"
-#include "runtime/desc.h"
+#include "common/arena.h"
+#include "common/types.h"
+#include "common/desc.h"
 #include "output/output.h"
 
 /* Where the expected strings come from, in order of preference:

@@ -15,9 +15,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "arena.h"
-#include "diag.h"
-#include "runtime/desc.h"
+#include "common/arena.h"
+#include "common/diag.h"
+#include "common/desc.h"
 #include "runtime/run.h"
 
 /* TAP: "ok N - name" or "not ok N - name", diagnostics as "# ...". */

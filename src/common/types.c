@@ -1,5 +1,5 @@
 /* types: constructors, layout, equality and names for the types in types.h. */
-#include "ast/types.h"
+#include "common/types.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +40,7 @@ static uint32_t align_up(uint32_t v, uint32_t a)
 	return a > 1 ? (v + a - 1) / a * a : v;
 }
 
-/* Kinds whose layout is fixed get it here; runtime/desc.h documents each. */
+/* Kinds whose layout is fixed get it here; common/desc.h documents each. */
 struct ty *ty_new(struct arena *a, enum ty_kind k)
 {
 	struct ty *t = arena_alloc(a, sizeof(*t));
@@ -152,7 +152,7 @@ const char *ty_enum_name(const struct ty *t, int64_t v)
 }
 
 /* The value of one map entry (one CPU's share for per-CPU maps); layouts in
- * runtime/desc.h. hist/lhist values are one bucket's count. */
+ * common/desc.h. hist/lhist values are one bucket's count. */
 struct ty *ty_agg(struct arena *a, enum ty_agg agg, const struct ty *arg)
 {
 	struct ty *t = ty_new(a, TY_AGG);

@@ -9,7 +9,7 @@
 enum probe_type {
 	PROBE_INVALID = 0,
 #define PROBE(id, name, a1, a2, a3) PROBE_##id,
-#include "ast/probetype.def"
+#include "common/probetype.def"
 #undef PROBE
 	PROBE__COUNT
 };

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "arena.h"
+#include "common/arena.h"
 
 /* Keys are borrowed (they live in the arena, as every name in the tree does);
  * values are indexes into the caller's own array, which may move when it grows.

@@ -1,5 +1,5 @@
 /* strtab: open-addressing string hash table (FNV-1a, linear probing) in the arena. */
-#include "strtab.h"
+#include "common/strtab.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* config: bpftrace's settings in one table: BPFTRACE_* environment variables, their HAWK_* twins, config blocks. */
-#include "config.h"
+#include "common/config.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,6 +1,6 @@
 /* diag: located diagnostics in the FILE:LINE:COL form with the source line and an underline. */
-#include "diag.h"
-#include "arena.h"
+#include "common/diag.h"
+#include "common/arena.h"
 
 #include <stdarg.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* probetype: provider names and aliases, looked up from probetype.def. */
-#include "ast/probetype.h"
+#include "common/probetype.h"
 
 #include <string.h>
 #include <strings.h>
@@ -8,7 +8,7 @@ static const struct {
 	const char *name, *alias[3];
 } probetypes[PROBE__COUNT] = {
 #define PROBE(id, name, a1, a2, a3) [PROBE_##id] = { #name, { a1, a2, a3 } },
-#include "ast/probetype.def"
+#include "common/probetype.def"
 #undef PROBE
 };
 

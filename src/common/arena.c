@@ -1,5 +1,5 @@
 /* arena: chunked bump allocator; one arena per compilation, freed in one call. */
-#include "arena.h"
+#include "common/arena.h"
 
 #include <stdarg.h>
 #include <stdint.h>

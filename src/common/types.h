@@ -6,10 +6,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "arena.h"
+#include "common/arena.h"
 
 /* A type is plain data: it holds no pointer into the tree, so the runtime can
- * print values from the description (runtime/desc.h) without the tree, and an
+ * print values from the description (common/desc.h) without the tree, and an
  * ahead-of-time artifact can serialise it. Types are allocated from an arena
  * and never freed alone; ty_int() and the other singletons are static. */
 

@@ -6,10 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "arena.h"
-#include "diag.h"
-#include "ast/probetype.h"
-#include "ast/types.h"
+#include "common/arena.h"
+#include "common/diag.h"
+#include "common/probetype.h"
+#include "common/types.h"
 
 /* The runtime needs this description and nothing else: not the tree, not
  * LLVM. Everything in it lives in `arena`, so an ahead-of-time artifact can
