@@ -166,6 +166,33 @@ const struct ty *sema_check_curtask(struct checker *c, struct ast *n, struct ast
 	return task ? ty_ptr(c->a, task, TY_AS_KERNEL) : ty_int(8, false);
 }
 
+/* ppid, pcomm, leader_tid, leader_comm, bare or given a task: current
+ * bpftrace's names for fields two pointers away. The node becomes the field
+ * access (task->real_parent->pid), checked as if written so; later rounds
+ * and codegen see only the access. */
+const struct ty *sema_check_task_field(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
+				       struct ast *map)
+{
+	(void)map;
+	static const struct { enum bi_id id; const char *link, *field; } rows[] = {
+		{ BI_PPID, "real_parent", "pid" },
+		{ BI_PCOMM, "real_parent", "comm" },
+		{ BI_LEADER_TID, "group_leader", "pid" },
+		{ BI_LEADER_COMM, "group_leader", "comm" },
+	};
+	enum bi_id id = use_id(n);
+	unsigned i = 0;
+	while (rows[i].id != id)
+		i++;
+	struct ast *task = nargs ? args[0] : ast_builtin(c->a, n->span, "curtask");
+	task->next = NULL;
+	struct ast *link = ast_field(c->a, n->span, task, rows[i].link, true);
+	struct ast *next = n->next;
+	*n = *ast_field(c->a, n->span, link, rows[i].field, true);
+	n->next = next;
+	return sema_expr(c, n);
+}
+
 const struct ty *sema_check_args(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
 				 struct ast *map)
 {

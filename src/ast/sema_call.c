@@ -292,7 +292,8 @@ const struct ty *sema_check_delete(struct checker *c, struct ast *n, struct ast 
 	if (!sema_map_keys(c, m, nargs == 2 ? args[1] : m->map.keys))
 		return ty_none();
 	m->type = (void *)sm->value;
-	return ty_void();
+	/* current bpftrace: true when the key was there and is gone */
+	return ty_bool();
 }
 
 const struct ty *sema_check_has_key(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)

@@ -345,6 +345,17 @@ const struct ty *sema_check_strerror(struct checker *c, struct ast *n, struct as
 	return ty_new(c->a, TY_ERRNO);
 }
 
+/* signal_name(sig): a string made in the probe (so it can be a key or be
+ * compared), the C library's name for signals 0 to 64, "N/A" past them. */
+const struct ty *sema_check_signal_name(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
+					struct ast *map)
+{
+	(void)nargs, (void)map;
+	if (!sema_int_arg(c, n, args[0]))
+		return ty_none();
+	return ty_string(c->a, 32);
+}
+
 /* debugf(fmt, ...): bpf_trace_printk, read from the kernel's trace pipe; the
  * helper takes at most three arguments. */
 const struct ty *sema_check_debugf(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,

@@ -179,13 +179,14 @@ struct cg_val cg_emit_delete(struct cg *c, struct ast *n)
 		LLVMValueRef val = cg_tmp(c, c->desc->maps[dm].value_size);
 		cg_memset(c, val, 8, c->desc->maps[dm].value_size);
 		LLVMValueRef ua[4] = { cg_map_ptr(c, dm), key, val, cg_const(c, 0) };
-		cg_helper(c, H_MAP_UPDATE, c->i64, ua, 4);
-		return none(c);
+		LLVMValueRef r = cg_helper(c, H_MAP_UPDATE, c->i64, ua, 4);
+		return cg_val_scalar(LLVMBuildZExt(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, r, cg_const(c, 0), ""), c->i64, ""));
 	}
 	LLVMValueRef args[2] = { cg_map_ptr(c, dm), key };
 	LLVMValueRef r = cg_helper(c, H_MAP_DELETE, c->i64, args, 2);
-	cg_helper_check(c, 1, n->span, "map_delete_elem", LLVMBuildICmp(c->b, LLVMIntSLT, r, cg_const(c, 0), ""), r);
-	return none(c);
+	LLVMValueRef failed = LLVMBuildICmp(c->b, LLVMIntSLT, r, cg_const(c, 0), "");
+	cg_helper_check(c, 1, n->span, "map_delete_elem", failed, r);
+	return cg_val_scalar(LLVMBuildZExt(c->b, LLVMBuildNot(c->b, failed, ""), c->i64, ""));
 }
 
 struct cg_val cg_emit_has_key(struct cg *c, struct ast *n)

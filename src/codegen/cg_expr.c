@@ -19,6 +19,12 @@ LLVMValueRef cg_bool(struct cg *c, LLVMValueRef v)
 LLVMValueRef cg_const_bytes(struct cg *c, const char *s, uint32_t len, uint32_t size)
 {
 	LLVMValueRef p = cg_tmp(c, size);
+	cg_const_bytes_at(c, p, s, len, size);
+	return p;
+}
+
+void cg_const_bytes_at(struct cg *c, LLVMValueRef p, const char *s, uint32_t len, uint32_t size)
+{
 	uint32_t words = (size + 7) / 8;
 	for (uint32_t w = 0; w < words; w++) {
 		uint64_t v = 0;
@@ -33,7 +39,6 @@ LLVMValueRef cg_const_bytes(struct cg *c, const char *s, uint32_t len, uint32_t 
 			for (uint32_t i = 0; w * 8 + i < size; i++)
 				cg_store_int(c, cg_gep(c, p, w * 8 + i), cg_const(c, (v >> (8 * i)) & 0xff), 1);
 	}
-	return p;
 }
 
 /* Store v (of type src_t) into dst laid out as dst_t: ints by size, strings

@@ -160,6 +160,8 @@ struct cg_val cg_multi_name(struct cg *c, bool func, const struct ty *t);
 struct cg_val cg_expr(struct cg *c, struct ast *n);
 /* The bytes of s (len of them) as a constant of size bytes, zero-padded. */
 LLVMValueRef cg_const_bytes(struct cg *c, const char *s, uint32_t len, uint32_t size);
+/* The same into p (8-aligned, size bytes). */
+void cg_const_bytes_at(struct cg *c, LLVMValueRef p, const char *s, uint32_t len, uint32_t size);
 /* A string constant of type t (its capacity), truncated to fit. */
 struct cg_val cg_const_string(struct cg *c, const char *s, const struct ty *t);
 /* size bytes at addr (in address space as; NONE: the probe's own) into dst. */

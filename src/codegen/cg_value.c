@@ -121,6 +121,32 @@ struct cg_val cg_emit_strerror(struct cg *c, struct ast *n)
 	return cg_val_scalar(cg_scalar(c, n->call.args));
 }
 
+/* signal_name: a switch over the signal numbers, each case storing its name
+ * into the result; the names are strsignal(3)'s, taken when compiling. */
+struct cg_val cg_emit_signal_name(struct cg *c, struct ast *n)
+{
+	enum { NSIGNALS = 65, SIZE = 32 };
+	LLVMValueRef sig = LLVMBuildTrunc(c->b, cg_scalar(c, n->call.args), c->i32, "");
+	LLVMValueRef out = cg_tmp(c, SIZE);
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "signame.done");
+	LLVMBasicBlockRef other = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "signame.na");
+	LLVMValueRef sw = LLVMBuildSwitch(c->b, sig, other, NSIGNALS);
+	for (unsigned i = 0; i < NSIGNALS; i++) {
+		LLVMBasicBlockRef bb = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "signame");
+		LLVMAddCase(sw, LLVMConstInt(c->i32, i, false), bb);
+		LLVMPositionBuilderAtEnd(c->b, bb);
+		const char *name = strsignal((int)i);
+		size_t len = strlen(name);
+		cg_const_bytes_at(c, out, name, len < SIZE ? (uint32_t)len + 1 : SIZE - 1, SIZE);
+		LLVMBuildBr(c->b, done);
+	}
+	LLVMPositionBuilderAtEnd(c->b, other);
+	cg_const_bytes_at(c, out, "N/A", 4, SIZE);
+	LLVMBuildBr(c->b, done);
+	LLVMPositionBuilderAtEnd(c->b, done);
+	return cg_val_mem(out);
+}
+
 /* debugf: bpf_trace_printk(fmt, size, up to three u64s); strings and other
  * values held in memory pass as their address, for the kernel's %s. */
 struct cg_val cg_emit_debugf(struct cg *c, struct ast *n)
