@@ -195,7 +195,8 @@ static void record_body(struct cp *p, struct ty *rec, bool packed)
 					return;
 				if (accept(p, ":")) {
 					size_t b = p->i;
-					while (p->i < p->n && !is(p, ",") && !is(p, ";") && !is(p, "__attribute__"))
+					while (p->i < p->n && !is(p, ",") && !is(p, ";") && !is(p, "}") &&
+					       !is(p, "__attribute__"))
 						p->i++;
 					if (!const_expr(p, b, p->i, &bits) || bits < 0 || bits > 64) {
 						fail(p, &p->t[b < p->n ? b : p->n - 1], "invalid bitfield width%s", "");
