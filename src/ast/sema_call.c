@@ -5,7 +5,7 @@
 #include "ast/cdefs.h"
 #include "ast/sema_impl.h"
 #include "common/regs.h"
-#include "output/output.h"
+#include "common/fmt.h"
 
 static const struct ty *arg_int(struct checker *c, struct ast *a, const char *fn, unsigned i)
 {
@@ -148,10 +148,10 @@ static const struct ty *check_format(struct checker *c, struct ast *n, struct as
 	const struct ty *types[130];
 	for (unsigned i = 1; i < nargs; i++)
 		types[i - 1] = args[i]->type;
-	struct out_fmt f;
+	struct fmt f;
 	char err[256];
-	out_fmt_parse(args[0]->str.s, &f);
-	int bad = out_fmt_check(&f, types, nargs - 1, err, sizeof err);
+	fmt_parse(args[0]->str.s, &f);
+	int bad = fmt_check(&f, types, nargs - 1, err, sizeof err);
 	/* An aggregation's value is per CPU and not read in the kernel (HEAD reads
 	 * count, sum, min, max and avg; not yet here): refused for every conversion. */
 	for (unsigned i = 1; i < nargs && !bad; i++)
@@ -160,7 +160,7 @@ static const struct ty *check_format(struct checker *c, struct ast *n, struct as
 				 sema_tname(c, types[i - 1]), f.specs[i - 1].letters);
 			bad = -1;
 		}
-	out_fmt_fini(&f);
+	fmt_fini(&f);
 	if (bad) {
 		sema_err(c, n->span, "%s: %s", n->call.name, err);
 		return NULL;

@@ -90,7 +90,7 @@ static void free_fmts(struct out_sink *s)
 	if (!s->fmts)
 		return;
 	for (uint32_t i = 0; i < s->desc->nevents; i++)
-		out_fmt_fini(&s->fmts[i]);
+		fmt_fini(&s->fmts[i]);
 	free(s->fmts);
 	s->fmts = NULL;
 }
@@ -121,7 +121,7 @@ void out_sink_set_desc(struct out_sink *s, const struct desc *d)
 		if ((ev->kind == DESC_EV_PRINTF || ev->kind == DESC_EV_CAT ||
 		     ev->kind == DESC_EV_SYSTEM || ev->kind == DESC_EV_ERRORF ||
 		     ev->kind == DESC_EV_WARNF) && ev->fmt)
-			out_fmt_parse(ev->fmt, &s->fmts[i]);
+			fmt_parse(ev->fmt, &s->fmts[i]);
 	}
 }
 

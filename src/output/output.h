@@ -9,6 +9,7 @@
 
 #include "common/types.h"
 #include "common/desc.h"
+#include "common/fmt.h"
 
 /* The formats are upstream bpftrace's current ones (src/output/text.cpp,
  * json.cpp, types_format.cpp), not 0.17's; the reference
@@ -57,61 +58,6 @@ void out_sink_set_usym(struct out_sink *s, out_usym_fn fn, void *ctx);
  * `f` as an interactive SVG (output_flame.c). The sink does not own `f`. */
 void out_sink_set_flamegraph(struct out_sink *s, FILE *f);
 void out_flame_write(struct out_sink *s);
-
-/* ---- printf formats ---------------------------------------------------- */
-
-/* What a conversion prints. bpftrace's grammar: %[-][+][ ][#][0][width|*]
- * [.prec|.*][hlLjzt...](d i o u x X e E f F g G a A c s p n % gr r rh rx),
- * flags only in that order; anything else after '%' stays literal text.
- * A '*' width or precision is accepted and ignored: it takes no argument. */
-enum out_conv {
-	OUT_CONV_SIGNED,     /* d i */
-	OUT_CONV_UNSIGNED,   /* u o x X */
-	OUT_CONV_CHAR,       /* c */
-	OUT_CONV_STRING,     /* s: any value, as print() shows it */
-	OUT_CONV_POINTER,    /* p */
-	OUT_CONV_BUFFER,     /* r rx rh */
-	OUT_CONV_FLOAT,      /* e E f F g G a A: parsed, rejected by the checker */
-	OUT_CONV_OTHER,      /* n gr: parsed, rejected by the checker */
-};
-
-enum {
-	OUT_FLAG_LEFT = 1, OUT_FLAG_PLUS = 2, OUT_FLAG_SPACE = 4, OUT_FLAG_ALT = 8,
-	OUT_FLAG_ZERO = 16,
-};
-
-struct out_spec {
-	enum out_conv conv;
-	char letters[3];           /* the conversion as written: "d", "rx" */
-	char length[5];            /* the length modifier as written: "", "ll" */
-	uint8_t flags;             /* OUT_FLAG_* */
-	int width;                 /* 0 when absent */
-	int precision;             /* -1 when absent */
-};
-
-/* A parsed format: fragment 0, spec 0, fragment 1, ..., spec n-1, fragment n.
- * "%%" is already a plain '%' inside a fragment. */
-struct out_fmt {
-	char *text;                /* the fragments, each NUL-terminated */
-	uint32_t *frag;            /* nspecs + 1 offsets into text */
-	struct out_spec *specs;
-	uint32_t nspecs;
-};
-
-/* Never fails: text that is not a conversion is literal, as in bpftrace. */
-void out_fmt_parse(const char *fmt, struct out_fmt *res);
-void out_fmt_fini(struct out_fmt *f);
-
-/* The compile-time check codegen runs for printf/system/cat: argument count,
- * then each argument's type against its conversion. Returns 0, or -1 with
- * a message for the caller to prefix with the function's name ("printf: "):
- *   Not enough arguments for format string (0 supplied, 1 expected)
- *   Too many arguments for format string (2 supplied, 1 expected)
- *   unsupported format specifier: f
- *   unsupported format specifier for type 'string[4]': d
- *   unable to print none type for specifier: d */
-int out_fmt_check(const struct out_fmt *f, const struct ty *const *args, uint32_t nargs,
-		  char *err, size_t errlen);
 
 /* ---- events ------------------------------------------------------------ */
 

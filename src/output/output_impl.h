@@ -21,7 +21,7 @@ struct out_sink {
 	FILE *out, *err;
 	enum out_mode mode;
 	const struct desc *desc;
-	struct out_fmt *fmts;        /* one per desc event; unused ones empty */
+	struct fmt *fmts;        /* one per desc event; unused ones empty */
 	out_stack_fn stack;
 	void *stack_ctx;
 	out_usym_fn usym;

@@ -1451,12 +1451,12 @@ static void case_printf(void)
 static void check_fmt(const char *name, const char *fmt, const struct ty *const *args,
 		      uint32_t n, const char *want)
 {
-	struct out_fmt f;
+	struct fmt f;
 	char err[256] = "";
-	out_fmt_parse(fmt, &f);
-	int rc = out_fmt_check(&f, args, n, err, sizeof(err));
+	fmt_parse(fmt, &f);
+	int rc = fmt_check(&f, args, n, err, sizeof(err));
 	check(name, rc ? err : "ok", want);
-	out_fmt_fini(&f);
+	fmt_fini(&f);
 }
 
 static void case_fmt_check(void)
@@ -1483,17 +1483,17 @@ static void case_fmt_check(void)
 	check_fmt("check: none", "%d", (const struct ty *[]){ ty_none() }, 1,
 		  "unable to print none type for specifier: d");
 
-	struct out_fmt f;
-	out_fmt_parse("a%-+ #012.5lldb%rhc%%%5.d", &f);
+	struct fmt f;
+	fmt_parse("a%-+ #012.5lldb%rhc%%%5.d", &f);
 	check_int("parse: one conversion", f.nspecs, 2);
 	check_int("parse: flags", f.specs[0].flags,
-		  OUT_FLAG_LEFT | OUT_FLAG_PLUS | OUT_FLAG_SPACE | OUT_FLAG_ALT | OUT_FLAG_ZERO);
+		  FMT_FLAG_LEFT | FMT_FLAG_PLUS | FMT_FLAG_SPACE | FMT_FLAG_ALT | FMT_FLAG_ZERO);
 	check_int("parse: width", f.specs[0].width, 12);
 	check_int("parse: precision", f.specs[0].precision, 5);
 	check("parse: length", f.specs[0].length, "ll");
 	check("parse: %rh", f.specs[1].letters, "rh");
 	check("parse: fragments", f.text + f.frag[2], "c%%5.d");
-	out_fmt_fini(&f);
+	fmt_fini(&f);
 }
 
 /* ---- other events -------------------------------------------------------------- */
