@@ -424,6 +424,24 @@ static void positional_literal(struct checker *c, struct ast *a)
 	a->str.len = (uint32_t)(len - skip);
 }
 
+/* Where a function takes a string literal (kaddr, uaddr, pton), str($N) is
+ * one: bpftrace 0.17 and HEAD both take kaddr(str($1)) with `vfs_read` as
+ * the parameter. The call becomes the literal. */
+void sema_literal_arg(struct checker *c, struct ast *a)
+{
+	if (a->kind != AST_CALL || strcmp(a->call.name, "str") || !a->call.args || a->call.args->next)
+		return;
+	struct ast *p = a->call.args;
+	positional_literal(c, p);
+	if (p->kind != AST_STRING)
+		return;
+	struct span at = a->span;
+	struct ast *next = a->next;
+	*a = *p;
+	a->span = at;
+	a->next = next;
+}
+
 const struct ty *sema_check_str(struct checker *c, struct ast *n, struct ast **args, unsigned nargs, struct ast *map)
 {
 	(void)map;

@@ -82,6 +82,7 @@ const struct ty *sema_builtin(struct checker *c, struct ast *n);
 /* sema_call.c: an argument that must be known at compile time; the error
  * underlines the call `n`, as bpftrace does. */
 bool sema_arg_const(struct checker *c, struct ast *n, struct ast *a, const char *what, int64_t *out);
+void sema_literal_arg(struct checker *c, struct ast *a);
 
 const struct ty *sema_cast(struct checker *c, struct ast *n);
 const struct ty *sema_sizeof(struct checker *c, struct ast *n);

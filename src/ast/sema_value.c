@@ -54,6 +54,7 @@ const struct ty *sema_check_kaddr(struct checker *c, struct ast *n, struct ast *
 				  struct ast *map)
 {
 	(void)nargs, (void)map;
+	sema_literal_arg(c, args[0]);
 	struct ast *a = args[0];
 	if (a->kind == AST_INT && a->num.text && !isdigit((unsigned char)a->num.text[0]))
 		return ty_int(8, false);
@@ -84,6 +85,7 @@ const struct ty *sema_check_uaddr(struct checker *c, struct ast *n, struct ast *
 				  struct ast *map)
 {
 	(void)nargs, (void)map;
+	sema_literal_arg(c, args[0]);
 	struct ast *a = args[0];
 	if (c->ptype != PROBE_UPROBE && c->ptype != PROBE_URETPROBE && c->ptype != PROBE_USDT) {
 		sema_err(c, n->span, "uaddr can not be used with \"%s\" probes", probetype_name(c->ptype));
@@ -211,6 +213,7 @@ const struct ty *sema_check_pton(struct checker *c, struct ast *n, struct ast **
 				 struct ast *map)
 {
 	(void)nargs, (void)map;
+	sema_literal_arg(c, args[0]);
 	if (args[0]->kind != AST_STRING) {
 		sema_err(c, n->span, "pton() expects a string literal");
 		return ty_none();
