@@ -1,6 +1,7 @@
 /* expand: every attach point becomes the concrete probes it names, as its probe type's record says. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "ast/expand_impl.h"
@@ -223,7 +224,12 @@ static void expand_ap(struct expander *x, struct ast *probe, struct ast *ap)
 		/* named as written after the provider: "software:cpu:100000", "profile:hz:99" */
 		e = expand_add(x, probe, ap);
 		rest = strchr(at->raw, ':');
-		e->name = arena_printf(a, "%s%s", k->name, rest ? rest : "");
+		/* BEGIN and END keep their spelling: 0.17's `probe` reads "BEGIN",
+		 * HEAD's "begin", each for the way its scripts write it */
+		if (!rest && !strcasecmp(at->raw, k->name))
+			e->name = at->raw;
+		else
+			e->name = arena_printf(a, "%s%s", k->name, rest ? rest : "");
 		e->target = at->target;
 		e->func = at->func;
 		break;
