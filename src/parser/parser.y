@@ -3,8 +3,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "common/diag.h"
-#include "ast/ast.h"
+#include "lexer/lexer.h"
 
+/* The scanner includes this header for the token codes: it sees the tree
+ * only as an opaque pointer type. */
+struct ast;
 typedef void *yyscan_t;
 struct parse_state;
 
@@ -35,7 +38,7 @@ int yylex(YYSTYPE *lval, struct span *lloc, yyscan_t scanner)
 #endif
 
 #include "common/arena.h"
-#include "lexer/lexer.h"
+#include "ast/ast.h"
 #include "parser/parse_state.h"
 
 #define A (ps->arena)
@@ -52,6 +55,41 @@ static struct plist list_add(struct plist l, struct ast *n)
 	return l;
 }
 static const struct plist list0 = { NULL, NULL };
+
+/* Tokens carry plain values (lexer.h); these turn the ones that stand for
+ * tree nodes into nodes. */
+static struct ast *int_node(struct parse_state *ps, struct span at, struct lex_int v)
+{
+	static const enum ast_int_form form[] = {
+		[LEX_INT_DEC] = AST_INT_DEC, [LEX_INT_HEX] = AST_INT_HEX, [LEX_INT_OCT] = AST_INT_OCT,
+		[LEX_INT_SCI] = AST_INT_SCI, [LEX_INT_DURATION] = AST_INT_DURATION,
+	};
+	return ast_int(A, at, v.value, form[v.form], v.text);
+}
+static struct ast *cdef_node(struct parse_state *ps, struct span at, struct lex_cdef c)
+{
+	static const enum ast_cdef_kind kind[] = {
+		[LEX_CDEF_PREPROC] = AST_CDEF_PREPROC, [LEX_CDEF_STRUCT] = AST_CDEF_STRUCT,
+		[LEX_CDEF_UNION] = AST_CDEF_UNION, [LEX_CDEF_ENUM] = AST_CDEF_ENUM,
+	};
+	return ast_cdef(A, at, kind[c.kind], c.name, c.text);
+}
+/* x OP= y: the scanner gives OP's token */
+static enum ast_op compound_op(int tok)
+{
+	switch (tok) {
+	case SHL: return AST_OP_SHL;
+	case SHR: return AST_OP_SHR;
+	case '+': return AST_OP_ADD;
+	case '-': return AST_OP_SUB;
+	case '*': return AST_OP_MUL;
+	case '/': return AST_OP_DIV;
+	case '%': return AST_OP_MOD;
+	case '&': return AST_OP_BAND;
+	case '|': return AST_OP_BOR;
+	default: return AST_OP_BXOR; /* '^' */
+	}
+}
 static void yyerror(struct span *at, yyscan_t scanner, struct parse_state *ps, const char *msg);
 
 /* An empty rule's location: the point just after the previous symbol. */
@@ -79,19 +117,23 @@ static void yyerror(struct span *at, yyscan_t scanner, struct parse_state *ps, c
 %union {
 	struct ast *node;
 	char *str;
-	enum ast_op op;
+	int op;                 /* ASSIGNOP: the operator's token, '+' for +=, SHL for <<= */
+	uint32_t pos;           /* POSITIONAL: $N's N */
+	struct lex_int num;
+	struct lex_str s;
+	struct lex_cdef cdef;
 	struct plist list;
 }
 
 %token END 0 "end of file"
 %token LEXERROR "invalid token"
-%token <node> AP "attach point"
-%token <node> CDEF "C definition"
-%token <node> PREPROC "preprocessor directive"
-%token <node> INT "integer"
-%token <node> STRING "string"
-%token <node> POSITIONAL "positional parameter"
-%token <node> POSCOUNT "'$#'"
+%token <str> AP "attach point"
+%token <cdef> CDEF "C definition"
+%token <cdef> PREPROC "preprocessor directive"
+%token <num> INT "integer"
+%token <s> STRING "string"
+%token <pos> POSITIONAL "positional parameter"
+%token POSCOUNT "'$#'"
 %token <str> IDENT "identifier"
 %token <str> BUILTIN "builtin"
 %token <str> TYPE "type name"
@@ -150,8 +192,8 @@ items
 
 item
 	: probe
-	| CDEF
-	| PREPROC
+	| CDEF                      { $$ = cdef_node(ps, @$, $1); }
+	| PREPROC                   { $$ = cdef_node(ps, @$, $1); }
 	| config
 	| import
 	| macro
@@ -166,8 +208,8 @@ probe
 	;
 
 aps
-	: AP                        { $$ = list1($1); }
-	| aps ',' AP                { $$ = list_add($1, $3); }
+	: AP                        { $$ = list1(ast_attach_point(A, @1, $1)); }
+	| aps ',' AP                { $$ = list_add($1, ast_attach_point(A, @3, $3)); }
 	;
 
 pred
@@ -197,7 +239,7 @@ config_item
 	;
 
 import
-	: IMPORT STRING ';'         { $$ = ast_import(A, @$, $2->str.s); }
+	: IMPORT STRING ';'         { $$ = ast_import(A, @$, $2.s); }
 	;
 
 macro
@@ -283,7 +325,7 @@ jump
 assignment
 	: lvalue '=' expr           { $$ = ast_assign(A, @$, AST_OP_NONE, $1, $3); }
 	| lvalue '=' block_value    { $$ = ast_assign(A, @$, AST_OP_NONE, $1, $3); }
-	| lvalue ASSIGNOP expr      { $$ = ast_assign(A, @$, $2, $1, $3); }
+	| lvalue ASSIGNOP expr      { $$ = ast_assign(A, @$, compound_op($2), $1, $3); }
 	;
 
 lvalue
@@ -376,8 +418,7 @@ postfix
 	| postfix INC               { $$ = ast_unary(A, @$, AST_OP_POSTINC, $1); }
 	| postfix DEC               { $$ = ast_unary(A, @$, AST_OP_POSTDEC, $1); }
 	| postfix '.' field_name    { $$ = ast_field(A, @$, $1, $3, false); }
-	| postfix '.' INT           { $$ = ast_field(A, @$, $1, $3->num.text ? $3->num.text :
-	                                   arena_printf(A, "%llu", (unsigned long long)$3->num.value), false); }
+	| postfix '.' INT           { $$ = ast_field(A, @$, $1, $3.text, false); }
 	| postfix ARROW field_name  { $$ = ast_field(A, @$, $1, $3, true); }
 	| postfix '[' expr ']'      { $$ = ast_index(A, @$, $1, $3); }
 	;
@@ -389,10 +430,10 @@ field_name
 	;
 
 primary
-	: INT
-	| STRING
-	| POSITIONAL
-	| POSCOUNT
+	: INT                       { $$ = int_node(ps, @$, $1); }
+	| STRING                    { $$ = ast_string(A, @$, $1.s, $1.len); }
+	| POSITIONAL                { $$ = ast_positional(A, @$, $1); }
+	| POSCOUNT                  { $$ = ast_positional_count(A, @$); }
 	| TRUE                      { $$ = ast_bool(A, @$, true); }
 	| FALSE                     { $$ = ast_bool(A, @$, false); }
 	| BUILTIN                   { $$ = ast_builtin(A, @$, $1); }
@@ -478,7 +519,7 @@ ptrs_array
 	: %empty                    { $$ = ast_type(A, @$, AST_TY_NAMED, NULL, NULL); }
 	| ptrs_array '*'            { $$ = $1; $$->tspec.ptr++; }
 	| ptrs_array '[' ']'        { $$ = $1; $$->tspec.array = 0; }
-	| ptrs_array '[' INT ']'    { $$ = $1; $$->tspec.array = (int64_t)$3->num.value; }
+	| ptrs_array '[' INT ']'    { $$ = $1; $$->tspec.array = (int64_t)$3.value; }
 	;
 
 %%
