@@ -212,16 +212,25 @@ struct cg_val cg_emit_str(struct cg *c, struct ast *n)
 		LLVMValueRef base = LLVMBuildPtrToInt(c->b, c->ctxarg, c->i64, "");
 		addr = LLVMBuildAdd(c->b, base, LLVMBuildAnd(c->b, addr, cg_const(c, 0xffff), ""), "");
 	}
-	LLVMValueRef buf = cg_tmp(c, t->size);
-	LLVMValueRef len = LLVMConstInt(c->i32, t->size, false);
-	if (n->call.args->next && n->call.args->next->kind != AST_INT && n->call.args->next->kind != AST_POSITIONAL) {
-		/* A run-time length, bounded by the capacity (plus the NUL). */
-		LLVMValueRef l = LLVMBuildAdd(c->b, cg_scalar(c, n->call.args->next), cg_const(c, 1), "");
-		LLVMValueRef ok = LLVMBuildICmp(c->b, LLVMIntULE, l, cg_const(c, t->size), "");
-		l = LLVMBuildSelect(c->b, ok, l, cg_const(c, t->size), "");
+	/* Current bpftrace's sizes: a length counts the NUL (str(p, 5) is at
+	 * most four characters, of type string[6]); without one, or past the
+	 * capacity, the read is one byte longer than the value (under 1024), so
+	 * a string that did not fit fills the value with no NUL, and prints
+	 * with the truncation trailer. */
+	struct ast *la = n->call.args->next;
+	bool lit = la && (la->kind == AST_INT || la->kind == AST_POSITIONAL);
+	uint32_t room = t->size < 1024 ? t->size + 1 : t->size;
+	uint32_t want = lit && t->size < c->s->max_strlen ? t->size - 1 : room;
+	LLVMValueRef buf = cg_tmp(c, room);
+	LLVMValueRef len = LLVMConstInt(c->i32, want, false);
+	if (la && !lit) {
+		/* a run-time length, bounded by the room */
+		LLVMValueRef l = cg_scalar(c, la);
+		LLVMValueRef ok = LLVMBuildICmp(c->b, LLVMIntULE, l, cg_const(c, room), "");
+		l = LLVMBuildSelect(c->b, ok, l, cg_const(c, room), "");
 		len = LLVMBuildTrunc(c->b, l, c->i32, "");
 	}
-	cg_memset(c, buf, 8, t->size);
+	cg_memset(c, buf, 8, room);
 	enum ty_addrspace as = at->kind == TY_PTR || at->as ? at->as : data_loc ? TY_AS_KERNEL : cg_int_as(c);
 	enum cg_helper h = as == TY_AS_USER ? H_PROBE_READ_USER_STR : as == TY_AS_KERNEL ? H_PROBE_READ_KERNEL_STR
 											: H_PROBE_READ_STR;
