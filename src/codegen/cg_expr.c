@@ -838,6 +838,17 @@ struct cg_val cg_expr(struct cg *c, struct ast *n)
 			cg_error(c, n->span, "internal: variable %s has no storage", n->ident.name);
 			return cg_val_scalar(cg_const(c, 0));
 		}
+		/* A tuple variable is stored in the widest layout any of its
+		 * assignments needs ($a = ("hi", 1) then ("hello there", 2)), but
+		 * this read was typed with the layout known at this point: lay the
+		 * value out as the read expects, or its fields sit at other offsets. */
+		const struct ty *nt = n->type;
+		if (cg_is_mem(v->type) && nt && nt->kind == TY_TUPLE &&
+		    v->type->kind == TY_TUPLE && !ty_equal(nt, v->type)) {
+			LLVMValueRef tmp = cg_tmp(c, ty_size(nt));
+			cg_store_value(c, tmp, 8, nt, cg_val_mem(v->slot), v->type);
+			return cg_val_mem(tmp);
+		}
 		if (cg_is_mem(v->type))
 			return cg_val_mem(v->slot);
 		return cg_val_scalar(LLVMBuildLoad2(c->b, c->i64, v->slot, ""));
