@@ -4,9 +4,9 @@
 #
 # The layers, each with the folders its files may include (its own always):
 #
-#   common   -                          the shared vocabulary: types, probe types, printf
-#                                       formats, settings, the program description (desc.h);
-#                                       arena, diagnostics, name tables
+#   common   -                          the shared vocabulary: types, probe types, the builtin
+#                                       table, printf formats, settings, the program
+#                                       description (desc.h); arena, diagnostics, name tables
 #   probes   common                     system facts (tracefs, BTF, binaries, DWARF) and the
 #                                       probe catalogue: below the passes
 #   lexer    common                     tokens, never tree nodes; lexer.l alone also takes the

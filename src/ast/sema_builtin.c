@@ -11,7 +11,7 @@ typedef const struct ty *(*check_fn)(struct checker *c, struct ast *n, struct as
 
 static const check_fn checkers[BI__COUNT] = {
 #define BI(id, name, form, min, max, probes, result, check, emit) [BI_##id] = sema_check_##check,
-#include "ast/builtin.def"
+#include "common/builtin.def"
 #undef BI
 };
 

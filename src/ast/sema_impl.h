@@ -4,7 +4,7 @@
 
 #include "ast/sema.h"
 #include "common/strtab.h"
-#include "ast/builtin.h"
+#include "common/builtin.h"
 
 struct sema_var {
 	const char *name;
@@ -77,7 +77,7 @@ const struct ty *sema_builtin(struct checker *c, struct ast *n);
 #define BI(id, name, form, min, max, probes, result, check, emit)                   \
 	const struct ty *sema_check_##check(struct checker *c, struct ast *n, struct ast **args, \
 					    unsigned nargs, struct ast *map);
-#include "ast/builtin.def"
+#include "common/builtin.def"
 #undef BI
 /* sema_call.c: an argument that must be known at compile time; the error
  * underlines the call `n`, as bpftrace does. */

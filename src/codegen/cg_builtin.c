@@ -10,7 +10,7 @@ typedef struct cg_val (*emit_fn)(struct cg *c, struct ast *n);
 
 static const emit_fn emitters[BI__COUNT] = {
 #define BI(id, name, form, min, max, probes, result, check, emit) [BI_##id] = cg_emit_##emit,
-#include "ast/builtin.def"
+#include "common/builtin.def"
 #undef BI
 };
 

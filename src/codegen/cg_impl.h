@@ -5,7 +5,7 @@
 #include <llvm-c/Core.h>
 #include <llvm-c/DebugInfo.h>
 
-#include "ast/builtin.h"
+#include "common/builtin.h"
 #include "ast/sema.h"
 #include "codegen/cg.h"
 #include "common/desc.h"
@@ -199,7 +199,7 @@ struct cg_val cg_kstack(struct cg *c, uint32_t limit, bool user);
 /* The emitters named in builtin.def's `emit` column (cg_builtin.c, cg_call.c). */
 #define BI(id, name, form, min, max, probes, result, check, emit) \
 	struct cg_val cg_emit_##emit(struct cg *c, struct ast *n);
-#include "ast/builtin.def"
+#include "common/builtin.def"
 #undef BI
 
 /* cg_call.c */

@@ -2,12 +2,12 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "ast/builtin.h"
+#include "common/builtin.h"
 
 static const struct bi_info rows[BI__COUNT] = {
 #define BI(id, name, form, min, max, probes, result, check, emit) \
 	[BI_##id] = { name, BI_FORM_##form, min, max, BI_P_##probes, BI_RES_##result },
-#include "ast/builtin.def"
+#include "common/builtin.def"
 #undef BI
 };
 

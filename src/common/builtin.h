@@ -11,7 +11,7 @@
 enum bi_id {
 	BI_NONE = 0,
 #define BI(id, name, form, min, max, probes, result, check, emit) BI_##id,
-#include "ast/builtin.def"
+#include "common/builtin.def"
 #undef BI
 	BI__COUNT
 };
