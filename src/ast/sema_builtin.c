@@ -275,9 +275,14 @@ const struct ty *sema_check_sargn(struct checker *c, struct ast *n, struct ast *
 				  struct ast *map)
 {
 	(void)args, (void)nargs, (void)map;
-	sema_err(c, n->span, "the %s builtin was removed from bpftrace (0.25); read the stack through a pointer instead",
-		 use_name(n));
-	return ty_none();
+	/* bpftrace 0.17's: the stack slots of a function's entry (HEAD removed
+	 * it in 0.25; 0.17 scripts still use it). */
+	if (c->ptype != PROBE_KPROBE && c->ptype != PROBE_UPROBE) {
+		sema_err(c, n->span, "The %s builtin can only be used with kprobe and uprobe probes (%s used here)",
+			 use_name(n), probetype_name(c->ptype));
+		return ty_none();
+	}
+	return ty_int(8, false);
 }
 
 /* A stack's mode when the call names none: stack_mode (BPFTRACE_STACK_MODE),

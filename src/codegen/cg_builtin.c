@@ -185,6 +185,21 @@ struct cg_val cg_emit_argn(struct cg *c, struct ast *n)
 	return cg_val_scalar(cg_load_int(c, addr, cg_type(n)));
 }
 
+/* sargN: the Nth u64 stack slot above the return address at a function's
+ * entry (x86-64 System V: the seventh argument on is passed there). pt_regs
+ * holds sp at offset 152; the slot is read from the probed side's memory. */
+struct cg_val cg_emit_sargn(struct cg *c, struct ast *n)
+{
+	const char *name = n->ident.name;
+	unsigned i = (unsigned)atoi(name + 4);
+	LLVMValueRef idx = LLVMConstInt(c->i64, 152, false);
+	LLVMValueRef sp = cg_load_int(c, LLVMBuildGEP2(c->b, c->i8, c->ctxarg, &idx, 1, ""), ty_int(8, false));
+	LLVMValueRef addr = LLVMBuildAdd(c->b, sp, cg_const(c, 8 * ((uint64_t)i + 1)), "");
+	LLVMValueRef buf = cg_tmp(c, 8);
+	cg_probe_read(c, buf, 8, addr, c->exp->type == PROBE_UPROBE ? TY_AS_USER : TY_AS_KERNEL);
+	return cg_val_scalar(cg_load_int(c, buf, ty_int(8, false)));
+}
+
 /* The current process into the pids map (BPF_NOEXIST: a lookup when it is
  * there already), so that the runtime snapshots its mappings while it
  * lives; returns the pid. */

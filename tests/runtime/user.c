@@ -72,6 +72,12 @@ __attribute__((noipa)) int hawk_plain(int x)
 	return x + 1;
 }
 
+/* Eight arguments: the last two go on the stack (sarg0, sarg1). */
+__attribute__((noipa)) long many_args(long a, long b, long c, long d, long e, long f, long g, long h)
+{
+	return a + b + c + d + e + f + g + h;
+}
+
 __attribute__((noipa)) int user_probes(int i, const char *s, int64_t big, short neg)
 {
 	DTRACE_PROBE4(hawk_user, plain, i, s, big, neg);
@@ -101,6 +107,7 @@ int main(int argc, char **argv)
 		user_watch(WATCH_ADDR, i);
 		hawk_locked((volatile int *)&user_sink);
 		user_sink = hawk_plain(i);
+		user_sink = (int)many_args(1, 2, 3, 4, 5, 6, 70 + i, 80);
 		/* a longer pause after the first round: an asyncwatchpoint set by
 		 * the first call is in place for the second */
 		usleep(i ? 1000 : 50000);
