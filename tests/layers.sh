@@ -20,6 +20,7 @@
 #                                       hawk-run links without LLVM
 #   hawk_run.c   as runtime, plus runtime
 #   main.c, driver.c (the top)          anything
+# LLVM's headers (<llvm-c/...>) are codegen's and the top's alone.
 #
 # Usage: layers.sh SRC_DIR [HAWK_RUN]
 set -u
@@ -75,6 +76,12 @@ for f in $files; do
 		echo "$src/$f:$line: #include \"$target\": $layer may include only: $ok"
 		bad=1
 	done <"$tmp"
+	# LLVM's headers: codegen's alone (and the top's); the passes know no LLVM.
+	if [ "$layer" != codegen ]; then
+		grep -n '^[ \t]*#[ \t]*include[ \t]*<llvm' "$src/$f" |
+			sed "s|^\([0-9]*\):[ \t]*|$src/$f:\1: |; s|\$|: LLVM belongs to codegen|"
+		grep -q '^[ \t]*#[ \t]*include[ \t]*<llvm' "$src/$f" && bad=1
+	fi
 done
 
 # hawk-run is built from the sources below the passes. No global symbol of the lexer, the
