@@ -395,6 +395,20 @@ static int parse_args(int argc, char *argv[], struct drv_opts *o, int *exit_now)
 			return -1;
 		}
 		o->list_pattern = nrest ? rest[0] : NULL;
+		/* No probe, file or symbol name holds these: a pattern with one
+		 * is a mistake (bpftrace 0.17: "invalid character"), not a
+		 * search that quietly finds nothing. */
+		for (const char *ch = o->list_pattern; ch && *ch; ch++) {
+			unsigned char u = (unsigned char)*ch;
+			if (u < 0x20 || u == 0x7f || strchr("\\{};", u)) {
+				if (u < 0x20 || u == 0x7f)
+					drv_error("invalid character (byte 0x%02x) in the probe pattern", u);
+				else
+					drv_error("invalid character '%c' in the probe pattern '%s'", u,
+						  o->list_pattern);
+				return -1;
+			}
+		}
 		return 0;
 	}
 	if (!o->prog_text) {

@@ -6,7 +6,7 @@ need_root
 set -- 'sched:*' 'nosuch:*' 'tracepoint:a:b:c' 'uprobe:*' 'uprobe:' 'uprobe:/nonexistent:*' \
 	'uprobe:/etc/passwd:*' 'uprobe:libnosuchlibrary:*' 'usdt:/no/such/file:*' \
 	'watchpoint:*' 'z*:foo' 'tracepoint:"sched' 'struct a b' 'begin:x' 'software:cpu:1:2' \
-	'a:b:c:d:e:f:g' 'kprobe:a:b:c'
+	'a:b:c:d:e:f:g' 'kprobe:a:b:c' '\n' 'sched:{a}'
 echo "1..$#"
 for p in "$@"; do
 	"$LIST" -l "$p" >"$T/out" 2>"$T/err"
