@@ -33,17 +33,23 @@ static const char *last_part(const char *e)
 	return colon ? colon + 1 : e;
 }
 
-static unsigned edit_distance(const char *a, const char *b)
+/* Optimal string alignment distance between a[0..la) and b[0..lb), or
+ * `bound` as soon as it cannot be below `bound`: a probe's suggestion scans
+ * every kernel function (~70,000), so most names must cost a length check
+ * or a row or two, not a full table. */
+static unsigned edit_distance(const char *a, size_t la, const char *b, size_t lb, unsigned bound)
 {
-	size_t la = strlen(a), lb = strlen(b);
 	if (la > 64 || lb > 64)
-		return 99;
+		return bound;
+	if ((la > lb ? la - lb : lb - la) >= bound)
+		return bound;
 	unsigned d[65][65];
 	for (size_t i = 0; i <= la; i++)
 		d[i][0] = (unsigned)i;
 	for (size_t j = 0; j <= lb; j++)
 		d[0][j] = (unsigned)j;
-	for (size_t i = 1; i <= la; i++)
+	for (size_t i = 1; i <= la; i++) {
+		unsigned row_min = d[i][0];
 		for (size_t j = 1; j <= lb; j++) {
 			unsigned sub = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
 			unsigned del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
@@ -51,8 +57,15 @@ static unsigned edit_distance(const char *a, const char *b)
 			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
 			    d[i - 2][j - 2] + 1 < d[i][j])
 				d[i][j] = d[i - 2][j - 2] + 1;
+			if (d[i][j] < row_min)
+				row_min = d[i][j];
 		}
-	return d[la][lb];
+		/* a row's minimum never falls in the rows below (a transposition
+		 * reaches back two rows, so keep one row of slack) */
+		if (row_min >= bound + 1)
+			return bound;
+	}
+	return d[la][lb] < bound ? d[la][lb] : bound;
 }
 
 /* Of "target:func" entries, the one whose part `which` (0 the target, 1
@@ -62,19 +75,21 @@ static unsigned edit_distance(const char *a, const char *b)
 static const char *closest(const char **v, long n, int which, const char *name)
 {
 	const char *best = NULL;
-	unsigned bestd = strlen(name) >= 16 ? 3 : 2;
-	char part[256];
+	size_t ln = strlen(name);
+	unsigned bestd = ln >= 16 ? 3 : 2;
 	for (long i = 0; i < n; i++) {
 		const char *colon = strrchr(v[i], ':');
+		const char *part = v[i];
+		size_t lp;
 		if (!colon && which == 0)
 			continue;
 		if (!colon)
-			snprintf(part, sizeof part, "%s", v[i]);
+			lp = strlen(part);
 		else if (which == 0)
-			snprintf(part, sizeof part, "%.*s", (int)(colon - v[i]), v[i]);
+			lp = (size_t)(colon - v[i]);
 		else
-			snprintf(part, sizeof part, "%s", colon + 1);
-		unsigned dd = edit_distance(name, part);
+			part = colon + 1, lp = strlen(part);
+		unsigned dd = edit_distance(name, ln, part, lp, bestd);
 		if (dd < bestd) {
 			bestd = dd;
 			best = v[i];
