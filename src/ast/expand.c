@@ -1,4 +1,5 @@
 /* expand: every attach point becomes the concrete probes it names, as its probe type's record says. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -186,25 +187,64 @@ static void catalogue(struct expander *x, struct ast *probe, struct ast *ap,
 	}
 	if (found)
 		return;
-	x->errors++;
 	const char *what = at->target ? arena_printf(a, "%s:%s", at->target, at->func ? at->func : "")
 				      : at->func ? at->func : "";
-	if (at->wildcard && (probe->probe.aps != ap || ap->next)) {
+	/* A wildcard, and a raw tracepoint named without its module (current
+	 * bpftrace reads `*:name`), expand in full: one that matches nothing
+	 * leaves its probe without that attach point and says nothing itself. */
+	bool full = at->wildcard || (at->ptype == PROBE_RAWTRACEPOINT && !at->target);
+	if (full && (probe->probe.aps != ap || ap->next)) {
 		/* one of several attach points: the others may match (bpftrace
-		 * 0.17 warns too; dcsnoop.bt lists lookup_fast.constprop.*) */
-		x->errors--;
+		 * 0.17 warns; dcsnoop.bt lists lookup_fast.constprop.*) */
 		diag_warning(d, ap->span, "No matches for %s %s", k->name, what);
 		return;
 	}
-	if (at->wildcard) {
-		diag_error(d, ap->span, "No matches for %s %s", k->name, what);
+	const char *hint = at->func && !at->wildcard ? suggest(x, at) : NULL;
+	if (full) {
+		x->hint = hint;   /* told with the probe's "no valid attach points" */
 		return;
 	}
-	const char *hint = at->func ? suggest(x, at) : NULL;
+	expand_missing(x, ap, k->name, what, hint);
+}
+
+void expand_missing(struct expander *x, struct ast *ap, const char *kind, const char *what,
+		    const char *hint)
+{
+	struct diag *d = x->ctx->diag;
+	uint64_t m = x->ctx->cfg ? cfg_u(x->ctx->cfg, CFG_MISSING_PROBES) : CFG_MISSING_ERROR;
+	if (m == CFG_MISSING_IGNORE)
+		return;
+	if (m == CFG_MISSING_WARN) {
+		diag_warning(d, ap->span, "No matches for %s %s. Skipping.", kind, what);
+		return;
+	}
+	diag_error(d, ap->span, "No matches for %s %s.", kind, what);
 	if (hint)
-		diag_error(d, ap->span, "%s not found: %s; did you mean %s?", k->name, what, hint);
-	else
-		diag_error(d, ap->span, "%s not found: %s", k->name, what);
+		diag_plain(d, DIAG_NOTE, "did you mean %s?", hint);
+	x->errors++;
+}
+
+/* A probe all of whose attach points matched nothing and were skipped: an
+ * error, or with missing_probes = "warn" or "ignore" the probe is left out
+ * (current bpftrace's words). */
+static void no_attach_points(struct expander *x, struct ast *probe)
+{
+	struct diag *d = x->ctx->diag;
+	uint64_t m = x->ctx->cfg ? cfg_u(x->ctx->cfg, CFG_MISSING_PROBES) : CFG_MISSING_ERROR;
+	struct span at = probe->probe.aps->span;
+	for (struct ast *ap = probe->probe.aps; ap; ap = ap->next)
+		at = span_join(at, ap->span);
+	if (m == CFG_MISSING_WARN) {
+		diag_warning(d, at, "Probe has no valid attach points. It is being removed which may "
+			     "cause issues with program behavior.");
+	} else if (m != CFG_MISSING_IGNORE) {
+		diag_error(d, at, "Probe has no valid attach points. If this is expected, set the "
+			   "'missing_probes' config variable to 'warn'.");
+		if (x->hint)
+			diag_plain(d, DIAG_NOTE, "did you mean %s?", x->hint);
+		x->errors++;
+	}
+	x->hint = NULL;
 }
 
 /* kprobe on one named function (or address). */
@@ -219,6 +259,24 @@ static void function_probe(struct expander *x, struct ast *probe, struct ast *ap
 			   at->target, at->raw);
 		x->errors++;
 		return;
+	}
+	/* A function the kernel does not list (kallsyms here: this kernel's
+	 * available_filter_functions is unreadable) would fail to attach:
+	 * current bpftrace warns, and skips it by missing_probes unless
+	 * --unsafe asks to try anyway. */
+	const char **v;
+	if (at->func && cat_list(x, at, &v) == 0) {
+		uint64_t m = x->ctx->cfg ? cfg_u(x->ctx->cfg, CFG_MISSING_PROBES) : CFG_MISSING_ERROR;
+		if (m != CFG_MISSING_IGNORE)
+			diag_warning(x->ctx->diag, ap->span, "%s is not traceable (either non-existing, "
+				     "inlined, or marked as \"notrace\"); attaching to it will likely fail",
+				     at->func);
+		if (!x->ctx->unsafe) {
+			const char *what = at->target ? arena_printf(x->ctx->arena, "%s:%s", at->target, at->func)
+						      : at->func;
+			expand_missing(x, ap, probetype_name(at->ptype), what, NULL);
+			return;
+		}
 	}
 	struct sema_expansion *e = expand_add(x, probe, ap);
 	e->target = at->target;
@@ -305,16 +363,20 @@ unsigned sema_expand(struct pass_ctx *ctx)
 				}
 		for (struct ast *ap = it->probe.aps; ap; ap = ap->next)
 			expand_ap(&x, it, ap);
-		if (ctx->sema->nexp == before && x.errors == errors && it->probe.aps) {
-			diag_error(ctx->diag, it->probe.aps->span, "No matches for any attach point of this probe");
-			x.errors++;
-		}
+		if (ctx->sema->nexp == before && x.errors == errors && it->probe.aps)
+			no_attach_points(&x, it);
 	}
 	/* An empty script (or one of comments and C definitions) would attach
 	 * nothing and wait forever; bpftrace refuses it too. */
 	if (!probes) {
 		struct span start = { .line = 1, .col = 1, .file = ctx->prog->span.file };
 		diag_error(ctx->diag, start, "No probes to attach");
+		x.errors++;
+	} else if (!x.errors && !ctx->sema->nexp) {
+		/* every probe was left out (missing_probes): current bpftrace's
+		 * line, on standard output, and exit status 1 */
+		printf("No probes to attach\n");
+		fflush(stdout);
 		x.errors++;
 	}
 	/* Each probe is a BPF program to generate: refused here, before codegen

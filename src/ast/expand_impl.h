@@ -8,10 +8,18 @@ struct expander {
 	struct pass_ctx *ctx;
 	struct sema *s;
 	unsigned errors;
+	const char *hint;    /* "did you mean" for the probe whose only attach point matched nothing */
 };
 
 /* A new program for attach point ap of probe. */
 struct sema_expansion *expand_add(struct expander *x, struct ast *probe, struct ast *ap);
+
+/* Attach point ap names nothing that exists (`what`, as bpftrace writes it:
+ * "syscalls:nonsense", "./prog:fn"): config missing_probes says whether that
+ * is an error (the default), a warning and the attach point skipped, or
+ * skipped silently. hint: a close name, or NULL. */
+void expand_missing(struct expander *x, struct ast *ap, const char *kind, const char *what,
+		    const char *hint);
 
 /* expand_user.c: uprobe/uretprobe and usdt, from the objects' symbols and notes. */
 void expand_uprobe(struct expander *x, struct ast *probe, struct ast *ap);

@@ -259,18 +259,8 @@ void expand_uprobe(struct expander *x, struct ast *probe, struct ast *ap)
 	if (x->s->nexp == before && x->errors == errors) {
 		/* config missing_probes = "warn" or "ignore": the run goes on
 		 * without it (a tool's function absent from this library version) */
-		uint64_t missing = x->ctx->cfg ? cfg_u(x->ctx->cfg, CFG_MISSING_PROBES) : CFG_MISSING_ERROR;
-		char msg[640];
-		if (at->wildcard || bins.n != 1)
-			snprintf(msg, sizeof msg, "No matches for %s %s", what, at->raw);
-		else
-			snprintf(msg, sizeof msg, "%s: no function %s in %s", at->raw, at->func, bins.path[0]);
-		if (missing == CFG_MISSING_WARN) {
-			diag_warning(d, ap->span, "%s", msg);
-		} else if (missing != CFG_MISSING_IGNORE) {
-			diag_error(d, ap->span, "%s", msg);
-			x->errors++;
-		}
+		expand_missing(x, ap, what, arena_printf(x->ctx->arena, "%s:%s", at->target,
+							 at->func ? at->func : ""), NULL);
 	}
 	rt_bins_free(&bins);
 }
