@@ -41,8 +41,11 @@ for l in desc:
     w.write(esc(l) + "\n" if l.strip() else ".PP\n")
 w.write(".PP\nIt runs on kernels without kprobes: it uses tracepoints, raw tracepoints, uprobes,\n"
         "profile or interval probes only. It needs root (or CAP_BPF and CAP_PERFMON).\n")
-w.write(".SH EXAMPLES\n.nf\n.RS 4\n" + f"# {esc(name)}\n")
+# The example runs as a test (tests/readme/run.py, mode sample): the tool is started, made
+# to see a little work, stopped with Ctrl-C; the rows shown are a sample of its output.
+w.write(f".SH EXAMPLES\nA sample of its output; \\fB{esc(name)} \\-h\\fR prints its usage.\n.sp\n"
+        '.\\" example: sample\n.EX\n' + f"# {esc(name)}\n")
 for l in example:
     w.write(esc(l) + "\n")
-w.write(".RE\n.fi\n")
-w.write(f".SH SEE ALSO\n.BR hawk (8)\n")
+w.write(".EE\n")
+w.write(".SH SEE ALSO\n.BR hawk (8),\n.BR hawk\\-language (7)\n")
