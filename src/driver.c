@@ -425,6 +425,7 @@ static void state_init(struct drv_state *st, const struct drv_opts *o, struct ar
 			.params = o->params,
 			.nparams = o->nparams,
 			.unsafe = o->unsafe,
+			.probe_filter = o->probe_filter,
 			.child = o->cmd != NULL,
 			.start_ns = boot_ns(),
 			.ncpus = libbpf_num_possible_cpus(),

@@ -63,6 +63,7 @@ struct drv_opts {
 	const char *emit_llvm;      /* --emit-llvm FILE */
 	const char *aot;            /* --aot FILE: write the artifact (runtime/aot.h), run nothing */
 	bool btf;                   /* -b, --btf: accepted, no effect (as in bpftrace) */
+	const char *probe_filter;   /* --probe-filter RE: only the probes whose name matches */
 };
 
 void drv_opts_init(struct drv_opts *o);

@@ -39,6 +39,8 @@ static const char usage[] =
 	"                       libbpf, verifier, all\n"
 	"    --dry-run          load every program, attach what the kernel allows, exit\n"
 	"    --unsafe           allow unsafe functions (system, signal, ...)\n"
+	"    --probe-filter RE  run only the probes whose name matches the regular\n"
+	"                       expression RE (and begin and end)\n"
 	"    -I DIR             add DIR to the C include path (repeatable)\n"
 	"    --include FILE     include a C header before the program (repeatable)\n"
 	"    --emit-elf FILE    write the BPF ELF object to FILE\n"
@@ -72,6 +74,7 @@ enum {
 	OPT_DEBUGINFO,
 	OPT_FLAMEGRAPH,
 	OPT_AOT,
+	OPT_PROBE_FILTER,
 };
 
 static const struct option long_opts[] = {
@@ -99,6 +102,7 @@ static const struct option long_opts[] = {
 	{ "debuginfo", required_argument, NULL, OPT_DEBUGINFO },
 	{ "flamegraph", required_argument, NULL, OPT_FLAMEGRAPH },
 	{ "aot", required_argument, NULL, OPT_AOT },
+	{ "probe-filter", required_argument, NULL, OPT_PROBE_FILTER },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -333,6 +337,7 @@ static int parse_args(int argc, char *argv[], struct drv_opts *o, int *exit_now)
 		case OPT_NO_WARNINGS: o->no_warnings = true; break;
 		case OPT_DRY_RUN: o->dry_run = true; break;
 		case OPT_AOT: o->aot = optarg; break;
+		case OPT_PROBE_FILTER: o->probe_filter = optarg; break;
 		case OPT_UNSAFE: o->unsafe = true; break;
 		case OPT_INCLUDE: drv_opts_add_include(o, optarg); break;
 		case OPT_INFO:

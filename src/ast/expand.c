@@ -1,4 +1,5 @@
 /* expand: every attach point becomes the concrete probes it names, as its probe type's record says. */
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,10 +264,13 @@ static void function_probe(struct expander *x, struct ast *probe, struct ast *ap
 	/* A function the kernel does not list (kallsyms here: this kernel's
 	 * available_filter_functions is unreadable) would fail to attach:
 	 * current bpftrace warns, and skips it by missing_probes unless
-	 * --unsafe asks to try anyway. */
+	 * --unsafe asks to try anyway. On a kernel without kprobes no function
+	 * attaches: by default the attach says so, and Debian's kprobe tools
+	 * naming functions this kernel lacks still load under --dry-run. */
 	const char **v;
-	if (at->func && cat_list(x, at, &v) == 0) {
-		uint64_t m = x->ctx->cfg ? cfg_u(x->ctx->cfg, CFG_MISSING_PROBES) : CFG_MISSING_ERROR;
+	uint64_t m = x->ctx->cfg ? cfg_u(x->ctx->cfg, CFG_MISSING_PROBES) : CFG_MISSING_ERROR;
+	bool kprobes = access("/sys/bus/event_source/devices/kprobe", F_OK) == 0;
+	if (at->func && (kprobes || m != CFG_MISSING_ERROR) && cat_list(x, at, &v) == 0) {
 		if (m != CFG_MISSING_IGNORE)
 			diag_warning(x->ctx->diag, ap->span, "%s is not traceable (either non-existing, "
 				     "inlined, or marked as \"notrace\"); attaching to it will likely fail",
@@ -339,6 +343,45 @@ static void expand_ap(struct expander *x, struct ast *probe, struct ast *ap)
 	}
 }
 
+/* --probe-filter RE: only the programs whose probe name RE matches
+ * somewhere (current bpftrace's regex_search; here POSIX extended syntax),
+ * begin and end always, and a watchpoint's hidden uprobe with its watch. */
+static void probe_filter(struct expander *x)
+{
+	struct sema *s = x->s;
+	regex_t re;
+	int rc = regcomp(&re, x->ctx->probe_filter, REG_EXTENDED | REG_NOSUB);
+	if (rc) {
+		char msg[256];
+		regerror(rc, &re, msg, sizeof msg);
+		diag_plain(x->ctx->diag, DIAG_ERROR, "Invalid --probe-filter regex '%s': %s",
+			   x->ctx->probe_filter, msg);
+		x->errors++;
+		return;
+	}
+	unsigned *to = arena_alloc(x->ctx->arena, (s->nexp + 1) * sizeof(*to));  /* old -> 1 + new, 0: gone */
+	for (unsigned i = 0; i < s->nexp; i++) {
+		const struct sema_expansion *e = &s->exp[i];
+		bool keep = e->type == PROBE_BEGIN || e->type == PROBE_END ||
+			    !regexec(&re, e->name, 0, NULL, 0);
+		to[i] = keep;
+	}
+	regfree(&re);
+	unsigned n = 0;
+	for (unsigned i = 0; i < s->nexp; i++) {
+		struct sema_expansion e = s->exp[i];
+		if (!to[i] && !(e.watch_setup && to[e.watch_setup - 1]))
+			continue;
+		to[i] = 1 + n;
+		e.index = n;
+		s->exp[n++] = e;
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (s->exp[i].watch_setup)
+			s->exp[i].watch_setup = to[s->exp[i].watch_setup - 1];
+	s->nexp = n;
+}
+
 unsigned sema_expand(struct pass_ctx *ctx)
 {
 	if (!ctx->sema) {
@@ -366,6 +409,8 @@ unsigned sema_expand(struct pass_ctx *ctx)
 		if (ctx->sema->nexp == before && x.errors == errors && it->probe.aps)
 			no_attach_points(&x, it);
 	}
+	if (ctx->probe_filter && !x.errors)
+		probe_filter(&x);
 	/* An empty script (or one of comments and C definitions) would attach
 	 * nothing and wait forever; bpftrace refuses it too. */
 	if (!probes) {

@@ -21,6 +21,7 @@ struct pass_ctx {
 	char *const *params;   /* positional parameters $1..$N */
 	int nparams;
 	bool unsafe;
+	const char *probe_filter;  /* --probe-filter: an extended regular expression, or NULL */
 	bool child;            /* -c CMD: `cpid` has a value (set at load) */
 	struct cfg *cfg;       /* the settings (config.h), config blocks applied; NULL: the defaults */
 	struct sema *sema;     /* filled by the expansion and type passes */
