@@ -57,6 +57,8 @@ void drv_opts_free(struct drv_opts *o)
 		return;
 	free(o->include_dirs);
 	free(o->includes);
+	free(o->named);
+	o->named = NULL;
 	o->include_dirs = o->includes = NULL;
 	o->ninclude_dirs = o->nincludes = 0;
 }
@@ -134,6 +136,7 @@ static const struct pass passes[] = {
 	{ "parse", pass_parse },
 	{ "attachpoints", pass_attachpoints },
 	{ "config", sema_config },
+	{ "params", sema_params },
 	{ "expand", sema_expand },
 	{ "cdefs", cdefs_pass },
 	{ "types", sema_types },
@@ -424,6 +427,8 @@ static void state_init(struct drv_state *st, const struct drv_opts *o, struct ar
 			.diag = d,
 			.params = o->params,
 			.nparams = o->nparams,
+			.named = o->named,
+			.nnamed = o->nnamed,
 			.unsafe = o->unsafe,
 			.probe_filter = o->probe_filter,
 			.child = o->cmd != NULL,

@@ -32,6 +32,8 @@ struct drv_opts {
 	const char *script;         /* FILE, or "-" for stdin */
 	char **params;              /* positional parameters $1..$N (borrowed array) */
 	int nparams;
+	const char **named;         /* --NAME[=VALUE] after --, without the dashes (getopt()) */
+	int nnamed;
 
 	bool list;                  /* -l [PATTERN] */
 	const char *list_pattern;

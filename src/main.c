@@ -426,8 +426,21 @@ static int parse_args(int argc, char *argv[], struct drv_opts *o, int *exit_now)
 		rest++;
 		nrest--;
 	}
+	/* After --, an argument written --NAME or --NAME=VALUE is one of the
+	 * program's own options, read by getopt() (current bpftrace); the
+	 * others are the positional parameters. getopt_long has moved every
+	 * non-option here, so an argument starting with -- came after --. */
 	o->params = rest;
-	o->nparams = nrest;
+	o->nparams = 0;
+	o->named = calloc((size_t)nrest + 1, sizeof(*o->named));
+	if (!o->named)
+		abort();
+	for (int i = 0; i < nrest; i++) {
+		if (!strncmp(rest[i], "--", 2) && rest[i][2])
+			o->named[o->nnamed++] = rest[i] + 2;
+		else
+			rest[o->nparams++] = rest[i];
+	}
 	return 0;
 }
 

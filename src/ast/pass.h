@@ -20,6 +20,8 @@ struct pass_ctx {
 	struct ast *prog;
 	char *const *params;   /* positional parameters $1..$N */
 	int nparams;
+	const char *const *named;   /* the program's options after --: "name=value" or "name" */
+	int nnamed;
 	bool unsafe;
 	const char *probe_filter;  /* --probe-filter: an extended regular expression, or NULL */
 	bool child;            /* -c CMD: `cpid` has a value (set at load) */

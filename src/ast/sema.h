@@ -75,6 +75,7 @@ struct sema {
 /* The passes: expansion of attach points (tracefs, catalogue), then types. */
 unsigned sema_config(struct pass_ctx *ctx);   /* config blocks into ctx->cfg (sema_config.c) */
 unsigned sema_expand(struct pass_ctx *ctx);
+unsigned sema_params(struct pass_ctx *ctx);   /* getopt() calls into their values (params.c) */
 unsigned sema_types(struct pass_ctx *ctx);
 
 struct sema_map *sema_map_find(struct sema *s, const char *name);
