@@ -342,6 +342,7 @@ static int compile_and_run(struct drv_state *st, const struct drv_opts *o)
 		.emit_elf = o->emit_elf,
 		.pid_filter = o->has_pid,
 		.helper_errors = o->warnings_k,
+		.dummy_ts_map = getenv("BPFTRACE_DUMMY_TS_MAP"),
 	};
 	co.map_keys_max = cfg_u(st->ctx.cfg, CFG_MAX_MAP_KEYS);
 	struct desc *d = cg_compile(&st->ctx, &co);

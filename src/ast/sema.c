@@ -95,6 +95,18 @@ static const struct ty *int_result(const struct ty *l, const struct ty *r)
 	return ty_int(8, s);
 }
 
+/* A literal that fits int64 takes the sign of the value it meets (current
+ * bpftrace's sign-flexible literals; 0.17 agreed: `$u % 10` of a uint64 is
+ * unsigned). Two literals stay signed. */
+static const struct ty *flex(const struct ast *e, const struct ty *t, const struct ast *other,
+			     const struct ty *ot)
+{
+	if (e->kind == AST_INT && e->num.value <= INT64_MAX && t->kind == TY_INT && !t->enums &&
+	    other->kind != AST_INT && ot->kind == TY_INT)
+		return ty_int(8, ot->is_signed);
+	return t;
+}
+
 static bool is_const_zero(const struct ast *e)
 {
 	return e->kind == AST_INT && e->num.value == 0;
@@ -157,7 +169,9 @@ static const struct ty *binary(struct checker *c, struct ast *n)
 			sema_err(c, n->binary.r->span, op == AST_OP_DIV ? "division by zero" : "modulo by zero");
 			return ty_none();
 		}
-		return int_result(l, r);
+		if (op == AST_OP_SUB)
+			return ty_int(8, true);   /* current bpftrace: a difference is signed */
+		return int_result(flex(n->binary.l, l, n->binary.r, r), flex(n->binary.r, r, n->binary.l, l));
 	case AST_OP_NONE: case AST_OP_NEG: case AST_OP_NOT: case AST_OP_BNOT: case AST_OP_DEREF:
 	case AST_OP_ADDR: case AST_OP_PREINC: case AST_OP_PREDEC: case AST_OP_POSTINC:
 	case AST_OP_POSTDEC: case AST_OP__COUNT:
@@ -779,6 +793,7 @@ static const char *agg_example(enum ty_agg agg)
 	case TY_AGG_STATS: return "stats(arg2)";
 	case TY_AGG_HIST: return "hist(retval)";
 	case TY_AGG_LHIST: return "lhist(rand %10, 0, 10, 1)";
+	case TY_AGG_TSERIES: return "tseries(rand %10, 1s, 10)";
 	case TY_AGG_NONE: break;
 	}
 	return "count()";

@@ -136,6 +136,51 @@ const struct ty *sema_check_lhist(struct checker *c, struct ast *n, struct ast *
 	return t;
 }
 
+/* tseries(v, interval, n [, "avg"|"max"|"min"|"sum"]): one value per
+ * interval, the last n intervals kept; without a fold, the last value. */
+const struct ty *sema_check_tseries(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
+				    struct ast *map)
+{
+	(void)map;
+	static const char *const folds[] = { [TY_TS_AVG] = "avg", [TY_TS_MAX] = "max", [TY_TS_MIN] = "min",
+					     [TY_TS_SUM] = "sum" };
+	const struct ty *arg = sema_int_arg(c, n, args[0]);
+	int64_t interval, count, fold = TY_TS_LAST;
+	if (!arg || !sema_arg_const(c, n, args[1], "the interval", &interval) ||
+	    !sema_arg_const(c, n, args[2], "the number of intervals", &count))
+		return ty_none();
+	if (interval <= 0) {
+		sema_err(c, n->span, "tseries() interval_ns must be >= 1 (%lld provided)", (long long)interval);
+		return ty_none();
+	}
+	if (count <= 0 || count > 1000000) {
+		sema_err(c, n->span, "tseries() num_intervals must be >= 1 and <= 1000000 (%lld provided)",
+			 (long long)count);
+		return ty_none();
+	}
+	if (nargs == 4) {
+		if (args[3]->kind != AST_STRING) {
+			sema_err(c, n->span, "tseries() expects a string literal as its fourth argument "
+				 "(\"avg\", \"max\", \"min\" or \"sum\")");
+			return ty_none();
+		}
+		fold = -1;
+		for (int i = TY_TS_AVG; i <= TY_TS_SUM; i++)
+			if (!strcmp(args[3]->str.s, folds[i]))
+				fold = i;
+		if (fold < 0) {
+			sema_err(c, n->span, "tseries() expects one of \"avg\", \"max\", \"min\" or \"sum\" "
+				 "as its fourth argument (\"%s\" provided)", args[3]->str.s);
+			return ty_none();
+		}
+	}
+	struct ty *t = ty_agg(c->a, TY_AGG_TSERIES, arg);
+	t->lhist_step = interval;
+	t->lhist_max = count;
+	t->lhist_min = fold;
+	return t;
+}
+
 /* printf's format against its arguments: the output module's own parser
  * decides, so what compiles is what prints. */
 static const struct ty *check_format(struct checker *c, struct ast *n, struct ast **args, unsigned nargs)

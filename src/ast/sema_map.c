@@ -120,7 +120,7 @@ const struct ty *sema_unify(struct checker *c, const struct ty *old, const struc
 	if (old->kind == TY_AGG && new->kind == TY_AGG) {
 		if (old->agg != new->agg)
 			return NULL;
-		if (old->agg == TY_AGG_LHIST && (old->lhist_min != new->lhist_min ||
+		if ((old->agg == TY_AGG_LHIST || old->agg == TY_AGG_TSERIES) && (old->lhist_min != new->lhist_min ||
 		    old->lhist_max != new->lhist_max || old->lhist_step != new->lhist_step))
 			return NULL;
 		if (old->agg == TY_AGG_HIST && old->hist_bits != new->hist_bits)
@@ -243,8 +243,9 @@ void sema_map_assign(struct checker *c, struct ast *m, const struct ty *v, struc
 	const struct ty *u = sema_unify(c, sm->value, v);
 	if (!u && v->kind == TY_AGG && sm->value->kind == TY_AGG && v->agg == sm->value->agg) {
 		/* bpftrace 0.17's wording */
-		sema_err(c, at, "Different %s %s in a single map unsupported", v->agg == TY_AGG_LHIST ? "lhist" : "hist",
-			 v->agg == TY_AGG_LHIST ? "bounds" : "bits");
+		sema_err(c, at, "Different %s %s in a single map unsupported",
+			 v->agg == TY_AGG_LHIST ? "lhist" : v->agg == TY_AGG_TSERIES ? "tseries" : "hist",
+			 v->agg == TY_AGG_HIST ? "bits" : "bounds");
 		return;
 	}
 	if (!u) {

@@ -18,6 +18,8 @@ struct cg_opts {
 	const char *emit_elf; /* --emit-elf FILE */
 	bool pid_filter;      /* -p PID: kernel probes return for other processes */
 	uint64_t map_keys_max;/* entries of a keyed map; 0: CG_MAP_KEYS_MAX */
+	const char *dummy_ts_map;/* BPFTRACE_DUMMY_TS_MAP: tseries() reads its clock from this
+			       * scalar map (upstream's test hook), not the kernel's */
 	unsigned helper_errors;/* -k: report failed probe reads and map deletes; -kk: lookups of
 			       * missing keys too */
 };

@@ -73,22 +73,25 @@ struct cg_val cg_emit_gid(struct cg *c, struct ast *n)
 	return cg_val_scalar(LLVMBuildLShr(c->b, v, cg_const(c, 32), ""));
 }
 
+/* TAI without the kernel's helper: boot time plus TAI's offset from it,
+ * taken here (bpftrace takes it in user space too). */
+LLVMValueRef cg_sw_tai(struct cg *c)
+{
+	struct timespec tai, boot;
+	clock_gettime(CLOCK_TAI, &tai);
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	int64_t d = ((int64_t)tai.tv_sec - boot.tv_sec) * 1000000000 + (tai.tv_nsec - boot.tv_nsec);
+	return LLVMBuildAdd(c->b, cg_helper(c, H_KTIME_BOOT, c->i64, NULL, 0), cg_const(c, (uint64_t)d), "");
+}
+
 /* nsecs, nsecs(boot|monotonic|tai): boot time by default, as current bpftrace. */
 struct cg_val cg_emit_nsecs(struct cg *c, struct ast *n)
 {
 	const char *mode = n->kind == AST_CALL && n->call.args ? n->call.args->ident.name : "boot";
+	if (!strcmp(mode, "sw_tai"))
+		return cg_val_scalar(cg_sw_tai(c));
 	enum cg_helper h = !strcmp(mode, "monotonic") ? H_KTIME_NS : !strcmp(mode, "tai") ? H_KTIME_TAI : H_KTIME_BOOT;
-	LLVMValueRef v = cg_helper(c, h, c->i64, NULL, 0);
-	if (!strcmp(mode, "sw_tai")) {
-		/* TAI without the kernel's helper: boot time plus TAI's offset
-		 * from it, taken here (bpftrace takes it in user space too) */
-		struct timespec tai, boot;
-		clock_gettime(CLOCK_TAI, &tai);
-		clock_gettime(CLOCK_BOOTTIME, &boot);
-		int64_t d = ((int64_t)tai.tv_sec - boot.tv_sec) * 1000000000 + (tai.tv_nsec - boot.tv_nsec);
-		v = LLVMBuildAdd(c->b, v, cg_const(c, (uint64_t)d), "");
-	}
-	return cg_val_scalar(v);
+	return cg_val_scalar(cg_helper(c, h, c->i64, NULL, 0));
 }
 
 struct cg_val cg_emit_numaid(struct cg *c, struct ast *n)

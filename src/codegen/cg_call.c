@@ -452,12 +452,119 @@ static LLVMValueRef lhist_bucket(struct cg *c, LLVMValueRef v, const struct ty *
 	return LLVMBuildSelect(c->b, below, cg_const(c, 0), idx, "");
 }
 
+/* tseries' clock: TAI nanoseconds, or under BPFTRACE_DUMMY_TS_MAP=@m the
+ * value of the scalar map @m (0 while it has none), so that a test steps
+ * time itself. */
+static LLVMValueRef tseries_now(struct cg *c)
+{
+	const char *name = c->opts ? c->opts->dummy_ts_map : NULL;
+	struct sema_map *sm = name ? sema_map_find(c->s, name) : NULL;
+	int dm = sm ? cg_user_map(c, name) : -1;
+	if (dm < 0 || sm->key || !sm->value || sm->value->kind != TY_INT)
+		return cg_sw_tai(c);
+	LLVMValueRef key = cg_tmp(c, 8);
+	cg_store_int(c, key, cg_const(c, 0), 8);
+	LLVMValueRef la[2] = { cg_map_ptr(c, dm), key };
+	LLVMValueRef p = cg_helper(c, H_MAP_LOOKUP, c->ptr, la, 2);
+	LLVMValueRef slot = cg_alloca(c, 8);
+	cg_store_int(c, slot, cg_const(c, 0), 8);
+	LLVMBasicBlockRef hit = cg_block(c, "ts_clock"), done = cg_block(c, "ts_clock_done");
+	LLVMBuildCondBr(c->b, LLVMBuildIsNull(c->b, p, ""), done, hit);
+	LLVMPositionBuilderAtEnd(c->b, hit);
+	LLVMValueRef v = LLVMBuildLoad2(c->b, LLVMIntTypeInContext(c->ctx, 8 * ty_size(sm->value)), p, "");
+	cg_store_int(c, slot, LLVMBuildZExt(c->b, v, c->i64, ""), 8);
+	LLVMBuildBr(c->b, done);
+	LLVMPositionBuilderAtEnd(c->b, done);
+	return LLVMBuildLoad2(c->b, c->i64, slot, "");
+}
+
+/* @m[k] = tseries(x, interval, n, fold): the slot of the current interval
+ * (epoch = now / interval, slot = epoch % n) in this CPU's copy. A slot last
+ * written in another epoch starts over; a new one starts from zero (min/max
+ * take x while meta says no value is set). The output module keeps, per
+ * slot, the newest epoch over the CPUs. */
+static void tseries_update(struct cg *c, int dm, const struct ty *vt, LLVMValueRef key, LLVMValueRef x,
+			   uint32_t slot_off)
+{
+	enum ty_tseries_fn fold = (enum ty_tseries_fn)vt->lhist_min;
+	LLVMValueRef now = tseries_now(c);
+	LLVMValueRef epoch = LLVMBuildUDiv(c->b, now, cg_const(c, (uint64_t)vt->lhist_step), "");
+	cg_store_int(c, cg_gep(c, key, slot_off), LLVMBuildURem(c->b, epoch, cg_const(c, (uint64_t)vt->lhist_max), ""), 8);
+	LLVMValueRef la[2] = { cg_map_ptr(c, dm), key };
+	LLVMValueRef p = cg_helper(c, H_MAP_LOOKUP, c->ptr, la, 2);
+	LLVMValueRef fresh = cg_alloca(c, 24);
+	LLVMBasicBlockRef found = cg_block(c, "ts_found"), miss = cg_block(c, "ts_new"), upd = cg_block(c, "ts_update");
+	LLVMBasicBlockRef store = cg_block(c, "ts_store"), done = cg_block(c, "ts_done");
+	LLVMValueRef is_new = LLVMBuildIsNull(c->b, p, "");
+	LLVMBuildCondBr(c->b, is_new, miss, found);
+
+	LLVMPositionBuilderAtEnd(c->b, miss);
+	cg_memset(c, fresh, 8, 24);
+	cg_store_int(c, cg_gep(c, fresh, 16), epoch, 8);
+	LLVMBuildBr(c->b, upd);
+
+	LLVMPositionBuilderAtEnd(c->b, found);
+	if (fold != TY_TS_LAST) {
+		/* an older epoch's value in this slot: start over */
+		LLVMValueRef old = LLVMBuildLoad2(c->b, c->i64, cg_gep(c, p, 16), "");
+		LLVMValueRef stale = LLVMBuildICmp(c->b, LLVMIntNE, old, epoch, "");
+		LLVMValueRef keep = LLVMBuildSelect(c->b, stale, cg_const(c, 0), cg_const(c, ~0ull), "");
+		for (uint32_t off = 0; off < 16; off += 8) {
+			LLVMValueRef f = cg_gep(c, p, off);
+			LLVMBuildStore(c->b, LLVMBuildAnd(c->b, LLVMBuildLoad2(c->b, c->i64, f, ""), keep, ""), f);
+		}
+	}
+	LLVMBuildBr(c->b, upd);
+
+	LLVMPositionBuilderAtEnd(c->b, upd);
+	LLVMValueRef ptr = LLVMBuildPhi(c->b, c->ptr, "");
+	LLVMValueRef in[2] = { fresh, p };
+	LLVMBasicBlockRef from[2] = { miss, found };
+	LLVMAddIncoming(ptr, in, from, 2);
+	LLVMValueRef vp = ptr, mp = cg_gep(c, ptr, 8);
+	LLVMValueRef v = LLVMBuildLoad2(c->b, c->i64, vp, ""), meta = LLVMBuildLoad2(c->b, c->i64, mp, "");
+	switch (fold) {
+	case TY_TS_LAST:
+		LLVMBuildStore(c->b, x, vp);
+		LLVMBuildStore(c->b, now, mp);
+		break;
+	case TY_TS_AVG:
+		LLVMBuildStore(c->b, LLVMBuildAdd(c->b, meta, cg_const(c, 1), ""), mp);
+		/* fall through */
+	case TY_TS_SUM:
+		LLVMBuildStore(c->b, LLVMBuildAdd(c->b, v, x, ""), vp);
+		break;
+	case TY_TS_MIN: case TY_TS_MAX: {
+		const struct ty *at = vt->agg_arg;
+		bool sgn = !at || at->kind != TY_INT || at->is_signed || at->size < 8;
+		LLVMIntPredicate pr = fold == TY_TS_MIN ? (sgn ? LLVMIntSLT : LLVMIntULT) : (sgn ? LLVMIntSGT : LLVMIntUGT);
+		LLVMValueRef unset = LLVMBuildICmp(c->b, LLVMIntEQ, meta, cg_const(c, 0), "");
+		LLVMValueRef better = LLVMBuildOr(c->b, unset, LLVMBuildICmp(c->b, pr, x, v, ""), "");
+		LLVMBuildStore(c->b, LLVMBuildSelect(c->b, better, x, v, ""), vp);
+		LLVMBuildStore(c->b, cg_const(c, 1), mp);
+		break;
+	}
+	}
+	cg_store_int(c, cg_gep(c, ptr, 16), epoch, 8);
+	LLVMBuildCondBr(c->b, is_new, store, done);
+
+	LLVMPositionBuilderAtEnd(c->b, store);
+	cg_map_update(c, dm, key, fresh);
+	LLVMBuildBr(c->b, done);
+	LLVMPositionBuilderAtEnd(c->b, done);
+}
+
 void cg_map_assign_agg(struct cg *c, struct ast *map, struct ast *call)
 {
 	int dm = cg_user_map(c, map->map.name);
 	const struct ty *vt = c->desc->maps[dm].value;
 	LLVMValueRef x = call->call.args ? cg_scalar(c, call->call.args) : cg_const(c, 1);
 	LLVMValueRef key = cg_map_key(c, map->map.keys, dm);
+	if (vt->agg == TY_AGG_TSERIES) {
+		uint32_t ko = map->map.keys ? (ty_size(c->desc->maps[dm].key) + 7) & ~7u : 0;
+		tseries_update(c, dm, vt, key, x, ko);
+		return;
+	}
 	if (vt->agg == TY_AGG_HIST || vt->agg == TY_AGG_LHIST) {
 		LLVMValueRef b = vt->agg == TY_AGG_HIST ? hist_bucket(c, x, vt->hist_bits) : lhist_bucket(c, x, vt);
 		uint32_t ko = map->map.keys ? (ty_size(c->desc->maps[dm].key) + 7) & ~7u : 0;
@@ -491,7 +598,7 @@ void cg_map_assign_agg(struct cg *c, struct ast *map, struct ast *call)
 		LLVMBuildStore(c->b, cg_const(c, 1), second);
 		break;
 	}
-	case TY_AGG_NONE:
+	case TY_AGG_NONE: case TY_AGG_TSERIES:
 		break;
 	}
 	if (c->desc->maps[dm].bpf_type == 6 /* BPF_MAP_TYPE_PERCPU_ARRAY */)

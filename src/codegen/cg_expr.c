@@ -132,7 +132,8 @@ LLVMValueRef cg_map_key(struct cg *c, struct ast *keys, int dm)
 	struct desc_map *d = &c->desc->maps[dm];
 	LLVMValueRef key = cg_tmp(c, d->key_size);
 	bool buckets = d->value && d->value->kind == TY_AGG &&
-		       (d->value->agg == TY_AGG_HIST || d->value->agg == TY_AGG_LHIST);
+		       (d->value->agg == TY_AGG_HIST || d->value->agg == TY_AGG_LHIST ||
+			d->value->agg == TY_AGG_TSERIES);
 	const struct ty *kt = d->key;
 	bool whole = kt && !has_gaps(kt) && ((ty_size(kt) + 7) & ~7u) + (buckets ? 8 : 0) == d->key_size &&
 		     ty_size(kt) % 8 == 0;

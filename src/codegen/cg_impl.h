@@ -204,6 +204,8 @@ struct cg_val cg_kstack(struct cg *c, uint32_t limit, bool user);
 
 /* cg_call.c */
 void cg_map_assign_agg(struct cg *c, struct ast *map, struct ast *call);
+/* nsecs(sw_tai): the boot clock plus TAI's offset from it at compile time. */
+LLVMValueRef cg_sw_tai(struct cg *c);
 int cg_event_add(struct cg *c, enum desc_event_kind k, struct span at);
 /* -k: when `failed` (an i1) holds at run time, an event reports helper
  * `name` failing with `code` (i64) at `at`. Emits nothing below `level`

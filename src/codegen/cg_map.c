@@ -12,12 +12,15 @@ enum { BPF_HASH = 1, BPF_PERCPU_HASH = 5, BPF_PERCPU_ARRAY = 6, BPF_LRU_HASH = 9
 /* Per-CPU value layouts of aggregations (the output module reads the same):
  * count/sum: u64/i64; min/max: {i64 value; u64 set}; avg/stats: {i64 total;
  * u64 count}; hist/lhist: u64 count per bucket, the bucket index appended to
- * the key. */
+ * the key; tseries: {i64 value; u64 meta; u64 epoch} per interval slot, the
+ * slot (epoch % intervals) appended to the key. */
 uint32_t cg_agg_value_size(const struct ty *v)
 {
 	switch (v->agg) {
 	case TY_AGG_MIN: case TY_AGG_MAX: case TY_AGG_AVG: case TY_AGG_STATS:
 		return 16;
+	case TY_AGG_TSERIES:
+		return 24;
 	case TY_AGG_NONE: case TY_AGG_COUNT: case TY_AGG_SUM: case TY_AGG_HIST: case TY_AGG_LHIST:
 		return 8;
 	}
@@ -105,7 +108,7 @@ void cg_maps_user(struct cg *c)
 		}
 		const struct ty *v = m->value;
 		bool agg = v->kind == TY_AGG;
-		bool buckets = agg && (v->agg == TY_AGG_HIST || v->agg == TY_AGG_LHIST);
+		bool buckets = agg && (v->agg == TY_AGG_HIST || v->agg == TY_AGG_LHIST || v->agg == TY_AGG_TSERIES);
 		/* Keys: the user key (8 zero bytes for a scalar map), then for
 		 * hist/lhist the bucket index at the next 8-byte boundary. */
 		uint32_t ks = m->key ? (ty_size(m->key) + 7) & ~7u : (buckets ? 0 : 8);

@@ -163,6 +163,9 @@ struct ty *ty_agg(struct arena *a, enum ty_agg agg, const struct ty *arg)
 	case TY_AGG_MIN: case TY_AGG_MAX: case TY_AGG_AVG: case TY_AGG_STATS:
 		t->size = 16;
 		break;
+	case TY_AGG_TSERIES:
+		t->size = 24;     /* value, meta (count, set flag or time), epoch */
+		break;
 	case TY_AGG_NONE: case TY_AGG_COUNT: case TY_AGG_SUM: case TY_AGG_HIST:
 	case TY_AGG_LHIST:
 		t->size = 8;
@@ -234,7 +237,7 @@ bool ty_equal(const struct ty *a, const struct ty *b)
 			return false;
 		if (a->agg == TY_AGG_HIST)
 			return a->hist_bits == b->hist_bits;
-		if (a->agg == TY_AGG_LHIST)
+		if (a->agg == TY_AGG_LHIST || a->agg == TY_AGG_TSERIES)
 			return a->lhist_min == b->lhist_min && a->lhist_max == b->lhist_max &&
 			       a->lhist_step == b->lhist_step;
 		return true;
@@ -255,7 +258,7 @@ const struct ty_field *ty_field(const struct ty *record, const char *name)
 static const char *const agg_names[] = {
 	[TY_AGG_NONE] = "none", [TY_AGG_COUNT] = "count", [TY_AGG_SUM] = "sum",
 	[TY_AGG_MIN] = "min", [TY_AGG_MAX] = "max", [TY_AGG_AVG] = "avg",
-	[TY_AGG_STATS] = "stats", [TY_AGG_HIST] = "hist", [TY_AGG_LHIST] = "lhist",
+	[TY_AGG_STATS] = "stats", [TY_AGG_HIST] = "hist", [TY_AGG_LHIST] = "lhist", [TY_AGG_TSERIES] = "tseries",
 };
 
 /* bpftrace's typestr(): names as users read them in errors. */
@@ -325,7 +328,7 @@ static void put_name(FILE *f, const struct ty *t)
 	case TY_MACADDR: fputs("macaddr", f); break;
 	case TY_ERRNO: fputs("strerror", f); break;
 	case TY_AGG:
-		fputs(t->agg <= TY_AGG_LHIST ? agg_names[t->agg] : "agg", f);
+		fputs(t->agg <= TY_AGG_TSERIES ? agg_names[t->agg] : "agg", f);
 		break;
 	case TY_MAP: fputs("map", f); break;
 	case TY__COUNT: fputs("?", f); break;
@@ -363,6 +366,9 @@ void ty_print(FILE *out, const struct ty *t)
 	if (t->kind == TY_AGG && t->agg == TY_AGG_LHIST)
 		fprintf(out, " min %lld max %lld step %lld", (long long)t->lhist_min,
 			(long long)t->lhist_max, (long long)t->lhist_step);
+	if (t->kind == TY_AGG && t->agg == TY_AGG_TSERIES)
+		fprintf(out, " interval %lld count %lld fold %lld", (long long)t->lhist_step,
+			(long long)t->lhist_max, (long long)t->lhist_min);
 	if (t->kind == TY_RECORD || t->kind == TY_TUPLE) {
 		fputs(" {", out);
 		for (uint32_t i = 0; i < t->count; i++) {

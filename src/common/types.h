@@ -41,8 +41,12 @@ enum ty_kind {
 enum ty_agg {
 	TY_AGG_NONE,
 	TY_AGG_COUNT, TY_AGG_SUM, TY_AGG_MIN, TY_AGG_MAX, TY_AGG_AVG, TY_AGG_STATS,
-	TY_AGG_HIST, TY_AGG_LHIST,
+	TY_AGG_HIST, TY_AGG_LHIST, TY_AGG_TSERIES,
 };
+
+/* How tseries() folds the values that fall in one interval: the last one
+ * (the default), their average, maximum, minimum or sum. */
+enum ty_tseries_fn { TY_TS_LAST, TY_TS_AVG, TY_TS_MAX, TY_TS_MIN, TY_TS_SUM };
 
 enum ty_addrspace { TY_AS_NONE, TY_AS_KERNEL, TY_AS_USER };
 
@@ -81,7 +85,10 @@ struct ty {
 	uint32_t btf_id;          /* kernel type this came from, 0 if none */
 	enum ty_agg agg;          /* TY_AGG */
 	struct ty *agg_arg;       /* TY_AGG: the type of the aggregated value (for min/max sign) */
-	int64_t lhist_min, lhist_max, lhist_step;  /* TY_AGG_LHIST */
+	int64_t lhist_min, lhist_max, lhist_step;  /* TY_AGG_LHIST; TY_AGG_TSERIES: lhist_step is
+	                           * the interval in ns, lhist_max the intervals kept,
+	                           * lhist_min the fold (enum ty_tseries_fn); the same
+	                           * three fields, so artifacts carry them unchanged */
 	uint32_t hist_bits;       /* TY_AGG_HIST: log2 sub-buckets, 0..5 */
 	bool stack_user;          /* TY_STACK: ustack */
 	uint8_t stack_mode;       /* TY_STACK: 0 bpftrace, 1 perf, 2 raw */

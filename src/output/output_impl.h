@@ -72,6 +72,16 @@ void out_agg_combine(const struct ty *t, const uint8_t *values, uint32_t nvalues
 void out_put_agg(struct out_buf *b, const struct ty *t, const struct out_agg *a, bool json,
 		 uint64_t div);
 
+/* A map key as `@m[...]` shows it (a tuple without its parentheses), or as
+ * a JSON object's key. */
+void out_put_map_key(struct out_sink *s, struct out_buf *b, const struct desc_map *m, const uint8_t *key,
+		     bool json);
+/* output_tseries.c: a tseries() map's entries (user key + slot, per-CPU
+ * values) as bpftrace prints them, text or JSON. */
+void out_tseries_print(struct out_sink *s, struct out_buf *b, const struct desc_map *m,
+		       const uint8_t *const *keys, const uint8_t *const *values, size_t n,
+		       uint32_t nvalues, uint32_t stride);
+
 /* Writes b to the sink's output in one go and empties it. */
 void out_flush_buf(struct out_sink *s, struct out_buf *b);
 

@@ -135,7 +135,7 @@ void out_agg_combine(const struct ty *t, const uint8_t *values, uint32_t nvalues
 	*r = (struct out_agg){ .is_signed = t->is_signed };
 	switch (t->agg) {
 	case TY_AGG_NONE: case TY_AGG_COUNT: case TY_AGG_SUM: case TY_AGG_HIST:
-	case TY_AGG_LHIST:
+	case TY_AGG_LHIST: case TY_AGG_TSERIES:
 		for (uint32_t c = 0; c < nvalues; c++)
 			r->total += rd64(values + (size_t)c * stride);
 		r->value = r->total;
@@ -544,23 +544,29 @@ struct mapctx {
  * text without spaces. */
 static void put_key(struct mapctx *c, const uint8_t *key)
 {
+	out_put_map_key(c->s, &c->b, c->m, key, c->json);
+}
+
+void out_put_map_key(struct out_sink *s, struct out_buf *b, const struct desc_map *m, const uint8_t *key,
+		     bool json)
+{
 	struct out_buf k = { 0 };
-	out_put_value(c->s, &k, c->m->key, key, false, 1);
+	out_put_value(s, &k, m->key, key, false, 1);
 	const char *p = k.p ? k.p : "";
 	size_t n = k.len;
 	if (n >= 2 && p[0] == '(' && p[n - 1] == ')') {
 		p++;
 		n -= 2;
 	}
-	if (c->json) {
+	if (json) {
 		struct out_buf j = { 0 };
 		for (size_t i = 0; i < n; i++)
 			if (p[i] != ' ')
 				out_buf_putc(&j, p[i]);
-		out_json_str(&c->b, j.p ? j.p : "", j.len);
+		out_json_str(b, j.p ? j.p : "", j.len);
 		out_buf_fini(&j);
 	} else {
-		out_buf_put(&c->b, p, n);
+		out_buf_put(b, p, n);
 	}
 	out_buf_fini(&k);
 }
@@ -656,6 +662,21 @@ static void print_hist_map(struct mapctx *c, const struct out_snapshot *snap, ui
 	free(e);
 }
 
+/* tseries: upstream ignores top and div for these */
+static void print_tseries_map(struct mapctx *c, const struct out_snapshot *snap)
+{
+	size_t n = snap->n;
+	const uint8_t **keys = xcalloc(n ? n : 1, sizeof(*keys)), **values = xcalloc(n ? n : 1, sizeof(*values));
+	for (size_t i = 0; i < n; i++) {
+		keys[i] = snap_key(snap, i);
+		values[i] = snap_values(snap, i);
+	}
+	out_tseries_print(c->s, &c->b, c->m, keys, values, n, snap->nvalues, snap->stride);
+	c->printed += n ? 1 : 0;
+	free(keys);
+	free(values);
+}
+
 static bool is_stats(const struct ty *vt)
 {
 	return vt->kind == TY_AGG && (vt->agg == TY_AGG_AVG || vt->agg == TY_AGG_STATS);
@@ -703,7 +724,7 @@ static bool value_order(const struct ty *vt, const uint8_t *values, uint32_t nva
 		e->u = minmax_sort_key(values, nvalues, stride, vt->agg == TY_AGG_MAX);
 		e->by_signed = false;
 		return true;
-	case TY_AGG_NONE: case TY_AGG_HIST: case TY_AGG_LHIST:
+	case TY_AGG_NONE: case TY_AGG_HIST: case TY_AGG_LHIST: case TY_AGG_TSERIES:
 		break;
 	}
 	return false;
@@ -814,6 +835,8 @@ static void print_map(struct out_sink *s, const struct desc_map *m,
 	if (m->value->kind == TY_AGG &&
 	    (m->value->agg == TY_AGG_HIST || m->value->agg == TY_AGG_LHIST))
 		print_hist_map(&c, snap, top, div);
+	else if (m->value->kind == TY_AGG && m->value->agg == TY_AGG_TSERIES)
+		print_tseries_map(&c, snap);
 	else
 		print_value_map(&c, snap, top, div, at_exit);
 	out_flush_buf(s, &c.b);
