@@ -20,6 +20,11 @@ import time
 
 TOKEN = "__HAWK_PROBES_ATTACHED__"
 DEFAULT_TIMEOUT = 5.0
+# A case's TIMEOUT bounds its run from the moment its probes are attached; the
+# attach itself may take this long first (compiling and attaching a dozen
+# tracepoints on a loaded 2-core machine has taken over 5 s).
+ATTACH_WAIT = 30.0
+WL_NAME = f"wl{os.getpid()}"
 
 # Directives taking one line (the rest of the line) and those taking a block
 # ("|"-prefixed lines after the directive, or the rest of the line).
@@ -188,7 +193,7 @@ class Proc:
         self.p = subprocess.Popen(argv, shell=shell, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                   start_new_session=True)
-        self.chunks, self.attached = [], threading.Event()
+        self.chunks, self.attached, self.attached_at = [], threading.Event(), None
         self.t = threading.Thread(target=self._read, daemon=True)
         self.t.start()
 
@@ -200,7 +205,8 @@ class Proc:
                 break
             self.chunks.append(data)
             buf = (buf + data)[-4096:]
-            if TOKEN.encode() in buf:
+            if TOKEN.encode() in buf and not self.attached.is_set():
+                self.attached_at = time.monotonic()
                 self.attached.set()
 
     def output(self):
@@ -234,7 +240,8 @@ def run_case(c, args):
     timeout = float(c.get("TIMEOUT", DEFAULT_TIMEOUT))
     env = dict(os.environ)
     env["HAWK_NOTIFY_ATTACHED"] = "1"
-    env["PATH"] = os.path.dirname(args.workload) + os.pathsep + env.get("PATH", "")
+    env["PATH"] = (args.wl_dir + os.pathsep + os.path.dirname(args.workload) + os.pathsep +
+                   env.get("PATH", ""))
     env.pop("HAWK_COLOR", None)
     env["NO_COLOR"] = "1"
     env["HAWK_TEST_RUNNER"] = str(os.getpid())   # marks this run's processes (ours())
@@ -242,7 +249,7 @@ def run_case(c, args):
     src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     subst = {"{{HAWK}}": shlex.quote(args.hawk), "{{WORKLOAD}}": shlex.quote(args.workload),
              "{{SRC}}": shlex.quote(src), "{{BIN}}": shlex.quote(os.path.dirname(args.workload)),
-             "{{HAWK_RUN}}": shlex.quote(args.hawk_run or "hawk-run")}
+             "{{HAWK_RUN}}": shlex.quote(args.hawk_run or "hawk-run"), "{{WL}}": WL_NAME}
 
     def fill(s):
         for k, v in subst.items():
@@ -280,13 +287,19 @@ def run_case(c, args):
         return "fail", "not started", f"cannot run hawk: {e}"
 
     start = time.monotonic()
+
+    def deadline():
+        if proc.attached_at is not None:
+            return max(start, proc.attached_at) + timeout
+        return start + max(timeout, ATTACH_WAIT)
+
     problems = []
     after, sig, load = c.get("AFTER"), c.get("SIGNAL"), c.get("LOAD")
     loader, signalled_at = None, None
     if after or sig or load:
         # Wait for the probes (or for hawk to end without attaching).
         while not proc.attached.wait(0.01):
-            if proc.p.poll() is not None or time.monotonic() - start > timeout:
+            if proc.p.poll() is not None or time.monotonic() > deadline():
                 break
         if not proc.attached.is_set() and proc.p.poll() is None:
             problems.append("never printed the attach token")
@@ -294,7 +307,7 @@ def run_case(c, args):
             if after:
                 r = subprocess.run(fill(after), shell=True, env=env, cwd=tmp,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                   timeout=max(1.0, timeout - (time.monotonic() - start)))
+                                   timeout=max(1.0, deadline() - time.monotonic()))
                 if r.returncode:
                     problems.append(f"AFTER failed ({r.returncode}): {r.stderr.decode().strip()}")
             if load:
@@ -309,12 +322,14 @@ def run_case(c, args):
                     if i:
                         time.sleep(0.1)
                     proc.signal(getattr(signal, name))
-    try:
-        proc.p.wait(timeout=max(0.1, timeout - (time.monotonic() - start)))
-    except subprocess.TimeoutExpired:
-        proc.signal(signal.SIGKILL)
-        proc.p.wait()
-        problems.append(f"timed out after {timeout:g} s (killed)")
+    while proc.p.poll() is None:
+        try:
+            proc.p.wait(timeout=max(0.01, min(0.1, deadline() - time.monotonic())))
+        except subprocess.TimeoutExpired:
+            if time.monotonic() > deadline():
+                proc.signal(signal.SIGKILL)
+                proc.p.wait()
+                problems.append(f"timed out after {timeout:g} s (killed)")
     ended = time.monotonic()
     if loader:
         try:
@@ -363,16 +378,22 @@ def run_case(c, args):
         # The kernel frees a closed program's maps after an RCU grace period:
         # give it a moment before calling anything a leak.
         # Objects another run holds are excused; objects this case's own processes
-        # still hold (hawk's detached teardown) get 30 s to go; unheld ones 2 s.
+        # still hold (hawk's detached teardown) get 30 s to go. Unheld ones are being
+        # freed (another run's too: nothing says whose they were): the kernel frees them
+        # after RCU grace periods, which a loaded machine stretches past seconds, so
+        # they get 10 s; a pinned or otherwise kept object outlives that.
+        # Only what was there when the case had ended can be the case's: on a
+        # shared machine other runs create and free objects all along, so each
+        # candidate is followed until it goes, not the changing difference.
         t0 = time.monotonic()
-        while True:
-            left = sorted((bpf_objects() or set()) - before)
-            mine = set()
-            if left:
-                others, mine = held_by_live_processes()
-                left = [o for o in left if (o[0], o[1]) not in others]
+        cand = (bpf_objects() or set()) - before
+        left = []
+        while cand:
+            others, mine = held_by_live_processes()
+            cand = {o for o in cand & (bpf_objects() or set()) if (o[0], o[1]) not in others}
+            left = sorted(cand)
             waited = time.monotonic() - t0
-            if not left or waited > 30.0 or (waited > 2.0 and
+            if not left or waited > 30.0 or (waited > 10.0 and
                                               not any((k, i) in mine for k, i, _ in left)):
                 break
             time.sleep(0.02)
@@ -409,6 +430,11 @@ def main():
         args.hawk_run = os.path.abspath(args.hawk_run)
     if args.aot and not args.hawk_run:
         ap.error("--aot needs --hawk-run")
+    # The workload under a name of this run's own ({{WL}}, on PATH): a case that
+    # filters on `comm == "{{WL}}"` then counts its own calls, not those of another
+    # run's workload on a shared machine (the comm is the name it was run by).
+    args.wl_dir = tempfile.mkdtemp(prefix="hawk-wl-")
+    os.symlink(args.workload, os.path.join(args.wl_dir, WL_NAME))
     cases = []
     for f in args.files:
         cases += parse(f)
@@ -439,6 +465,7 @@ def main():
             for l in details.split("\n"):
                 print("#   " + l)
         sys.stdout.flush()
+    shutil.rmtree(args.wl_dir, ignore_errors=True)
     return 1 if failed else 0
 
 
