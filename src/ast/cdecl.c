@@ -502,8 +502,13 @@ static const struct ty *parse_specs(struct cp *p, bool *is_typedef, bool *got)
 	}
 	if (words && !t) {
 		*got = true;
-		if (fl)
-			return ty_array(p->c->a, ty_int(1, false), nlong ? 16 : fsize);
+		if (fl) {
+			/* named, so that it prints as bpftrace prints a type it
+			 * cannot read: null */
+			struct ty *f = ty_array(p->c->a, ty_int(1, false), nlong ? 16 : fsize);
+			f->name = "float";
+			return f;
+		}
 		return int_words(nlong, sh, ch, un, si, bo, i128);
 	}
 	return t ? t : ty_int(4, true);

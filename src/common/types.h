@@ -78,7 +78,8 @@ struct ty {
 	enum ty_addrspace as;     /* TY_PTR, TY_STRING read from memory */
 	bool whole;               /* TY_STRING: a char[N] of a C definition in the script: full
 	                           * without a NUL is its whole text, not cut short (no trailer) */
-	const char *name;         /* "task_struct", "_tracepoint_sched_sched_switch", or NULL */
+	const char *name;         /* "task_struct", "_tracepoint_sched_sched_switch", or NULL;
+	                           * "float" on the byte array that stands for a C float */
 	struct ty *elem;          /* TY_PTR, TY_ARRAY */
 	uint32_t count;           /* TY_ARRAY elements; TY_RECORD/TY_TUPLE fields */
 	struct ty_field *fields;  /* TY_RECORD, TY_TUPLE */

@@ -835,7 +835,10 @@ void out_put_value(struct out_sink *s, struct out_buf *b, const struct ty *t, co
 			out_buf_printf(b, "0x%" PRIx64, rd_u(v, 8));
 		break;
 	case TY_ARRAY:
-		put_array(s, b, t, v, json, div);
+		if (t->name && !strcmp(t->name, "float"))
+			out_buf_puts(b, "null");   /* a C float: no value bpftrace can show */
+		else
+			put_array(s, b, t, v, json, div);
 		break;
 	case TY_RECORD:
 		put_record(s, b, t, v, json, div);
