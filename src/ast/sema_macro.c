@@ -104,6 +104,7 @@ struct expander {
 	struct ast *macros[256];
 	unsigned nmacros, expansions;
 	struct ast *hoist, **hoist_tail;   /* statements to run before the current one */
+	unsigned conditional;   /* inside an operand that may not run, or runs again (no hoisting) */
 };
 
 static struct ast *find_macro(struct expander *x, const char *name)
@@ -150,6 +151,63 @@ static struct ast *instantiate(struct expander *x, struct ast *n, struct ast *ma
 
 static void expand_list(struct expander *x, struct ast *list);
 
+/* A block used as a value, `{ stmts; value }` (current bpftrace's block
+ * expression, also an `if` written as a value): its statements run just
+ * before the statement that holds it, as a macro's do, and it becomes its
+ * value. Where the value may not be computed, or is computed again (a
+ * ternary branch, a loop condition), statements cannot move: only a block
+ * that is a bare value is taken there. */
+/* `if (c) { a } else { b }` ending a block used as a value is the block's
+ * value, c ? a : b (the parser read it as a statement); NULL without else. */
+static struct ast *if_value(struct arena *a, struct ast *s)
+{
+	if (s->kind != AST_IF || !s->if_.els)
+		return NULL;
+	struct ast *els = s->if_.els->kind == AST_IF ? if_value(a, s->if_.els)
+						     : ast_block_expr(a, s->if_.els->span, s->if_.els);
+	if (!els)
+		return NULL;
+	return ast_ternary(a, s->span, s->if_.cond, ast_block_expr(a, s->if_.then->span, s->if_.then), els);
+}
+
+static void block_value(struct expander *x, struct ast *n)
+{
+	struct ast *body = n->block_expr.block, *last = body->block.stmts;
+	while (last && last->next)
+		last = last->next;
+	struct ast *iv = last ? if_value(x->c->a, last) : NULL;
+	if (iv) {
+		struct ast *next = last->next;
+		*last = *ast_expr_stmt(x->c->a, last->span, iv);
+		last->next = next;
+		body->block.has_value = true;
+	}
+	if (!body->block.has_value || !last || last->kind != AST_EXPR_STMT) {
+		sema_err(x->c, n->span, "a block used as a value must end with an expression");
+		return;
+	}
+	if (last != body->block.stmts && x->conditional) {
+		sema_err(x->c, n->span, "a block with statements is not supported yet as a value that "
+			 "may not be computed, or is computed again (a ternary or if branch, the right of "
+			 "&& or ||, a loop condition, a predicate)");
+		return;
+	}
+	expand_list(x, body->block.stmts);
+	/* expanding may have rewritten the list: find the value again */
+	for (last = body->block.stmts; last && last->next; last = last->next)
+		;
+	for (struct ast *s = body->block.stmts; s != last;) {
+		struct ast *sn = s->next;
+		s->next = NULL;
+		*x->hoist_tail = s;
+		x->hoist_tail = &s->next;
+		s = sn;
+	}
+	struct ast *next = n->next;
+	*n = *last->expr_stmt.expr;
+	n->next = next;
+}
+
 /* Calls to macros inside an expression tree: a body that is one value
  * becomes that value; one with statements becomes a block expression. */
 static void expand_expr(struct expander *x, struct ast *n)
@@ -165,6 +223,12 @@ static void expand_expr(struct expander *x, struct ast *n)
 				n->call.args = NULL;
 				n->call.bi = 0;
 			}
+		}
+		if (n->kind == AST_BLOCK_EXPR) {
+			block_value(x, n);
+			if (n->kind == AST_BLOCK_EXPR)
+				continue;   /* an error was reported */
+			/* n is now the block's value, which may hold more */
 		}
 		struct ast *mac = n->kind == AST_CALL ? find_macro(x, n->call.name) : NULL;
 		if (mac && ast_list_len(mac->macro.params) != ast_list_len(n->call.args) && bi_lookup_call(n->call.name))
@@ -198,10 +262,16 @@ static void expand_expr(struct expander *x, struct ast *n)
 		struct ast *kids[AST_MAX_CHILDREN];
 		unsigned k = ast_children(n, kids);
 		for (unsigned i = 0; i < k; i++) {
+			/* a ternary's branches and the right of && and || may not run */
+			bool cond = (n->kind == AST_TERNARY && i > 0) ||
+				    (n->kind == AST_BINARY && i == 1 &&
+				     (n->binary.op == AST_OP_LAND || n->binary.op == AST_OP_LOR));
+			x->conditional += cond;
 			if (kids[i]->kind == AST_BLOCK)
 				expand_list(x, kids[i]->block.stmts);
 			else
 				expand_expr(x, kids[i]);
+			x->conditional -= cond;
 		}
 	}
 }
@@ -235,8 +305,13 @@ static void expand_list(struct expander *x, struct ast *list)
 				expand_list(x, kids[i]->block.stmts);
 			else if (s->kind == AST_BLOCK)
 				expand_list(x, kids[i]);
-			else
+			else {
+				/* a loop's condition runs again each time round */
+				bool cond = s->kind == AST_WHILE && i == 0;
+				x->conditional += cond;
 				expand_expr(x, kids[i]);
+				x->conditional -= cond;
+			}
 		}
 		if (x->hoist) {
 			/* s becomes { hoisted statements; s } */
@@ -264,11 +339,12 @@ void sema_expand_macros(struct checker *c)
 			else
 				x.macros[x.nmacros++] = it;
 		}
-	if (!x.nmacros)
-		return;
+	/* no early return without macros: block expressions are lowered here too */
 	for (struct ast *it = c->ctx->prog->program.items; it; it = it->next)
 		if (it->kind == AST_PROBE) {
+			x.conditional = 1;   /* a predicate has no statement to run before */
 			expand_expr(&x, it->probe.pred);
+			x.conditional = 0;
 			expand_list(&x, it->probe.body->block.stmts);
 		}
 }

@@ -117,6 +117,31 @@ const struct ty *sema_unify(struct checker *c, const struct ty *old, const struc
 		const struct ty *t = ty_tuple(c->a, el, old->count);
 		return ty_equal(t, old) ? old : t;
 	}
+	if (old->kind == TY_RECORD && new->kind == TY_RECORD && !old->name && !new->name &&
+	    old->count == new->count && old->count <= 64) {
+		/* script records (a = 1, b = 2): the same fields in any order,
+		 * matched by name and laid out in the first one's order */
+		const struct ty *el[64];
+		for (uint32_t i = 0; i < old->count; i++) {
+			const struct ty_field *nf = NULL;
+			for (uint32_t j = 0; j < new->count && !nf; j++)
+				if (!strcmp(new->fields[j].name, old->fields[i].name))
+					nf = &new->fields[j];
+			if (!nf || !(el[i] = sema_unify(c, old->fields[i].type, nf->type)))
+				return NULL;
+		}
+		const struct ty *tu = ty_tuple(c->a, el, old->count);
+		struct ty *r = ty_new(c->a, TY_RECORD);
+		*r = *tu;
+		r->kind = TY_RECORD;
+		r->name = NULL;
+		r->fields = arena_alloc(c->a, old->count * sizeof(*r->fields));
+		for (uint32_t i = 0; i < old->count; i++) {
+			r->fields[i] = tu->fields[i];
+			r->fields[i].name = old->fields[i].name;
+		}
+		return ty_equal(r, old) ? old : r;
+	}
 	if (old->kind == TY_AGG && new->kind == TY_AGG) {
 		if (old->agg != new->agg)
 			return NULL;

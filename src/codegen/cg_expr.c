@@ -68,6 +68,26 @@ void cg_store_value(struct cg *c, LLVMValueRef dst, unsigned dst_align, const st
 		}
 		return;
 	}
+	if (dst_t->kind == TY_RECORD && src_t->kind == TY_RECORD && !dst_t->name && !src_t->name &&
+	    dst_t->count == src_t->count) {
+		/* script records with the same fields, matched by name */
+		cg_memset(c, dst, dst_align, ds);
+		for (uint32_t i = 0; i < dst_t->count; i++) {
+			const struct ty_field *sf = NULL;
+			for (uint32_t j = 0; j < src_t->count && !sf; j++)
+				if (!strcmp(src_t->fields[j].name, dst_t->fields[i].name))
+					sf = &src_t->fields[j];
+			if (!sf)
+				continue;
+			const struct ty *dt = dst_t->fields[i].type, *st = sf->type;
+			uint32_t dof = dst_t->fields[i].offset;
+			LLVMValueRef src = cg_gep(c, v.v, sf->offset);
+			struct cg_val ev = cg_is_mem(st) ? mem_at(src, cg_align_of(sf->offset, v.align))
+						      : cg_val_scalar(cg_load_int(c, src, st));
+			cg_store_value(c, cg_gep(c, dst, dof), cg_align_of(dof, dst_align), dt, ev, st);
+		}
+		return;
+	}
 	cg_memset(c, dst, dst_align, ds);
 	cg_memcpy(c, dst, dst_align, v.v, v.align, ss < ds ? ss : ds);
 	if (dst_t->kind == TY_STRING && ss > ds && ds)
@@ -844,8 +864,8 @@ struct cg_val cg_expr(struct cg *c, struct ast *n)
 		 * this read was typed with the layout known at this point: lay the
 		 * value out as the read expects, or its fields sit at other offsets. */
 		const struct ty *nt = n->type;
-		if (cg_is_mem(v->type) && nt && nt->kind == TY_TUPLE &&
-		    v->type->kind == TY_TUPLE && !ty_equal(nt, v->type)) {
+		if (cg_is_mem(v->type) && nt && nt->kind == v->type->kind && !ty_equal(nt, v->type) &&
+		    (nt->kind == TY_TUPLE || (nt->kind == TY_RECORD && !nt->name && !v->type->name))) {
 			LLVMValueRef tmp = cg_tmp(c, ty_size(nt));
 			cg_store_value(c, tmp, 8, nt, cg_val_mem(v->slot), v->type);
 			return cg_val_mem(tmp);

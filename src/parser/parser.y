@@ -173,9 +173,10 @@ static void yyerror(struct span *at, yyscan_t scanner, struct parse_state *ps, c
 %type <node> item probe pred block block_value config import macro map_decl
 %type <node> stmt_simple stmt_block if_stmt jump assignment let_stmt lvalue
 %type <node> expr unary cast cast_operand postfix primary map_ref paren_ident macro_param
+%type <node> arg if_value
 %type <node> typespec typespec_kw type_base_kw config_item record_field let_type let_init
 %type <list> items aps stmts_closed stmts_open expr_list args config_items config_items_ne
-%type <list> macro_params record_fields
+%type <list> macro_params record_fields arg_list
 %type <str> field_name field_path
 %type <node> ptrs_array
 
@@ -443,6 +444,7 @@ primary
 	| IDENT '(' args ')'        { $$ = ast_call(A, @$, $1, $3.head); }
 	| BUILTIN '(' args ')'      { $$ = ast_call(A, @$, $1, $3.head); }
 	| '(' expr ')'              { $$ = $2; }
+	| '(' block_value ')'       { $$ = $2; }
 	| paren_ident %prec IDENT_ALONE { $$ = $1; }
 	| '(' ')'                   { $$ = ast_tuple(A, @$, NULL); }
 	| '(' expr ',' ')'          { $$ = ast_tuple(A, @$, $2); }
@@ -474,6 +476,7 @@ record_fields
 
 record_field
 	: IDENT '=' expr            { $$ = ast_named(A, @$, $1, $3); }
+	| IDENT '=' block_value     { $$ = ast_named(A, @$, $1, $3); }
 	;
 
 field_path
@@ -486,9 +489,29 @@ expr_list
 	| expr_list ',' expr        { $$ = list_add($1, $3); }
 	;
 
+/* A call's arguments may also be blocks and ifs used as values (current
+ * bpftrace's block expressions: `print({ $x = 1; $x + 1 })`). */
 args
 	: %empty                    { $$ = list0; }
-	| expr_list
+	| arg_list
+	;
+
+arg_list
+	: arg                       { $$ = list1($1); }
+	| arg_list ',' arg          { $$ = list_add($1, $3); }
+	;
+
+arg
+	: expr
+	| block_value
+	| if_value
+	;
+
+/* `if (c) { a } else { b }` as a value: c ? a : b, each branch a block value. */
+if_value
+	: IF expr block ELSE block      { $$ = ast_ternary(A, @$, $2, ast_block_expr(A, @3, $3),
+	                                                   ast_block_expr(A, @5, $5)); }
+	| IF expr block ELSE if_value   { $$ = ast_ternary(A, @$, $2, ast_block_expr(A, @3, $3), $5); }
 	;
 
 /* ---- types: int32, uint8[8], string[64], struct task_struct *, typeof($x) ---- */
