@@ -341,6 +341,7 @@ static int compile_and_run(struct drv_state *st, const struct drv_opts *o)
 		.emit_llvm = o->emit_llvm,
 		.emit_elf = o->emit_elf,
 		.pid_filter = o->has_pid,
+		.aot = o->aot != NULL,
 		.helper_errors = o->warnings_k,
 		.dummy_ts_map = getenv("BPFTRACE_DUMMY_TS_MAP"),
 	};
@@ -430,6 +431,7 @@ static void state_init(struct drv_state *st, const struct drv_opts *o, struct ar
 			.nparams = o->nparams,
 			.named = o->named,
 			.nnamed = o->nnamed,
+			.aot = o->aot != NULL,
 			.unsafe = o->unsafe,
 			.probe_filter = o->probe_filter,
 			.child = o->cmd != NULL,
@@ -491,12 +493,6 @@ int drv_run(struct drv_opts *o)
 		int err = rt_list(o->list_pattern, o->verbose, o->has_pid ? o->pid : 0, stdout, d);
 		diag_free(d);
 		return err ? 1 : 0;
-	}
-	if (o->aot && o->nparams) {
-		/* they shape the code (types, string sizes): not yet read at load */
-		drv_error("--aot: positional parameters are fixed at compile time and not supported "
-			  "in an artifact yet");
-		return 1;
 	}
 	warn_check_dumps(o);
 	if (o->check)

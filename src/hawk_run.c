@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 
 #include <bpf/libbpf.h>
@@ -12,6 +13,7 @@
 #include "common/diag.h"
 #include "probes/btf.h"
 #include "runtime/aot.h"
+#include "runtime/params.h"
 #include "runtime/run.h"
 #include "runtime/settings.h"
 
@@ -19,10 +21,13 @@
  * the probe records (meson.build links exactly those). */
 
 static const char usage[] =
-	"USAGE: hawk-run [options] ARTIFACT\n"
+	"USAGE: hawk-run [options] ARTIFACT [ARGS...]\n"
 	"Runs a program compiled with `hawk --aot ARTIFACT SCRIPT`; output as `hawk SCRIPT`.\n"
+	"ARGS are the positional parameters $1, $2, ... (none: the compile's).\n"
 	"    -o FILE       write events and maps to FILE\n"
-	"    -f FORMAT     text (default) or json\n"
+	"    -f FORMAT     text (default), json or folded\n"
+	"    --flamegraph FILE  also draw the maps keyed by stacks as an SVG flame graph\n"
+	"    -p PID        filter probes to PID, attach uprobes to it; stop when it exits\n"
 	"    -B MODE       output buffering: line (default), full or none\n"
 	"    -c CMD        run CMD once attached; stop when it exits\n"
 	"    -q            no \"Attached N probes\"\n"
@@ -37,20 +42,24 @@ int main(int argc, char *argv[])
 		{ "dry-run", no_argument, NULL, 'D' },
 		{ "no-warnings", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "flamegraph", required_argument, NULL, 'F' },
+		{ "pid", required_argument, NULL, 'p' },
 		{ 0, 0, 0, 0 },
 	};
 	struct rt_opts ro = { 0 };
-	const char *output = NULL;
+	const char *output = NULL, *flamegraph = NULL;
 	bool warnings = true;
 	int c;
-	while ((c = getopt_long(argc, argv, "+o:f:B:c:qvh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:f:B:c:p:qvh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': output = optarg; break;
 		case 'f':
 			if (!strcmp(optarg, "json"))
 				ro.format = RT_FORMAT_JSON;
+			else if (!strcmp(optarg, "folded"))
+				ro.format = RT_FORMAT_FOLDED;
 			else if (strcmp(optarg, "text")) {
-				fprintf(stderr, "ERROR: -f: unknown format %s (text or json)\n", optarg);
+				fprintf(stderr, "ERROR: -f: unknown format %s (text, json or folded)\n", optarg);
 				return 1;
 			}
 			break;
@@ -65,6 +74,21 @@ int main(int argc, char *argv[])
 			}
 			break;
 		case 'c': ro.cmd = optarg; break;
+		case 'F': flamegraph = optarg; break;
+		case 'p': {
+			char *end;
+			long pid = strtol(optarg, &end, 10);
+			if (end == optarg || *end || pid < 1 || pid > 4194304) {
+				fprintf(stderr, "ERROR: -p: not a process id: %s\n", optarg);
+				return 1;
+			}
+			if (kill((pid_t)pid, 0) && errno == ESRCH) {
+				fprintf(stderr, "ERROR: -p %ld: no such process\n", pid);
+				return 1;
+			}
+			ro.pid = (pid_t)pid;
+			break;
+		}
 		case 'q': ro.quiet = true; break;
 		case 'v': ro.verbose++; break;
 		case 'D': ro.dry_run = true; break;
@@ -73,12 +97,14 @@ int main(int argc, char *argv[])
 		default: fputs(usage, stderr); return 1;
 		}
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "ERROR: %s\n%s", optind == argc ? "no artifact given" :
-			"positional parameters are fixed when the artifact is compiled: hawk-run takes "
-			"the artifact alone", usage);
+	if (optind == argc) {
+		fprintf(stderr, "ERROR: no artifact given\n%s", usage);
 		return 1;
 	}
+	const char *artifact = argv[optind];
+	/* the run's parameters; none: the compile's */
+	ro.params = argv + optind + 1;
+	ro.nparams = argc - optind - 1 ? argc - optind - 1 : -1;
 	struct cfg cfg;
 	char err[256];
 	cfg_init(&cfg);
@@ -92,7 +118,7 @@ int main(int argc, char *argv[])
 	struct arena *a = arena_new();
 	int status = 1;
 	uint32_t ncpus = 0;
-	struct desc *d = aot_read(argv[optind], a, dg, &ncpus, &cfg);
+	struct desc *d = aot_read(artifact, a, dg, &ncpus, &cfg);
 	if (!d)
 		goto out;
 	/* Loops over the CPUs (a per-CPU map read as a value) are unrolled to
@@ -100,21 +126,33 @@ int main(int argc, char *argv[])
 	int here = libbpf_num_possible_cpus();
 	if (here > 0 && (uint32_t)here != ncpus) {
 		diag_plain(dg, DIAG_ERROR, "%s was compiled for %u possible CPUs, this machine has %d: "
-			   "compile it again here", argv[optind], ncpus, here);
+			   "compile it again here", artifact, ncpus, here);
 		goto out;
 	}
+	if (rt_params_check(d, ro.params, ro.nparams, dg))
+		goto out;
 	FILE *out = NULL;
 	if (output && !(out = fopen(output, "we"))) {
 		diag_plain(dg, DIAG_ERROR, "cannot open %s for writing: %s", output, strerror(errno));
 		goto out;
 	}
+	FILE *flame = NULL;
+	if (flamegraph && !(flame = fopen(flamegraph, "we"))) {
+		diag_plain(dg, DIAG_ERROR, "cannot open %s for writing: %s", flamegraph, strerror(errno));
+		if (out)
+			fclose(out);
+		goto out;
+	}
 	ro.diag = dg;
 	ro.out = out;
+	ro.flamegraph = flame;
 	ro.notify = getenv("HAWK_NOTIFY_ATTACHED") != NULL;
 	if (!rt_apply_settings(d, &cfg, &ro))
 		status = rt_run(d, &ro);
 	if (out)
 		fclose(out);
+	if (flame)
+		fclose(flame);
 out:
 	arena_free(a);
 	diag_free(dg);

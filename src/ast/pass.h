@@ -22,6 +22,8 @@ struct pass_ctx {
 	int nparams;
 	const char *const *named;   /* the program's options after --: "name=value" or "name" */
 	int nnamed;
+	bool aot;              /* --aot: parameters read as values are set at load */
+	uint64_t params_fixed; /* bit N-1: $N's value shaped the code (folded by sema) */
 	bool unsafe;
 	const char *probe_filter;  /* --probe-filter: an extended regular expression, or NULL */
 	bool child;            /* -c CMD: `cpid` has a value (set at load) */

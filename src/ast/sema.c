@@ -359,6 +359,13 @@ static const struct ty *field(struct checker *c, struct ast *n)
 	return f->type;
 }
 
+/* $N's value was folded into the code: an artifact's run must give the same. */
+void sema_param_fixed(struct checker *c, uint32_t pos)
+{
+	if (pos >= 1 && pos <= 64)
+		c->ctx->params_fixed |= 1ull << (pos - 1);
+}
+
 static const struct ty *positional(struct checker *c, struct ast *n)
 {
 	uint32_t i = n->pos.n;
@@ -373,7 +380,11 @@ static const struct ty *positional(struct checker *c, struct ast *n)
 		if (!*end)
 			return ty_int(8, true);
 	}
-	return ty_string(c->a, (uint32_t)strlen(v) + 1);
+	uint32_t size = (uint32_t)strlen(v) + 1;
+	/* an artifact's run may give a longer string: room for the usual one */
+	if (c->ctx->aot && size < SEMA_AOT_PARAM_STR)
+		size = SEMA_AOT_PARAM_STR;
+	return ty_string(c->a, size);
 }
 
 static const struct ty *tuple(struct checker *c, struct ast *n)
@@ -923,6 +934,7 @@ static void stmt(struct checker *c, struct ast *n)
 		if (k->kind == AST_POSITIONAL && k->pos.n <= (uint32_t)c->ctx->nparams) {
 			/* Folded to the integer it names, which codegen reads. */
 			uint32_t pos = k->pos.n;
+			sema_param_fixed(c, pos);
 			k->kind = AST_INT;
 			k->num.value = strtoull(c->ctx->params[pos - 1], NULL, 0);
 			k->num.form = AST_INT_DEC;

@@ -38,6 +38,7 @@ bool sema_arg_const(struct checker *c, struct ast *n, struct ast *a, const char 
 		uint32_t pos = a->pos.n;
 		*out = strtoll(c->ctx->params[pos - 1], &end, 0);
 		if (*c->ctx->params[pos - 1] && !*end) {
+			sema_param_fixed(c, pos);
 			/* Folded to the integer it names, which codegen reads. */
 			a->kind = AST_INT;
 			a->num.value = (uint64_t)*out;
@@ -460,6 +461,12 @@ static void positional_literal(struct checker *c, struct ast *a)
 		return;
 	const char *v = c->ctx->params[p->pos.n - 1];
 	size_t len = strlen(v);
+	char *end;
+	(void)strtoll(v, &end, 0);
+	/* --aot: str($N) of a string parameter reads the value set at load */
+	if (c->ctx->aot && p == a && (!*v || *end))
+		return;
+	sema_param_fixed(c, p->pos.n);
 	if (skip > len)
 		skip = len;
 	struct span at = a->span;

@@ -43,6 +43,10 @@ void sema_warn(struct checker *c, struct span at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 const char *sema_tname(struct checker *c, const struct ty *t);
 const char *sema_kname(struct checker *c, const struct ty *t);   /* "integer", "string" */
+/* $N's value is folded into the code (pass_ctx.params_fixed). */
+void sema_param_fixed(struct checker *c, uint32_t pos);
+/* --aot: the least size of a string parameter, so that a run may give another. */
+#define SEMA_AOT_PARAM_STR 64u
 const struct ty *sema_int_arg(struct checker *c, struct ast *n, struct ast *a);   /* NULL: not an integer, reported */
 bool sema_poisoned(const struct ty *t);
 bool sema_truthy(const struct ty *t);

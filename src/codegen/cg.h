@@ -17,6 +17,7 @@ struct cg_opts {
 	const char *emit_llvm;/* --emit-llvm FILE */
 	const char *emit_elf; /* --emit-elf FILE */
 	bool pid_filter;      /* -p PID: kernel probes return for other processes */
+	bool aot;             /* --aot: -p's filter and the parameters read at load */
 	uint64_t map_keys_max;/* entries of a keyed map; 0: CG_MAP_KEYS_MAX */
 	const char *dummy_ts_map;/* BPFTRACE_DUMMY_TS_MAP: tseries() reads its clock from this
 			       * scalar map (upstream's test hook), not the kernel's */

@@ -658,7 +658,7 @@ static LLVMValueRef field_addr(struct cg *c, struct ast *n, enum ty_addrspace *a
 	} else {
 		at = base->kind == AST_INDEX ? elem_addr(c, base, as) : field_addr(c, base, as);
 	}
-	return LLVMBuildAdd(c->b, at, cg_const(c, f ? f->offset : 0), "");
+	return cg_core_field_addr(c, at, rec, f);
 }
 
 /* A bitfield's value from the bytes that hold it, copied (or read) into a
@@ -844,12 +844,16 @@ struct cg_val cg_expr(struct cg *c, struct ast *n)
 	case AST_STRING:
 		return cg_val_mem(cg_const_bytes(c, n->str.s, n->str.len + 1, t->size));
 	case AST_POSITIONAL: {
+		if (c->opts && c->opts->aot)
+			return cg_param(c, n->pos.n, t);
 		const char *v = n->pos.n <= (uint32_t)c->pc->nparams ? c->pc->params[n->pos.n - 1] : "";
 		if (t->kind == TY_STRING)
 			return cg_const_string(c, v, t);
 		return cg_val_scalar(cg_const(c, (uint64_t)strtoll(v, NULL, 0)));
 	}
 	case AST_POSITIONAL_COUNT:
+		if (c->opts && c->opts->aot)
+			return cg_val_scalar(cg_param_count(c));
 		return cg_val_scalar(cg_const(c, (uint64_t)c->pc->nparams));
 	case AST_BUILTIN:
 		return cg_call(c, n);

@@ -57,6 +57,12 @@ struct cg_loop {
 	LLVMBasicBlockRef brk, cont;
 };
 
+struct cg_core_field {
+	const struct ty *rec;
+	const struct ty_field *f;
+	LLVMMetadataRef di;
+};
+
 struct cg {
 	struct pass_ctx *pc;
 	struct arena *a;
@@ -83,6 +89,8 @@ struct cg {
 	/* maps: desc.maps[i] is served by map_globals[i] */
 	LLVMValueRef *map_globals;
 	size_t capmaps, capglobals, capevents, capprobes, capstrftime;  /* desc arrays' room */
+	struct cg_core_field *core;  /* CO-RE debug records made (cg_core.c) */
+	size_t ncore, capcore;
 	int *user_map;            /* sema map index -> desc map index */
 	int scratch_map;          /* -1 until a program needs large temporaries */
 	int pids_map;             /* -1 until a program takes a ustack or usym */
@@ -220,6 +228,15 @@ LLVMValueRef cg_cpid(struct cg *c);
 LLVMValueRef cg_start_ns(struct cg *c);   /* `elapsed`'s origin, set at load */
 LLVMValueRef cg_ncpus(struct cg *c);      /* possible CPUs, set at load */
 void cg_pid_filter(struct cg *c);
+/* base + the offset of field f of the kernel record rec, as a CO-RE field
+ * relocation when rec comes from BTF (cg_core.c), else a constant */
+LLVMValueRef cg_core_field_addr(struct cg *c, LLVMValueRef base, const struct ty *rec,
+				const struct ty_field *f);
+/* --aot: positional parameters read at load (cg_proc.c) */
+#define CG_AOT_PARAMS_MAX 64u
+struct cg_val cg_param(struct cg *c, uint32_t n, const struct ty *t);
+LLVMValueRef cg_param_count(struct cg *c);
+void cg_params_finish(struct cg *c);
 
 /* cg_loop.c: for ($kv : @map) through bpf_for_each_map_elem. */
 void cg_for_map(struct cg *c, struct ast *n);

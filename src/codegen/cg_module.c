@@ -9,6 +9,8 @@
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 
+#include <llvm-c/Transforms/PassBuilder.h>
+
 #include "codegen/cg_impl.h"
 
 void cg_error(struct cg *c, struct span at, const char *fmt, ...)
@@ -338,6 +340,24 @@ static void module_init(struct cg *c, LLVMTargetMachineRef tm)
 	LLVMSetLinkage(lic, LLVMExternalLinkage);
 }
 
+/* CO-RE field relocations (cg_core.c): the BPF target's IR passes turn
+ * llvm.preserve.*.access.index into relocated offsets; they run at the
+ * pipeline's start, which the O0 pipeline has too (it optimises nothing).
+ * Without them instruction selection fails ("Cannot select: intrinsic"). */
+static bool core_passes(struct cg *c, LLVMTargetMachineRef tm)
+{
+	LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
+	LLVMErrorRef e = LLVMRunPasses(c->mod, "default<O0>", tm, po);
+	LLVMDisposePassBuilderOptions(po);
+	if (e) {
+		char *m = LLVMGetErrorMessage(e);
+		diag_plain(c->d, DIAG_ERROR, "internal: the CO-RE passes failed: %s", m);
+		LLVMDisposeErrorMessage(m);
+		return false;
+	}
+	return true;
+}
+
 static bool emit(struct cg *c, LLVMTargetMachineRef tm)
 {
 	char *err = NULL;
@@ -363,6 +383,8 @@ static bool emit(struct cg *c, LLVMTargetMachineRef tm)
 		LLVMDisposeMessage(err);
 		return false;
 	}
+	if (c->ncore && !core_passes(c, tm))
+		return false;
 	c->fatal_at = c->largest_at;
 	struct llvm_diags ld = { c, 0, NULL };
 	LLVMContextSetDiagnosticHandler(c->ctx, on_llvm_diag, &ld);
@@ -421,6 +443,8 @@ struct desc *cg_compile(struct pass_ctx *pc, const struct cg_opts *o)
 	for (unsigned i = 0; i < c.s->nexp; i++)
 		cg_probe(&c, &c.s->exp[i]);
 	cg_maps_emit(&c);
+	if (o->aot)
+		cg_params_finish(&c);
 	LLVMDIBuilderFinalize(c.di);
 	bool ok = !c.errors && emit(&c, tm);
 	LLVMDisposeDIBuilder(c.di);

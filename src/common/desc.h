@@ -78,6 +78,10 @@ enum desc_map_role {
  * CLOCK_BOOTTIME when the run starts (`elapsed`), the possible CPUs (`ncpus`). */
 #define DESC_VAR_START_NS "hawk_start_ns"
 #define DESC_VAR_NCPUS "hawk_ncpus"
+/* Positional parameters in an artifact (codegen's cg_opts.aot): `$#` and each
+ * $N a program reads as a value, set at load from the run's parameters. */
+#define DESC_VAR_NPARAMS "hawk_nparams"
+#define DESC_VAR_PARAM "hawk_param"   /* + N: hawk_param1, ... */
 
 struct desc_map {
 	const char *name;          /* "@x", "@" ; internal maps: "ringbuf", "scratch", ... */
@@ -161,6 +165,22 @@ struct desc_probe {
 	struct span at;            /* the attach point in the script; line 0 when unknown (AOT) */
 };
 
+/* How an artifact's program uses positional parameter $N: what a run may
+ * give in its place (runtime/params.c checks). */
+enum desc_param_use {
+	DESC_PARAM_UNUSED,   /* not read: any value */
+	DESC_PARAM_INT,      /* read as an integer at run time (DESC_VAR_PARAM N, a u64) */
+	DESC_PARAM_STR,      /* read as a string at run time (DESC_VAR_PARAM N, `size` bytes) */
+	DESC_PARAM_FIXED,    /* its value shaped the code (an attach point, unroll, a str($N)
+	                      * literal, a constant argument): the run must give the same text */
+};
+
+struct desc_param {
+	const char *text;          /* the value it was compiled with ("" when not given) */
+	enum desc_param_use use;
+	uint32_t size;             /* DESC_PARAM_STR: the string's bytes, NUL included */
+};
+
 struct desc {
 	struct arena *arena;
 	const void *elf;           /* the BPF object; lives in arena */
@@ -176,6 +196,9 @@ struct desc {
 	const char *source_name;   /* "stdin" or the script path, for warnings */
 	const char **strftime_fmts; /* strftime() formats, indexed by a timestamp's fmt */
 	uint32_t nstrftime;
+	struct desc_param *params; /* an artifact's $1..$N (cg_opts.aot), else none */
+	uint32_t nparams;
+	uint32_t params_given;     /* how many the compile had: `$#` when the run gives none */
 };
 
 #endif

@@ -10,7 +10,7 @@
 /* A field added to the desc or to a type must be written and read here, and
  * AOT_VERSION bumped: these sizes (x86-64) make the build say so. */
 #if defined(__x86_64__)
-_Static_assert(sizeof(struct desc) == 104 && sizeof(struct desc_map) == 64 &&
+_Static_assert(sizeof(struct desc) == 120 && sizeof(struct desc_param) == 16 && sizeof(struct desc_map) == 64 &&
 	       sizeof(struct desc_event) == 96 && sizeof(struct desc_probe) == 136 &&
 	       sizeof(struct desc_arg) == 16 && sizeof(struct span) == 28,
 	       "struct desc changed: update runtime/aot.c and bump AOT_VERSION");
@@ -203,6 +203,13 @@ static void put_desc(struct wbuf *w, const struct desc *d)
 	put_u32(w, d->nstrftime);
 	for (uint32_t i = 0; i < d->nstrftime; i++)
 		put_str(w, d->strftime_fmts[i]);
+	put_u32(w, d->params_given);
+	put_u32(w, d->nparams);
+	for (uint32_t i = 0; i < d->nparams; i++) {
+		put_str(w, d->params[i].text);
+		put_u32(w, (uint32_t)d->params[i].use);
+		put_u32(w, d->params[i].size);
+	}
 	put_blob(w, d->elf, d->elf_size);
 }
 
@@ -502,6 +509,19 @@ static struct desc *get_desc(struct rbuf *r)
 	d->strftime_fmts = arena_alloc(r->a, (d->nstrftime + 1) * sizeof(*d->strftime_fmts));
 	for (uint32_t i = 0; i < d->nstrftime && !r->bad; i++)
 		d->strftime_fmts[i] = get_str(r);
+	d->params_given = get_u32(r);
+	d->nparams = get_u32(r);
+	if (!count_ok(r, d->nparams))
+		return NULL;
+	d->params = arena_alloc(r->a, (d->nparams + 1) * sizeof(*d->params));
+	for (uint32_t i = 0; i < d->nparams && !r->bad; i++) {
+		struct desc_param *p = &d->params[i];
+		p->text = get_str(r);
+		p->use = (enum desc_param_use)get_u32(r);
+		p->size = get_u32(r);
+		if (p->use > DESC_PARAM_FIXED || p->size > 4096)
+			r->bad = true;
+	}
 	d->elf = get_blob(r, &d->elf_size);
 	if (r->at != r->n)
 		r->bad = true;

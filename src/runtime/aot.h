@@ -20,9 +20,11 @@
  * machine's possible CPU count, the diagnostic sources (for located runtime
  * warnings), the type table, then the desc and the ELF. Facts of the running
  * machine (boot time, CPUs for `ncpus`, page size) are not in it: the runtime
- * reads them at load. */
+ * reads them at load. The positional parameters the run gives are set at load
+ * too (desc.params: the compile's, and how the code reads each).
+ * Version 2: desc.params. */
 #define AOT_MAGIC "HAWKAOT\x01"
-#define AOT_VERSION 1u
+#define AOT_VERSION 2u
 #define AOT_HEADER_SIZE 32u
 
 /* Writes d (with the sources registered in dg) to path. ncpus: the possible

@@ -28,7 +28,7 @@ static int find_var(const struct btf *btf, const char *sec, const char *name, ui
 	return -ENOENT;
 }
 
-int rt_global_set(struct bpf_object *obj, const char *name, uint64_t value)
+int rt_global_set_bytes(struct bpf_object *obj, const char *name, const void *v, uint32_t len)
 {
 	const struct btf *btf = bpf_object__btf(obj);
 	uint32_t off, size;
@@ -44,10 +44,15 @@ int rt_global_set(struct bpf_object *obj, const char *name, uint64_t value)
 		size_t total;
 		/* const in older libbpf headers; the buffer is ours to fill before load */
 		void *data = (void *)(uintptr_t)bpf_map__initial_value(m, &total);
-		if (!data || size != sizeof(value) || (size_t)off + size > total)
+		if (!data || size != len || (size_t)off + size > total)
 			return -EINVAL;
-		memcpy((char *)data + off, &value, sizeof(value));
+		memcpy((char *)data + off, v, len);
 		return 0;
 	}
 	return -ENOENT;
+}
+
+int rt_global_set(struct bpf_object *obj, const char *name, uint64_t value)
+{
+	return rt_global_set_bytes(obj, name, &value, sizeof(value));
 }

@@ -10,5 +10,7 @@ struct bpf_object;
  * loaded object. Returns 0, -ENOENT when the program does not use it (the
  * object has no such variable), or -EINVAL when it is not a u64. */
 int rt_global_set(struct bpf_object *obj, const char *name, uint64_t value);
+/* The same for a variable of len bytes (an artifact's string parameter). */
+int rt_global_set_bytes(struct bpf_object *obj, const char *name, const void *v, uint32_t len);
 
 #endif

@@ -25,6 +25,7 @@
 #include "probes/tracefs.h"
 #include "runtime/actions.h"
 #include "runtime/globals.h"
+#include "runtime/params.h"
 #include "runtime/maps.h"
 #include "runtime/proc.h"
 #include "runtime/usym.h"
@@ -557,6 +558,8 @@ static int set_globals(struct rt_session *s)
 				    (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec);
 	if (!err || err == -ENOENT)
 		err = rt_global_set(s->obj, DESC_VAR_NCPUS, ncpus > 0 ? (uint64_t)ncpus : 1);
+	if ((!err || err == -ENOENT) && s->d->nparams)
+		err = rt_params_set(s->obj, s->d, s->o.params, s->o.nparams);
 	if (err && err != -ENOENT) {
 		diag_plain(s->o.diag, DIAG_ERROR, "internal: cannot set the programs' read-only "
 			   "globals: %s", strerror(-err));

@@ -52,6 +52,8 @@ struct rt_opts {
 	bool notify;              /* print RT_NOTIFY_TOKEN on stderr once attached */
 	int poll_ms;              /* 0: RT_POLL_MS */
 	uint64_t cat_bytes_max;   /* 0: RT_CAT_BYTES_MAX */
+	char *const *params;      /* an artifact's run: its positional parameters ... */
+	int nparams;              /* ... and how many; -1: none given, the compile's are used */
 };
 
 /* Runs d: load, attach every probe in order, run BEGIN, print events until

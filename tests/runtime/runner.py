@@ -19,6 +19,7 @@ import threading
 import time
 
 TOKEN = "__HAWK_PROBES_ATTACHED__"
+AOT_HAWK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "aot_hawk.py")
 DEFAULT_TIMEOUT = 5.0
 # A case's TIMEOUT bounds its run from the moment its probes are attached; the
 # attach itself may take this long first (compiling and attaching a dozen
@@ -257,6 +258,9 @@ def run_case(c, args):
         return s
 
     tmp = tempfile.mkdtemp(prefix="hawk-rt-")
+    if args.aot:
+        # RUN cases: {{HAWK}} compiles an artifact and hands it to hawk-run.
+        subst["{{HAWK}}"] = shlex.quote(args.aot_wrapper)
     before = bpf_objects()
     try:
         if c.get("RUN"):
@@ -435,6 +439,18 @@ def main():
     # run's workload on a shared machine (the comm is the name it was run by).
     args.wl_dir = tempfile.mkdtemp(prefix="hawk-wl-")
     os.symlink(args.workload, os.path.join(args.wl_dir, WL_NAME))
+    if args.aot:
+        # {{HAWK}} in RUN cases: aot_hawk.py through a script any user can run
+        # (cases run hawk as nobody too)
+        d = tempfile.mkdtemp(prefix="hawk-aot-")
+        os.chmod(d, 0o755)
+        args.aot_wrapper = os.path.join(d, "hawk")
+        # the system's python: cases run as nobody too, who may not reach sys.executable
+        py = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+        with open(args.aot_wrapper, "w") as f:
+            f.write("#!/bin/sh\nexec " + shlex.join([py, AOT_HAWK, args.hawk,
+                                                      args.hawk_run]) + ' "$@"\n')
+        os.chmod(args.aot_wrapper, 0o755)
     cases = []
     for f in args.files:
         cases += parse(f)
@@ -466,6 +482,8 @@ def main():
                 print("#   " + l)
         sys.stdout.flush()
     shutil.rmtree(args.wl_dir, ignore_errors=True)
+    if args.aot:
+        shutil.rmtree(os.path.dirname(args.aot_wrapper), ignore_errors=True)
     return 1 if failed else 0
 
 
