@@ -2,8 +2,8 @@
 #ifndef HAWK_RT_PARAMS_H
 #define HAWK_RT_PARAMS_H
 
-#include "diag.h"
-#include "runtime/desc.h"
+#include "common/diag.h"
+#include "common/desc.h"
 
 struct bpf_object;
 

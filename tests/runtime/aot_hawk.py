@@ -20,7 +20,7 @@ import tempfile
 SHORT_ARG = set("epcofBdI")
 SHORT_FLAG = set("lvqkVhnb")
 LONG_ARG = {"pid", "cmd", "output", "include", "emit-elf", "emit-llvm", "debuginfo",
-            "flamegraph", "aot"}
+            "flamegraph", "aot", "probe-filter"}
 # What hawk-run takes: the run's options (src/hawk_run.c).
 RUN_SHORT_ARG = set("pcofB")
 RUN_SHORT_FLAG = set("qv")
@@ -95,12 +95,18 @@ def main():
     # parameters go to both: the compile types them, the run gives the values.
     prog = [] if has_e else rest[:1]
     params = rest if has_e else rest[1:]
+    # --NAME[=VALUE] after --: the program's own options (getopt()), whose values
+    # the compile folds in; the run takes the positional parameters alone
+    named = [p for p in params if p.startswith("--") and len(p) > 2]
+    if "--help" in named:
+        os.execv(hawk, [hawk] + argv)
+    params = [p for p in params if p not in named]
     fd, art = tempfile.mkstemp(prefix="hawk-", suffix=".aot")
     os.close(fd)
     try:
         pid = os.fork()
         if pid == 0:
-            os.execv(hawk, [hawk, "--aot", art] + comp + prog + ["--"] + params)
+            os.execv(hawk, [hawk, "--aot", art] + comp + prog + ["--"] + params + named)
         _, status = os.waitpid(pid, 0)
         code = os.waitstatus_to_exitcode(status)
         if code:
