@@ -1,13 +1,15 @@
 #!/bin/sh
-# tool_help.sh HAWK TOOL...: `TOOL -h`, run as a user runs a tool (executable, through its
-# `#!/usr/bin/env hawk` line, hawk found on PATH), prints the tool's usage from its header
-# comment and exits 0 having loaded nothing; one TAP line per tool, then hawk's own -h cases.
+# tool_help.sh HAWK CASES TOOL...: `TOOL -h`, run as a user runs a tool (executable, through
+# its `#!/usr/bin/env hawk` line, hawk found on PATH), prints the tool's usage from its header
+# comment and exits 0 having loaded nothing, and CASES (tests/runtime/tools.test) runs the
+# tool on a workload; one TAP line per tool, then hawk's own -h cases.
 hawk=$1
-shift
+cases=$2
+shift 2
 dir=$(cd "$(dirname "$hawk")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-echo "1..$(($# + 4))"
+echo "1..$(($# + 5))"
 i=0
 ok() { i=$((i + 1)); echo "ok $i - $1"; }
 notok() { i=$((i + 1)); echo "not ok $i - $1"; sed 's/^/# /' "$tmp/out"; }
@@ -15,12 +17,20 @@ for t in "$@"; do
 	name=$(basename "$t")
 	if PATH="$dir:/usr/bin:/bin" "$t" -h >"$tmp/out" 2>&1 &&
 	   grep -q "^Usage: $name" "$tmp/out" && ! grep -q '^USAGE:' "$tmp/out" &&
-	   ! grep -q 'Attached' "$tmp/out"; then
-		ok "$name -h prints its usage"
+	   ! grep -q 'Attached' "$tmp/out" && grep -q "^RUN .*/scripts/$name" "$cases"; then
+		ok "$name -h prints its usage; tools.test runs it"
 	else
-		notok "$name -h"
+		grep -q "^RUN .*/scripts/$name" "$cases" || echo "no RUN of scripts/$name in $cases" >>"$tmp/out"
+		notok "$name -h, or no case in tools.test"
 	fi
 done
+# Every scripts/*.bt is one of the tools given (scripts/meson.build's hawk_tools: installed,
+# with a man page, and tested).
+missing=
+for f in "$(dirname "$1")"/*.bt; do
+	case " $* " in *" $f "*) ;; *) missing="$missing $(basename "$f")" ;; esac
+done
+if [ -z "$missing" ]; then ok "every scripts/*.bt is in hawk_tools"; else echo "not in hawk_tools:$missing" >"$tmp/out"; notok "every scripts/*.bt is in hawk_tools"; fi
 # -h before the script, or with -e, is hawk's own help.
 if "$hawk" -h "$1" >"$tmp/out" 2>&1 && grep -q '^USAGE:' "$tmp/out"; then ok "hawk -h FILE: hawk's help"; else notok "hawk -h FILE"; fi
 if "$hawk" -e 'BEGIN { exit(); }' -h >"$tmp/out" 2>&1 && grep -q '^USAGE:' "$tmp/out"; then ok "hawk -e PROG -h: hawk's help"; else notok "hawk -e PROG -h"; fi
