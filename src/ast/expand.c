@@ -106,8 +106,23 @@ static const char *suggest(struct expander *x, const struct probe_point *at)
 {
 	const char **v;
 	struct probe_point q = *at;
+	if (x->sug.made++ >= SUGGEST_MAX)
+		return NULL;
 	q.func = "*";
-	long n = cat_list(x, &q, &v);
+	long n;
+	if (x->sug.valid && x->sug.type == at->ptype &&
+	    (x->sug.target == at->target ||
+	     (x->sug.target && at->target && !strcmp(x->sug.target, at->target)))) {
+		v = x->sug.v;
+		n = x->sug.n;
+	} else {
+		n = cat_list(x, &q, &v);
+		x->sug.valid = true;
+		x->sug.type = at->ptype;
+		x->sug.target = at->target;
+		x->sug.v = v;
+		x->sug.n = n;
+	}
 	if (n > 0) {
 		const char *c = closest(v, n, 1, at->func);
 		return c ? last_part(c) : NULL; /* the target was right: name the function */

@@ -9,7 +9,21 @@ struct expander {
 	struct sema *s;
 	unsigned errors;
 	const char *hint;    /* "did you mean" for the probe whose only attach point matched nothing */
+	/* suggest()'s last catalogue listing (a type's names under one target):
+	 * a script with many typos of one kind lists the ~70,000 kernel
+	 * functions once, not once per typo; past SUGGEST_MAX typos, no more
+	 * suggestions at all (each other target is a listing of its own) */
+	struct {
+		bool valid;
+		enum probe_type type;
+		const char *target;
+		const char **v;
+		long n;
+		unsigned made;
+	} sug;
 };
+
+enum { SUGGEST_MAX = 16 };
 
 /* A new program for attach point ap of probe. */
 struct sema_expansion *expand_add(struct expander *x, struct ast *probe, struct ast *ap);
