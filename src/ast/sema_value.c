@@ -229,12 +229,31 @@ const struct ty *sema_check_pton(struct checker *c, struct ast *n, struct ast **
 	return ty_none();
 }
 
-/* probetype: the provider's canonical name. */
+/* probetype: the provider's class ("special" for begin and end). */
 const struct ty *sema_check_probetype(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
 				      struct ast *map)
 {
 	(void)n, (void)args, (void)nargs, (void)map;
-	return ty_string(c->a, (uint32_t)strlen(probetype_name(c->ptype)) + 1);
+	return ty_string(c->a, (uint32_t)strlen(probetype_class(c->ptype)) + 1);
+}
+
+/* pid, tid, and current bpftrace's pid(curr_ns) (the default: numbered in
+ * hawk's own pid namespace) and pid(init) (the root namespace's numbers). */
+const struct ty *sema_check_pidns(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
+				  struct ast *map)
+{
+	(void)map, (void)n;
+	if (nargs) {
+		struct ast *a = args[0];
+		const char *m = a->kind == AST_IDENT ? a->ident.name : "";
+		if (strcmp(m, "curr_ns") && strcmp(m, "init")) {
+			sema_err(c, a->span, "%s: unknown pid namespace '%s' (expected curr_ns or init)",
+				 bi_info(n->call.bi)->name, m);
+			return ty_none();
+		}
+		a->type = (void *)ty_void();
+	}
+	return ty_int(4, false);
 }
 
 /* nsecs, nsecs(boot|monotonic|tai|sw_tai): current bpftrace's clock argument. */

@@ -2,6 +2,7 @@
  * emitters of the value builtins (pid, comm, argN, kstack, ...). */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "codegen/cg_impl.h"
@@ -46,16 +47,38 @@ static LLVMValueRef pid_tgid(struct cg *c)
 	return cg_helper(c, H_PID_TGID, c->i64, NULL, 0);
 }
 
+/* The root pid namespace's inode (PROC_PID_INIT_INO). */
+#define PID_NS_INIT_INO 0xEFFFFFFCu
+
+/* pid and tid as numbered in hawk's own pid namespace (current bpftrace's
+ * default, pid(curr_ns)), or in the root one (pid(init)): tgid << 32 | pid
+ * like bpf_get_current_pid_tgid. Run in the root namespace, both are that
+ * helper; in another, bpf_get_ns_current_pid_tgid with the namespace's
+ * device and inode as hawk sees them now (n NULL: curr_ns). */
+static LLVMValueRef ns_pid_tgid(struct cg *c, struct ast *n)
+{
+	bool init = n && n->kind == AST_CALL && n->call.args && !strcmp(n->call.args->ident.name, "init");
+	struct stat st;
+	if (init || stat("/proc/self/ns/pid", &st) || st.st_ino == PID_NS_INIT_INO)
+		return pid_tgid(c);
+	LLVMValueRef info = cg_alloca(c, 8);   /* struct bpf_pidns_info { u32 pid, tgid; } */
+	LLVMBuildStore(c->b, cg_const(c, 0), info);
+	LLVMValueRef args[4] = { cg_const(c, (uint64_t)st.st_dev), cg_const(c, (uint64_t)st.st_ino), info,
+				 LLVMConstInt(c->i32, 8, false) };
+	cg_helper(c, H_NS_PID_TGID, c->i64, args, 4);
+	LLVMValueRef v = LLVMBuildLoad2(c->b, c->i64, info, "");
+	/* info holds pid (the thread) low, tgid high: already the helper's order */
+	return v;
+}
+
 struct cg_val cg_emit_pid(struct cg *c, struct ast *n)
 {
-	(void)n;
-	return cg_val_scalar(LLVMBuildLShr(c->b, pid_tgid(c), cg_const(c, 32), ""));
+	return cg_val_scalar(LLVMBuildLShr(c->b, ns_pid_tgid(c, n), cg_const(c, 32), ""));
 }
 
 struct cg_val cg_emit_tid(struct cg *c, struct ast *n)
 {
-	(void)n;
-	return cg_val_scalar(LLVMBuildAnd(c->b, pid_tgid(c), cg_const(c, 0xffffffff), ""));
+	return cg_val_scalar(LLVMBuildAnd(c->b, ns_pid_tgid(c, n), cg_const(c, 0xffffffff), ""));
 }
 
 /* uid and username (printed as a name by user space) */
@@ -102,7 +125,7 @@ struct cg_val cg_emit_numaid(struct cg *c, struct ast *n)
 
 struct cg_val cg_emit_probetype(struct cg *c, struct ast *n)
 {
-	return cg_const_string(c, probetype_name(c->exp->type), cg_type(n));
+	return cg_const_string(c, probetype_class(c->exp->type), cg_type(n));
 }
 
 /* The start time is read from .rodata, set at load just before the probes
@@ -211,7 +234,8 @@ static LLVMValueRef note_pid(struct cg *c)
 	if (c->pids_map < 0)
 		c->pids_map = cg_map_add(c, "pids", "hawk_pids", DESC_MAP_PIDS, 1 /* BPF_MAP_TYPE_HASH */, 4, 4,
 					 4096);
-	LLVMValueRef pid = LLVMBuildLShr(c->b, pid_tgid(c), cg_const(c, 32), "");
+	/* numbered as hawk's /proc numbers it, in a pid namespace too */
+	LLVMValueRef pid = LLVMBuildLShr(c->b, ns_pid_tgid(c, NULL), cg_const(c, 32), "");
 	LLVMValueRef key = cg_tmp(c, 4), val = cg_tmp(c, 4);
 	cg_store_int(c, key, pid, 4);
 	cg_store_int(c, val, cg_const(c, 0), 4);
@@ -240,7 +264,7 @@ struct cg_val cg_kstack(struct cg *c, uint32_t limit, bool user)
 	LLVMValueRef args[3] = { c->ctxarg, cg_map_ptr(c, c->stacks_map[limit]), cg_const(c, user ? 256 : 0) };
 	LLVMValueRef id = cg_helper(c, H_GET_STACKID, c->i64, args, 3);
 	cg_store_int(c, buf, id, 8);
-	LLVMValueRef pid = user ? note_pid(c) : LLVMBuildLShr(c->b, pid_tgid(c), cg_const(c, 32), "");
+	LLVMValueRef pid = user ? note_pid(c) : LLVMBuildLShr(c->b, ns_pid_tgid(c, NULL), cg_const(c, 32), "");
 	cg_store_int(c, cg_gep(c, buf, 8), pid, 4);
 	cg_store_int(c, cg_gep(c, buf, 12), cg_const(c, 0), 4);
 	return cg_val_mem(buf);

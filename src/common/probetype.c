@@ -32,3 +32,10 @@ const char *probetype_name(enum probe_type t)
 {
 	return t > PROBE_INVALID && t < PROBE__COUNT ? probetypes[t].name : "invalid";
 }
+
+const char *probetype_class(enum probe_type t)
+{
+	if (t == PROBE_BEGIN || t == PROBE_END || t == PROBE_SELF)
+		return "special";
+	return t == PROBE_BENCH ? "benchmark" : probetype_name(t);
+}

@@ -17,6 +17,9 @@ enum probe_type {
 /* The provider named by s[0..n) (canonical, any case, or an exact alias). */
 enum probe_type probetype_lookup(const char *s, size_t n);
 const char *probetype_name(enum probe_type t);
+/* What the `probetype` builtin reads: current bpftrace's class of the type,
+ * "special" for begin, end and self, "benchmark" for bench, else the name. */
+const char *probetype_class(enum probe_type t);
 
 /* An attach point as plain parts, after ap_parse (src/parser/attachpoint.c) has split it
  * with its probe type's parse hook; the probe catalogue expands and lists from it. */
