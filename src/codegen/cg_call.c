@@ -154,11 +154,15 @@ struct cg_val cg_emit_exit(struct cg *c, struct ast *n)
 	*arg = (struct desc_arg){ ty_int(8, true), sizeof(struct desc_event_hdr) };
 	c->desc->events[ev].args = arg;
 	c->desc->events[ev].nargs = 1;
-	c->desc->events[ev].size = 16;
+	c->desc->events[ev].size = 24;
 	LLVMValueRef code = n->call.args ? cg_scalar(c, n->call.args) : cg_const(c, 0);
 	LLVMBasicBlockRef done;
-	LLVMValueRef rec = cg_event_begin(c, ev, 16, &done);
+	LLVMValueRef rec = cg_event_begin(c, ev, 24, &done);
 	cg_store_int(c, cg_gep(c, rec, 8), code, 8);
+	/* The lost count as the record is made: the runtime reports only
+	 * what was lost before it (the output after exit() is dropped). */
+	cg_store_int(c, cg_gep(c, rec, 16),
+		     LLVMBuildLoad2(c->b, c->i64, cg_map_ptr(c, c->desc->lost_map), ""), 8);
 	/* exit wakes the reader at once: bpftrace's 200 ms exit is a poll timeout. */
 	cg_event_submit(c, rec, true, done);
 	/* The probe ends here, as bpftrace's does: nothing after exit() runs.

@@ -80,6 +80,8 @@ struct rt_session {
 	sig_atomic_t sig_base;        /* signals before the current phase */
 	unsigned batch;               /* records printed, to look up during floods */
 	uint64_t lost_reported;
+	uint64_t lost_at_exit;        /* the count when exit()'s record was read */
+	uint64_t lost_ignored;        /* lost after exit(): output dropped anyway */
 	void *lost_buf;               /* one lookup of the lost counter's map */
 	volatile uint64_t *stop_flag; /* .bss: every probe but END returns at once when set (cg_stmt.c) */
 	void *stop_map;               /* our mapping of .bss, which holds it */
@@ -1024,6 +1026,7 @@ static int exit_code_of(const struct desc_event *ev, const void *data, size_t si
 }
 
 static void check_lost(struct rt_session *s);
+static int64_t lost_total(struct rt_session *s);
 
 static int on_record(void *ctx, void *data, size_t size)
 {
@@ -1048,6 +1051,12 @@ static int on_record(void *ctx, void *data, size_t size)
 		if (s->draining)
 			return 0;
 		stop(s, STOP_EXIT, exit_code_of(ev, data, size));
+		/* the lost count when exit() made its record (cg_emit_exit);
+		 * an older artifact's record lacks it: the count now */
+		int64_t lost = lost_total(s);
+		s->lost_at_exit = lost > 0 ? (uint64_t)lost : 0;
+		if (size >= 24)
+			memcpy(&s->lost_at_exit, (const char *)data + 16, sizeof(s->lost_at_exit));
 		return STOP_RECORD;
 	}
 	int err = emit_event(s, ev, data, size);
@@ -1070,14 +1079,15 @@ static int on_record(void *ctx, void *data, size_t size)
 
 /* "Lost N events" whenever the BPF side's count of failed submits grew;
  * a user map that filled up, once. */
-static void check_lost(struct rt_session *s)
+/* The events the ring buffer had no room for so far, or -1. */
+static int64_t lost_total(struct rt_session *s)
 {
 	const struct desc *d = s->d;
 	if (d->lost_map < 0 || !s->lost_buf)
-		return;
+		return -1;
 	uint32_t key = 0;
 	if (bpf_map_lookup_elem(s->map_fds[d->lost_map], &key, s->lost_buf))
-		return;
+		return -1;
 	/* The count is the value's first u64 on each CPU (one for a global). */
 	uint64_t total = 0;
 	for (uint32_t i = 0; i < s->lost_ncpu; i++) {
@@ -1085,6 +1095,16 @@ static void check_lost(struct rt_session *s)
 		memcpy(&v, (const char *)s->lost_buf + (size_t)i * s->lost_stride, sizeof(v));
 		total += v;
 	}
+	return (int64_t)total;
+}
+
+static void check_lost(struct rt_session *s)
+{
+	const struct desc *d = s->d;
+	int64_t got = lost_total(s);
+	if (got < 0)
+		return;
+	uint64_t total = (uint64_t)got - s->lost_ignored;
 	if (total > s->lost_reported) {
 		fflush(s->out);
 		emit_lost(s, total - s->lost_reported);
@@ -1265,6 +1285,13 @@ int rt_session_finish(struct rt_session *s)
 		s->cut_short = true;
 		consume(s);
 		s->discard = s->cut_short = false;
+		/* What the ring had no room for after exit() made its record
+		 * was output exit() drops anyway: a probe firing in a tight loop
+		 * while hawk attaches the rest would otherwise report millions
+		 * lost that nobody would have seen. END's own losses count. */
+		int64_t lost = lost_total(s);
+		if (s->stop == STOP_EXIT && lost > 0 && (uint64_t)lost > s->lost_at_exit)
+			s->lost_ignored = (uint64_t)lost - s->lost_at_exit;
 		/* the maps as the probes left them: full ones said before END */
 		check_lost(s);
 		/* 3. END, and its records. */
