@@ -260,10 +260,7 @@ static int parse_args(int argc, char *argv[], struct drv_opts *o, int *exit_now)
 	while ((c = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
-			if (o->prog_text) {
-				drv_error("-e given more than once");
-				return -1;
-			}
+			/* given again, the last one is the program, as in bpftrace */
 			/* bpftrace: "USAGE: filename or -e 'program' required." */
 			if (!*optarg) {
 				drv_error("-e: the program is empty: use -e PROG, a script FILE, or - to "

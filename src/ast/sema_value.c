@@ -297,6 +297,39 @@ int sema_signal_number(const char *name)
 	return 0;
 }
 
+/* write_user(dst, src, len): bpf_probe_write_user, only with --unsafe. dst
+ * is a user address; src a value the program holds (its bytes) or an
+ * integer (its 8 bytes); len at most src's size. */
+const struct ty *sema_check_write_user(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
+				       struct ast *map)
+{
+	(void)nargs, (void)map;
+	if (!c->ctx->unsafe) {
+		/* current bpftrace's wording */
+		sema_err(c, n->span, "write_user() is unsafe. To use you need the --unsafe flag");
+		return ty_none();
+	}
+	const struct ty *dst = sema_expr(c, args[0]), *src = sema_expr(c, args[1]);
+	if (sema_poisoned(dst) || sema_poisoned(src) || !sema_int_arg(c, n, args[2]))
+		return ty_none();
+	if (!ty_is_int(dst) && dst->kind != TY_PTR) {
+		sema_err(c, n->span, "write_user() expects a pointer or an address as its destination (%s provided)",
+			 sema_kname(c, dst));
+		return ty_none();
+	}
+	uint32_t room = ty_is_int(src) || src->kind == TY_PTR ? 8 : ty_size(src);
+	if (src->kind == TY_VOID || src->kind == TY_AGG || src->kind == TY_MAP || !room) {
+		sema_err(c, n->span, "write_user() cannot write a value of type %s", sema_tname(c, src));
+		return ty_none();
+	}
+	if (args[2]->kind == AST_INT && (args[2]->num.value == 0 || args[2]->num.value > room)) {
+		sema_err(c, n->span, "write_user() length %llu must be 1 to %u, the size of its source",
+			 (unsigned long long)args[2]->num.value, room);
+		return ty_none();
+	}
+	return ty_bool();
+}
+
 /* signal(sig): sends sig to the current task; only with --unsafe. */
 const struct ty *sema_check_signal(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
 				   struct ast *map)

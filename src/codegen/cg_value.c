@@ -100,6 +100,32 @@ struct cg_val cg_emit_signal(struct cg *c, struct ast *n)
 	return cg_val_scalar(cg_const(c, 0));
 }
 
+/* write_user: the source's bytes (an integer's stored first), a run-time
+ * length bounded by their size for the verifier; true when the helper
+ * wrote them. */
+struct cg_val cg_emit_write_user(struct cg *c, struct ast *n)
+{
+	struct ast *d = n->call.args, *s = d->next, *l = s->next;
+	LLVMValueRef dst = LLVMBuildIntToPtr(c->b, cg_scalar(c, d), c->ptr, "");
+	const struct ty *st = cg_type(s);
+	LLVMValueRef src;
+	uint32_t room;
+	if (cg_is_mem(st)) {
+		src = cg_expr(c, s).v;
+		room = ty_size(st);
+	} else {
+		src = cg_tmp(c, 8);
+		cg_store_int(c, src, cg_scalar(c, s), 8);
+		room = 8;
+	}
+	LLVMValueRef len = cg_scalar(c, l);
+	LLVMValueRef ok = LLVMBuildICmp(c->b, LLVMIntULE, len, cg_const(c, room), "");
+	len = LLVMBuildSelect(c->b, ok, len, cg_const(c, room), "");
+	LLVMValueRef args[3] = { dst, src, LLVMBuildTrunc(c->b, len, c->i32, "") };
+	LLVMValueRef r = cg_helper(c, H_PROBE_WRITE_USER, c->i64, args, 3);
+	return cg_val_scalar(LLVMBuildZExt(c->b, LLVMBuildICmp(c->b, LLVMIntEQ, r, cg_const(c, 0), ""), c->i64, ""));
+}
+
 /* macaddr: the 6 bytes, copied from a value the program holds or read
  * through a pointer or address. */
 struct cg_val cg_emit_macaddr(struct cg *c, struct ast *n)
