@@ -11,6 +11,7 @@ struct cp {
 	bool bad;                /* this declaration cannot be read */
 	bool reported;
 	unsigned errors;
+	bool no_btf;             /* the script redefines a kernel type (see below) */
 };
 
 static const struct cpp_tok *peek(struct cp *p)
@@ -372,7 +373,7 @@ static const struct ty *tagged(struct cp *p)
 	} else if (!body) {
 		/* Not defined by the script: the kernel's, else a forward declaration
 		 * completed later (a pointer to it is fine meanwhile). */
-		const struct ty *k = sema_btf_record(p->c->a, tag, kind == CDEFS_UNION, NULL);
+		const struct ty *k = p->no_btf ? NULL : sema_btf_record(p->c->a, tag, kind == CDEFS_UNION, NULL);
 		if (k)
 			return k;
 		e = cdefs_add(p->c, tag, kind);
@@ -673,9 +674,28 @@ static void declaration(struct cp *p)
 		p->bad = true;
 }
 
+/* Whether the script itself defines a struct or union the kernel's BTF
+ * has. bpftrace's rule (0.17 and HEAD, its redefine_btf_type cases): a
+ * script that redefines a kernel type gets no other types from BTF for its
+ * definitions, and must define every type they use. */
+static bool redefines_btf(struct cp *p)
+{
+	for (size_t i = 0; i + 2 < p->n; i++) {
+		const struct cpp_tok *t = &p->t[i];
+		if (t->sys || (!cpp_is(t, "struct") && !cpp_is(t, "union")) || p->t[i + 1].kind != CPP_IDENT ||
+		    !cpp_is(&p->t[i + 2], "{"))
+			continue;
+		const char *tag = name_of(p, &p->t[i + 1]);
+		if (sema_btf_record(p->c->a, tag, cpp_is(t, "union"), NULL))
+			return true;
+	}
+	return false;
+}
+
 unsigned cdecl_parse(struct cdefs *c, const struct cpp_toks *toks)
 {
 	struct cp p = { .c = c, .t = toks->v, .n = toks->n };
+	p.no_btf = redefines_btf(&p);
 	while (p.i < p.n) {
 		p.bad = false;
 		p.reported = false;
