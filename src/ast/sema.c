@@ -1,4 +1,5 @@
 /* sema: the type checker: variables, maps, builtins and functions, with located errors. */
+#include <errno.h>
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -377,8 +378,13 @@ static const struct ty *positional(struct checker *c, struct ast *n)
 	char *end;
 	if (*v) {
 		(void)strtoll(v, &end, 0);
-		if (!*end)
-			return ty_int(8, true);
+		if (!*end) {
+			/* past INT64_MAX (0xffffffffffffffff) it is unsigned, as
+			 * current bpftrace reads it */
+			errno = 0;
+			unsigned long long u = strtoull(v, &end, 0);
+			return ty_int(8, !(*v != '-' && !errno && u > INT64_MAX));
+		}
 	}
 	uint32_t size = (uint32_t)strlen(v) + 1;
 	/* an artifact's run may give a longer string: room for the usual one */
@@ -1020,6 +1026,34 @@ static void stmt(struct checker *c, struct ast *n)
  * walk visits each statement once, so checking stays linear. Only an
  * unroll is refused here: a long probe as written is codegen's to size. */
 #define SEMA_MAX_EXPANDED 32767
+
+static bool terminates(const struct ast *s);
+
+static bool list_terminates(const struct ast *list)
+{
+	for (const struct ast *s = list; s; s = s->next)
+		if (terminates(s))
+			return true;
+	return false;
+}
+
+/* Whether a statement always leaves the probe (exit(), return) or the loop
+ * turn (break, continue), so that a statement after it never runs. */
+static bool terminates(const struct ast *s)
+{
+	if (s->kind == AST_JUMP)
+		return true;
+	if (s->kind == AST_EXPR_STMT)
+		return s->expr_stmt.expr->kind == AST_CALL && !strcmp(s->expr_stmt.expr->call.name, "exit");
+	if (s->kind == AST_BLOCK)
+		return list_terminates(s->block.stmts);
+	if (s->kind == AST_IF)
+		return s->if_.els && list_terminates(s->if_.then->block.stmts) &&
+		       (s->if_.els->kind == AST_BLOCK ? list_terminates(s->if_.els->block.stmts)
+						      : terminates(s->if_.els));
+	return false;
+}
+
 static void stmts(struct checker *c, struct ast *list)
 {
 	unsigned outer = c->block;
@@ -1032,6 +1066,13 @@ static void stmts(struct checker *c, struct ast *list)
 				 "program can hold (reduce the unroll counts)", SEMA_MAX_EXPANDED);
 		}
 		stmt(c, s);
+		/* current bpftrace's warning, once a list */
+		if (s->next && terminates(s) && s->next->kind != AST_JUMP) {   /* `exit(); return;` is an idiom */
+			sema_warn(c, s->next->span, "Unreachable statement.");
+			for (struct ast *r = s->next; r; r = r->next)
+				stmt(c, r);
+			break;
+		}
 	}
 	c->block = outer;
 }

@@ -105,6 +105,9 @@ const struct ty *sema_unify(struct checker *c, const struct ty *old, const struc
 	}
 	if (old->kind == TY_STRING && new->kind == TY_STRING)
 		return old->size >= new->size ? old : new;
+	/* buf()s of two lengths: the larger holds either (its length is stored) */
+	if (old->kind == TY_BUFFER && new->kind == TY_BUFFER)
+		return old->size >= new->size ? old : new;
 	if (old->kind == TY_TUPLE && new->kind == TY_TUPLE && old->count == new->count) {
 		const struct ty *el[64];
 		if (old->count > 64)
@@ -181,9 +184,7 @@ static const struct ty *key_type(struct checker *c, struct ast *m, struct ast *k
 			*ok = false;
 			return NULL;
 		}
-		if (t->kind == TY_BOOL)
-			t = ty_int(8, false);
-		else if (t->kind == TY_INT)
+		if (t->kind == TY_INT)
 			t = ty_widen(c->a, t);
 		if (i < 64)
 			el[i++] = t;

@@ -849,6 +849,9 @@ struct cg_val cg_expr(struct cg *c, struct ast *n)
 		const char *v = n->pos.n <= (uint32_t)c->pc->nparams ? c->pc->params[n->pos.n - 1] : "";
 		if (t->kind == TY_STRING)
 			return cg_const_string(c, v, t);
+		/* a parameter past INT64_MAX is unsigned (sema typed it so) */
+		if (t->kind == TY_INT && !t->is_signed)
+			return cg_val_scalar(cg_const(c, (uint64_t)strtoull(v, NULL, 0)));
 		return cg_val_scalar(cg_const(c, (uint64_t)strtoll(v, NULL, 0)));
 	}
 	case AST_POSITIONAL_COUNT:
