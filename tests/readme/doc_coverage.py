@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""doc_coverage.py SRCDIR PAGE: every probe type and every builtin and function has an entry
-in the language page, with an example that uses it; one TAP line per name.
+"""doc_coverage.py SRCDIR PAGE [CLIPAGE]: every probe type and every builtin and function has
+an entry in the language page, with an example that uses it; and, with CLIPAGE (hawk.8),
+every option of src/main.c's tables (short_opts, long_opts) is named there (`\-x`,
+`\-\-name`); one TAP line per name.
 
 The names come from the tables the compiler itself is built from, found under SRCDIR/src:
 builtin.def (BI(ID, "name", ...) rows) and probetype.def (PROBE(ID, canonical, aliases...)).
@@ -66,9 +68,24 @@ def entries(page):
     return out
 
 
+def options(srcdir):
+    """hawk's options, as a user types them, from the tables getopt reads."""
+    src = open(srcdir + "/src/main.c").read()
+    longs = re.findall(r'\{\s*"([\w-]+)",\s*\w+,\s*NULL', src)
+    shorts = re.search(r'short_opts\[\]\s*=\s*"([^"]*)"', src).group(1).replace(":", "")
+    return ["-" + c for c in shorts] + ["--" + l for l in longs]
+
+
+def option_checks(srcdir, clipage):
+    text = re.sub(r"\\f[BIRP]", "", open(clipage).read()).replace("\\-", "-")
+    return [("option " + o, re.search(r"(?<![\w-])" + re.escape(o) + r"(?![\w-])", text) is not None)
+            for o in options(srcdir)]
+
+
 def main():
     srcdir, page = sys.argv[1], sys.argv[2]
     ents = entries(page)
+    opts = option_checks(srcdir, sys.argv[3]) if len(sys.argv) > 3 else []
     checks = []
     for name, form in builtins(srcdir):
         word = name + r"\d+" if form == "NUMBERED" else re.escape(name)
@@ -82,7 +99,7 @@ def main():
             else:
                 pats.append(r"\b" + re.escape(f) + r":")
         checks.append(("probe type " + canon, forms, "|".join(pats)))
-    print("1..%d" % len(checks))
+    print("1..%d" % (len(checks) + len(opts)))
     failed = 0
     for n, (what, tags, pattern) in enumerate(checks, 1):
         mine = [e for e in ents if any(t in e[0] for t in tags)]
@@ -93,6 +110,10 @@ def main():
             why = "its entry has no example that uses it"
         print("%s %d - %s%s" % ("not ok" if why else "ok", n, what, "" if not why else ": " + why))
         failed += bool(why)
+    for n, (what, found) in enumerate(opts, len(checks) + 1):
+        print("%s %d - %s%s" % ("ok" if found else "not ok", n, what,
+                               "" if found else ": not in " + sys.argv[3]))
+        failed += not found
     return 1 if failed else 0
 
 
