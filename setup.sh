@@ -15,9 +15,22 @@ bpftrace bpftool hyperfine python3 systemtap-sdt-dev chromium"
 # python3: the runtime, semantic, README and comparison test runners.
 # systemtap-sdt-dev: <sys/sdt.h> for the USDT probes of the listing test binary.
 # chromium: the flame graph case renders hawk's SVG in a real browser (headless).
+# The arm64 cross build of hawk-run (build-arm64, cross/aarch64-linux-gnu.ini): Debian's
+# cross compiler and the arm64 multiarch libraries it links statically.
+cross_packages="gcc-aarch64-linux-gnu libbpf-dev:arm64 libelf-dev:arm64 libdw-dev:arm64
+zlib1g-dev:arm64 libbz2-dev:arm64 liblzma-dev:arm64"
 
 missing=""
-for p in $packages; do
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "setup.sh: the arm64 architecture is not enabled; run as root" >&2
+		exit 1
+	fi
+	dpkg --add-architecture arm64
+	missing=" $cross_packages"     # apt-get update below sees the arm64 lists
+fi
+for p in $packages $cross_packages; do
+	case " $missing " in *" $p "*) continue ;; esac
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
 		missing="$missing $p"
 	fi
@@ -60,4 +73,14 @@ if [ -f build-san/meson-private/coredata.dat ]; then
 else
 	# shellcheck disable=SC2086
 	meson setup $werror $san build-san
+fi
+
+# build-arm64: hawk-run alone for arm64 (-Druntime_only=true: no LLVM or front end); its one
+# test checks that `file` calls it an ARM aarch64 static executable (.ci/run runs it).
+if [ -f build-arm64/meson-private/coredata.dat ]; then
+	# shellcheck disable=SC2086
+	meson setup --reconfigure $werror build-arm64
+else
+	# shellcheck disable=SC2086
+	meson setup $werror --cross-file cross/aarch64-linux-gnu.ini -Druntime_only=true build-arm64
 fi

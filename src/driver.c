@@ -49,6 +49,7 @@ void drv_opts_init(struct drv_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->format = DRV_FORMAT_TEXT;
 	o->buffer = DRV_BUFFER_LINE;
+	o->arch = arch_host();
 }
 
 void drv_opts_free(struct drv_opts *o)
@@ -350,7 +351,14 @@ static int compile_and_run(struct drv_state *st, const struct drv_opts *o)
 	if (!d)
 		return 1;
 	if (o->aot)
-		return aot_write(o->aot, d, st->ctx.diag, (uint32_t)st->ctx.ncpus, st->ctx.cfg) ? 1 : 0;
+		return aot_write(o->aot, d, st->ctx.diag, (uint32_t)st->ctx.ncpus, st->ctx.cfg,
+				 o->arch) ? 1 : 0;
+	if (o->arch != arch_host()) {
+		drv_error("a program for %s cannot run on this %s machine: write it with --aot FILE "
+			  "(hawk-run runs it there) or --emit-elf FILE", arch_info(o->arch)->name,
+			  arch_info(arch_host())->name);
+		return 1;
+	}
 	FILE *out = NULL;
 	if (o->output) {
 		out = fopen(o->output, "we");   /* close-on-exec: not the -c child's to hold */
@@ -432,6 +440,7 @@ static void state_init(struct drv_state *st, const struct drv_opts *o, struct ar
 			.named = o->named,
 			.nnamed = o->nnamed,
 			.aot = o->aot != NULL,
+			.arch = o->arch,
 			.unsafe = o->unsafe,
 			.probe_filter = o->probe_filter,
 			.child = o->cmd != NULL,

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "common/arch.h"
+
 /* "0.1.0": the meson project version. */
 extern const char drv_version[];
 
@@ -64,6 +66,7 @@ struct drv_opts {
 	const char *emit_elf;       /* --emit-elf FILE */
 	const char *emit_llvm;      /* --emit-llvm FILE */
 	const char *aot;            /* --aot FILE: write the artifact (runtime/aot.h), run nothing */
+	enum arch arch;             /* --target-arch: the machine the programs are for */
 	bool btf;                   /* -b, --btf: accepted, no effect (as in bpftrace) */
 	const char *probe_filter;   /* --probe-filter RE: only the probes whose name matches */
 };

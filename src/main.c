@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/arch.h"
 #include "driver.h"
 
 static const char usage[] =
@@ -45,6 +46,9 @@ static const char usage[] =
 	"    --include FILE     include a C header before the program (repeatable)\n"
 	"    --emit-elf FILE    write the BPF ELF object to FILE\n"
 	"    --aot FILE         compile only: write an artifact that hawk-run runs without LLVM\n"
+	"    --target-arch ARCH compile for x86_64 (default here) or arm64: its pt_regs layout\n"
+	"                       (argN, retval, reg(), USDT operands); another machine's program\n"
+	"                       is only written (--aot, --emit-elf), never run here\n"
 	"    --emit-llvm FILE   write the LLVM IR to FILE\n"
 	"    -b, --btf          accepted for bpftrace compatibility; no effect\n"
 	"    --verify-llvm-ir   accepted for bpftrace compatibility (the IR is always verified)\n"
@@ -75,6 +79,7 @@ enum {
 	OPT_FLAMEGRAPH,
 	OPT_AOT,
 	OPT_PROBE_FILTER,
+	OPT_TARGET_ARCH,
 };
 
 static const struct option long_opts[] = {
@@ -103,6 +108,7 @@ static const struct option long_opts[] = {
 	{ "flamegraph", required_argument, NULL, OPT_FLAMEGRAPH },
 	{ "aot", required_argument, NULL, OPT_AOT },
 	{ "probe-filter", required_argument, NULL, OPT_PROBE_FILTER },
+	{ "target-arch", required_argument, NULL, OPT_TARGET_ARCH },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -335,6 +341,15 @@ static int parse_args(int argc, char *argv[], struct drv_opts *o, int *exit_now)
 		case OPT_DRY_RUN: o->dry_run = true; break;
 		case OPT_AOT: o->aot = optarg; break;
 		case OPT_PROBE_FILTER: o->probe_filter = optarg; break;
+		case OPT_TARGET_ARCH: {
+			int a = arch_by_name(optarg);
+			if (a < 0) {
+				drv_error("--target-arch: unknown machine '%s' (x86_64 or arm64)", optarg);
+				return -1;
+			}
+			o->arch = (enum arch)a;
+			break;
+		}
 		case OPT_UNSAFE: o->unsafe = true; break;
 		case OPT_INCLUDE: drv_opts_add_include(o, optarg); break;
 		case OPT_INFO:

@@ -159,11 +159,11 @@ static const struct ty *convert(struct conv *c, Dwarf_Die *t, int depth)
 	}
 }
 
-/* x86-64 System V: the integer arguments' registers, as struct pt_regs offsets. */
-static const uint32_t arg_regs[] = { 112, 104, 96, 88, 72, 64 }; /* di si dx cx r8 r9 */
-
-struct ty *sema_dwarf_args(struct arena *a, const char *path, const char *func, uint64_t addr)
+/* The integer arguments sit in the target's argument registers (common/arch.c). */
+struct ty *sema_dwarf_args(struct arena *a, const char *path, const char *func, uint64_t addr,
+			   enum arch arch)
 {
+	const struct arch_info *ai = arch_info(arch);
 	struct rt_dwarf *dw = dwarf_of(path);
 	Dwarf_Die fn, p;
 	if (!dw || rt_dwarf_func(dw, func, addr, &fn) || dwarf_child(&fn, &p) != 0)
@@ -173,7 +173,7 @@ struct ty *sema_dwarf_args(struct arena *a, const char *path, const char *func, 
 	r->name = arena_printf(a, "_uprobe_%s", func);
 	r->ctx = true;
 	r->align = 8;
-	r->size = 168; /* sizeof(struct pt_regs) */
+	r->size = ai->pt_regs_size;
 	size_t cap = 0;
 	unsigned i = 0;
 	do {
@@ -182,12 +182,12 @@ struct ty *sema_dwarf_args(struct arena *a, const char *path, const char *func, 
 			continue;
 		const char *name = dwarf_diename(&p);
 		const struct ty *t = type_of(&p, &pt) ? convert(&c, &pt, 0) : ty_int(8, false);
-		/* Past the sixth argument, or a struct passed by value: on the stack,
+		/* Past the register arguments, or a struct passed by value: on the stack,
 		 * or split over registers; not offered. */
-		if (i < 6 && name && t->kind != TY_RECORD && t->kind != TY_ARRAY && t->kind != TY_STRING) {
+		if (i < ai->nargs && name && t->kind != TY_RECORD && t->kind != TY_ARRAY && t->kind != TY_STRING) {
 			r->fields = arena_grow(a, r->fields, r->count, &cap, sizeof(*r->fields));
 			r->fields[r->count++] = (struct ty_field){ .name = arena_strdup(a, name),
-								   .offset = arg_regs[i], .type = (struct ty *)t };
+								   .offset = ai->arg_regs[i], .type = (struct ty *)t };
 		}
 		i++;
 	} while (dwarf_siblingof(&p, &p) == 0);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/arch.h"
 #include "common/arena.h"
 #include "common/config.h"
 #include "common/diag.h"
@@ -23,6 +24,7 @@ struct pass_ctx {
 	const char *const *named;   /* the program's options after --: "name=value" or "name" */
 	int nnamed;
 	bool aot;              /* --aot: parameters read as values are set at load */
+	enum arch arch;        /* --target-arch: whose struct pt_regs the programs read */
 	uint64_t params_fixed; /* bit N-1: $N's value shaped the code (folded by sema) */
 	bool unsafe;
 	const char *probe_filter;  /* --probe-filter: an extended regular expression, or NULL */

@@ -104,7 +104,8 @@ struct ty *sema_btf_args(struct arena *a, const char *func, unsigned first, cons
  * uprobe on func (or the function at ELF address addr): a context record
  * whose fields sit at the pt_regs offsets of their argument registers;
  * NULL when the binary has no DWARF for it. */
-struct ty *sema_dwarf_args(struct arena *a, const char *path, const char *func, uint64_t addr);
+struct ty *sema_dwarf_args(struct arena *a, const char *path, const char *func, uint64_t addr,
+			   enum arch arch);
 /* The code addresses of FILE:LINE[:COL] in path's DWARF (see
  * rt_dwarf_line_addrs); -ENODATA when path has no DWARF. */
 long sema_dwarf_line(const char *path, const char *file, uint32_t line, uint32_t col,

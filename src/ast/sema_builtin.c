@@ -202,7 +202,7 @@ const struct ty *sema_check_args(struct checker *c, struct ast *n, struct ast **
 		for (unsigned i = c->exp_lo; i < c->exp_hi; i++) {
 			struct sema_expansion *e = &c->s->exp[i];
 			if (!e->args && e->target && e->func)
-				e->args = sema_dwarf_args(c->a, e->target, e->func, 0);
+				e->args = sema_dwarf_args(c->a, e->target, e->func, 0, c->ctx->arch);
 		}
 		if (!c->exp->args) {
 			sema_err(c, n->span, "args: no DWARF describes %s in %s (built without -g?)",

@@ -4,7 +4,6 @@
 
 #include "ast/cdefs.h"
 #include "ast/sema_impl.h"
-#include "common/regs.h"
 #include "common/fmt.h"
 
 static const struct ty *arg_int(struct checker *c, struct ast *a, const char *fn, unsigned i)
@@ -396,9 +395,10 @@ const struct ty *sema_check_reg(struct checker *c, struct ast *n, struct ast **a
 		sema_err(c, n->span, "reg() expects a string literal naming a register");
 		return ty_none();
 	}
-	if (regs_offset(args[0]->str.s) < 0) {
-		sema_err(c, args[0]->span, "'%s' is not a register (x86-64: ax bx cx dx si di bp sp ip pc "
-			 "r8..r15 orig_ax flags cs ss)", args[0]->str.s);
+	if (arch_reg_offset(arch_info(c->ctx->arch), args[0]->str.s) < 0) {
+		sema_err(c, args[0]->span, "'%s' is not a register (%s)", args[0]->str.s,
+			 c->ctx->arch == ARCH_ARM64 ? "arm64: r0..r30 (or x0..x30) fp lr sp pc pstate" :
+			 "x86-64: ax bx cx dx si di bp sp ip pc r8..r15 orig_ax flags cs ss");
 		return ty_none();
 	}
 	args[0]->type = (void *)ty_string(c->a, (uint32_t)strlen(args[0]->str.s) + 1);

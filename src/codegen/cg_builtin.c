@@ -195,32 +195,36 @@ struct cg_val cg_emit_argn(struct cg *c, struct ast *n)
 	}
 	if (!ret && c->exp->type == PROBE_USDT)
 		return cg_val_scalar(cg_usdt_arg(c, n, (unsigned)atoi(name + 3)));
-	/* struct pt_regs on x86_64: the System V argument registers and rax. */
-	static const uint32_t reg_off[] = { 112, 104, 96, 88, 72, 64 }; /* di si dx cx r8 r9 */
-	uint32_t off = 80; /* ax */
+	/* struct pt_regs of the target: its argument registers and return value */
+	const struct arch_info *ai = arch_info(c->pc->arch);
+	uint32_t off = ai->ret;
 	if (!ret) {
 		unsigned i = (unsigned)atoi(name + 3);
-		if (i >= sizeof reg_off / sizeof reg_off[0]) {
-			cg_error(c, n->span, "%s: only arg0 to arg5 are passed in registers on x86_64", name);
+		if (i >= ai->nargs) {
+			cg_error(c, n->span, "%s: only arg0 to arg%u are passed in registers on %s", name,
+				 ai->nargs - 1, ai->name);
 			return cg_val_scalar(cg_const(c, 0));
 		}
-		off = reg_off[i];
+		off = ai->arg_regs[i];
 	}
 	LLVMValueRef idx = LLVMConstInt(c->i64, off, false);
 	LLVMValueRef addr = LLVMBuildGEP2(c->b, c->i8, c->ctxarg, &idx, 1, "");
 	return cg_val_scalar(cg_load_int(c, addr, cg_type(n)));
 }
 
-/* sargN: the Nth u64 stack slot above the return address at a function's
- * entry (x86-64 System V: the seventh argument on is passed there). pt_regs
- * holds sp at offset 152; the slot is read from the probed side's memory. */
+/* sargN: the Nth u64 stack slot of a function's arguments at its entry
+ * (x86-64 System V: above the return address call pushed, from the seventh
+ * argument on; arm64: at sp itself, the return address is in lr, from the
+ * ninth). The slot is read from the probed side's memory. */
 struct cg_val cg_emit_sargn(struct cg *c, struct ast *n)
 {
 	const char *name = n->ident.name;
 	unsigned i = (unsigned)atoi(name + 4);
-	LLVMValueRef idx = LLVMConstInt(c->i64, 152, false);
+	const struct arch_info *ai = arch_info(c->pc->arch);
+	LLVMValueRef idx = LLVMConstInt(c->i64, ai->sp, false);
 	LLVMValueRef sp = cg_load_int(c, LLVMBuildGEP2(c->b, c->i8, c->ctxarg, &idx, 1, ""), ty_int(8, false));
-	LLVMValueRef addr = LLVMBuildAdd(c->b, sp, cg_const(c, 8 * ((uint64_t)i + 1)), "");
+	uint64_t first = c->pc->arch == ARCH_X86_64 ? 8 : 0;
+	LLVMValueRef addr = LLVMBuildAdd(c->b, sp, cg_const(c, first + 8 * (uint64_t)i), "");
 	LLVMValueRef buf = cg_tmp(c, 8);
 	cg_probe_read(c, buf, 8, addr, c->exp->type == PROBE_UPROBE ? TY_AS_USER : TY_AS_KERNEL);
 	return cg_val_scalar(cg_load_int(c, buf, ty_int(8, false)));
@@ -368,17 +372,19 @@ struct cg_val cg_emit_func(struct cg *c, struct ast *n)
 	return cg_const_string(c, c->exp->func ? c->exp->func : "", cg_type(n));
 }
 
-/* usermode: (regs->cs & 3) == 3, cs at byte 136 of x86-64's struct pt_regs
- * (the start of kprobe, uprobe and perf-event contexts alike); BEGIN and
- * END run in hawk's process, in user mode. */
+/* usermode: x86-64's (regs->cs & 3) == 3, arm64's (regs->pstate & 0xf) == 0
+ * (EL0t), in struct pt_regs, the start of kprobe, uprobe and perf-event
+ * contexts alike; BEGIN and END run in hawk's process, in user mode. */
 struct cg_val cg_emit_usermode(struct cg *c, struct ast *n)
 {
 	(void)n;
 	enum probe_type t = c->exp->type;
 	if (t == PROBE_BEGIN || t == PROBE_END || t == PROBE_SELF || t == PROBE_TEST || t == PROBE_BENCH)
 		return cg_val_scalar(cg_const(c, 1));
-	LLVMValueRef idx = LLVMConstInt(c->i64, 136, false);
-	LLVMValueRef cs = cg_load_int(c, LLVMBuildGEP2(c->b, c->i8, c->ctxarg, &idx, 1, ""), ty_int(8, false));
-	LLVMValueRef user = LLVMBuildICmp(c->b, LLVMIntEQ, LLVMBuildAnd(c->b, cs, cg_const(c, 3), ""), cg_const(c, 3), "");
+	const struct arch_info *ai = arch_info(c->pc->arch);
+	LLVMValueRef idx = LLVMConstInt(c->i64, ai->mode_off, false);
+	LLVMValueRef w = cg_load_int(c, LLVMBuildGEP2(c->b, c->i8, c->ctxarg, &idx, 1, ""), ty_int(8, false));
+	LLVMValueRef user = LLVMBuildICmp(c->b, LLVMIntEQ, LLVMBuildAnd(c->b, w, cg_const(c, ai->mode_mask), ""),
+					  cg_const(c, ai->mode_user), "");
 	return cg_val_scalar(LLVMBuildZExt(c->b, user, c->i64, ""));
 }

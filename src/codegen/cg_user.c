@@ -3,7 +3,6 @@
 
 #include <string.h>
 
-#include "common/regs.h"
 #include "ast/sema.h"
 
 enum ty_addrspace cg_int_as(const struct cg *c)
@@ -76,9 +75,9 @@ LLVMValueRef cg_usdt_arg(struct cg *c, struct ast *n, unsigned i)
  * escapes the watch; user space continues it once attached. */
 void cg_watch_setup(struct cg *c, struct sema_expansion *e)
 {
-	static const uint32_t arg_regs[] = { 112, 104, 96, 88, 72, 64 }; /* di si dx cx r8 r9 */
+	const struct arch_info *ai = arch_info(c->pc->arch);
 	const struct sema_expansion *w = &c->s->exp[e->watch_setup - 1];
-	LLVMValueRef addr = reg(c, arg_regs[e->watch_arg < 6 ? e->watch_arg : 0]);
+	LLVMValueRef addr = reg(c, ai->arg_regs[e->watch_arg < ai->nargs ? e->watch_arg : 0]);
 	int ev = cg_event_add(c, DESC_EV_WATCH, e->ap->span);
 	c->desc->events[ev].map = (int)(e->watch_setup - 1);
 	c->desc->events[ev].size = 16;
@@ -185,6 +184,6 @@ struct cg_val cg_multi_name(struct cg *c, bool func, const struct ty *t)
 /* reg("name"): the register's slot in struct pt_regs (checked by sema). */
 struct cg_val cg_emit_reg(struct cg *c, struct ast *n)
 {
-	int off = regs_offset(n->call.args->str.s);
+	int off = arch_reg_offset(arch_info(c->pc->arch), n->call.args->str.s);
 	return (struct cg_val){ reg(c, off < 0 ? 0 : (uint32_t)off), false, 8 };
 }

@@ -1,10 +1,11 @@
-/* usdt: read .note.stapsdt probe sites and their x86-64 operand strings (the catalogue's USDT facts). */
+/* usdt: read .note.stapsdt probe sites and their operand strings, x86-64's and arm64's (the catalogue's USDT facts). */
 #include "probes/usdt.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/arch.h"
 #include "probes/binary.h"
 #include "probes/provider.h"
 
@@ -13,29 +14,9 @@
  * address wide), then "provider\0name\0arguments\0". */
 #define NT_STAPSDT 3
 
-/* x86-64 registers by every name an operand may use, at their struct
- * pt_regs offset (arch/x86/include/asm/ptrace.h). */
-static const struct reg {
-	const char *name;
-	uint16_t off;
-	uint8_t shift;
-} regs[] = {
-	{ "rax", 80, 0 }, { "eax", 80, 0 }, { "ax", 80, 0 }, { "al", 80, 0 }, { "ah", 80, 8 },
-	{ "rbx", 40, 0 }, { "ebx", 40, 0 }, { "bx", 40, 0 }, { "bl", 40, 0 }, { "bh", 40, 8 },
-	{ "rcx", 88, 0 }, { "ecx", 88, 0 }, { "cx", 88, 0 }, { "cl", 88, 0 }, { "ch", 88, 8 },
-	{ "rdx", 96, 0 }, { "edx", 96, 0 }, { "dx", 96, 0 }, { "dl", 96, 0 }, { "dh", 96, 8 },
-	{ "rsi", 104, 0 }, { "esi", 104, 0 }, { "si", 104, 0 }, { "sil", 104, 0 },
-	{ "rdi", 112, 0 }, { "edi", 112, 0 }, { "di", 112, 0 }, { "dil", 112, 0 },
-	{ "rbp", 32, 0 }, { "ebp", 32, 0 }, { "bp", 32, 0 }, { "bpl", 32, 0 },
-	{ "rsp", 152, 0 }, { "esp", 152, 0 }, { "sp", 152, 0 }, { "spl", 152, 0 },
-	{ "rip", RT_USDT_REG_IP, 0 },
-	{ "r8", 72, 0 }, { "r9", 64, 0 }, { "r10", 56, 0 }, { "r11", 48, 0 },
-	{ "r12", 24, 0 }, { "r13", 16, 0 }, { "r14", 8, 0 }, { "r15", 0, 0 },
-};
-
 /* "%name" at *s: the register, *s moved past it. r8..r15 take a d/w/b
  * suffix for their narrower views. */
-static const struct reg *parse_reg(const char **s)
+static const struct arch_reg *parse_reg(const char **s)
 {
 	if (**s != '%')
 		return NULL;
@@ -51,12 +32,29 @@ static const struct reg *parse_reg(const char **s)
 	if (name[0] == 'r' && name[1] >= '0' && name[1] <= '9' &&
 	    (name[n - 1] == 'd' || name[n - 1] == 'w' || name[n - 1] == 'b'))
 		name[n - 1] = '\0';
-	for (size_t i = 0; i < sizeof regs / sizeof regs[0]; i++)
-		if (!strcmp(regs[i].name, name)) {
-			*s = e;
-			return &regs[i];
-		}
-	return NULL;
+	const struct arch_reg *r = arch_usdt_reg(arch_info(ARCH_X86_64), name);
+	if (r)
+		*s = e;
+	return r;
+}
+
+/* The operand's size prefix, "N@" or "-N@": *s moved past it. */
+static bool parse_size(const char **s, struct rt_usdt_arg *out, const char **err)
+{
+	const char *at = strchr(*s, '@');
+	if (!at)
+		return true;
+	char *end;
+	long sz = strtol(*s, &end, 10);
+	long mag = sz < 0 ? -sz : sz;
+	if (end != at || sz == 0 || mag > 8 || (mag & (mag - 1))) {
+		*err = "bad operand size";
+		return false;
+	}
+	out->is_signed = sz < 0;
+	out->size = (uint8_t)mag;
+	*s = at + 1;
+	return true;
 }
 
 bool rt_usdt_arg_parse(const char *text, uint64_t pc_vaddr,
@@ -64,18 +62,9 @@ bool rt_usdt_arg_parse(const char *text, uint64_t pc_vaddr,
 		       struct rt_usdt_arg *out, const char **err)
 {
 	*out = (struct rt_usdt_arg){ .size = 8, .is_signed = true };
-	const char *s = text, *at = strchr(text, '@');
-	if (at) {
-		char *end;
-		long sz = strtol(text, &end, 10);
-		if (end != at || sz == 0 || sz < -8 || sz > 8 || ((sz < 0 ? -sz : sz) & ((sz < 0 ? -sz : sz) - 1))) {
-			*err = "bad operand size";
-			return false;
-		}
-		out->is_signed = sz < 0;
-		out->size = (uint8_t)(sz < 0 ? -sz : sz);
-		s = at + 1;
-	}
+	const char *s = text;
+	if (!parse_size(&s, out, err))
+		return false;
 	if (*s == '$') {
 		char *end;
 		out->kind = RT_USDT_CONST;
@@ -88,7 +77,7 @@ bool rt_usdt_arg_parse(const char *text, uint64_t pc_vaddr,
 		return true;
 	}
 	if (*s == '%') {
-		const struct reg *r = parse_reg(&s);
+		const struct arch_reg *r = parse_reg(&s);
 		if (!r || *s) {
 			*err = "unknown register";
 			return false;
@@ -143,7 +132,7 @@ bool rt_usdt_arg_parse(const char *text, uint64_t pc_vaddr,
 		}
 	}
 	s = open + 1;
-	const struct reg *base = parse_reg(&s);
+	const struct arch_reg *base = parse_reg(&s);
 	if (!base) {
 		*err = "unknown base register";
 		return false;
@@ -151,7 +140,7 @@ bool rt_usdt_arg_parse(const char *text, uint64_t pc_vaddr,
 	out->reg = base->off;
 	if (*s == ',') {
 		s++;
-		const struct reg *idx = parse_reg(&s);
+		const struct arch_reg *idx = parse_reg(&s);
 		if (!idx) {
 			*err = "unknown index register";
 			return false;
@@ -177,9 +166,87 @@ bool rt_usdt_arg_parse(const char *text, uint64_t pc_vaddr,
 	/* A symbol's ELF address, %rip-relative: ip is the probe's runtime
 	 * address, so address = ip - pc_vaddr + sym_vaddr whatever the load
 	 * bias (PIE, shared libraries). */
-	if (base->off == RT_USDT_REG_IP)
+	if (base->off == arch_info(ARCH_X86_64)->ip)
 		disp -= (int64_t)pc_vaddr;
 	out->value = disp;
+	return true;
+}
+
+/* An arm64 register name at *s (xN, wN, sp, wsp), *s moved past it. */
+static const struct arch_reg *parse_reg_arm64(const char **s)
+{
+	const char *e = *s;
+	while ((*e >= 'a' && *e <= 'z') || (*e >= '0' && *e <= '9'))
+		e++;
+	char name[8];
+	size_t n = (size_t)(e - *s);
+	if (n == 0 || n >= sizeof name)
+		return NULL;
+	memcpy(name, *s, n);
+	name[n] = '\0';
+	const struct arch_reg *r = arch_usdt_reg(arch_info(ARCH_ARM64), name);
+	if (r)
+		*s = e;
+	return r;
+}
+
+/* arm64's operands (GNU as syntax, as sys/sdt.h writes them): a register
+ * "x1", memory "[x1]", "[sp, 16]" or "[x2, -8]", a constant "5" or "#5". */
+bool rt_usdt_arg_parse_arm64(const char *text, struct rt_usdt_arg *out, const char **err)
+{
+	*out = (struct rt_usdt_arg){ .size = 8, .is_signed = true };
+	const char *s = text;
+	if (!parse_size(&s, out, err))
+		return false;
+	if (*s == '#' || *s == '-' || (*s >= '0' && *s <= '9')) {
+		char *end;
+		const char *v = *s == '#' ? s + 1 : s;
+		errno = 0;
+		out->kind = RT_USDT_CONST;
+		out->value = *v == '-' ? strtoll(v, &end, 0) : (int64_t)strtoull(v, &end, 0);
+		if (end == v || *end || errno) {
+			*err = "constant operand that is not a number";
+			return false;
+		}
+		return true;
+	}
+	if (*s != '[') {
+		const struct arch_reg *r = parse_reg_arm64(&s);
+		if (!r || *s) {
+			*err = "unknown register";
+			return false;
+		}
+		out->kind = RT_USDT_REG;
+		out->reg = r->off;
+		return true;
+	}
+	s++;
+	const struct arch_reg *base = parse_reg_arm64(&s);
+	if (!base) {
+		*err = "unknown base register";
+		return false;
+	}
+	out->kind = RT_USDT_MEM;
+	out->reg = base->off;
+	if (*s == ',') {
+		s++;
+		while (*s == ' ')
+			s++;
+		if (*s == '#')
+			s++;
+		char *end;
+		errno = 0;
+		out->value = strtoll(s, &end, 0);
+		if (end == s || errno) {
+			*err = "bad displacement";
+			return false;
+		}
+		s = end;
+	}
+	if (strcmp(s, "]")) {
+		*err = "operand form not understood";
+		return false;
+	}
 	return true;
 }
 
@@ -228,20 +295,35 @@ static bool resolve_sym(const char *name, uint64_t *va, void *arg)
 	return false;
 }
 
+/* Operands are separated by spaces; an arm64 memory operand holds one
+ * between its brackets ("[sp, 16]"). */
+static size_t operand_len(const char *p)
+{
+	size_t n = 0;
+	int depth = 0;
+	for (; p[n] && (depth || p[n] != ' '); n++)
+		depth += p[n] == '[' ? 1 : p[n] == ']' ? -1 : 0;
+	return n;
+}
+
 static void parse_args(struct arena *a, Elf *elf, const char *text, uint64_t pc, struct rt_usdt_site *site)
 {
 	struct symtab st = { elf };
 	size_t cap = 0;
+	GElf_Ehdr eh;
+	bool arm64 = gelf_getehdr(elf, &eh) && arch_by_machine(eh.e_machine) == ARCH_ARM64;
 	for (const char *p = text; *p;) {
 		while (*p == ' ')
 			p++;
 		if (!*p)
 			break;
-		const char *e = strchr(p, ' ');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
+		size_t n = operand_len(p);
 		char *one = arena_strndup(a, p, n);
 		site->args = arena_grow(a, site->args, site->nargs, &cap, sizeof(*site->args));
-		if (!rt_usdt_arg_parse(one, pc, resolve_sym, &st, &site->args[site->nargs], &site->error)) {
+		bool ok = arm64 ? rt_usdt_arg_parse_arm64(one, &site->args[site->nargs], &site->error)
+				: rt_usdt_arg_parse(one, pc, resolve_sym, &st, &site->args[site->nargs],
+						    &site->error);
+		if (!ok) {
 			site->error = arena_printf(a, "argument %u ('%s'): %s", site->nargs, one, site->error);
 			return;
 		}

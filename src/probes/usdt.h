@@ -1,4 +1,4 @@
-/* usdt: the SystemTap SDT notes of an ELF object: probe locations, semaphores and x86-64 argument operands. */
+/* usdt: the SystemTap SDT notes of an ELF object: probe locations, semaphores and argument operands (x86-64, arm64). */
 #ifndef HAWK_RT_USDT_H
 #define HAWK_RT_USDT_H
 
@@ -12,7 +12,7 @@
 
 /* How one USDT argument is fetched in the probe, read from its operand
  * string ("-4@%edi", "8@-16(%rbp)", "-2@$-3", "4@sym+8(%rip)",
- * "8@(%rax,%rdx,8)"). Register fields are byte offsets into the x86-64
+ * "8@(%rax,%rdx,8)"; arm64: "8@[x1, 8]"). Register fields are byte offsets into the target's
  * struct pt_regs, which is the uprobe program's context. */
 enum rt_usdt_arg_kind {
 	RT_USDT_CONST,     /* value */
@@ -70,7 +70,8 @@ bool rt_usdt_arg_parse(const char *text, uint64_t pc_vaddr,
 		       bool (*resolve)(const char *sym, uint64_t *vaddr, void *arg), void *rarg,
 		       struct rt_usdt_arg *out, const char **err);
 
-/* pt_regs offset of ip, for %rip-relative operands. */
-#define RT_USDT_REG_IP 128
+/* The same for an arm64 binary's operands (registers xN/wN/sp, memory
+ * [reg] and [reg, disp], constants). */
+bool rt_usdt_arg_parse_arm64(const char *text, struct rt_usdt_arg *out, const char **err);
 
 #endif

@@ -221,7 +221,7 @@ static const enum cfg_key run_keys[] = {
 #define NRUN_KEYS (sizeof(run_keys) / sizeof(run_keys[0]))
 
 int aot_write(const char *path, const struct desc *d, struct diag *dg, uint32_t ncpus,
-	      const struct cfg *c)
+	      const struct cfg *c, enum arch arch)
 {
 	struct wbuf body = { 0 }, w = { 0 };
 	put_u32(&body, ncpus);
@@ -258,7 +258,7 @@ int aot_write(const char *path, const struct desc *d, struct diag *dg, uint32_t 
 
 	put(&w, AOT_MAGIC, 8);
 	put_u32(&w, AOT_VERSION);
-	put_u32(&w, 0);
+	put_u32(&w, (uint32_t)arch + 1);
 	put_u64(&w, body.n);
 	put_u32(&w, (uint32_t)crc32(0, body.p, (uInt)body.n));
 	put_u32(&w, 0);
@@ -583,6 +583,16 @@ struct desc *aot_read(const char *path, struct arena *a, struct diag *dg, uint32
 		diag_plain(dg, DIAG_ERROR, "%s: hawk artifact format version %u, this runtime reads "
 			   "version %u: compile the script again with this hawk's --aot", path, version,
 			   AOT_VERSION);
+		goto out;
+	}
+	uint32_t arch;
+	memcpy(&arch, p + 12, 4);
+	arch = arch ? arch - 1 : ARCH_X86_64;
+	if (arch >= ARCH__COUNT || arch != (uint32_t)arch_host()) {
+		diag_plain(dg, DIAG_ERROR, "%s: a hawk artifact for %s, and this machine is %s: "
+			   "compile it with --target-arch %s", path,
+			   arch < ARCH__COUNT ? arch_info((enum arch)arch)->name : "another machine",
+			   arch_info(arch_host())->name, arch_info(arch_host())->name);
 		goto out;
 	}
 	if (size != n - AOT_HEADER_SIZE) {

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "common/arch.h"
 #include "common/arena.h"
 #include "common/config.h"
 #include "common/diag.h"
@@ -12,7 +13,7 @@
 /* The file: a 32-byte header, then the payload.
  *   u8  magic[8]     AOT_MAGIC
  *   u32 version      AOT_VERSION: bumped whenever the payload's layout changes
- *   u32 reserved     0
+ *   u32 arch         enum arch + 1 (--target-arch; 0: x86_64, as before it was kept)
  *   u64 size         payload bytes
  *   u32 crc          zlib crc32 of the payload
  *   u32 reserved     0
@@ -31,7 +32,7 @@
  * CPUs the code was made for (per-CPU loops are unrolled to it). Returns 0,
  * or -1 after an error through dg. */
 int aot_write(const char *path, const struct desc *d, struct diag *dg, uint32_t ncpus,
-	      const struct cfg *c);
+	      const struct cfg *c, enum arch arch);
 
 /* Reads an artifact into a desc in a; its sources are registered in dg.
  * *ncpus: the count it was compiled for. The run settings the compile had
