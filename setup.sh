@@ -7,9 +7,10 @@ cd "$(dirname "$0")"
 
 packages="build-essential pkg-config meson ninja-build flex bison
 llvm-16-dev libzstd-dev zlib1g-dev libbpf-dev libelf-dev libdw-dev
-clang-14 libclang-rt-14-dev
+clang-14 libclang-rt-14-dev lld
 bpftrace bpftool hyperfine python3 systemtap-sdt-dev chromium"
 # clang-14 + libclang-rt-14-dev: the libFuzzer target (tests/fuzz).
+# lld: links hawk with its functions in run order (src/hawk.order, meson.build).
 # bpftrace: its tools are the corpus test, the comparison suite's and the bench's reference;
 #   hawk never runs it.
 # python3: the runtime, semantic, README and comparison test runners.
