@@ -204,13 +204,25 @@ static int read_stack(void *ctx, const struct ty *t, const void *value, uint64_t
 	return (int)k;
 }
 
+/* The user symbol tables, made when first needed; the probed binaries
+ * stand in for a process that exited before its mappings were read. */
+static struct rt_usyms *usyms(struct rt_session *s)
+{
+	if (s->usyms)
+		return s->usyms;
+	s->usyms = rt_usyms_new();
+	for (uint32_t i = 0; i < s->d->nprobes; i++) {
+		const struct desc_probe *p = &s->d->probes[i];
+		if ((p->type == PROBE_UPROBE || p->type == PROBE_URETPROBE || p->type == PROBE_USDT) && p->target)
+			rt_usyms_add_exec(s->usyms, p->target);
+	}
+	return s->usyms;
+}
+
 static const char *find_usym(void *ctx, uint32_t pid, uint64_t addr, uint64_t *off,
 			     const char **module)
 {
-	struct rt_session *s = ctx;
-	if (!s->usyms)
-		s->usyms = rt_usyms_new();
-	return rt_usyms_find(s->usyms, pid, addr, off, module);
+	return rt_usyms_find(usyms(ctx), pid, addr, off, module);
 }
 
 /* The processes whose user addresses the programs took: their mappings
@@ -222,11 +234,9 @@ static void note_pids(struct rt_session *s)
 	for (uint32_t i = 0; i < s->d->nmaps; i++) {
 		if (s->d->maps[i].role != DESC_MAP_PIDS || s->map_fds[i] < 0)
 			continue;
-		if (!s->usyms)
-			s->usyms = rt_usyms_new();
 		uint32_t key, next, *prev = NULL;
 		while (!bpf_map_get_next_key(s->map_fds[i], prev, &next)) {
-			rt_usyms_note_pid(s->usyms, next);
+			rt_usyms_note_pid(usyms(s), next);
 			key = next;
 			prev = &key;
 		}

@@ -27,6 +27,7 @@ struct usym_obj {
 	struct { uint64_t off, vaddr, filesz; } *segs;
 	size_t nsegs;
 	bool loaded;
+	bool exec;              /* ET_EXEC: loaded at its link addresses */
 };
 
 struct usym_range {
@@ -46,6 +47,8 @@ struct rt_usyms {
 	size_t npids, cap;
 	struct usym_obj **objs;
 	size_t nobjs, objcap;
+	struct usym_obj *execs[16]; /* probed binaries (rt_usyms_add_exec) */
+	size_t nexecs;
 };
 
 struct rt_usyms *rt_usyms_new(void)
@@ -127,6 +130,8 @@ static void obj_load(struct usym_obj *o)
 	struct rt_elf e;
 	if (rt_elf_open(o->path, &e))
 		return;
+	GElf_Ehdr eh;
+	o->exec = gelf_getehdr(e.elf, &eh) && eh.e_type == ET_EXEC;
 	size_t nph = 0;
 	if (!elf_getphdrnum(e.elf, &nph) && nph) {
 		o->segs = xcalloc(nph, sizeof(*o->segs));
@@ -288,12 +293,48 @@ static const struct usym_sym *obj_find(const struct usym_obj *o, uint64_t a)
 	return s;
 }
 
+void rt_usyms_add_exec(struct rt_usyms *u, const char *path)
+{
+	struct usym_obj *o = obj_get(u, path);
+	for (size_t i = 0; i < u->nexecs; i++)
+		if (u->execs[i] == o)
+			return;
+	if (u->nexecs < sizeof(u->execs) / sizeof(u->execs[0]))
+		u->execs[u->nexecs++] = o;
+}
+
+/* A process gone before its mappings were read: the probed
+ * position-dependent binaries, at their link addresses. */
+static const char *exec_find(struct rt_usyms *u, uint64_t addr, uint64_t *off, const char **module)
+{
+	for (size_t i = 0; i < u->nexecs; i++) {
+		struct usym_obj *o = u->execs[i];
+		if (!o->loaded)
+			obj_load(o);
+		if (!o->exec)
+			continue;
+		for (size_t k = 0; k < o->nsegs; k++) {
+			if (addr < o->segs[k].vaddr || addr >= o->segs[k].vaddr + o->segs[k].filesz)
+				continue;
+			const struct usym_sym *s = obj_find(o, addr);
+			if (!s)
+				return NULL;
+			*off = addr - s->addr;
+			*module = o->path;
+			return s->name;
+		}
+	}
+	return NULL;
+}
+
 const char *rt_usyms_find(struct rt_usyms *u, uint32_t pid, uint64_t addr, uint64_t *off,
 			  const char **module)
 {
 	struct usym_pid *p = pid_get(u, pid);
 	if (!p)
 		return NULL;
+	if (!p->n && !p->perfmap)
+		return exec_find(u, addr, off, module);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct usym_range *r = &p->r[i];
 		if (addr < r->start || addr >= r->end || !r->obj)

@@ -18,6 +18,12 @@ void rt_usyms_free(struct rt_usyms *u);
 /* Snapshot pid's mappings now, unless they are already known. */
 void rt_usyms_note_pid(struct rt_usyms *u, uint32_t pid);
 
+/* A probed binary: when a pid's mappings were never read (it exited before
+ * hawk saw it), an address inside one of this binary's segments is
+ * symbolised from it, if it is position-dependent (ET_EXEC: its addresses
+ * are its link addresses in every process). */
+void rt_usyms_add_exec(struct rt_usyms *u, const char *path);
+
 /* The function holding addr in pid: its name, *off the offset into it,
  * *module the object's path (for perf mode). NULL when unknown. The
  * strings live as long as u. */
