@@ -828,6 +828,14 @@ static struct cg_val at_read(struct cg *c, struct ast *n, struct cg_val (*emit)(
 {
 	struct span saved = c->read_at;
 	c->read_at = n->span;
+	if (n->kind == AST_FIELD) {
+		/* current bpftrace's place for a field: from its base expression
+		 * inward of any parentheses, ((struct foo *)p).a at the cast */
+		const struct span *b = &n->field.e->span;
+		c->read_at.off = b->off;
+		c->read_at.line = b->line;
+		c->read_at.col = b->col;
+	}
 	struct cg_val v = emit(c, n);
 	c->read_at = saved;
 	return v;
