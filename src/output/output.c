@@ -137,6 +137,20 @@ void out_sink_set_usym(struct out_sink *s, out_usym_fn fn, void *ctx)
 	s->usym_ctx = ctx;
 }
 
+void out_sink_set_usrc(struct out_sink *s, out_usrc_fn fn, void *ctx)
+{
+	s->usrc = fn;
+	s->usrc_ctx = ctx;
+}
+
+/* The show_debug_info setting: one per process, set once before a run. */
+static bool debug_info;
+
+void out_set_debug_info(bool on)
+{
+	debug_info = on;
+}
+
 static const char *usym_of(struct out_sink *s, uint32_t pid, uint64_t addr, uint64_t *off,
 			   const char **module)
 {
@@ -571,7 +585,11 @@ static int stack_frames(struct out_sink *s, const struct ty *t, const uint8_t *v
 /* bpftrace mode: a newline, then each frame indented 8 ("sym+off"); perf
  * mode: "\t<hex addr> sym+off", user frames followed by their object,
  * " (path)" or " ([unknown])"; raw: hex addresses. User frames are named
- * through the pid the value carries (after its 8-byte id). */
+ * through the pid the value carries (after its 8-byte id). With
+ * show_debug_info, a user frame's inlined calls come first ("[inlined]
+ * f@file:line"; perf: "<hex addr> f (inlined)") and its own line ends with
+ * "@file:line" (bpftrace mode). A caller's frame is looked up one byte
+ * before its return address, inside the call. */
 static void put_stack(struct out_sink *s, struct out_buf *b, const struct ty *t,
 		      const uint8_t *v)
 {
@@ -593,6 +611,20 @@ static void put_stack(struct out_sink *s, struct out_buf *b, const struct ty *t,
 			out_buf_printf(b, "\t%" PRIx64 " ", ip);
 		else
 			out_buf_puts(b, "        ");
+		struct out_src_frame src[16];
+		int nsrc = t->stack_user && debug_info && s->usrc ?
+			   s->usrc(s->usrc_ctx, pid, i ? ip - 1 : ip, src, 16) : 0;
+		for (int k = 0; k < nsrc && src[k].inlined; k++) {
+			const char *f = src[k].func ? src[k].func : "??";
+			if (t->stack_mode == 1) {
+				out_buf_printf(b, "%s (inlined)\n\t%" PRIx64 " ", f, ip);
+				continue;
+			}
+			out_buf_printf(b, "[inlined] %s", f);
+			if (src[k].file)
+				out_buf_printf(b, "@%s:%" PRIu32, src[k].file, src[k].line);
+			out_buf_puts(b, "\n        ");
+		}
 		uint64_t off = 0;
 		const char *module = NULL;
 		const char *sym = t->stack_user ? usym_of(s, pid, ip, &off, &module) : out_ksym(ip, &off);
@@ -600,6 +632,8 @@ static void put_stack(struct out_sink *s, struct out_buf *b, const struct ty *t,
 			out_buf_printf(b, "%s+%" PRIu64, sym, off);
 		else
 			put_addr(b, ip);
+		if (nsrc && !src[nsrc - 1].inlined && src[nsrc - 1].file && t->stack_mode != 1)
+			out_buf_printf(b, "@%s:%" PRIu32, src[nsrc - 1].file, src[nsrc - 1].line);
 		if (t->stack_user && t->stack_mode == 1)
 			out_buf_printf(b, " (%s)", module ? module : "[unknown]");
 		out_buf_putc(b, '\n');

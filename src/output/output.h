@@ -53,6 +53,19 @@ typedef const char *(*out_usym_fn)(void *ctx, uint32_t pid, uint64_t addr, uint6
 				   const char **module);
 void out_sink_set_usym(struct out_sink *s, out_usym_fn fn, void *ctx);
 
+/* show_debug_info: user frames also show where they are in the source. The
+ * callback fills up to max frames for addr in pid: the inlined calls holding
+ * it, innermost first, then the function itself (the last, not inlined),
+ * each with its file and line; it returns the count, 0 when unknown. */
+struct out_src_frame {
+	const char *func, *file;
+	uint32_t line;
+	bool inlined;
+};
+typedef int (*out_usrc_fn)(void *ctx, uint32_t pid, uint64_t addr, struct out_src_frame *out, int max);
+void out_sink_set_usrc(struct out_sink *s, out_usrc_fn fn, void *ctx);
+void out_set_debug_info(bool on);
+
 /* --flamegraph FILE: every map keyed by stacks that prints (at exit, or by
  * print()) is also added to a flame graph, which out_flame_write writes to
  * `f` as an interactive SVG (output_flame.c). The sink does not own `f`. */

@@ -26,6 +26,8 @@ struct out_sink {
 	void *stack_ctx;
 	out_usym_fn usym;
 	void *usym_ctx;
+	out_usrc_fn usrc;
+	void *usrc_ctx;
 	int64_t boot_ns;             /* CLOCK_REALTIME - CLOCK_BOOTTIME, once */
 	bool boot_known;
 	FILE *flame;                 /* --flamegraph FILE, or NULL */

@@ -33,6 +33,8 @@ struct rt_dwarf {
 	struct addr_slot *aslot; /* and by entry address, for aliases */
 	size_t amask, an;
 	bool indexed;
+	struct { const char *rel; char *abs; } *paths;  /* source files made absolute */
+	size_t npaths, cappaths;
 };
 
 static bool has_debug_info(Elf *elf)
@@ -76,6 +78,9 @@ void rt_dwarf_free(struct rt_dwarf *dw)
 	rt_elf_close(&dw->elf);
 	free(dw->slot);
 	free(dw->aslot);
+	for (size_t i = 0; i < dw->npaths; i++)
+		free(dw->paths[i].abs);
+	free(dw->paths);
 	free(dw);
 }
 
@@ -438,4 +443,83 @@ long rt_dwarf_line_addrs(struct rt_dwarf *d, const char *file, uint32_t line, ui
 		if (!w || addrs[i] != addrs[w - 1])
 			addrs[w++] = addrs[i];
 	return (long)w;
+}
+
+/* A DIE's name, through its abstract origin for an inlined copy. */
+static const char *die_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute at;
+	return dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &at));
+}
+
+/* A source file as the line table names it, under the unit's compilation
+ * directory when relative (each made once, kept with dw). */
+static const char *abs_path(struct rt_dwarf *d, Dwarf_Die *cu, const char *file)
+{
+	Dwarf_Attribute at;
+	const char *dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &at));
+	if (!file || file[0] == '/' || !dir)
+		return file;
+	for (size_t i = 0; i < d->npaths; i++)
+		if (d->paths[i].rel == file)
+			return d->paths[i].abs;
+	if (d->npaths == d->cappaths) {
+		d->cappaths = d->cappaths ? 2 * d->cappaths : 16;
+		d->paths = xrealloc(d->paths, d->cappaths * sizeof(*d->paths));
+	}
+	size_t n = strlen(dir) + strlen(file) + 2;
+	char *p = xmalloc(n);
+	snprintf(p, n, "%s/%s", dir, file);
+	d->paths[d->npaths].rel = file;
+	d->paths[d->npaths++].abs = p;
+	return p;
+}
+
+int rt_dwarf_src_frames(struct rt_dwarf *d, uint64_t va, struct rt_src_frame *out, int max)
+{
+	Dwarf_Die cu;
+	if (!d || !dwarf_addrdie(d->dw, va, &cu))
+		return 0;
+	const char *file = NULL;
+	int line = 0;
+	Dwarf_Line *l = dwarf_getsrc_die(&cu, va);
+	if (l) {
+		file = dwarf_linesrc(l, NULL, NULL);
+		dwarf_lineno(l, &line);
+	}
+	Dwarf_Files *files = NULL;
+	size_t nfiles = 0;
+	if (dwarf_getsrcfiles(&cu, &files, &nfiles))
+		files = NULL;
+	Dwarf_Die *scopes = NULL;
+	int ns = dwarf_getscopes(&cu, va, &scopes), n = 0;
+	if (ns > 0) {
+		/* past an inlined copy dwarf_getscopes goes on through the
+		 * inlined function's own definition; the chain of what holds the
+		 * code where it is comes from the innermost scope */
+		Dwarf_Die inner = scopes[0];
+		free(scopes);
+		scopes = NULL;
+		ns = dwarf_getscopes_die(&inner, &scopes);
+	}
+	for (int i = 0; i < ns && n < max; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+		if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram)
+			continue;
+		out[n++] = (struct rt_src_frame){ die_name(&scopes[i]), abs_path(d, &cu, file), line > 0 ? (uint32_t)line : 0,
+						  tag == DW_TAG_inlined_subroutine };
+		if (tag == DW_TAG_subprogram)
+			break;
+		/* the caller is where this copy was inlined */
+		Dwarf_Attribute at;
+		Dwarf_Word w;
+		file = NULL;
+		line = 0;
+		if (files && !dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &at), &w) && w < nfiles)
+			file = dwarf_filesrc(files, w, NULL, NULL);
+		if (!dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &at), &w))
+			line = (int)w;
+	}
+	free(scopes);
+	return n;
 }

@@ -34,6 +34,19 @@ int rt_dwarf_func(struct rt_dwarf *dw, const char *func, uint64_t addr, Dwarf_Di
 long rt_dwarf_line_addrs(struct rt_dwarf *dw, const char *file, uint32_t line, uint32_t col,
 			 uint64_t *addrs, size_t max);
 
+/* Where address va (the ELF's own addresses) is in the source: a frame per
+ * inlined call holding it, innermost first, then the function itself, each
+ * with the file and line it is at (an inlined call's caller is at the
+ * call's line). The count (up to max), 0 when no DWARF covers va. The
+ * strings live as long as dw. */
+struct rt_src_frame {
+	const char *func;       /* NULL when the DWARF has no name */
+	const char *file;       /* NULL when the line table has none */
+	uint32_t line;
+	bool inlined;
+};
+int rt_dwarf_src_frames(struct rt_dwarf *dw, uint64_t va, struct rt_src_frame *out, int max);
+
 /* The first complete struct (or union) named `name` in dw. 0, or -ENOENT. */
 int rt_dwarf_record(struct rt_dwarf *dw, const char *name, bool is_union, Dwarf_Die *out);
 

@@ -225,6 +225,15 @@ static const char *find_usym(void *ctx, uint32_t pid, uint64_t addr, uint64_t *o
 	return rt_usyms_find(usyms(ctx), pid, addr, off, module);
 }
 
+static int find_usrc(void *ctx, uint32_t pid, uint64_t addr, struct out_src_frame *out, int max)
+{
+	struct rt_src_frame f[16];
+	int n = rt_usyms_src(usyms(ctx), pid, addr, f, max < 16 ? max : 16);
+	for (int i = 0; i < n; i++)
+		out[i] = (struct out_src_frame){ f[i].func, f[i].file, f[i].line, f[i].inlined };
+	return n;
+}
+
 /* The processes whose user addresses the programs took: their mappings
  * read now, while they live (each once), so that their stacks and usym
  * values still print as names after they exit. Every poll tick and before
@@ -689,6 +698,7 @@ int rt_session_load(const struct desc *d, const struct rt_opts *o, struct rt_ses
 	if (o->flamegraph)
 		out_sink_set_flamegraph(s->sink, o->flamegraph);
 	out_sink_set_usym(s->sink, find_usym, s);
+	out_sink_set_usrc(s->sink, find_usrc, s);
 	lp.out = diag_output(o->diag);
 	lp.all = o->dump_libbpf;
 	lp.info = o->verbose > 1;

@@ -67,5 +67,6 @@ int rt_apply_settings(const struct desc *d, const struct cfg *c, struct rt_opts 
 	ro->missing_probes = (int)cfg_u(c, CFG_MISSING_PROBES);
 	ro->cat_bytes_max = cfg_u(c, CFG_MAX_CAT_BYTES);
 	out_set_trunc_trailer(cfg_str(c, CFG_STR_TRUNC_TRAILER));
+	out_set_debug_info(cfg_u(c, CFG_SHOW_DEBUG_INFO) != 0);
 	return 0;
 }

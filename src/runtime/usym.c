@@ -28,6 +28,8 @@ struct usym_obj {
 	size_t nsegs;
 	bool loaded;
 	bool exec;              /* ET_EXEC: loaded at its link addresses */
+	struct rt_dwarf *dw;    /* its DWARF for file:line, opened when first asked */
+	bool dw_tried;
 };
 
 struct usym_range {
@@ -68,6 +70,7 @@ static void obj_free(struct usym_obj *o)
 	free(o->syms);
 	free(o->segs);
 	free(o->path);
+	rt_dwarf_free(o->dw);
 	free(o);
 }
 
@@ -305,7 +308,7 @@ void rt_usyms_add_exec(struct rt_usyms *u, const char *path)
 
 /* A process gone before its mappings were read: the probed
  * position-dependent binaries, at their link addresses. */
-static const char *exec_find(struct rt_usyms *u, uint64_t addr, uint64_t *off, const char **module)
+static struct usym_obj *exec_locate(struct rt_usyms *u, uint64_t addr)
 {
 	for (size_t i = 0; i < u->nexecs; i++) {
 		struct usym_obj *o = u->execs[i];
@@ -313,28 +316,25 @@ static const char *exec_find(struct rt_usyms *u, uint64_t addr, uint64_t *off, c
 			obj_load(o);
 		if (!o->exec)
 			continue;
-		for (size_t k = 0; k < o->nsegs; k++) {
-			if (addr < o->segs[k].vaddr || addr >= o->segs[k].vaddr + o->segs[k].filesz)
-				continue;
-			const struct usym_sym *s = obj_find(o, addr);
-			if (!s)
-				return NULL;
-			*off = addr - s->addr;
-			*module = o->path;
-			return s->name;
-		}
+		for (size_t k = 0; k < o->nsegs; k++)
+			if (addr >= o->segs[k].vaddr && addr < o->segs[k].vaddr + o->segs[k].filesz)
+				return o;
 	}
 	return NULL;
 }
 
-const char *rt_usyms_find(struct rt_usyms *u, uint32_t pid, uint64_t addr, uint64_t *off,
-			  const char **module)
+/* The object mapped at addr in pid and addr as that object's own address;
+ * NULL when no file is mapped there (*p_out: the pid's slot, or NULL). */
+static struct usym_obj *locate(struct rt_usyms *u, uint32_t pid, uint64_t addr, uint64_t *va,
+			       struct usym_pid **p_out)
 {
 	struct usym_pid *p = pid_get(u, pid);
+	*p_out = p;
+	*va = addr;
 	if (!p)
 		return NULL;
 	if (!p->n && !p->perfmap)
-		return exec_find(u, addr, off, module);
+		return exec_locate(u, addr);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct usym_range *r = &p->r[i];
 		if (addr < r->start || addr >= r->end || !r->obj)
@@ -342,12 +342,39 @@ const char *rt_usyms_find(struct rt_usyms *u, uint32_t pid, uint64_t addr, uint6
 		struct usym_obj *o = r->obj;
 		if (!o->loaded)
 			obj_load(o);
-		uint64_t foff = addr - r->start + r->pgoff, va = foff;
+		uint64_t foff = addr - r->start + r->pgoff;
+		*va = foff;
 		for (size_t k = 0; k < o->nsegs; k++)
 			if (foff >= o->segs[k].off && foff < o->segs[k].off + o->segs[k].filesz) {
-				va = foff - o->segs[k].off + o->segs[k].vaddr;
+				*va = foff - o->segs[k].off + o->segs[k].vaddr;
 				break;
 			}
+		return o;
+	}
+	return NULL;
+}
+
+int rt_usyms_src(struct rt_usyms *u, uint32_t pid, uint64_t addr, struct rt_src_frame *out, int max)
+{
+	struct usym_pid *p;
+	uint64_t va;
+	struct usym_obj *o = locate(u, pid, addr, &va, &p);
+	if (!o)
+		return 0;
+	if (!o->dw_tried) {
+		o->dw_tried = true;
+		o->dw = rt_dwarf_open(o->path);
+	}
+	return rt_dwarf_src_frames(o->dw, va, out, max);
+}
+
+const char *rt_usyms_find(struct rt_usyms *u, uint32_t pid, uint64_t addr, uint64_t *off,
+			  const char **module)
+{
+	struct usym_pid *p;
+	uint64_t va;
+	struct usym_obj *o = locate(u, pid, addr, &va, &p);
+	if (o) {
 		const struct usym_sym *s = obj_find(o, va);
 		if (!s)
 			return NULL;
@@ -355,7 +382,7 @@ const char *rt_usyms_find(struct rt_usyms *u, uint32_t pid, uint64_t addr, uint6
 		*module = o->path;
 		return s->name;
 	}
-	if (p->perfmap) {
+	if (p && p->perfmap) {
 		const struct usym_sym *s = obj_find(p->perfmap, addr);
 		if (s) {
 			*off = addr - s->addr;

@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include "probes/dwarf.h"
+
 /* Each pid's mappings are read from /proc/PID/maps (and /tmp/perf-PID.map
  * for JIT-ed code) the first time the pid is seen and kept for the whole
  * run, so a process that has exited by the time its stacks print (maps at
@@ -29,5 +31,9 @@ void rt_usyms_add_exec(struct rt_usyms *u, const char *path);
  * strings live as long as u. */
 const char *rt_usyms_find(struct rt_usyms *u, uint32_t pid, uint64_t addr, uint64_t *off,
 			  const char **module);
+
+/* The source frames of addr in pid (rt_dwarf_src_frames): from the DWARF of
+ * the object mapped there, read once per object. The count, 0 when none. */
+int rt_usyms_src(struct rt_usyms *u, uint32_t pid, uint64_t addr, struct rt_src_frame *out, int max);
 
 #endif

@@ -6,7 +6,9 @@
  * milliseconds so that the tracer can see it alive, and exits. With "jit"
  * after it, it first plays a JIT: an anonymous mapping named in
  * /tmp/perf-PID.map, whose address it passes to stk_jit(), and the map file
- * is gone again when it exits. */
+ * is gone again when it exits. With "inline", it first calls stk_leaf from
+ * inside stk_inl_inner, inlined into stk_inl_outer (show_debug_info's
+ * inlined frames). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,9 +55,23 @@ __attribute__((noinline)) void stk_jit(void *code)
 	__asm__ volatile("" ::: "memory");
 }
 
+static inline __attribute__((always_inline)) void stk_inl_inner(int x)
+{
+	stk_leaf(x * 3);
+	stk_sink++;
+}
+
+__attribute__((noinline)) void stk_inl_outer(int x)
+{
+	stk_inl_inner(x + 1);
+	stk_sink++;
+}
+
 int main(int argc, char **argv)
 {
 	char perfmap[64] = "";
+	if (argc > 2 && !strcmp(argv[2], "inline"))
+		stk_inl_outer(1);
 	if (argc > 2 && !strcmp(argv[2], "jit")) {
 		char *code = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		snprintf(perfmap, sizeof(perfmap), "/tmp/perf-%d.map", (int)getpid());
