@@ -90,7 +90,11 @@ static bool relocatable(const struct ty *rec, const struct ty_field *f)
  * it are the ones libbpf would find, and a relocation only makes libbpf parse
  * vmlinux BTF at load: 13 MiB of a curtask program's 25 MiB peak RSS, 10 ms
  * and more of its start. An artifact (--aot), or a program compiled against
- * another BTF file (BPFTRACE_BTF), may run on another kernel: those relocate. */
+ * another BTF file (BPFTRACE_BTF), may run on another kernel: those relocate.
+ * It also keeps LLVM 16's BPF member-access pass out of ordinary compiles: the
+ * pass caches its relocation globals in a static map across modules, so a
+ * second compile in one process (the fuzzer's) read the first module's freed
+ * globals. */
 static bool relocating(const struct cg *c)
 {
 	const char *btf = c->pc->cfg ? cfg_str(c->pc->cfg, CFG_BTF) : NULL;
