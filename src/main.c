@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/arch.h"
 #include "driver.h"
@@ -23,7 +24,7 @@ static const char usage[] =
 	"    -e PROG            program text\n"
 	"    -n, --check        parse and check the program, run nothing (needs no root)\n"
 	"    --syntax-only      check only the grammar and attach points (no tracefs, no BTF)\n"
-	"    -l, --list         list probes matching PATTERN\n"
+	"    -l, --list         list probes matching PATTERN, or those of script FILE\n"
 	"    -v, --verbose      verbose messages (with -l: show probe arguments)\n"
 	"    -p, --pid PID      enable USDT probes on PID, filter probes to it\n"
 	"    -c, --cmd CMD      run CMD and trace it, exit with it\n"
@@ -412,6 +413,18 @@ static int parse_args(int argc, char *argv[], struct drv_opts *o, int *exit_now)
 			return -1;
 		}
 		o->list_pattern = nrest ? rest[0] : NULL;
+		/* Current bpftrace: an argument that names a file is a script
+		 * whose probes are listed, as with -l -e PROG. */
+		if (o->list_pattern && !access(o->list_pattern, F_OK)) {
+			o->script = o->list_pattern;
+			o->list_pattern = NULL;
+			return 0;
+		}
+		/* ...and one that looks like a file name but names none is a
+		 * pattern after a warning (bpftrace's words). */
+		if (o->list_pattern && strchr(o->list_pattern, '.') && !strpbrk(o->list_pattern, ":*"))
+			drv_warning("It appears that '%s' is a filename but the file does not exist. "
+				    "Treating '%s' as a search pattern.", o->list_pattern, o->list_pattern);
 		/* No probe, file or symbol name holds these: a pattern with one
 		 * is a mistake (bpftrace 0.17: "invalid character"), not a
 		 * search that quietly finds nothing. */

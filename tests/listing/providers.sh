@@ -2,7 +2,7 @@
 # providers.sh LISTER: the whole listing, the fixed lists, BTF-backed providers, kernel types, pattern forms.
 . "$(dirname "$0")/lib.sh"
 need_root
-echo "1..17"
+echo "1..19"
 
 "$LIST" -l >"$T/all" 2>"$T/err"
 check "-l with no pattern exits 0" test $? -eq 0
@@ -67,3 +67,12 @@ same "a provider's name alone lists all of it" "$T/tp.star" "$T/tp.word"
 "$LIST" -l '*:sched:sched_switch' >"$T/wild"
 echo tracepoint:sched:sched_switch >"$T/wild.expected"
 same "a wildcard provider matches providers" "$T/wild.expected" "$T/wild"
+
+# Current bpftrace: an argument naming a file lists its script's probes; one that looks like a
+# file name and names none is a pattern, after a warning.
+printf 'interval:s:1 { exit(); }\ntracepoint:sched:sched_switch { }\n' >"$T/two.bt"
+"$LIST" -l "$T/two.bt" >"$T/file"
+printf 'interval:s:1\ntracepoint:sched:sched_switch\n' >"$T/file.expected"
+same "-l FILE lists the script's probes" "$T/file.expected" "$T/file"
+"$LIST" -l "$T/none.bt" >"$T/none" 2>"$T/none.err"
+check "-l with a missing FILE.bt warns and searches" grep -qx "WARNING: It appears that '$T/none.bt' is a filename but the file does not exist. Treating '$T/none.bt' as a search pattern." "$T/none.err"
