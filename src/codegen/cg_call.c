@@ -224,7 +224,11 @@ struct cg_val cg_emit_str(struct cg *c, struct ast *n)
 	struct ast *la = n->call.args->next;
 	bool lit = la && (la->kind == AST_INT || la->kind == AST_POSITIONAL);
 	uint32_t room = t->size < 1024 ? t->size + 1 : t->size;
-	uint32_t want = lit && t->size < c->s->max_strlen ? t->size - 1 : room;
+	/* a literal length that fits (str(p, 8) with max_strlen 9 too: its type is
+	 * string[9] as str(p)'s, but it reads 8 bytes, never the trailer) */
+	bool fits = lit && (t->size < c->s->max_strlen ||
+			    (la->kind == AST_INT && (uint64_t)la->num.value + 1 <= c->s->max_strlen));
+	uint32_t want = fits ? t->size - 1 : room;
 	LLVMValueRef buf = cg_tmp(c, room);
 	LLVMValueRef len = LLVMConstInt(c->i32, want, false);
 	if (la && !lit) {
