@@ -9,7 +9,9 @@
 #include "ast/expand_impl.h"
 #include "probes/binary.h"
 #include "probes/list.h"
+#include "probes/btf.h"
 #include "probes/provider.h"
+#include "probes/syscalls.h"
 
 struct sema_expansion *expand_add(struct expander *x, struct ast *probe, struct ast *ap)
 {
@@ -397,6 +399,48 @@ static void probe_filter(struct expander *x)
 	s->nexp = n;
 }
 
+/* The byte offset of member `name` in BTF struct `rec`, or -1. */
+static int btf_member_off(const char *rec, const char *name)
+{
+	int64_t id = rt_btf_find(rec, BTF_KIND_STRUCT);
+	if (id < 0)
+		return -1;
+	const struct btf_type *t = rt_btf_type((uint32_t)id);
+	const struct btf_member *m = (const struct btf_member *)(t + 1);
+	for (unsigned i = 0; i < BTF_INFO_VLEN(t->info); i++, m++) {
+		if (strcmp(rt_btf_str(m->name_off), name))
+			continue;
+		uint32_t bits = BTF_INFO_KFLAG(t->info) ? BTF_MEMBER_BIT_OFFSET(m->offset) : m->offset;
+		return bits % 8 ? -1 : (int)(bits / 8);
+	}
+	return -1;
+}
+
+/* Whether syscall tracepoints may be served by one tp_btf program on the
+ * raw syscall tracepoints (cg_sysdisp.c): the kernel has BTF, with the
+ * typed sys_enter/sys_exit tracepoints and where a task's TS_COMPAT bit
+ * lives (thread_info.status, the first member of task_struct on x86-64),
+ * which keeps 32-bit tasks' syscalls out as the syscalls tracepoints do. */
+static void sysdisp_check(struct pass_ctx *ctx)
+{
+	struct sema *s = ctx->sema;
+	s->sysdisp_status_off = -1;
+	s->sysdisp_mode = ctx->cfg ? (unsigned)cfg_u(ctx->cfg, CFG_SYSCALL_DISPATCH) : CFG_SYSDISP_AUTO;
+	if (s->sysdisp_mode == CFG_SYSDISP_NEVER)
+		return;
+	bool any = false;
+	const char *name;
+	for (unsigned i = 0; i < s->nexp && !any; i++)
+		any = s->exp[i].type == PROBE_TRACEPOINT && s->exp[i].target &&
+		      !strcmp(s->exp[i].target, "syscalls") && rt_syscall_event(s->exp[i].func, &name);
+	if (!any || rt_btf_load(NULL) < 0 || rt_btf_find("btf_trace_sys_enter", BTF_KIND_TYPEDEF) < 0 ||
+	    rt_btf_find("btf_trace_sys_exit", BTF_KIND_TYPEDEF) < 0)
+		return;
+	int ti = btf_member_off("task_struct", "thread_info"), st = btf_member_off("thread_info", "status");
+	if (ti >= 0 && st >= 0)
+		s->sysdisp_status_off = ti + st;
+}
+
 unsigned sema_expand(struct pass_ctx *ctx)
 {
 	if (!ctx->sema) {
@@ -451,5 +495,7 @@ unsigned sema_expand(struct pass_ctx *ctx)
 			   (unsigned long long)max);
 		x.errors++;
 	}
+	if (!x.errors)
+		sysdisp_check(ctx);
 	return x.errors;
 }

@@ -56,6 +56,16 @@ struct sema_expansion {
 	 * codegen's grouping (cg_module.c) when the kernel has uprobe_multi. */
 	unsigned multi_n, multi_lead;
 	bool extra_site;         /* usdt: a further site of the probe before it (counted once) */
+	/* tracepoint:syscalls:sys_enter_X/sys_exit_X served by the dispatch
+	 * program on the raw syscall tracepoint (1 enter, 2 exit; 0: its own
+	 * perf event), which calls this body when the syscall number is sysnr;
+	 * the first of a direction attaches that program. Set by codegen's
+	 * plan (cg_sysdisp.c). */
+	unsigned sysdisp;
+	int sysnr;
+	bool sysdisp_lead, sysdisp_args;
+	unsigned sysdisp_funcs;  /* BPF functions its body made (itself and its loop callbacks) */
+	unsigned desc_index;     /* its probe in the desc codegen hands the runtime */
 	unsigned index;          /* program number */
 };
 
@@ -70,6 +80,11 @@ struct sema {
 	bool needs_btf;
 	bool uprobe_multi;       /* the kernel has uprobe_multi links (asked once a wildcard matched several) */
 	uint32_t max_strlen;     /* str() capacity: config max_strlen, default 1024 (HEAD) */
+	/* Syscall tracepoints may be served by one tp_btf program (the kernel
+	 * has BTF and config syscall_dispatch is not never): the byte offset of
+	 * thread_info.status in task_struct (TS_COMPAT), else -1. */
+	int sysdisp_status_off;
+	unsigned sysdisp_mode;   /* enum cfg_sysdisp */
 };
 
 /* The passes: expansion of attach points (tracefs, catalogue), then types. */

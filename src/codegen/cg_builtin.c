@@ -326,7 +326,7 @@ static struct cg_val tp_args(struct cg *c, const struct ty *t)
 	cg_store_int(c, buf, cg_const(c, 0), 8);
 	for (uint32_t off = 8; off < size;) {
 		uint32_t left = size - off, w = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
-		LLVMValueRef v = cg_load_int(c, cg_gep(c, c->ctxarg, off), ty_int(w, false));
+		LLVMValueRef v = cg_load_int(c, cg_gep(c, cg_tp_base(c), off), ty_int(w, false));
 		cg_store_int(c, cg_gep(c, buf, off), v, w);
 		off += w;
 	}

@@ -569,7 +569,7 @@ static struct cg_val ctx_field(struct cg *c, uint32_t off, const struct ty *t)
 	if (k && k->args != RT_ARGS_TRACEPOINT && !cg_is_mem(t))
 		return cg_val_scalar(cg_slot_as(c, cg_ctx_slot(c, off), t));
 	LLVMValueRef idx = LLVMConstInt(c->i64, off, false);
-	LLVMValueRef addr = LLVMBuildGEP2(c->b, c->i8, c->ctxarg, &idx, 1, "");
+	LLVMValueRef addr = LLVMBuildGEP2(c->b, c->i8, cg_tp_base(c), &idx, 1, "");
 	if (!cg_is_mem(t))
 		return cg_val_scalar(cg_load_int(c, addr, t));
 	LLVMValueRef buf = cg_tmp(c, ty_size(t));

@@ -84,7 +84,7 @@ struct cg {
 	LLVMModuleRef mod;
 	LLVMBuilderRef b;
 	LLVMDIBuilderRef di;
-	LLVMMetadataRef difile, dicu, di_int, di_ptr, di_fnty;
+	LLVMMetadataRef difile, dicu, di_int, di_ptr, di_fnty, di_long;
 	LLVMTypeRef i8, i16, i32, i64, ptr;
 
 	/* maps: desc.maps[i] is served by map_globals[i] */
@@ -101,6 +101,10 @@ struct cg {
 	/* the program being generated */
 	struct sema_expansion *exp;
 	LLVMValueRef fn, ctxarg;
+	LLVMValueRef tp_rec;      /* a dispatched syscall body's tracepoint record (cg_sysdisp.c),
+	                           * read in place of the context; NULL elsewhere */
+	LLVMValueRef name_idx;    /* a dispatched body shared by a group of probes: which one
+	                           * fired, in place of the attach cookie (cg_multi_name) */
 	LLVMBasicBlockRef entry, prologue, body;
 	LLVMMetadataRef sp;
 	LLVMValueRef scratch;     /* this program's scratch pointer, once looked up */
@@ -248,6 +252,24 @@ void cg_for_range_callback(struct cg *c, struct ast *n);
 /* `return`: from the probe, or from a loop callback, telling its caller to
  * return in turn. */
 void cg_return(struct cg *c);
+
+/* cg_sysdisp.c: syscall tracepoints served by one program on the raw
+ * syscall tracepoints. The plan marks the expansions it serves (all of a
+ * program's syscall tracepoints, or none); each one's body is then a
+ * subprogram (cg_sysdisp_fn) reading its record from cg_sysdisp_record,
+ * and cg_sysdisp_emit makes the programs that call them. */
+void cg_sysdisp_plan(struct cg *c);
+void cg_sysdisp_fn(struct cg *c);
+LLVMMetadataRef cg_sysdisp_di_fnty(struct cg *c);
+LLVMValueRef cg_sysdisp_record(struct cg *c, const struct sema_expansion *e);
+const char *cg_sysdisp_prog(const struct sema_expansion *e);
+void cg_sysdisp_emit(struct cg *c);
+/* Where a tracepoint record's fields are read: the context, or the record
+ * a dispatched body built. */
+static inline LLVMValueRef cg_tp_base(struct cg *c)
+{
+	return c->tp_rec ? c->tp_rec : c->ctxarg;
+}
 
 /* cg_stmt.c */
 void cg_stmts(struct cg *c, struct ast *list);

@@ -12,7 +12,7 @@ struct cb {
 	LLVMValueRef fn, pass, flag;
 	unsigned nv;
 	struct span at;
-	LLVMValueRef ctxarg, scratch, ret_flag, caller_fn, loop_pass, loop_flag;
+	LLVMValueRef ctxarg, tp_rec, name_idx, scratch, ret_flag, caller_fn, loop_pass, loop_flag;
 	unsigned loop_pass_n;
 	LLVMBasicBlockRef entry, prologue, body, where;
 	LLVMMetadataRef sp;
@@ -47,10 +47,14 @@ static void cb_begin(struct cg *c, struct ast *n, struct cb *cb, const char *bas
 	cb->nv = nv;
 	/* one array per function, shared by its loops one after another (each
 	 * fills it before its call): the stack is 512 bytes for all frames */
-	if (!c->loop_pass || c->loop_pass_n < nv + 3) {
-		c->loop_pass = cg_alloca(c, 8 * (nv + 3));
+	/* [nv + 3], [nv + 4]: a dispatched syscall body's record and probe
+	 * index (cg_sysdisp.c) */
+	bool disp = c->tp_rec || c->name_idx;
+	unsigned need = nv + 3 + 2 * disp;
+	if (!c->loop_pass || c->loop_pass_n < need) {
+		c->loop_pass = cg_alloca(c, 8 * need);
 		c->loop_flag = cg_alloca(c, 8);
-		c->loop_pass_n = nv + 3;
+		c->loop_pass_n = need;
 	}
 	cb->pass = c->loop_pass;
 	cb->flag = c->loop_flag;
@@ -58,11 +62,17 @@ static void cb_begin(struct cg *c, struct ast *n, struct cb *cb, const char *bas
 	LLVMBuildStore(c->b, cb->flag, cg_gep(c, cb->pass, 8 * (nv + 1)));
 	LLVMBuildStore(c->b, extra ? extra : cg_const(c, 0), cg_gep(c, cb->pass, 8 * (nv + 2)));
 	LLVMBuildStore(c->b, c->ctxarg, cb->pass);
+	if (disp) {
+		LLVMBuildStore(c->b, c->tp_rec ? c->tp_rec : LLVMConstNull(c->ptr), cg_gep(c, cb->pass, 8 * (nv + 3)));
+		LLVMBuildStore(c->b, c->name_idx ? c->name_idx : cg_const(c, 0), cg_gep(c, cb->pass, 8 * (nv + 4)));
+	}
 	for (unsigned i = 0; i < nv; i++)
 		LLVMBuildStore(c->b, c->vars[i].slot, cg_gep(c, cb->pass, 8 * (i + 1)));
 
 	cb->caller_fn = c->fn;
 	cb->ctxarg = c->ctxarg;
+	cb->tp_rec = c->tp_rec;
+	cb->name_idx = c->name_idx;
 	cb->scratch = c->scratch;
 	cb->ret_flag = c->ret_flag;
 	cb->entry = c->entry;
@@ -118,6 +128,10 @@ static void cb_begin(struct cg *c, struct ast *n, struct cb *cb, const char *bas
 		c->vars[i].slot = LLVMBuildLoad2(c->b, c->ptr, cg_gep(c, in, 8 * (i + 1)), "");
 	c->ret_flag = LLVMBuildLoad2(c->b, c->ptr, cg_gep(c, in, 8 * (nv + 1)), "");
 	cb->extra_in = LLVMBuildLoad2(c->b, c->i64, cg_gep(c, in, 8 * (nv + 2)), "");
+	if (c->tp_rec)
+		c->tp_rec = LLVMBuildLoad2(c->b, c->ptr, cg_gep(c, in, 8 * (nv + 3)), "");
+	if (c->name_idx)
+		c->name_idx = LLVMBuildLoad2(c->b, c->i64, cg_gep(c, in, 8 * (nv + 4)), "");
 }
 
 /* The body, with break stopping the walk (1) and continue going on to the
@@ -136,6 +150,8 @@ static void cb_body_end(struct cg *c, struct ast *body, struct cb *cb)
 
 	c->fn = cb->caller_fn;
 	c->ctxarg = cb->ctxarg;
+	c->tp_rec = cb->tp_rec;
+	c->name_idx = cb->name_idx;
 	c->scratch = cb->scratch;
 	c->ret_flag = cb->ret_flag;
 	c->entry = cb->entry;

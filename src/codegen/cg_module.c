@@ -327,6 +327,7 @@ static void module_init(struct cg *c, LLVMTargetMachineRef tm)
 	c->di_int = LLVMDIBuilderCreateBasicType(c->di, "int", 3, 32, 5 /* DW_ATE_signed */, 0);
 	LLVMMetadataRef lng = LLVMDIBuilderCreateBasicType(c->di, "long", 4, 64, 5, 0);
 	c->di_ptr = LLVMDIBuilderCreatePointerType(c->di, NULL, 64, 64, 0, "", 0);
+	c->di_long = lng;
 	LLVMMetadataRef params[2] = { lng, c->di_ptr };
 	c->di_fnty = LLVMDIBuilderCreateSubroutineType(c->di, c->difile, params, 2, 0);
 
@@ -440,8 +441,10 @@ struct desc *cg_compile(struct pass_ctx *pc, const struct cg_opts *o)
 	module_init(&c, tm);
 	cg_maps_user(&c);
 	cg_multi_groups(&c);
+	cg_sysdisp_plan(&c);
 	for (unsigned i = 0; i < c.s->nexp; i++)
 		cg_probe(&c, &c.s->exp[i]);
+	cg_sysdisp_emit(&c);
 	cg_maps_emit(&c);
 	if (o->aot)
 		cg_params_finish(&c);

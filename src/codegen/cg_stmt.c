@@ -278,12 +278,16 @@ static void add_probe_desc(struct cg *c, struct sema_expansion *e, const char *p
 {
 	struct desc *d = c->desc;
 	d->probes = arena_grow(c->a, d->probes, d->nprobes, &c->capprobes, sizeof(*d->probes));
+	e->desc_index = d->nprobes;
 	struct probe_point *ap = e->ap->ap;
 	d->probes[d->nprobes++] = (struct desc_probe){
 		.type = e->type, .name = e->name, .prog_name = prog, .target = e->target, .func = e->func,
 		.unit = ap->unit, .freq = ap->freq, .offset = e->offset ? e->offset : ap->offset,
 		.addr = ap->addr, .ref_ctr = e->ref_ctr, .mode = ap->mode, .deferred = e->deferred,
-		.multi_n = e->multi_n, .multi_member = e->multi_lead != 0, .extra_site = e->extra_site,
+		/* a dispatched body shared by several syscalls is no uprobe_multi group */
+		.multi_n = e->sysdisp ? 0 : e->multi_n, .multi_member = !e->sysdisp && e->multi_lead,
+		.extra_site = e->extra_site,
+		.sysdisp = !e->sysdisp ? DESC_SYSDISP_NONE : e->sysdisp_lead ? DESC_SYSDISP_LEAD : DESC_SYSDISP_MEMBER,
 		.at = e->ap->span,
 	};
 	d->nattach++;
@@ -317,9 +321,11 @@ void cg_probe(struct cg *c, struct sema_expansion *e)
 {
 	struct ast *p = e->probe;
 	if (e->multi_lead) {
-		/* served by its group's first program, through one uprobe_multi link */
+		/* served by its group's first program, through one uprobe_multi
+		 * link, or its body called by the syscall dispatch */
 		const struct sema_expansion *l = &c->s->exp[e->multi_lead - 1];
-		add_probe_desc(c, e, arena_printf(c->a, "prog%u_%s", l->index, probetype_name(l->type)));
+		add_probe_desc(c, e, e->sysdisp ? cg_sysdisp_prog(e)
+						: arena_printf(c->a, "prog%u_%s", l->index, probetype_name(l->type)));
 		return;
 	}
 	c->fatal_at = p->span;
@@ -333,11 +339,17 @@ void cg_probe(struct cg *c, struct sema_expansion *e)
 	c->scratch_full = false;
 	c->stack_used = 0;
 	const char *name = arena_printf(c->a, "prog%u_%s", e->index, probetype_name(e->type));
-	LLVMTypeRef params[1] = { c->ptr };
-	LLVMTypeRef fty = LLVMFunctionType(c->i64, params, 1, false);
+	LLVMTypeRef params[2] = { c->ptr, c->i64 };
+	/* a dispatched syscall body: (ctx, index of the probe in its group) */
+	LLVMTypeRef fty = LLVMFunctionType(c->i64, params, e->sysdisp ? 2 : 1, false);
 	c->fn = LLVMAddFunction(c->mod, name, fty);
-	LLVMSetSection(c->fn, section(c, e));
-	LLVMSetLinkage(c->fn, LLVMExternalLinkage);
+	c->tp_rec = c->name_idx = NULL;
+	if (e->sysdisp) {
+		cg_sysdisp_fn(c);
+	} else {
+		LLVMSetSection(c->fn, section(c, e));
+		LLVMSetLinkage(c->fn, LLVMExternalLinkage);
+	}
 	/* Without nounwind and with debug info, LLVM emits .eh_frame, which libbpf skips with a warning. */
 	unsigned kind = LLVMGetEnumAttributeKindForName("nounwind", 8);
 	LLVMAddAttributeAtIndex(c->fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(c->ctx, kind, 0));
@@ -346,11 +358,18 @@ void cg_probe(struct cg *c, struct sema_expansion *e)
 	/* A named parameter in the DISubprogram: the kernel rejects BTF whose
 	 * function has an unnamed one ("Invalid arg#1"). */
 	c->sp = LLVMDIBuilderCreateFunction(c->di, c->difile, name, strlen(name), name, strlen(name), c->difile,
-					    p->span.line, c->di_fnty, false, true, p->span.line, 0, true);
+					    p->span.line, e->sysdisp ? cg_sysdisp_di_fnty(c) : c->di_fnty,
+					    e->sysdisp != 0, true, p->span.line, 0, true);
 	LLVMSetSubprogram(c->fn, c->sp);
 	LLVMMetadataRef pv = LLVMDIBuilderCreateParameterVariable(c->di, c->sp, "ctx", 3, 1, c->difile, p->span.line,
 								  c->di_ptr, true, 0);
 	(void)pv;
+	if (e->sysdisp) {
+		LLVMDIBuilderCreateParameterVariable(c->di, c->sp, "index", 5, 2, c->difile, p->span.line,
+						     c->di_long, true, 0);
+		if (e->multi_n > 1)
+			c->name_idx = LLVMGetParam(c->fn, 1);
+	}
 
 	cg_fn_begin(c, p->span);
 	cg_pid_filter(c);
@@ -377,6 +396,8 @@ void cg_probe(struct cg *c, struct sema_expansion *e)
 		LLVMBuildRet(c->b, cg_const(c, 0));
 		LLVMPositionBuilderAtEnd(c->b, go);
 	}
+	if (e->sysdisp_args)
+		c->tp_rec = cg_sysdisp_record(c, e);
 	var_types(c, p->probe.body->block.stmts);
 	var_storage(c);
 	if (rt_provider_of(e->type)->args == RT_ARGS_ITER) {
@@ -404,5 +425,8 @@ void cg_probe(struct cg *c, struct sema_expansion *e)
 	LLVMBuildRet(c->b, cg_const(c, 0));
 	LLVMSetCurrentDebugLocation2(c->b, NULL);
 	check_size(c, p);
-	add_probe_desc(c, e, name);
+	add_probe_desc(c, e, e->sysdisp ? cg_sysdisp_prog(e) : name);
+	for (LLVMValueRef f = c->fn; f; f = LLVMGetNextFunction(f))
+		e->sysdisp_funcs++;
+	c->tp_rec = c->name_idx = NULL;
 }

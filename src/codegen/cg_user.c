@@ -164,8 +164,9 @@ struct cg_val cg_multi_name(struct cg *c, bool func, const struct ty *t)
 		LLVMDIBuilderCreateExpression(c->di, NULL, 0), NULL, 64);
 	LLVMGlobalSetMetadata(g, LLVMGetMDKindIDInContext(c->ctx, "dbg", 3), gve);
 
-	/* the cookie is the function's index in the group; bounded for the verifier */
-	LLVMValueRef cookie = cg_helper(c, H_GET_ATTACH_COOKIE, c->i64, &c->ctxarg, 1);
+	/* the cookie is the function's index in the group (a dispatched
+	 * syscall body's is its argument); bounded for the verifier */
+	LLVMValueRef cookie = c->name_idx ? c->name_idx : cg_helper(c, H_GET_ATTACH_COOKIE, c->i64, &c->ctxarg, 1);
 	LLVMValueRef idx = cg_alloca(c, 8);
 	LLVMBuildStore(c->b, cg_const(c, 0), idx);
 	LLVMBasicBlockRef in = cg_block(c, "name_in"), out = cg_block(c, "name_out");

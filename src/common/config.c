@@ -14,6 +14,7 @@ enum cfg_type { T_UINT, T_BOOL, T_ENUM, T_STRING, T_FILE };
 static const char *const stack_modes[] = { "bpftrace", "perf", "raw", "build_id", NULL };
 static const char *const missing[] = { "error", "warn", "ignore", NULL };
 static const char *const colors[] = { "auto", "always", "never", NULL };
+static const char *const sysdisp[] = { "auto", "always", "never", NULL };
 static const char *const sym_caches[] = { "per_pid", "per_program", "none", NULL };
 /* The GPL-compatible strings the kernel accepts for GPL-only helpers. */
 static const char *const licenses[] = { "GPL", "GPL v2", "GPL and additional rights",
@@ -53,6 +54,10 @@ static const struct def defs[CFG__COUNT] = {
 	[CFG_LAZY_SYMBOLICATION] = { "lazy_symbolication", NULL, T_BOOL, 0, 0, 1, NULL, NULL, false, false },
 	[CFG_SHOW_DEBUG_INFO] = { "show_debug_info", NULL, T_BOOL, 0, 0, 1, NULL, NULL, false, false },
 	[CFG_USE_BLAZESYM] = { "use_blazesym", NULL, T_BOOL, 0, 0, 1, NULL, NULL, false, false },
+	/* hawk's own (not bpftrace's): syscall tracepoints served by one program on the raw
+	 * syscall tracepoints ("always" where the blocks allow it), one perf event each
+	 * ("never"), or chosen by how many there are ("auto"; bench/README.md) */
+	[CFG_SYSCALL_DISPATCH] = { "syscall_dispatch", NULL, T_ENUM, CFG_SYSDISP_AUTO, 0, 0, NULL, sysdisp, false, false },
 	[CFG_BTF] = { "btf", NULL, T_FILE, 0, 0, 0, NULL, NULL, false, true },
 	[CFG_VMLINUX] = { "vmlinux", NULL, T_FILE, 0, 0, 0, NULL, NULL, false, true },
 	[CFG_KERNEL_SOURCE] = { "kernel_source", NULL, T_FILE, 0, 0, 0, NULL, NULL, false, true },

@@ -28,6 +28,7 @@ enum cfg_key {
 	CFG_LAZY_SYMBOLICATION,
 	CFG_SHOW_DEBUG_INFO,
 	CFG_USE_BLAZESYM,
+	CFG_SYSCALL_DISPATCH,   /* hawk's own: how syscall tracepoints are served */
 	/* environment only (bpftrace reads them outside its config) */
 	CFG_BTF,
 	CFG_VMLINUX,
@@ -44,6 +45,7 @@ enum cfg_key {
 enum cfg_stack_mode { CFG_STACK_BPFTRACE, CFG_STACK_PERF, CFG_STACK_RAW, CFG_STACK_BUILD_ID };
 enum cfg_missing { CFG_MISSING_ERROR, CFG_MISSING_WARN, CFG_MISSING_IGNORE };
 enum cfg_color { CFG_COLOR_AUTO, CFG_COLOR_ALWAYS, CFG_COLOR_NEVER };
+enum cfg_sysdisp { CFG_SYSDISP_AUTO, CFG_SYSDISP_ALWAYS, CFG_SYSDISP_NEVER };
 
 /* The values. Integers and enums are u64; strings borrow the environment or
  * the script (they live as long as the run). */

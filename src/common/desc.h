@@ -141,6 +141,12 @@ struct desc_event {
 	struct span at;            /* the same, whole: WARNING's underline */
 };
 
+/* tracepoint:syscalls:sys_enter_X/sys_exit_X served by one tp_btf program
+ * (prog_name) on the raw syscall tracepoint, which calls each probe's body
+ * by syscall number: the lead attaches it, its members (every other probe
+ * it serves) are counted without an attach. */
+enum desc_sysdisp { DESC_SYSDISP_NONE, DESC_SYSDISP_LEAD, DESC_SYSDISP_MEMBER };
+
 struct desc_probe {
 	enum probe_type type;
 	const char *name;          /* as printed by `probe`: "tracepoint:syscalls:sys_enter_openat" */
@@ -159,6 +165,7 @@ struct desc_probe {
 	bool multi_member;
 	bool extra_site;           /* usdt: a further site of the probe before it: "Attached N" counts
 	                            * probes, not sites (current bpftrace) */
+	uint8_t sysdisp;           /* enum desc_sysdisp, above */
 	uint64_t freq;             /* profile/interval/software count */
 	uint64_t offset, addr;     /* uprobe, uretprobe, usdt: offset is the file offset */
 	uint64_t ref_ctr;          /* usdt: the semaphore's file offset (uprobe ref_ctr_offset), 0: none */

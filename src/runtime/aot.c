@@ -188,7 +188,8 @@ static void put_desc(struct wbuf *w, const struct desc *d)
 		put_str(w, p->func);
 		put_str(w, p->unit);
 		put_str(w, p->mode);
-		put_u8(w, (uint8_t)(p->deferred | p->multi_member << 1 | p->extra_site << 2));
+		put_u8(w, (uint8_t)(p->deferred | p->multi_member << 1 | p->extra_site << 2 |
+				    (unsigned)p->sysdisp << 3));
 		put_u32(w, p->multi_n);
 		put_u64(w, p->freq);
 		put_u64(w, p->offset);
@@ -488,6 +489,9 @@ static struct desc *get_desc(struct rbuf *r)
 		p->deferred = fl & 1;
 		p->multi_member = fl & 2;
 		p->extra_site = fl & 4;
+		p->sysdisp = (enum desc_sysdisp)((fl >> 3) & 3);
+		if (p->sysdisp > DESC_SYSDISP_MEMBER)
+			r->bad = true;
 		p->multi_n = get_u32(r);
 		p->freq = get_u64(r);
 		p->offset = get_u64(r);

@@ -629,6 +629,10 @@ int rt_probe_attach(const struct rt_attach_ctx *c, const struct desc_probe *p,
 	};
 	const struct rt_provider *pv = rt_provider_of(p->type);
 	rt_attach_fn *fn = pv ? mech[pv->attach] : NULL;
+	/* syscall tracepoints served by one program on the raw syscall
+	 * tracepoint (tp_btf; cg_sysdisp.c): one link for all of them */
+	if (p->sysdisp == DESC_SYSDISP_LEAD)
+		fn = rt_attach_rawtracepoint;
 	if (!fn) {
 		attach_error(c, p, "cannot attach %s: %s probes are not supported yet",
 			   p->name, probetype_name(p->type));

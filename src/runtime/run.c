@@ -966,6 +966,10 @@ int rt_session_attach(struct rt_session *s)
 				return -EINTR;
 			if (bpf_program__fd(s->progs[i]) < 0)
 				continue;     /* --dry-run: a program this kernel refused to load */
+			if (d->probes[i].sysdisp == DESC_SYSDISP_MEMBER) {
+				s->t.probes++;  /* served by its lead's dispatch program */
+				continue;
+			}
 			if (d->probes[i].deferred || d->probes[i].multi_member)
 				continue;     /* attached by a setup uprobe's report (watch.c), or by its
 				               * group's uprobe_multi link */

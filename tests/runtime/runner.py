@@ -115,13 +115,14 @@ def feature_absent(name):
 
 
 def bpf_objects():
-    """Ids of hawk's BPF programs and maps now: programs named progN_*,
+    """Ids of hawk's BPF programs and maps now: programs named progN_* (or
+    hawk_sys_*, the syscall dispatch),
     maps named hawk_* or hawk.* (codegen's names, libbpf's for sections).
     None when bpftool is absent."""
     if not shutil.which("bpftool"):
         return None
     out = set()
-    for kind, pat in (("prog", r"prog\d+_"), ("map", r"hawk[_.]")):
+    for kind, pat in (("prog", r"prog\d+_|hawk_sys_"), ("map", r"hawk[_.]")):
         r = subprocess.run(["bpftool", "-j", kind, "show"], capture_output=True, text=True)
         try:
             for o in json.loads(r.stdout or "[]"):
