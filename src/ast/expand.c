@@ -399,21 +399,18 @@ static void probe_filter(struct expander *x)
 	s->nexp = n;
 }
 
-/* The byte offset of member `name` in BTF struct `rec`, or -1. */
-static int btf_member_off(const char *rec, const char *name)
+/* Field `name` of BTF struct `rec` (a whole byte, not a bitfield), or NULL;
+ * *out the record. */
+static const struct ty_field *btf_field(struct arena *a, const char *rec, const char *name,
+					const struct ty **out)
 {
-	int64_t id = rt_btf_find(rec, BTF_KIND_STRUCT);
-	if (id < 0)
-		return -1;
-	const struct btf_type *t = rt_btf_type((uint32_t)id);
-	const struct btf_member *m = (const struct btf_member *)(t + 1);
-	for (unsigned i = 0; i < BTF_INFO_VLEN(t->info); i++, m++) {
-		if (strcmp(rt_btf_str(m->name_off), name))
-			continue;
-		uint32_t bits = BTF_INFO_KFLAG(t->info) ? BTF_MEMBER_BIT_OFFSET(m->offset) : m->offset;
-		return bits % 8 ? -1 : (int)(bits / 8);
-	}
-	return -1;
+	const struct ty *t = sema_btf_record(a, rec, false, NULL);
+	if (!t)
+		return NULL;
+	sema_btf_fields(a, (struct ty *)t);
+	const struct ty_field *f = ty_field(t, name);
+	*out = t;
+	return f && !f->bits && !f->bit_offset ? f : NULL;
 }
 
 /* Whether syscall tracepoints may be served by one tp_btf program on the
@@ -436,9 +433,14 @@ static void sysdisp_check(struct pass_ctx *ctx)
 	if (!any || rt_btf_load(NULL) < 0 || rt_btf_find("btf_trace_sys_enter", BTF_KIND_TYPEDEF) < 0 ||
 	    rt_btf_find("btf_trace_sys_exit", BTF_KIND_TYPEDEF) < 0)
 		return;
-	int ti = btf_member_off("task_struct", "thread_info"), st = btf_member_off("thread_info", "status");
-	if (ti >= 0 && st >= 0)
-		s->sysdisp_status_off = ti + st;
+	/* read through CO-RE relocations (cg_core.c): an artifact finds them on its kernel */
+	const struct ty_field *ti = btf_field(ctx->arena, "task_struct", "thread_info", &s->sysdisp_task);
+	const struct ty_field *st = btf_field(ctx->arena, "thread_info", "status", &s->sysdisp_ti);
+	if (ti && st && ty_size(st->type) == 4) {
+		s->sysdisp_ti_field = ti;
+		s->sysdisp_status_field = st;
+		s->sysdisp_status_off = (int)(ti->offset + st->offset);
+	}
 }
 
 unsigned sema_expand(struct pass_ctx *ctx)

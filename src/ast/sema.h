@@ -84,6 +84,8 @@ struct sema {
 	 * has BTF and config syscall_dispatch is not never): the byte offset of
 	 * thread_info.status in task_struct (TS_COMPAT), else -1. */
 	int sysdisp_status_off;
+	const struct ty *sysdisp_task, *sysdisp_ti;     /* task_struct, thread_info */
+	const struct ty_field *sysdisp_ti_field, *sysdisp_status_field;
 	unsigned sysdisp_mode;   /* enum cfg_sysdisp */
 };
 

@@ -383,7 +383,10 @@ static void emit_prog(struct cg *c, unsigned dir, const char *name, const struct
 	LLVMPositionBuilderAtEnd(c->b, traced);
 	struct sema *s = c->s;
 	LLVMValueRef task = cg_helper(c, (enum cg_helper)H_GET_CURRENT_TASK_BTF, c->ptr, NULL, 0);
-	LLVMValueRef st = LLVMBuildLoad2(c->b, c->i32, cg_gep(c, task, (uint32_t)s->sysdisp_status_off), "");
+	LLVMValueRef at = cg_core_field_addr(c, LLVMBuildPtrToInt(c->b, task, c->i64, ""), s->sysdisp_task,
+					     s->sysdisp_ti_field);
+	at = cg_core_field_addr(c, at, s->sysdisp_ti, s->sysdisp_status_field);
+	LLVMValueRef st = LLVMBuildLoad2(c->b, c->i32, LLVMBuildIntToPtr(c->b, at, c->ptr, ""), "");
 	LLVMSetAlignment(st, 4);
 	LLVMValueRef compat = LLVMBuildICmp(c->b, LLVMIntNE,
 					    LLVMBuildAnd(c->b, st, LLVMConstInt(c->i32, TS_COMPAT, false), ""),
