@@ -385,8 +385,9 @@ def run_case(c, args):
         # Objects another run holds are excused; objects this case's own processes
         # still hold (hawk's detached teardown) get 30 s to go. Unheld ones are being
         # freed (another run's too: nothing says whose they were): the kernel frees them
-        # after RCU grace periods, which a loaded machine stretches past seconds, so
-        # they get 10 s; a pinned or otherwise kept object outlives that.
+        # after RCU grace periods and a workqueue, which a loaded machine stretches past
+        # 10 s (a ring buffer map once), so they get 30 s too; a pinned or otherwise
+        # kept object outlives that.
         # Only what was there when the case had ended can be the case's: on a
         # shared machine other runs create and free objects all along, so each
         # candidate is followed until it goes, not the changing difference.
@@ -394,14 +395,13 @@ def run_case(c, args):
         cand = (bpf_objects() or set()) - before
         left = []
         while cand:
-            others, mine = held_by_live_processes()
+            others, _ = held_by_live_processes()
             cand = {o for o in cand & (bpf_objects() or set()) if (o[0], o[1]) not in others}
             left = sorted(cand)
             waited = time.monotonic() - t0
-            if not left or waited > 30.0 or (waited > 10.0 and
-                                              not any((k, i) in mine for k, i, _ in left)):
+            if not left or waited > 30.0:
                 break
-            time.sleep(0.02)
+            time.sleep(0.02 if waited < 1.0 else 0.2)
         if left:
             problems.append("left loaded after exit: " +
                             ", ".join(f"{k} {i} {n}" for k, i, n in left))
