@@ -392,6 +392,7 @@ static int compile_and_run(struct drv_state *st, const struct drv_opts *o)
 		.pid = o->has_pid ? o->pid : 0,
 		.cmd = o->cmd,
 		.dry_run = o->dry_run,
+		.bench = o->bench,
 		.notify = getenv("HAWK_NOTIFY_ATTACHED") != NULL,
 	};
 	if (rt_apply_settings(d, st->ctx.cfg, &ro)) {

@@ -57,6 +57,7 @@ struct drv_opts {
 	unsigned dump;              /* -d STAGE[,STAGE]: enum drv_dump bits */
 	bool dry_run;               /* --dry-run */
 	bool unsafe;                /* --unsafe */
+	bool bench;                 /* --bench, --mode bench: run the bench: probes */
 	const char **include_dirs;  /* -I DIR, repeatable */
 	int ninclude_dirs;
 	const char **includes;      /* --include FILE, repeatable */

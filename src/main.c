@@ -40,6 +40,8 @@ static const char usage[] =
 	"    -d STAGE[,STAGE]   dump after a stage: parse, ast, types, ir, codegen, bpf,\n"
 	"                       libbpf, verifier, all\n"
 	"    --dry-run          load every program, attach what the kernel allows, exit\n"
+	"    --bench, --mode bench\n"
+	"                       run the bench:NAME probes and print each one's time\n"
 	"    --unsafe           allow unsafe functions (system, signal, ...)\n"
 	"    --probe-filter RE  run only the probes whose name matches the regular\n"
 	"                       expression RE (and begin and end)\n"
@@ -81,6 +83,8 @@ enum {
 	OPT_AOT,
 	OPT_PROBE_FILTER,
 	OPT_TARGET_ARCH,
+	OPT_MODE,
+	OPT_BENCH,
 };
 
 static const struct option long_opts[] = {
@@ -110,6 +114,8 @@ static const struct option long_opts[] = {
 	{ "aot", required_argument, NULL, OPT_AOT },
 	{ "probe-filter", required_argument, NULL, OPT_PROBE_FILTER },
 	{ "target-arch", required_argument, NULL, OPT_TARGET_ARCH },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "bench", no_argument, NULL, OPT_BENCH },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -352,6 +358,15 @@ static int parse_args(int argc, char *argv[], struct drv_opts *o, int *exit_now)
 			break;
 		}
 		case OPT_UNSAFE: o->unsafe = true; break;
+		case OPT_BENCH: o->bench = true; break;
+		case OPT_MODE:
+			/* current bpftrace's --mode; hawk runs bench: probes */
+			if (strcmp(optarg, "bench")) {
+				drv_error("--mode: '%s' is not supported (hawk has --mode bench)", optarg);
+				return -1;
+			}
+			o->bench = true;
+			break;
 		case OPT_INCLUDE: drv_opts_add_include(o, optarg); break;
 		case OPT_INFO:
 			drv_info();

@@ -1027,3 +1027,29 @@ void out_end(struct out_sink *s)
 	if (s->mode == OUT_TEXT)
 		fputs("\n\n", s->out);
 }
+
+void out_bench_result(struct out_sink *s, const char *const *names, size_t n, size_t index,
+		      uint64_t avg_ns, uint64_t iters)
+{
+	struct out_buf b = { 0 };
+	if (s->mode == OUT_JSON) {
+		out_buf_puts(&b, "{\"type\": \"benchmark_result\", \"data\": {");
+		out_json_str(&b, names[index], strlen(names[index]));
+		out_buf_printf(&b, ": {\"average\": %" PRIu64 ", \"iters\": %" PRIu64 "}}}\n", avg_ns, iters);
+	} else {
+		/* bpftrace's table: names in at least 40 columns, then 15 */
+		int w = 40;
+		for (size_t i = 0; i < n; i++)
+			if ((int)strlen(names[i]) > w)
+				w = (int)strlen(names[i]);
+		if (index == 0) {
+			out_buf_printf(&b, "%-*s%-15s%s\n", w + 1, "Benchmark", "Time(ns)", "Iterations");
+			for (int i = 0; i < w + 1 + 15 + 10; i++)
+				out_buf_putc(&b, '-');
+			out_buf_putc(&b, '\n');
+		}
+		out_buf_printf(&b, "%-*s%-15" PRIu64 "%" PRIu64 "\n", w + 1, names[index], avg_ns, iters);
+	}
+	out_flush_buf(s, &b);
+	out_buf_fini(&b);
+}

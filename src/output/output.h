@@ -66,6 +66,12 @@ typedef int (*out_usrc_fn)(void *ctx, uint32_t pid, uint64_t addr, struct out_sr
 void out_sink_set_usrc(struct out_sink *s, out_usrc_fn fn, void *ctx);
 void out_set_debug_info(bool on);
 
+/* --bench: bench `index` of `names` (all of them, for the column's width):
+ * its average time per run and the runs it took; a table in text (its
+ * head before the first row), an object a line in JSON. */
+void out_bench_result(struct out_sink *s, const char *const *names, size_t n, size_t index,
+		      uint64_t avg_ns, uint64_t iters);
+
 /* --flamegraph FILE: every map keyed by stacks that prints (at exit, or by
  * print()) is also added to a flame graph, which out_flame_write writes to
  * `f` as an interactive SVG (output_flame.c). The sink does not own `f`. */

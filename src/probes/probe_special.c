@@ -78,6 +78,9 @@ const struct rt_provider rt_prov_test = {
 	.type = PROBE_TEST, .name = "test", .form = "test:NAME", .parse = parse_test,
 };
 
+/* timed under --bench by BPF_PROG_TEST_RUN with repeats, which raw_tp
+ * programs refuse and XDP programs take (bpftrace makes them XDP too) */
 const struct rt_provider rt_prov_bench = {
 	.type = PROBE_BENCH, .name = "bench", .form = "bench:NAME", .parse = parse_test,
+	.expand = RT_EXPAND_ONE, .section = "xdp", .attach = RT_ATTACH_NONE,
 };

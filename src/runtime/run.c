@@ -893,9 +893,60 @@ static void stop(struct rt_session *s, enum stop_reason why, int code);
 static bool only_begin_end(const struct desc *d)
 {
 	for (uint32_t i = 0; i < d->nprobes; i++)
-		if (d->probes[i].type != PROBE_BEGIN && d->probes[i].type != PROBE_END)
+		if (d->probes[i].type != PROBE_BEGIN && d->probes[i].type != PROBE_END &&
+		    d->probes[i].type != PROBE_BENCH)
 			return false;
 	return true;
+}
+
+/* --bench: each bench:NAME program, in order, through BPF_PROG_TEST_RUN,
+ * its repeats raised until one call takes a millisecond in all (bpftrace's
+ * steps); what it prints is dropped. A program that returns non-zero skips
+ * its bench. Then the run stops, as after exit(). */
+static int run_benches(struct rt_session *s)
+{
+	const struct desc *d = s->d;
+	const char **names = xcalloc(d->nprobes ? d->nprobes : 1, sizeof(*names));
+	size_t n = 0, index = 0;
+	for (uint32_t i = 0; i < d->nprobes; i++)
+		if (d->probes[i].type == PROBE_BENCH)
+			names[n++] = d->probes[i].func ? d->probes[i].func : d->probes[i].name;
+	int err = 0;
+	for (uint32_t i = 0; i < d->nprobes && !err; i++) {
+		if (d->probes[i].type != PROBE_BENCH)
+			continue;
+		uint64_t iters = 1;
+		for (;;) {
+			/* an XDP run wants a packet of at least an Ethernet header */
+			char pkt[14] = { 0 };
+			LIBBPF_OPTS(bpf_test_run_opts, ro, .data_in = pkt, .data_size_in = sizeof(pkt),
+				    .repeat = (int)iters);
+			if (bpf_prog_test_run_opts(bpf_program__fd(s->progs[i]), &ro)) {
+				err = -errno;
+				diag_plain(s->o.diag, DIAG_ERROR, "cannot run %s: %s", d->probes[i].name,
+					   strerror(-err));
+				break;
+			}
+			s->discard = true;
+			consume(s);
+			s->discard = false;
+			if (ro.retval)
+				break;
+			uint64_t total = (uint64_t)ro.duration * iters;
+			if (total < 1000 || total < 1000000) {
+				iters *= total < 1000 ? 1000 : total < 10000 ? 100 : total < 100000 ? 10 : 2;
+				if (iters <= INT32_MAX)
+					continue;
+			}
+			out_bench_result(s->sink, names, n, index, ro.duration, iters);
+			break;
+		}
+		index++;
+	}
+	free(names);
+	if (!err)
+		stop(s, STOP_EXIT, 0);
+	return err;
 }
 
 int rt_session_attach(struct rt_session *s)
@@ -957,7 +1008,8 @@ int rt_session_attach(struct rt_session *s)
 	 * providers attach after the others and last probe first: blocks on
 	 * one function then run in the order they are written, as in bpftrace
 	 * (its tests depend on it). */
-	for (int pass = 0; pass < 2; pass++) {
+	/* --bench: only BEGIN, the benches and END run, as in bpftrace */
+	for (int pass = 0; pass < 2 && !s->o.bench; pass++) {
 		for (uint32_t k = 0; k < d->nprobes; k++) {
 			uint32_t i = pass ? d->nprobes - 1 - k : k;
 			if (rt_attach_reversed(d->probes[i].type, d->probes[i].func) != (pass == 1))
@@ -983,6 +1035,9 @@ int rt_session_attach(struct rt_session *s)
 			skipped = 0;
 		}
 	}
+	for (uint32_t i = 0; i < d->nprobes && s->o.bench; i++)
+		s->t.probes += d->probes[i].type == PROBE_BEGIN || d->probes[i].type == PROBE_END ||
+			       d->probes[i].type == PROBE_BENCH;
 	s->t.attach = now_ms() - t0;
 	s->t.links = s->links.n;
 	if (s->o.verbose)
@@ -1004,6 +1059,10 @@ int rt_session_attach(struct rt_session *s)
 		return 0;
 	/* BEGIN's output now, and no -c command when BEGIN called exit(). */
 	consume(s);
+	if (s->o.bench) {
+		fflush(s->out);
+		return s->stop == STOP_NONE ? run_benches(s) : 0;
+	}
 	/* iter probes print their rows now, then the run ends (bpftrace's way). */
 	if (s->stop == STOP_NONE) {
 		int walked = rt_links_run_iters(&s->links, s->o.diag);

@@ -45,6 +45,7 @@ struct rt_opts {
 	pid_t pid;                /* -p PID: uprobes attach to it; the run stops when it exits */
 	const char *cmd;          /* -c CMD: started once attached; the run stops when it exits */
 	bool dry_run;             /* --dry-run: load and attach, then detach: no BEGIN/END, no events */
+	bool bench;               /* --bench: after BEGIN, each bench: probe is timed, nothing attached */
 	uint32_t log_size;        /* verifier log per program (log_size); 0: 1 MiB */
 	uint64_t ringbuf_bytes;   /* the event ring buffer (perf_rb_pages), a power of 2; 0: codegen's */
 	bool no_exit_maps;        /* print_maps_on_exit=0: END runs, maps are not printed */
