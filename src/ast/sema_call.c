@@ -461,11 +461,6 @@ static void positional_literal(struct checker *c, struct ast *a)
 		return;
 	const char *v = c->ctx->params[p->pos.n - 1];
 	size_t len = strlen(v);
-	char *end;
-	(void)strtoll(v, &end, 0);
-	/* --aot: str($N) of a string parameter reads the value set at load */
-	if (c->ctx->aot && p == a && (!*v || *end))
-		return;
 	sema_param_fixed(c, p->pos.n);
 	if (skip > len)
 		skip = len;

@@ -113,7 +113,7 @@ static void put_ty(struct wbuf *w, const struct ty *t)
 	put_u32(w, t->size);
 	put_u32(w, t->align);
 	put_u8(w, (uint8_t)(t->is_signed | t->is_union << 1 | t->complete << 2 | t->ctx << 3 |
-			    t->stack_user << 4));
+			    t->stack_user << 4 | t->whole << 5));
 	put_u32(w, (uint32_t)t->as);
 	put_str(w, t->name);
 	put_u32(w, ty_index(w, t->elem));
@@ -384,6 +384,7 @@ static void get_ty(struct rbuf *r, struct ty *t)
 	t->complete = fl & 4;
 	t->ctx = fl & 8;
 	t->stack_user = fl & 16;
+	t->whole = fl & 32;
 	t->as = (enum ty_addrspace)get_u32(r);
 	t->name = get_str(r);
 	t->elem = get_tyref(r);

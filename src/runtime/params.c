@@ -8,15 +8,17 @@
 
 #include "runtime/globals.h"
 
-/* bpftrace's rule for a parameter: an integer when the whole text is one. */
+/* bpftrace's rule for a parameter: an integer when the whole text is one
+ * (sema's positional()); past INT64_MAX it is read unsigned. */
 static bool is_int(const char *v, long long *out)
 {
 	char *end;
-	errno = 0;
-	long long x = strtoll(v, &end, 0);
-	if (!*v || *end || errno)
+	(void)strtoll(v, &end, 0);
+	if (!*v || *end)
 		return false;
-	*out = x;
+	errno = 0;
+	unsigned long long u = strtoull(v, &end, 0);
+	*out = *v != '-' && !errno ? (long long)u : strtoll(v, NULL, 0);
 	return true;
 }
 
@@ -56,7 +58,7 @@ int rt_params_check(const struct desc *d, char *const *argv, int argc, struct di
 			if (strcmp(v, p->text)) {
 				diag_plain(dg, DIAG_ERROR, "$%u is '%s', but the artifact was compiled with "
 					   "'%s', which shaped its code (an attach point, a constant argument, "
-					   "unroll): compile it again with this value", i + 1, v, p->text);
+					   "unroll, str()): compile it again with this value", i + 1, v, p->text);
 				return -1;
 			}
 			break;

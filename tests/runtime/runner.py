@@ -267,22 +267,12 @@ def run_case(c, args):
         if c.get("RUN"):
             proc = Proc(fill(c.get("RUN")), env, tmp, True)
         elif args.aot:
-            # The same case through an artifact: compiled with every option, run by
-            # hawk-run with the options it takes (the run's own); a compile error is
-            # the case's output, as in one hawk run.
-            opts = shlex.split(fill(c.get("ARGS", "")))
-            run_opts, i = [], 0
-            while i < len(opts):
-                if opts[i] in ("-q", "-v", "--dry-run", "--no-warnings"):
-                    run_opts.append(opts[i])
-                elif opts[i] in ("-f", "-B", "-o", "-c") and i + 1 < len(opts):
-                    run_opts += opts[i:i + 2]
-                    i += 1
-                i += 1
-            art = os.path.join(tmp, "prog.aot")
-            cmd = (shlex.join([args.hawk, "--aot", art] + opts + ["-e", fill("\n".join(c.get("PROG")))])
-                   + " && exec " + shlex.join([args.hawk_run] + run_opts + [art]))
-            proc = Proc(cmd, env, tmp, True)
+            # The same case through an artifact: aot_hawk.py compiles it with every
+            # option and runs it with hawk-run and the run's own; a compile error is the
+            # case's output, as in one hawk run; what runs nothing (-n, -l) is hawk's.
+            argv = ([args.aot_wrapper] + shlex.split(fill(c.get("ARGS", ""))) +
+                    ["-e", fill("\n".join(c.get("PROG")))])
+            proc = Proc(argv, env, tmp, False)
         else:
             argv = ([args.hawk] + shlex.split(fill(c.get("ARGS", ""))) +
                     ["-e", fill("\n".join(c.get("PROG")))])
