@@ -188,6 +188,10 @@ static void catalogue(struct expander *x, struct ast *probe, struct ast *ap,
 		return;
 	}
 	unsigned found = 0;
+	if (!x->ctx->probe_filter && x->s->nexp + x->uncounted + (uint64_t)n > x->max_probes) {
+		x->uncounted += (unsigned)n;
+		return;
+	}
 	for (long i = 0; i < n; i++) {
 		const char *colon = strrchr(v[i], ':');
 		const char *target = colon ? arena_strndup(a, v[i], (size_t)(colon - v[i])) : NULL;
@@ -450,13 +454,14 @@ unsigned sema_expand(struct pass_ctx *ctx)
 		/* config max_strlen: HEAD's default 1024 (0.17: 64) */
 		ctx->sema->max_strlen = ctx->cfg ? (uint32_t)cfg_u(ctx->cfg, CFG_MAX_STRLEN) : 1024;
 	}
-	struct expander x = { .ctx = ctx, .s = ctx->sema };
+	struct expander x = { .ctx = ctx, .s = ctx->sema,
+			      .max_probes = ctx->cfg ? cfg_u(ctx->cfg, CFG_MAX_PROBES) : 1024 };
 	bool probes = false;
 	for (struct ast *it = ctx->prog->program.items; it; it = it->next) {
 		if (it->kind != AST_PROBE)
 			continue;
 		probes = true;
-		unsigned before = ctx->sema->nexp, errors = x.errors;
+		unsigned before = ctx->sema->nexp + x.uncounted, errors = x.errors;
 		/* bpftrace's rule: an iterator probe has one attach point */
 		if (it->probe.aps && it->probe.aps->next)
 			for (struct ast *ap = it->probe.aps; ap; ap = ap->next)
@@ -467,7 +472,7 @@ unsigned sema_expand(struct pass_ctx *ctx)
 				}
 		for (struct ast *ap = it->probe.aps; ap; ap = ap->next)
 			expand_ap(&x, it, ap);
-		if (ctx->sema->nexp == before && x.errors == errors && it->probe.aps)
+		if (ctx->sema->nexp + x.uncounted == before && x.errors == errors && it->probe.aps)
 			no_attach_points(&x, it);
 	}
 	if (ctx->probe_filter && !x.errors)
@@ -478,7 +483,7 @@ unsigned sema_expand(struct pass_ctx *ctx)
 		struct span start = { .line = 1, .col = 1, .file = ctx->prog->span.file };
 		diag_error(ctx->diag, start, "No probes to attach");
 		x.errors++;
-	} else if (!x.errors && !ctx->sema->nexp) {
+	} else if (!x.errors && !ctx->sema->nexp && !x.uncounted) {
 		/* every probe was left out (missing_probes): current bpftrace's
 		 * line, on standard output, and exit status 1 */
 		printf("No probes to attach\n");
@@ -488,12 +493,12 @@ unsigned sema_expand(struct pass_ctx *ctx)
 	/* Each probe is a BPF program to generate: refused here, before codegen
 	 * (kprobe:* made 60,000 and compiled for six minutes), in the words the
 	 * runtime's own check uses (driver.c, apply_limits). */
-	uint64_t max = ctx->cfg ? cfg_u(ctx->cfg, CFG_MAX_PROBES) : 1024;
-	if (!x.errors && ctx->sema->nexp > max) {
+	uint64_t max = x.max_probes;
+	if (!x.errors && ctx->sema->nexp + x.uncounted > max) {
 		diag_plain(ctx->diag, DIAG_ERROR, "Can't attach to %u probes because it exceeds the "
 			   "current limit of %llu probes. You can increase the limit through the "
 			   "BPFTRACE_MAX_PROBES environment variable, but BE CAREFUL since a high number "
-			   "of probes attached can cause your system to crash.", ctx->sema->nexp,
+			   "of probes attached can cause your system to crash.", ctx->sema->nexp + x.uncounted,
 			   (unsigned long long)max);
 		x.errors++;
 	}

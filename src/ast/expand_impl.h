@@ -9,6 +9,11 @@ struct expander {
 	struct sema *s;
 	unsigned errors;
 	const char *hint;    /* "did you mean" for the probe whose only attach point matched nothing */
+	/* matches counted but not expanded: once a program is past the probe
+	 * limit it is refused, so the rest need no format files read
+	 * (tracepoint:*:* read 2,300 of them to be told it has too many) */
+	unsigned uncounted;
+	uint64_t max_probes;
 	/* suggest()'s last catalogue listing (a type's names under one target):
 	 * a script with many typos of one kind lists the ~70,000 kernel
 	 * functions once, not once per typo; past SUGGEST_MAX typos, no more
