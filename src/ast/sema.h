@@ -80,6 +80,7 @@ struct sema {
 	bool needs_btf;
 	bool uprobe_multi;       /* the kernel has uprobe_multi links (asked once a wildcard matched several) */
 	uint32_t max_strlen;     /* str() capacity: config max_strlen, default 1024 (HEAD) */
+	bool stack_lens;         /* len() of a stack is used: stack values carry their frame count */
 	/* Syscall tracepoints may be served by one tp_btf program (the kernel
 	 * has BTF and config syscall_dispatch is not never): the byte offset of
 	 * thread_info.status in task_struct (TS_COMPAT), else -1. */

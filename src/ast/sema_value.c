@@ -481,8 +481,20 @@ const struct ty *sema_check_len(struct checker *c, struct ast *n, struct ast **a
 {
 	(void)nargs, (void)map;
 	struct ast *m = args[0];
-	if (m->kind != AST_MAP || m->map.keys) {
+	if (m->kind == AST_MAP && m->map.keys) {
 		sema_err(c, n->span, "len() expects a whole map (@m)");
+		return ty_none();
+	}
+	if (m->kind != AST_MAP) {
+		/* len(ustack), len($s) of a stack: its frames (current bpftrace) */
+		const struct ty *t = sema_expr(c, m);
+		if (sema_poisoned(t))
+			return ty_none();
+		if (t->kind == TY_STACK) {
+			c->s->stack_lens = true;
+			return ty_int(8, true);
+		}
+		sema_err(c, n->span, "len() expects a whole map (@m) or a stack (%s provided)", sema_tname(c, t));
 		return ty_none();
 	}
 	struct sema_map *sm = sema_map_find(c->s, m->map.name);

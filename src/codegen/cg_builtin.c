@@ -270,7 +270,17 @@ struct cg_val cg_kstack(struct cg *c, uint32_t limit, bool user)
 	cg_store_int(c, buf, id, 8);
 	LLVMValueRef pid = user ? note_pid(c) : LLVMBuildLShr(c->b, ns_pid_tgid(c, NULL), cg_const(c, 32), "");
 	cg_store_int(c, cg_gep(c, buf, 8), pid, 4);
-	cg_store_int(c, cg_gep(c, buf, 12), cg_const(c, 0), 4);
+	LLVMValueRef frames = cg_const(c, 0);
+	if (c->s->stack_lens) {
+		/* len() of a stack: the stack map cannot be read from BPF, so the
+		 * frames are taken again into scratch and counted */
+		LLVMValueRef tmp = cg_tmp(c, limit * 8);
+		LLVMValueRef ga[4] = { c->ctxarg, tmp, cg_const(c, limit * 8), cg_const(c, user ? 256 : 0) };
+		LLVMValueRef r = cg_helper(c, H_GET_STACK, c->i64, ga, 4);
+		LLVMValueRef ok = LLVMBuildICmp(c->b, LLVMIntSGT, r, cg_const(c, 0), "");
+		frames = LLVMBuildSelect(c->b, ok, LLVMBuildLShr(c->b, r, cg_const(c, 3), ""), cg_const(c, 0), "");
+	}
+	cg_store_int(c, cg_gep(c, buf, 12), frames, 4);
 	return cg_val_mem(buf);
 }
 

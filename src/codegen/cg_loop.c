@@ -250,6 +250,12 @@ void cg_for_range_callback(struct cg *c, struct ast *n)
  * callback only says go on. One such callback per module. */
 struct cg_val cg_emit_len(struct cg *c, struct ast *n)
 {
+	if (cg_type(n->call.args)->kind == TY_STACK) {
+		/* the frame count the stack value carries (cg_kstack) */
+		struct cg_val v = cg_expr(c, n->call.args);
+		LLVMValueRef f = LLVMBuildLoad2(c->b, c->i32, cg_gep(c, v.v, 12), "");
+		return cg_val_scalar(LLVMBuildZExt(c->b, f, c->i64, ""));
+	}
 	static const char *const pnames[4] = { "map", "key", "value", "ctx" };
 	int dm = cg_user_map(c, n->call.args->map.name);
 	LLVMValueRef fn = LLVMGetNamedFunction(c->mod, "map_len_walk");
