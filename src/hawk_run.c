@@ -12,6 +12,7 @@
 #include "common/config.h"
 #include "common/diag.h"
 #include "probes/btf.h"
+#include "probes/list.h"
 #include "runtime/aot.h"
 #include "runtime/params.h"
 #include "runtime/run.h"
@@ -22,12 +23,15 @@
 
 static const char usage[] =
 	"USAGE: hawk-run [options] ARTIFACT [ARGS...]\n"
+	"       hawk-run -l [PATTERN]   list this machine's probes (as hawk -l)\n"
 	"Runs a program compiled with `hawk --aot ARTIFACT SCRIPT`; output as `hawk SCRIPT`.\n"
 	"ARGS are the positional parameters $1, $2, ... (none: the compile's).\n"
 	"    -o FILE       write events and maps to FILE\n"
 	"    -f FORMAT     text (default), json or folded\n"
 	"    --flamegraph FILE  also draw the maps keyed by stacks as an SVG flame graph\n"
 	"    -p PID        filter probes to PID, attach uprobes to it; stop when it exits\n"
+	"    -l [PATTERN]  list the probes of this machine (its tracefs, BTF, kallsyms and\n"
+	"                  binaries); -v: with their arguments\n"
 	"    -B MODE       output buffering: line (default), full or none\n"
 	"    -c CMD        run CMD once attached; stop when it exits\n"
 	"    -q            no \"Attached N probes\"\n"
@@ -48,9 +52,10 @@ int main(int argc, char *argv[])
 	};
 	struct rt_opts ro = { 0 };
 	const char *output = NULL, *flamegraph = NULL;
+	bool list = false;
 	bool warnings = true;
 	int c;
-	while ((c = getopt_long(argc, argv, "+o:f:B:c:p:qvh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:f:B:c:p:lqvh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': output = optarg; break;
 		case 'f':
@@ -74,6 +79,7 @@ int main(int argc, char *argv[])
 			}
 			break;
 		case 'c': ro.cmd = optarg; break;
+		case 'l': list = true; break;
 		case 'F': flamegraph = optarg; break;
 		case 'p': {
 			char *end;
@@ -96,6 +102,17 @@ int main(int argc, char *argv[])
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return 1;
 		}
+	}
+	if (list) {
+		/* the probes where the artifact runs, from that machine's own files */
+		if (argc - optind > 1) {
+			fprintf(stderr, "ERROR: -l takes one pattern\n");
+			return 1;
+		}
+		struct diag *ld = diag_new(stderr);
+		int err = rt_list(optind < argc ? argv[optind] : NULL, ro.verbose > 0, ro.pid, stdout, ld);
+		diag_free(ld);
+		return err ? 1 : 0;
 	}
 	if (optind == argc) {
 		fprintf(stderr, "ERROR: no artifact given\n%s", usage);
