@@ -287,10 +287,10 @@ const struct ty *sema_check_sargn(struct checker *c, struct ast *n, struct ast *
 
 /* A stack's mode when the call names none: stack_mode (BPFTRACE_STACK_MODE),
  * bpftrace's own by default; build_id is for user stacks. */
-static uint8_t stack_mode(struct checker *c)
+static uint8_t stack_mode(struct checker *c, bool user)
 {
 	uint64_t mode = c->ctx->cfg ? cfg_u(c->ctx->cfg, CFG_STACK_MODE) : CFG_STACK_BPFTRACE;
-	return (uint8_t)(mode == CFG_STACK_BUILD_ID ? CFG_STACK_BPFTRACE : mode);
+	return (uint8_t)(mode == CFG_STACK_BUILD_ID && !user ? CFG_STACK_BPFTRACE : mode);
 }
 
 /* kstack, kstack(mode), kstack(limit), kstack(mode, limit): mode bpftrace,
@@ -301,20 +301,22 @@ const struct ty *sema_check_kstack(struct checker *c, struct ast *n, struct ast 
 				   struct ast *map)
 {
 	(void)map;
-	static const char *const modes[] = { "bpftrace", "perf", "raw" };
+	/* build_id (user stacks): each frame as its object's build id and file offset */
+	static const char *const modes[] = { "bpftrace", "perf", "raw", "build_id" };
 	struct ty *t = ty_new(c->a, TY_STACK);
 	t->stack_limit = 127;
-	t->stack_mode = stack_mode(c);
 	t->stack_user = use_id(n) == BI_USTACK;
+	t->stack_mode = stack_mode(c, t->stack_user);
+	unsigned nmodes = t->stack_user ? 4 : 3;
 	for (unsigned i = 0; i < nargs; i++) {
 		struct ast *a = args[i];
 		if (i == 0 && a->kind == AST_IDENT) {
 			unsigned m = 0;
-			while (m < 3 && strcmp(modes[m], a->ident.name))
+			while (m < nmodes && strcmp(modes[m], a->ident.name))
 				m++;
-			if (m == 3) {
-				sema_err(c, a->span, "%s: unknown stack mode '%s' (expected bpftrace, perf or raw)",
-					 use_name(n), a->ident.name);
+			if (m == nmodes) {
+				sema_err(c, a->span, "%s: unknown stack mode '%s' (expected bpftrace, perf, raw%s)",
+					 use_name(n), a->ident.name, t->stack_user ? " or build_id" : " or, for ustack, build_id");
 				return ty_none();
 			}
 			t->stack_mode = (uint8_t)m;

@@ -143,6 +143,12 @@ void out_sink_set_usrc(struct out_sink *s, out_usrc_fn fn, void *ctx)
 	s->usrc_ctx = ctx;
 }
 
+void out_sink_set_ubuildid(struct out_sink *s, out_ubuildid_fn fn, void *ctx)
+{
+	s->ubuildid = fn;
+	s->ubuildid_ctx = ctx;
+}
+
 /* The show_debug_info setting: one per process, set once before a run. */
 static bool debug_info;
 
@@ -605,6 +611,17 @@ static void put_stack(struct out_sink *s, struct out_buf *b, const struct ty *t,
 		}
 		if (t->stack_mode == 2) {
 			out_buf_printf(b, "%" PRIx64 "\n", ip);
+			continue;
+		}
+		if (t->stack_mode == 3) {
+			/* build_id: the object's build id and the file offset, what
+			 * a symboliser elsewhere needs; unknown: the address */
+			const char *id;
+			uint64_t foff;
+			if (s->ubuildid && s->ubuildid(s->ubuildid_ctx, pid, ip, &id, &foff))
+				out_buf_printf(b, "%s 0x%" PRIx64 "\n", id, foff);
+			else
+				out_buf_printf(b, "0x%" PRIx64 "\n", ip);
 			continue;
 		}
 		if (t->stack_mode == 1)

@@ -64,6 +64,11 @@ struct out_src_frame {
 };
 typedef int (*out_usrc_fn)(void *ctx, uint32_t pid, uint64_t addr, struct out_src_frame *out, int max);
 void out_sink_set_usrc(struct out_sink *s, out_usrc_fn fn, void *ctx);
+
+/* ustack(build_id) frames: the build id (hex) of the object at addr in pid
+ * and the file offset of addr in it; false when unknown. */
+typedef bool (*out_ubuildid_fn)(void *ctx, uint32_t pid, uint64_t addr, const char **id, uint64_t *foff);
+void out_sink_set_ubuildid(struct out_sink *s, out_ubuildid_fn fn, void *ctx);
 void out_set_debug_info(bool on);
 
 /* --bench: bench `index` of `names` (all of them, for the column's width):

@@ -28,6 +28,8 @@ struct out_sink {
 	void *usym_ctx;
 	out_usrc_fn usrc;
 	void *usrc_ctx;
+	out_ubuildid_fn ubuildid;
+	void *ubuildid_ctx;
 	int64_t boot_ns;             /* CLOCK_REALTIME - CLOCK_BOOTTIME, once */
 	bool boot_known;
 	FILE *flame;                 /* --flamegraph FILE, or NULL */

@@ -389,6 +389,38 @@ void rt_bin_debug_dirs_add(const char *dirs)
 	}
 }
 
+/* The GNU build id note's bytes, or NULL (*n its length). */
+static const unsigned char *build_id(Elf *elf, size_t *n)
+{
+	for (Elf_Scn *s = NULL; (s = elf_nextscn(elf, s));) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(s, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		Elf_Data *data = elf_getdata(s, NULL);
+		GElf_Nhdr nh;
+		size_t off = 0, name_off, desc_off;
+		while (data && (off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
+			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 || nh.n_descsz < 2 ||
+			    memcmp((char *)data->d_buf + name_off, "GNU", 4))
+				continue;
+			*n = nh.n_descsz;
+			return (const unsigned char *)data->d_buf + desc_off;
+		}
+	}
+	return NULL;
+}
+
+bool rt_bin_build_id(Elf *elf, char *hex, size_t size)
+{
+	size_t n = 0;
+	const unsigned char *id = build_id(elf, &n);
+	if (!id || size < 2 * n + 1)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		snprintf(hex + 2 * i, 3, "%02x", id[i]);
+	return true;
+}
+
 static char *build_id_path(Elf *elf, const char *root)
 {
 	for (Elf_Scn *s = NULL; (s = elf_nextscn(elf, s));) {

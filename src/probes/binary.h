@@ -60,6 +60,10 @@ void rt_bin_debug_dirs_add(const char *dirs);
  * malloc'd path or NULL. */
 char *rt_bin_debug_file(Elf *elf, const char *path);
 
+/* The GNU build id of an ELF, as lowercase hex into hex (room for 2 * 20 + 1
+ * bytes at least); false when it has none. */
+bool rt_bin_build_id(Elf *elf, char *hex, size_t size);
+
 /* Call fn for each function symbol defined in path (STT_FUNC, STT_GNU_IFUNC,
  * from .symtab and .dynsym, and from the debug file's .symtab when the
  * binary is stripped), names as stored (versioned ones keep "@@VER").

@@ -225,6 +225,11 @@ static const char *find_usym(void *ctx, uint32_t pid, uint64_t addr, uint64_t *o
 	return rt_usyms_find(usyms(ctx), pid, addr, off, module);
 }
 
+static bool find_ubuildid(void *ctx, uint32_t pid, uint64_t addr, const char **id, uint64_t *foff)
+{
+	return rt_usyms_build_id(usyms(ctx), pid, addr, id, foff);
+}
+
 static int find_usrc(void *ctx, uint32_t pid, uint64_t addr, struct out_src_frame *out, int max)
 {
 	struct rt_src_frame f[16];
@@ -699,6 +704,7 @@ int rt_session_load(const struct desc *d, const struct rt_opts *o, struct rt_ses
 		out_sink_set_flamegraph(s->sink, o->flamegraph);
 	out_sink_set_usym(s->sink, find_usym, s);
 	out_sink_set_usrc(s->sink, find_usrc, s);
+	out_sink_set_ubuildid(s->sink, find_ubuildid, s);
 	lp.out = diag_output(o->diag);
 	lp.all = o->dump_libbpf;
 	lp.info = o->verbose > 1;

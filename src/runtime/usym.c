@@ -28,6 +28,7 @@ struct usym_obj {
 	size_t nsegs;
 	bool loaded;
 	bool exec;              /* ET_EXEC: loaded at its link addresses */
+	char build_id[2 * 64 + 1];  /* hex, "" when it has none */
 	struct rt_dwarf *dw;    /* its DWARF for file:line, opened when first asked */
 	bool dw_tried;
 };
@@ -42,6 +43,7 @@ struct usym_pid {
 	struct usym_range *r;
 	size_t n;
 	struct usym_obj *perfmap;   /* /tmp/perf-PID.map, absolute addresses */
+	uint64_t foff;              /* the file offset of the address last located */
 };
 
 struct rt_usyms {
@@ -135,6 +137,8 @@ static void obj_load(struct usym_obj *o)
 		return;
 	GElf_Ehdr eh;
 	o->exec = gelf_getehdr(e.elf, &eh) && eh.e_type == ET_EXEC;
+	if (!rt_bin_build_id(e.elf, o->build_id, sizeof(o->build_id)))
+		o->build_id[0] = '\0';
 	size_t nph = 0;
 	if (!elf_getphdrnum(e.elf, &nph) && nph) {
 		o->segs = xcalloc(nph, sizeof(*o->segs));
@@ -333,8 +337,13 @@ static struct usym_obj *locate(struct rt_usyms *u, uint32_t pid, uint64_t addr, 
 	*va = addr;
 	if (!p)
 		return NULL;
-	if (!p->n && !p->perfmap)
-		return exec_locate(u, addr);
+	if (!p->n && !p->perfmap) {
+		struct usym_obj *o = exec_locate(u, addr);
+		for (size_t k = 0; o && k < o->nsegs; k++)
+			if (addr >= o->segs[k].vaddr && addr < o->segs[k].vaddr + o->segs[k].filesz)
+				p->foff = addr - o->segs[k].vaddr + o->segs[k].off;
+		return o;
+	}
 	for (size_t i = 0; i < p->n; i++) {
 		const struct usym_range *r = &p->r[i];
 		if (addr < r->start || addr >= r->end || !r->obj)
@@ -343,6 +352,7 @@ static struct usym_obj *locate(struct rt_usyms *u, uint32_t pid, uint64_t addr, 
 		if (!o->loaded)
 			obj_load(o);
 		uint64_t foff = addr - r->start + r->pgoff;
+		p->foff = foff;
 		*va = foff;
 		for (size_t k = 0; k < o->nsegs; k++)
 			if (foff >= o->segs[k].off && foff < o->segs[k].off + o->segs[k].filesz) {
@@ -352,6 +362,18 @@ static struct usym_obj *locate(struct rt_usyms *u, uint32_t pid, uint64_t addr, 
 		return o;
 	}
 	return NULL;
+}
+
+bool rt_usyms_build_id(struct rt_usyms *u, uint32_t pid, uint64_t addr, const char **id, uint64_t *foff)
+{
+	struct usym_pid *p;
+	uint64_t va;
+	struct usym_obj *o = locate(u, pid, addr, &va, &p);
+	if (!o || !o->build_id[0])
+		return false;
+	*id = o->build_id;
+	*foff = p->foff;
+	return true;
 }
 
 int rt_usyms_src(struct rt_usyms *u, uint32_t pid, uint64_t addr, struct rt_src_frame *out, int max)

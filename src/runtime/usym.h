@@ -2,6 +2,7 @@
 #ifndef HAWK_RT_USYM_H
 #define HAWK_RT_USYM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "probes/dwarf.h"
@@ -31,6 +32,10 @@ void rt_usyms_add_exec(struct rt_usyms *u, const char *path);
  * strings live as long as u. */
 const char *rt_usyms_find(struct rt_usyms *u, uint32_t pid, uint64_t addr, uint64_t *off,
 			  const char **module);
+
+/* ustack(build_id): the build id (hex) of the object mapped at addr in
+ * pid, and addr's offset in that file; false when unknown. */
+bool rt_usyms_build_id(struct rt_usyms *u, uint32_t pid, uint64_t addr, const char **id, uint64_t *foff);
 
 /* The source frames of addr in pid (rt_dwarf_src_frames): from the DWARF of
  * the object mapped there, read once per object. The count, 0 when none. */
