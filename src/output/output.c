@@ -101,6 +101,7 @@ void out_sink_free(struct out_sink *s)
 		return;
 	free_fmts(s);
 	out_flame_free(s);
+	out_buf_fini(&s->line);
 	free(s);
 }
 

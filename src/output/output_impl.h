@@ -34,6 +34,7 @@ struct out_sink {
 	bool boot_known;
 	FILE *flame;                 /* --flamegraph FILE, or NULL */
 	struct fnode *flame_root;    /* the stacks seen so far (output_flame.c) */
+	struct out_buf line;         /* a printf's text, reused by every event (output_fmt.c) */
 };
 
 /* --flamegraph: one map entry's folded frames and its count, added to the graph. */
