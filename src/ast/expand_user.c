@@ -25,6 +25,20 @@ static bool objects(struct expander *x, struct ast *ap, const char *what, struct
 		x->errors++;
 		return false;
 	}
+	/* the programs read the target machine's registers: a binary of
+	 * another would have its arguments read from the wrong places */
+	for (size_t i = 0; i < bins->n; i++) {
+		int m = rt_bin_machine(bins->path[i]);
+		int a = m >= 0 ? arch_by_machine((uint16_t)m) : -1;
+		if (a >= 0 && a != (int)x->ctx->arch) {
+			diag_error(x->ctx->diag, ap->span, "%s is an %s binary, and the program is for "
+				   "%s: compile it with --target-arch %s", bins->path[i],
+				   arch_info((enum arch)a)->name, arch_info(x->ctx->arch)->name,
+				   arch_info((enum arch)a)->name);
+			x->errors++;
+			return false;
+		}
+	}
 	return true;
 }
 

@@ -538,6 +538,18 @@ int rt_bin_func_syms(const char *path, rt_bin_sym_fn *fn, void *arg)
 	return 0;
 }
 
+int rt_bin_machine(const char *path)
+{
+	struct rt_elf e;
+	int err = rt_elf_open(path, &e);
+	if (err)
+		return err;
+	GElf_Ehdr eh;
+	int m = gelf_getehdr(e.elf, &eh) ? eh.e_machine : -EINVAL;
+	rt_elf_close(&e);
+	return m;
+}
+
 int rt_bin_vaddr_offset(const char *path, uint64_t va, uint64_t *off)
 {
 	struct rt_elf e;

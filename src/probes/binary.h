@@ -82,4 +82,7 @@ int rt_bin_find_sym(const char *path, const char *name, uint64_t *addr, uint64_t
  * PT_LOAD segment holding it: 0, -ERANGE when none does, or a negative errno. */
 int rt_bin_vaddr_offset(const char *path, uint64_t va, uint64_t *off);
 
+/* The ELF machine (e_machine) of the object at path, or a negative errno. */
+int rt_bin_machine(const char *path);
+
 #endif
