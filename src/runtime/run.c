@@ -1278,9 +1278,9 @@ int rt_session_loop(struct rt_session *s, int timeout_ms)
 		}
 		struct epoll_event evs[4];
 		int n = epoll_wait(s->epfd, evs, 4, wait);
+		int e = errno;   /* note_pids opens /proc files: a gone pid's ENOENT is not ours */
 		note_pids(s);
-		if (n < 0 && errno != EINTR) {
-			int e = errno;
+		if (n < 0 && e != EINTR) {
 			diag_plain(s->o.diag, DIAG_ERROR, "epoll_wait: %s", strerror(e));
 			stop(s, STOP_ERROR, 1);
 			return -e;
