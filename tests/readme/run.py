@@ -38,16 +38,21 @@ ATTACHED = "__HAWK_PROBES_ATTACHED__"
 WORKLOAD = "cat /etc/hostname >/dev/null; /bin/true; sleep 0.2"
 
 
+# Each example runs in a scratch directory of its own, so files it writes (-o, --flamegraph)
+# go there and are removed with it.
+SCRATCH = tempfile.TemporaryDirectory(prefix="hawk-examples-")
+
+
 def run(hawk, argv, timeout=30):
     p = subprocess.run([hawk] + argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       timeout=timeout, env=ENV)
-    return p.returncode, p.stderr.decode() + p.stdout.decode()
+                       timeout=timeout, env=ENV, cwd=SCRATCH.name)
+    return p.returncode, p.stderr.decode(errors="replace") + p.stdout.decode(errors="replace")
 
 
 def run_signal(hawk, argv, timeout=30):
     """Run until attached, make a little work, send SIGINT; (status, stderr + stdout)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        p = subprocess.Popen([hawk] + argv, stdout=out, stderr=err,
+        p = subprocess.Popen([hawk] + argv, stdout=out, stderr=err, cwd=SCRATCH.name,
                              env=dict(ENV, HAWK_NOTIFY_ATTACHED="1"))
         deadline = time.time() + timeout
         while p.poll() is None and time.time() < deadline:
@@ -56,7 +61,7 @@ def run_signal(hawk, argv, timeout=30):
                 break
             time.sleep(0.05)
         if p.poll() is None:
-            subprocess.run(WORKLOAD, shell=True, env=ENV)
+            subprocess.run(WORKLOAD, shell=True, env=ENV, cwd=SCRATCH.name)
             p.send_signal(signal.SIGINT)
         try:
             rc = p.wait(timeout=max(1, deadline - time.time()))
@@ -164,11 +169,11 @@ def check(hawk, mode, argv, want):
 
 def main():
     args = sys.argv[1:]
-    hawk, docs, scripts = args[0], [], None
+    hawk, docs, scripts = os.path.abspath(args[0]), [], None
     i = 1
     while i < len(args):
         if args[i] == "--scripts":
-            scripts = args[i + 1]
+            scripts = os.path.abspath(args[i + 1])
             i += 2
         else:
             docs.append(args[i])
