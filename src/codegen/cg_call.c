@@ -147,6 +147,16 @@ struct cg_val cg_emit_print(struct cg *c, struct ast *n)
 	return emit_values(c, n, DESC_EV_PRINT_VALUE, a, NULL);
 }
 
+/* Whether the program probes user space (the runtime's own test, run.c). */
+static bool probes_user_space(const struct cg *c)
+{
+	for (unsigned i = 0; i < c->s->nexp; i++)
+		if (c->s->exp[i].type == PROBE_UPROBE || c->s->exp[i].type == PROBE_URETPROBE ||
+		    c->s->exp[i].type == PROBE_USDT)
+			return true;
+	return false;
+}
+
 struct cg_val cg_emit_exit(struct cg *c, struct ast *n)
 {
 	int ev = cg_event_add(c, DESC_EV_EXIT, n->span);
@@ -165,6 +175,15 @@ struct cg_val cg_emit_exit(struct cg *c, struct ast *n)
 		     LLVMBuildLoad2(c->b, c->i64, cg_map_ptr(c, c->desc->lost_map), ""), 8);
 	/* exit wakes the reader at once: bpftrace's 200 ms exit is a poll timeout. */
 	cg_event_submit(c, rec, true, done);
+	if (!probes_user_space(c)) {
+		/* Timer and tracepoint programs stop at exit() (run.c gives
+		 * user-space probes a grace instead): the stop flag set here,
+		 * not when the runtime reads the record, so that a loaded
+		 * machine's slower reader does not let an interval:ms:1 fire
+		 * on with the state exit() left (upstream's tseries cases). */
+		LLVMValueRef flag = cg_gep(c, cg_map_ptr(c, c->desc->lost_map), 8);
+		LLVMBuildStore(c->b, cg_const(c, 1), flag);
+	}
 	/* The probe ends here, as bpftrace's does: nothing after exit() runs.
 	 * What follows is built into a block nothing reaches. */
 	LLVMBuildRet(c->b, cg_const(c, 0));

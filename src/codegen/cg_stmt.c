@@ -383,8 +383,8 @@ void cg_probe(struct cg *c, struct sema_expansion *e)
 	if (e->type != PROBE_END) {
 		/* The stop flag (the .bss word after the lost count): set by the
 		 * runtime when it stops the run (exit()'s record read, a signal,
-		 * the -c/-p process's end), not by exit() itself: until then the
-		 * probes count on, as bpftrace's do. Every probe stops here from
+		 * the -c/-p process's end), and by exit() itself in a program
+		 * without user-space probes (cg_emit_exit). Every probe stops here from
 		 * then on, so END and the maps see the state at
 		 * the stop, and the runtime detaches the probes after hawk's output
 		 * is done, off the path the user waits on (run.c). 4 instructions:
