@@ -193,6 +193,39 @@ const struct ty *sema_check_task_field(struct checker *c, struct ast *n, struct 
 	return sema_expr(c, n);
 }
 
+/* A uprobe's args as a whole value (print(args), @[args], $a = args): a
+ * record of the arguments' values, laid out as a C struct, as current
+ * bpftrace gives it; args.f alone reads one register. */
+static const struct ty *uprobe_args_value(struct checker *c, struct ast *n)
+{
+	const struct ty *full = c->exp->args;
+	for (unsigned i = c->exp_lo; i < c->exp_hi; i++)
+		if (c->s->exp[i].args && !ty_equal(c->s->exp[i].args, full)) {
+			sema_err(c, n->span, "args as a whole value needs one argument list, and %s and %s "
+				 "differ: use its fields, or one probe per function", c->s->exp[c->exp_lo].name,
+				 c->s->exp[i].name);
+			return ty_none();
+		}
+	if (full->count > 64) {
+		sema_err(c, n->span, "args has more than 64 arguments");
+		return ty_none();
+	}
+	const struct ty *el[64];
+	for (unsigned i = 0; i < full->count; i++)
+		el[i] = full->fields[i].type;
+	const struct ty *tu = ty_tuple(c->a, el, full->count);
+	struct ty *r = ty_new(c->a, TY_RECORD);
+	*r = *tu;
+	r->kind = TY_RECORD;
+	r->name = NULL;
+	r->fields = arena_alloc(c->a, (full->count ? full->count : 1) * sizeof(*r->fields));
+	for (unsigned i = 0; i < full->count; i++) {
+		r->fields[i] = tu->fields[i];
+		r->fields[i].name = full->fields[i].name;
+	}
+	return r;
+}
+
 const struct ty *sema_check_args(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
 				 struct ast *map)
 {
@@ -216,6 +249,8 @@ const struct ty *sema_check_args(struct checker *c, struct ast *n, struct ast **
 	}
 	if (c->ptype == PROBE_TRACEPOINT)
 		return sema_tp_args_value(c, n);
+	if (c->ptype == PROBE_UPROBE && n != c->field_base)
+		return uprobe_args_value(c, n);
 	return ty_ptr(c->a, c->exp->args, TY_AS_KERNEL);
 }
 

@@ -345,8 +345,26 @@ static struct cg_val tp_args(struct cg *c, const struct ty *t)
 
 /* args: a tracepoint's record by value; elsewhere the context pointer its
  * fields are read through. */
+/* A uprobe's args by value: each argument from its register into the
+ * record sema laid out. */
+static struct cg_val uprobe_args(struct cg *c, const struct ty *t)
+{
+	LLVMValueRef buf = cg_tmp(c, ty_size(t));
+	cg_memset(c, buf, 8, ty_size(t));
+	for (uint32_t i = 0; i < t->count; i++) {
+		const struct ty_field *f = &t->fields[i], *src = ty_field(c->exp->args, f->name);
+		if (!src)
+			continue;
+		struct cg_val v = cg_ctx_field(c, src->offset, src->type);
+		cg_store_value(c, cg_gep(c, buf, f->offset), cg_align_of(f->offset, 8), f->type, v, src->type);
+	}
+	return cg_val_mem(buf);
+}
+
 struct cg_val cg_emit_args(struct cg *c, struct ast *n)
 {
+	if (cg_type(n)->kind == TY_RECORD && c->exp->type == PROBE_UPROBE)
+		return uprobe_args(c, cg_type(n));
 	if (cg_type(n)->kind == TY_RECORD)
 		return tp_args(c, cg_type(n));
 	return cg_emit_ctx(c, n);

@@ -563,7 +563,7 @@ LLVMValueRef cg_slot_as(struct cg *c, LLVMValueRef v, const struct ty *t)
 /* A field of the tracepoint record is read straight from the context at a
  * constant offset: the verifier refuses a context pointer moved first. The
  * u64-slot contexts (rawtracepoint, fentry, iter) have their own reads. */
-static struct cg_val ctx_field(struct cg *c, uint32_t off, const struct ty *t)
+struct cg_val cg_ctx_field(struct cg *c, uint32_t off, const struct ty *t)
 {
 	const struct rt_provider *k = rt_provider_of(c->exp->type);
 	if (k && k->args != RT_ARGS_TRACEPOINT && !cg_is_mem(t))
@@ -690,7 +690,7 @@ static struct cg_val field(struct cg *c, struct ast *n)
 			cg_error(c, n->span, "tracepoint %s has no field '%s'", c->exp->name, n->field.name);
 			return cg_val_scalar(cg_const(c, 0));
 		}
-		return ctx_field(c, f->offset, f->type);
+		return cg_ctx_field(c, f->offset, f->type);
 	}
 	if (kernel_chain(base)) {
 		/* p->a.b: one probe_read of the last field, at the address the

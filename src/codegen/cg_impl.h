@@ -185,6 +185,8 @@ void cg_probe_read_n(struct cg *c, LLVMValueRef dst, LLVMValueRef size32, LLVMVa
 LLVMValueRef cg_slot_as(struct cg *c, LLVMValueRef v, const struct ty *t);
 /* One u64 slot of a raw_tp, fentry/fexit or iter context, at byte offset off. */
 LLVMValueRef cg_ctx_slot(struct cg *c, uint32_t off);
+/* A field of the probe's context record (tracepoint args, a uprobe argument's register). */
+struct cg_val cg_ctx_field(struct cg *c, uint32_t off, const struct ty *t);
 LLVMValueRef cg_scalar(struct cg *c, struct ast *n);
 LLVMValueRef cg_bool(struct cg *c, LLVMValueRef v);
 void cg_store_value(struct cg *c, LLVMValueRef dst, unsigned dst_align, const struct ty *dst_t, struct cg_val v,
