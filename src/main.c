@@ -260,6 +260,9 @@ static int print_script_usage(const char *path)
 	if (!any)
 		printf("USAGE: hawk %s [ARGS...]\n(%s has no header comment to describe its "
 		       "parameters; ARGS are $1, $2, ...)\n", path, path);
+	/* hawk's own options apply after the name too (getopt takes them from anywhere) */
+	printf("hawk's options go with it (-o FILE, -f json, -p PID, -c CMD, -q; hawk -h lists "
+	       "them).\n");
 	return 0;
 }
 
