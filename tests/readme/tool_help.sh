@@ -9,7 +9,7 @@ shift 2
 dir=$(cd "$(dirname "$hawk")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-echo "1..$(($# + 5))"
+echo "1..$(($# + 6))"
 i=0
 ok() { i=$((i + 1)); echo "ok $i - $1"; }
 notok() { i=$((i + 1)); echo "not ok $i - $1"; sed 's/^/# /' "$tmp/out"; }
@@ -31,6 +31,12 @@ for f in "$(dirname "$1")"/*.bt; do
 	case " $* " in *" $f "*) ;; *) missing="$missing $(basename "$f")" ;; esac
 done
 if [ -z "$missing" ]; then ok "every scripts/*.bt is in hawk_tools"; else echo "not in hawk_tools:$missing" >"$tmp/out"; notok "every scripts/*.bt is in hawk_tools"; fi
+# ... and has a row in scripts/README.md's table (what it traces, probe types, what it replaces).
+missing=
+for f in "$@"; do
+	grep -q "^| $(basename "$f") |" "$(dirname "$f")/README.md" || missing="$missing $(basename "$f")"
+done
+if [ -z "$missing" ]; then ok "every tool has a row in scripts/README.md"; else echo "no row:$missing" >"$tmp/out"; notok "every tool has a row in scripts/README.md"; fi
 # -h before the script, or with -e, is hawk's own help.
 if "$hawk" -h "$1" >"$tmp/out" 2>&1 && grep -q '^USAGE:' "$tmp/out"; then ok "hawk -h FILE: hawk's help"; else notok "hawk -h FILE"; fi
 if "$hawk" -e 'BEGIN { exit(); }' -h >"$tmp/out" 2>&1 && grep -q '^USAGE:' "$tmp/out"; then ok "hawk -e PROG -h: hawk's help"; else notok "hawk -e PROG -h"; fi
