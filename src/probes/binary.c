@@ -452,22 +452,37 @@ char *rt_bin_debug_file(Elf *elf, const char *path)
 	Elf_Data *data = s ? elf_getdata(s, NULL) : NULL;
 	const char *link = data && data->d_size && memchr(data->d_buf, '\0', data->d_size)
 			   ? data->d_buf : NULL;
-	char dir[PATH_MAX], cand[PATH_MAX * 2];
+	char dir[PATH_MAX], cand[PATH_MAX * 3];
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
-	for (unsigned i = 0; i < ndebug_dirs; i++) {
-		char *p = build_id_path(elf, debug_dirs[i]);
+	char bindir[PATH_MAX];
+	snprintf(bindir, sizeof(bindir), "%.*s", base > path ? (int)(base - path - 1) : 1,
+		 base > path ? path : ".");
+	for (unsigned k = 0; k < 2 * ndebug_dirs; k++) {
+		/* a relative directory is the binary's first, as elfutils reads
+		 * a debuginfo path (what current bpftrace passes --debuginfo to),
+		 * then the working directory's */
+		const char *d = debug_dirs[k / 2];
+		char root[PATH_MAX * 2];
+		if (k % 2 == 0) {
+			if (d[0] == '/')
+				continue;
+			snprintf(root, sizeof(root), "%s/%s", bindir, d);
+		} else {
+			snprintf(root, sizeof(root), "%s", d);
+		}
+		char *p = build_id_path(elf, root);
 		if (p && !access(p, R_OK))
 			return p;
 		free(p);
 		if (link) {
-			snprintf(cand, sizeof(cand), "%s/%s", debug_dirs[i], link);
+			snprintf(cand, sizeof(cand), "%s/%s", root, link);
 			if (strcmp(cand, path) && !access(cand, R_OK))
 				return xstrdup(cand);
 		}
 		/* no debuglink: the binary's name with .debug (as objcopy
 		 * --only-keep-debug output is usually named) */
-		snprintf(cand, sizeof(cand), "%s/%s.debug", debug_dirs[i], base);
+		snprintf(cand, sizeof(cand), "%s/%s.debug", root, base);
 		if (!access(cand, R_OK))
 			return xstrdup(cand);
 	}
