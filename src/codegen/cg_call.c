@@ -224,9 +224,14 @@ struct cg_val cg_emit_has_key(struct cg *c, struct ast *n)
 
 struct cg_val cg_emit_str(struct cg *c, struct ast *n)
 {
-	const struct ty *t = n->type, *at = n->call.args->type;
-	if (at->kind == TY_STRING)
+	if (cg_type(n->call.args)->kind == TY_STRING)
 		return cg_expr(c, n->call.args);
+	return (struct cg_val){ cg_str_read(c, n, NULL, 0), true, 8 };
+}
+
+LLVMValueRef cg_str_read(struct cg *c, struct ast *n, LLVMValueRef dst, uint32_t dst_size)
+{
+	const struct ty *t = n->type, *at = n->call.args->type;
 	LLVMValueRef addr = cg_scalar(c, n->call.args);
 	bool data_loc = at->kind == TY_INT && at->name && !strcmp(at->name, "__data_loc");
 	if (data_loc) {
@@ -248,7 +253,11 @@ struct cg_val cg_emit_str(struct cg *c, struct ast *n)
 	bool fits = lit && (t->size < c->s->max_strlen ||
 			    (la->kind == AST_INT && (uint64_t)la->num.value + 1 <= c->s->max_strlen));
 	uint32_t want = fits ? t->size - 1 : room;
-	LLVMValueRef buf = cg_tmp(c, room);
+	/* straight into the destination when it has the room (a map key or
+	 * value: no staging copy, which for 9999-byte strings is scratch) */
+	LLVMValueRef buf = dst && dst_size >= room ? dst : cg_tmp(c, room);
+	if (buf == dst)
+		room = dst_size;
 	LLVMValueRef len = LLVMConstInt(c->i32, want, false);
 	if (la && !lit) {
 		/* a run-time length, bounded by the room */
@@ -257,7 +266,7 @@ struct cg_val cg_emit_str(struct cg *c, struct ast *n)
 		l = LLVMBuildSelect(c->b, ok, l, cg_const(c, room), "");
 		len = LLVMBuildTrunc(c->b, l, c->i32, "");
 	}
-	cg_memset(c, buf, 8, room);
+	cg_memset(c, buf, buf == dst ? 1 : 8, room);
 	enum ty_addrspace as = at->kind == TY_PTR || at->as ? at->as : data_loc ? TY_AS_KERNEL : cg_int_as(c);
 	enum cg_helper h = as == TY_AS_USER ? H_PROBE_READ_USER_STR : as == TY_AS_KERNEL ? H_PROBE_READ_KERNEL_STR
 											: H_PROBE_READ_STR;
@@ -266,7 +275,7 @@ struct cg_val cg_emit_str(struct cg *c, struct ast *n)
 	cg_helper_check(c, 1, n->span, h == H_PROBE_READ_USER_STR ? "probe_read_user_str" : h == H_PROBE_READ_KERNEL_STR
 				       ? "probe_read_kernel_str" : "probe_read_str",
 			LLVMBuildICmp(c->b, LLVMIntSLT, r, cg_const(c, 0), ""), r);
-	return (struct cg_val){ buf, true, 8 };
+	return buf;
 }
 
 /* strncmp(a, b, n): 0 when the first n bytes agree (stopping at a NUL). */

@@ -111,6 +111,8 @@ struct cg_var *cg_var_add(struct cg *c, const char *name, const struct ty *t)
 	v->name = name;
 	v->type = t;
 	v->slot = cg_is_mem(t) ? cg_tmp(c, ty_size(t)) : cg_alloca(c, 8);
+	if (cg_is_mem(t))
+		c->scratch_keep = c->scratch_off;
 	return v;
 }
 
@@ -125,6 +127,13 @@ void cg_store_expr(struct cg *c, LLVMValueRef dst, unsigned dst_align, const str
 		cg_helper(c, H_COMM, c->i64, args, 2);
 		if (dst_t->size > 16)
 			cg_memset(c, cg_gep(c, dst, 16), cg_align_of(16, dst_align), dst_t->size - 16);
+		return;
+	}
+	if (n->kind == AST_CALL && n->call.bi == BI_STR && dst_t->kind == TY_STRING &&
+	    cg_type(n->call.args)->kind != TY_STRING && dst_t->size >= cg_type(n)->size) {
+		LLVMValueRef buf = cg_str_read(c, n, dst, dst_t->size);
+		if (buf != dst)
+			cg_store_value(c, dst, dst_align, dst_t, cg_val_mem(buf), cg_type(n));
 		return;
 	}
 	cg_store_value(c, dst, dst_align, dst_t, cg_expr(c, n), cg_type(n));

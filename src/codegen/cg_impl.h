@@ -109,6 +109,7 @@ struct cg {
 	LLVMMetadataRef sp;
 	LLVMValueRef scratch;     /* this program's scratch pointer, once looked up */
 	uint32_t scratch_off;
+	uint32_t scratch_keep;    /* scratch below this holds variables: never reused */
 	uint32_t stack_used;      /* bytes of temporaries on this program's stack */
 	struct cg_var *vars;
 	unsigned nvars;
@@ -219,6 +220,9 @@ struct cg_val cg_kstack(struct cg *c, uint32_t limit, bool user);
 
 /* cg_call.c */
 void cg_map_assign_agg(struct cg *c, struct ast *map, struct ast *call);
+/* str(p[, n]) of an address, read into dst when dst_size bytes hold the read
+ * (the rest zeroed), else into a temporary; the bytes' address. */
+LLVMValueRef cg_str_read(struct cg *c, struct ast *n, LLVMValueRef dst, uint32_t dst_size);
 /* nsecs(sw_tai): the boot clock plus TAI's offset from it at compile time. */
 LLVMValueRef cg_sw_tai(struct cg *c);
 int cg_event_add(struct cg *c, enum desc_event_kind k, struct span at);

@@ -84,6 +84,7 @@ static void var_storage(struct cg *c)
 		else
 			LLVMBuildStore(c->b, cg_const(c, 0), c->vars[i].slot);
 	}
+	c->scratch_keep = c->scratch_off;
 }
 
 static void assign_var(struct cg *c, struct ast *target, struct cg_val v, const struct ty *vt)
@@ -124,6 +125,14 @@ static void assign(struct cg *c, struct ast *n)
 		bin.binary.r = value;
 		v = cg_expr(c, &bin);
 		vt = target->type;
+	} else if (target->kind == AST_MAP) {
+		/* the value stored in place (cg_store_expr), then the key */
+		int dm = cg_user_map(c, target->map.name);
+		struct desc_map *d = &c->desc->maps[dm];
+		LLVMValueRef val = cg_tmp(c, d->value_size);
+		cg_store_expr(c, val, 8, d->value, value);
+		cg_map_update(c, dm, cg_map_key(c, target->map.keys, dm), val);
+		return;
 	} else {
 		v = cg_expr(c, value);
 	}
@@ -135,10 +144,16 @@ static void assign(struct cg *c, struct ast *n)
 
 static void stmt(struct cg *c, struct ast *n);
 
+/* A statement's temporaries are dead once it is done: the next one reuses
+ * their scratch (not what holds variables, scratch_keep), so a probe needs
+ * the room of its largest statement, not of all of them (9999-byte strings
+ * in a few statements fit BPF's 32 KiB). */
 void cg_stmts(struct cg *c, struct ast *list)
 {
 	for (struct ast *s = list; s; s = s->next) {
+		uint32_t mark = c->scratch_off;
 		stmt(c, s);
+		c->scratch_off = mark > c->scratch_keep ? mark : c->scratch_keep;
 		if (LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(c->b))) {
 			/* after return/break/continue: the rest is unreachable */
 			LLVMPositionBuilderAtEnd(c->b, cg_block(c, "dead"));
@@ -335,7 +350,7 @@ void cg_probe(struct cg *c, struct sema_expansion *e)
 	c->ret_flag = NULL;
 	c->loop_pass = c->loop_flag = NULL;
 	c->scratch = NULL;
-	c->scratch_off = 0;
+	c->scratch_off = c->scratch_keep = 0;
 	c->scratch_full = false;
 	c->stack_used = 0;
 	const char *name = arena_printf(c->a, "prog%u_%s", e->index, probetype_name(e->type));
