@@ -13,16 +13,18 @@ first. MODE says how it runs and what is compared:
   (none)       it ends itself; exit 0, the output compared exactly (stderr, then stdout);
   fails        exit 1, the output (its located error) compared exactly;
   sample       it runs until it ends or Ctrl-C: once attached, a little workload (a file
-               read, an exec, a short sleep) runs, then SIGINT; exit 0, an `Attached N probes` line printed (the
-               one shown, if one is), and a first line shown that is a column header (no
-               digit, no map) printed as shown; the other lines shown are a sample, not compared;
+               read, an exec, a short sleep) runs, then SIGINT; exit 0, an `Attached N
+               probes` line printed (the one shown, if one is), and a first line shown that
+               is a column header (no digit, no map) printed as shown; the other lines shown
+               are a sample, not compared;
   dry-run      loaded and attached with --dry-run (probes this kernel lacks, kprobes, are
                warnings); exit 0;
   unsupported  checked only (--check), refused: exit 1 with a located "ERROR: ... not
                supported" (the page says hawk lacks it; once it is supported, the example
                fails and the page must say what it does).
-A man page with `.\\" example` lines but no example found after one is an error, so that
-a mistyped block is never silently skipped.
+An `example` comment not followed by an .EX block, or a document without examples, stops
+the run (Bail out!), so that a mistyped block is never silently skipped. Each example runs
+in a scratch directory, where the files it writes (-o, --flamegraph) go.
 """
 import os
 import re
