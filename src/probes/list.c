@@ -345,7 +345,14 @@ static int list_ap(struct lister *L, const struct probe_point *ap)
 	const char *parts[RT_MATCH_MAX_PARTS];
 	unsigned n = p && p->parts && p->list ? p->parts(ap, parts) : 0;
 	if (!n) {
-		if (p && p->print)
+		const char *last = strrchr(ap->raw, ':');
+		bool counted = ap->ptype == PROBE_INTERVAL || ap->ptype == PROBE_PROFILE ||
+			       ap->ptype == PROBE_SOFTWARE || ap->ptype == PROBE_HARDWARE;
+		if (counted && ap->has_freq && last)
+			/* interval:ms:100, hardware:cache-misses:10: the probe as the
+			 * catalogue lists it, without its count (current bpftrace) */
+			fprintf(L->out, "%.*s\n", (int)(last - ap->raw + 1), ap->raw);
+		else if (p && p->print)
 			p->print(ap, L->out);
 		else
 			fprintf(L->out, "%s\n", ap->raw);

@@ -2,7 +2,7 @@
 # providers.sh LISTER: the whole listing, the fixed lists, BTF-backed providers, kernel types, pattern forms.
 . "$(dirname "$0")/lib.sh"
 need_root
-echo "1..19"
+echo "1..20"
 
 "$LIST" -l >"$T/all" 2>"$T/err"
 check "-l with no pattern exits 0" test $? -eq 0
@@ -72,7 +72,11 @@ same "a wildcard provider matches providers" "$T/wild.expected" "$T/wild"
 # file name and names none is a pattern, after a warning.
 printf 'interval:s:1 { exit(); }\ntracepoint:sched:sched_switch { }\n' >"$T/two.bt"
 "$LIST" -l "$T/two.bt" >"$T/file"
-printf 'interval:s:1\ntracepoint:sched:sched_switch\n' >"$T/file.expected"
+printf 'interval:s:\ntracepoint:sched:sched_switch\n' >"$T/file.expected"
 same "-l FILE lists the script's probes" "$T/file.expected" "$T/file"
 "$LIST" -l "$T/none.bt" >"$T/none" 2>"$T/none.err"
 check "-l with a missing FILE.bt warns and searches" grep -qx "WARNING: It appears that '$T/none.bt' is a filename but the file does not exist. Treating '$T/none.bt' as a search pattern." "$T/none.err"
+# A program's counted probes are listed as the catalogue names them, without the count.
+"$LIST" -l -e 'hardware:cache-misses:10 { } software:cpu-clock:1000 { } profile:hz:99 { } interval:ms:5 { }' >"$T/counted"
+printf 'hardware:cache-misses:\nsoftware:cpu-clock:\nprofile:hz:\ninterval:ms:\n' >"$T/counted.expected"
+same "-l -e lists counted probes without their counts" "$T/counted.expected" "$T/counted"
