@@ -276,6 +276,21 @@ def xlated(tracer, save_dir, key):
 SLOW_PATH_HOLDER = 'tracepoint:syscalls:sys_enter_getpgid { }'
 
 
+def wait_unloaded(ids, timeout=10):
+    """Wait until the kernel has freed these programs. hawk hands its slow detach to a process
+    that outlives it (bench/README.md, 2026-12-04): until that one is done the tracepoint
+    still runs the stopped program on every call, and the untraced run after hawk's, which
+    brackets the next tracer's too, was charged ~15 ns of it."""
+    deadline = time.monotonic() + timeout
+    for pid in ids:
+        while time.monotonic() < deadline:
+            r = subprocess.run(['bpftool', 'prog', 'show', 'id', str(pid)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if r.returncode:
+                break
+            time.sleep(0.02)
+
+
 def bench_events(tools, rounds, calls, loop, save_dir, log):
     """Each round runs every tool once per program, untraced runs between; the order rotates."""
     with Tracer(tools[0], SLOW_PATH_HOLDER) as holder:
@@ -304,6 +319,8 @@ def events_rounds(tools, rounds, calls, loop, save_dir, log):
                         if (key, t.name) not in insns:
                             insns[(key, t.name)] = xlated(tr, save_dir, key)
                         traced = run_loop(loop, '-n', n)
+                        ids = tr.prog_ids()
+                    wait_unloaded(ids)
                 except BenchError as e:
                     failed.add((key, t.name))
                     log(f'  {label}: {e}')

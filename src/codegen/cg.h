@@ -10,6 +10,8 @@
 
 /* bpftrace's max_map_keys: a keyed map's entries unless told otherwise. */
 #define CG_MAP_KEYS_MAX 4096
+/* hist()'s log2 buckets: 0 for negatives, 1 for 0, 2 + floor(log2(v)) up to 2^63 */
+#define CG_HIST_BUCKETS 65
 
 struct cg_opts {
 	FILE *dump_ir;        /* -d ir: the LLVM IR, before emission */

@@ -604,7 +604,10 @@ void cg_map_assign_agg(struct cg *c, struct ast *map, struct ast *call)
 	if (vt->agg == TY_AGG_HIST || vt->agg == TY_AGG_LHIST) {
 		LLVMValueRef b = vt->agg == TY_AGG_HIST ? hist_bucket(c, x, vt->hist_bits) : lhist_bucket(c, x, vt);
 		uint32_t ko = map->map.keys ? (ty_size(c->desc->maps[dm].key) + 7) & ~7u : 0;
-		cg_store_int(c, cg_gep(c, key, ko), b, 8);
+		if (c->desc->maps[dm].bpf_type == 6 /* BPF_MAP_TYPE_PERCPU_ARRAY: the index alone (cg_maps_user) */)
+			cg_store_int(c, key, LLVMBuildTrunc(c->b, b, c->i32, ""), 4);
+		else
+			cg_store_int(c, cg_gep(c, key, ko), b, 8);
 		x = cg_const(c, 1);
 	}
 	LLVMValueRef la[2] = { cg_map_ptr(c, dm), key };

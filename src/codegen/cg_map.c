@@ -124,7 +124,15 @@ void cg_maps_user(struct cg *c)
 		 * zero(), cleared by clear() and delete()); the output module skips
 		 * the entry while no CPU has it set, so an untouched map prints
 		 * nothing, as a hash map with no entry would. */
-		bool array = agg && !m->key && !buckets;
+		/* A scalar hist() too, one entry per log2 bucket (0 to 64), keyed
+		 * by the bucket's u32 index: a per-CPU hash lookup was a third of
+		 * what `@ = hist(x)` cost an event over its hand-written twin's
+		 * (bench/README.md); its buckets' presence words keep an unused
+		 * bucket out of the output as a missing hash key did. */
+		bool hist_array = buckets && !m->key && v->agg == TY_AGG_HIST && !v->hist_bits && !m->decl_kind;
+		bool array = (agg && !m->key && !buckets) || hist_array;
+		if (hist_array)
+			max = CG_HIST_BUCKETS;
 		uint32_t type = array ? BPF_PERCPU_ARRAY : agg ? BPF_PERCPU_HASH : BPF_HASH;
 		if (m->decl_kind && !array) {
 			/* let @m = lruhash(N), percpulruhash(N), hash(N), percpuhash(N) */

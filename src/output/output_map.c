@@ -93,6 +93,13 @@ static const uint8_t *snap_values(const struct out_snapshot *s, size_t i)
 
 /* ---- aggregations ------------------------------------------------------ */
 
+static uint32_t rd32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 static uint64_t rd64(const uint8_t *p)
 {
 	uint64_t v;
@@ -585,6 +592,8 @@ static void print_hist_map(struct mapctx *c, const struct out_snapshot *snap, ui
 	const struct desc_map *m = c->m;
 	const struct ty *vt = m->value;
 	uint32_t uk = m->key_size >= 8 ? m->key_size - 8 : 0;
+	/* a scalar hist in a per-CPU array (codegen's choice) is keyed by a u32 index */
+	bool idx32 = m->key_size == 4;
 	size_t n = snap->n;
 	struct ent *e = xcalloc(n ? n : 1, sizeof(*e));
 	for (size_t i = 0; i < n; i++)
@@ -597,14 +606,14 @@ static void print_hist_map(struct mapctx *c, const struct out_snapshot *snap, ui
 	for (size_t i = 0; i < n;) {
 		size_t j = i, maxidx = 0;
 		for (; j < n && !memcmp(e[j].key, e[i].key, uk); j++) {
-			uint64_t idx = rd64(e[j].key + uk);
+			uint64_t idx = idx32 ? rd32(e[j].key) : rd64(e[j].key + uk);
 			if (idx < (1u << 16) && idx > maxidx)
 				maxidx = idx;
 		}
 		struct ent g = { .key = e[i].key, .idx = ng, .nbuckets = maxidx + 1 };
 		g.buckets = xcalloc(g.nbuckets, sizeof(*g.buckets));
 		for (size_t q = i; q < j; q++) {
-			uint64_t idx = rd64(e[q].key + uk);
+			uint64_t idx = idx32 ? rd32(e[q].key) : rd64(e[q].key + uk);
 			if (idx >= g.nbuckets)
 				continue;
 			struct out_agg a;
