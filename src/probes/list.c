@@ -215,8 +215,11 @@ static int run_wild(struct lister *L, const char *prov_pat, char **parts, unsign
 	return 0;
 }
 
+/* -lv 'struct NAME': the definition, named with the BTF it comes from
+ * ("vmlinux: struct file {", current bpftrace's form; 0.17 had no prefix). */
 static void print_def(uint32_t id, FILE *f)
 {
+	fputs("vmlinux: ", f);
 	rt_btf_print_def(id, f);
 }
 

@@ -25,7 +25,8 @@ bt -lv 'tracepoint:*' >"$T/bt.v"
 same "-lv tracepoint:* prints bpftrace's lines" "$T/bt.v" "$T/hawk.v"
 
 bt -lv 'struct path' >"$T/bt.s"
-"$LIST" -lv 'struct path' >"$T/hawk.s"
+# current bpftrace names the BTF the definition comes from ("vmlinux: struct path {"); 0.17 did not
+"$LIST" -lv 'struct path' | sed 's/^vmlinux: //' >"$T/hawk.s"
 same "-lv 'struct path' prints bpftrace's definition" "$T/bt.s" "$T/hawk.s"
 
 bt -l "uprobe:$TARGET:*" >"$T/bt.u"

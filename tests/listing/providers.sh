@@ -52,7 +52,7 @@ same "-lv fentry shows the BTF signature" "$T/fe.expected" "$T/fe.v"
 printf 'kprobe:vfs_read\n    struct file * arg0\n    char * arg1\n    size_t arg2\n    loff_t * arg3\n' >"$T/kp.expected"
 same "-lv kprobe shows the BTF signature as argN" "$T/kp.expected" "$T/kp.v"
 
-printf 'struct path {\n\tstruct vfsmount *mnt;\n\tstruct dentry *dentry;\n};\n\n' >"$T/path.expected"
+printf 'vmlinux: struct path {\n\tstruct vfsmount *mnt;\n\tstruct dentry *dentry;\n};\n\n' >"$T/path.expected"
 "$LIST" -lv 'struct path' >"$T/path"
 same "-lv 'struct path' prints the definition" "$T/path.expected" "$T/path"
 "$LIST" -l 'struct task_str*' >"$T/ts"
