@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""doc_coverage.py SRCDIR PAGE [CLIPAGE]: every probe type and every builtin and function has
-an entry in the language page, with an example that uses it; and, with CLIPAGE (hawk.8),
-every option of src/main.c's tables (short_opts, long_opts) is named there (`\-x`,
-`\-\-name`); one TAP line per name.
+"""doc_coverage.py SRCDIR PAGE [CLIPAGE [RUNPAGE]]: every probe type and every builtin and
+function has an entry in the language page, with an example that uses it; with CLIPAGE
+(hawk.8), every option of src/main.c's getopt tables is named there (`\-x`, `\-\-name`),
+and with RUNPAGE (hawk-run.8) every option of src/hawk_run.c's; one TAP line per name.
 
 The names come from the tables the compiler itself is built from, found under SRCDIR/src:
 builtin.def (BI(ID, "name", ...) rows) and probetype.def (PROBE(ID, canonical, aliases...)).
@@ -68,24 +68,32 @@ def entries(page):
     return out
 
 
-def options(srcdir):
-    """hawk's options, as a user types them, from the tables getopt reads."""
-    src = open(srcdir + "/src/main.c").read()
+def options(path):
+    """A command's options, as a user types them, from the tables getopt_long reads: the
+    short option string (a short_opts variable, or getopt_long's third argument) and the
+    { "name", has_arg, NULL, val } rows."""
+    src = open(path).read()
     longs = re.findall(r'\{\s*"([\w-]+)",\s*\w+,\s*NULL', src)
-    shorts = re.search(r'short_opts\[\]\s*=\s*"([^"]*)"', src).group(1).replace(":", "")
+    m = re.search(r'short_opts\[\]\s*=\s*"([^"]*)"', src) or \
+        re.search(r'getopt_long\(\s*argc,\s*argv,\s*"([^"]*)"', src)
+    shorts = m.group(1).replace(":", "").replace("+", "")
     return ["-" + c for c in shorts] + ["--" + l for l in longs]
 
 
-def option_checks(srcdir, clipage):
-    text = re.sub(r"\\f[BIRP]", "", open(clipage).read()).replace("\\-", "-")
-    return [("option " + o, re.search(r"(?<![\w-])" + re.escape(o) + r"(?![\w-])", text) is not None)
-            for o in options(srcdir)]
+def option_checks(source, page):
+    text = re.sub(r"\\f[BIRP]", "", open(page).read()).replace("\\-", "-")
+    name = source.split("/")[-1]
+    return [("%s option %s" % (name, o),
+             re.search(r"(?<![\w-])" + re.escape(o) + r"(?![\w-])", text) is not None)
+            for o in options(source)]
 
 
 def main():
     srcdir, page = sys.argv[1], sys.argv[2]
     ents = entries(page)
-    opts = option_checks(srcdir, sys.argv[3]) if len(sys.argv) > 3 else []
+    opts = []
+    for source, cli in zip(["/src/main.c", "/src/hawk_run.c"], sys.argv[3:5]):
+        opts += [(what, found, cli) for what, found in option_checks(srcdir + source, cli)]
     checks = []
     for name, form in builtins(srcdir):
         word = name + r"\d+" if form == "NUMBERED" else re.escape(name)
@@ -110,9 +118,9 @@ def main():
             why = "its entry has no example that uses it"
         print("%s %d - %s%s" % ("not ok" if why else "ok", n, what, "" if not why else ": " + why))
         failed += bool(why)
-    for n, (what, found) in enumerate(opts, len(checks) + 1):
+    for n, (what, found, cli) in enumerate(opts, len(checks) + 1):
         print("%s %d - %s%s" % ("ok" if found else "not ok", n, what,
-                               "" if found else ": not in " + sys.argv[3]))
+                               "" if found else ": not in " + cli))
         failed += not found
     return 1 if failed else 0
 

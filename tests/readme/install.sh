@@ -1,12 +1,12 @@
 #!/bin/sh
-# install.sh BUILDDIR TOOL...: `meson install` into a scratch DESTDIR puts hawk and every tool
-# on PATH (bindir, executable, runnable by name: its -h) and the man pages where man finds
-# them (hawk(8), hawk-language(7), NAME.bt(8)); one TAP line each.
+# install.sh BUILDDIR TOOL...: `meson install` into a scratch DESTDIR puts hawk, hawk-run and
+# every tool on PATH (bindir, executable, runnable by name: its -h) and the man pages where
+# man finds them (hawk(8), hawk-language(7), hawk-run(8), NAME.bt(8)); one TAP line each.
 build=$1
 shift
 dest=$(mktemp -d)
 trap 'rm -rf "$dest"' EXIT
-echo "1..$(($# + 2))"
+echo "1..$(($# + 4))"
 if ! meson install -C "$build" --no-rebuild --destdir "$dest" >"$dest.log" 2>&1; then
 	echo "Bail out! meson install failed: $(tail -3 "$dest.log")"
 	rm -f "$dest.log"
@@ -20,9 +20,10 @@ check() {
 	i=$((i + 1))
 	if [ -n "$2" ]; then echo "ok $i - $1"; else echo "not ok $i - $1"; fi
 }
-for page in hawk hawk-language; do
+for page in hawk hawk-language hawk-run; do
 	check "man finds $page" "$(MANPATH=$man man -w "$page" 2>/dev/null)"
 done
+check "hawk-run is on PATH" "$(PATH="$bin" command -v hawk-run)"
 for t in "$@"; do
 	name=$(basename "$t")
 	ok=

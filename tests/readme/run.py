@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""run.py HAWK [--scripts DIR] DOC...: every example in README.md and the man pages runs, as TAP.
+"""run.py HAWK [--scripts DIR] [--hawk-run PATH] DOC...: every example in README.md and the man
+pages runs, as TAP.
 
 README.md (a file ending in .md):
   - a ```console block right after the line `<!-- example: ... -->`: its first line is
@@ -8,7 +9,7 @@ README.md (a file ending in .md):
 
 A man page (roff): each `.EX` block right after the comment line `.\\" example[: MODE]`.
 Its first line is `# hawk ARGS` (or, for a tool, `# NAME.bt ARGS`: `hawk DIR/NAME.bt ARGS`,
-DIR from --scripts), the rest what it prints; the roff escapes (\\- \\e \\& \\(aq ...) are undone
+DIR from --scripts; or `# hawk-run ARGS`, PATH from --hawk-run), the rest what it prints; the roff escapes (\\- \\e \\& \\(aq ...) are undone
 first. MODE says how it runs and what is compared:
   (none)       it ends itself; exit 0, the output compared exactly (stderr, then stdout);
   fails        exit 1, the output (its located error) compared exactly;
@@ -46,6 +47,8 @@ SCRATCH = tempfile.TemporaryDirectory(prefix="hawk-examples-")
 
 
 def run(hawk, argv, timeout=30):
+    if argv and argv[0] == "hawk-run":   # a hawk-run example: argv[1] is its path
+        hawk, argv = argv[1], argv[2:]
     p = subprocess.run([hawk] + argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        timeout=timeout, env=ENV, cwd=SCRATCH.name)
     return p.returncode, p.stderr.decode(errors="replace") + p.stdout.decode(errors="replace")
@@ -53,6 +56,8 @@ def run(hawk, argv, timeout=30):
 
 def run_signal(hawk, argv, timeout=30):
     """Run until attached, make a little work, send SIGINT; (status, stderr + stdout)."""
+    if argv and argv[0] == "hawk-run":
+        hawk, argv = argv[1], argv[2:]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         p = subprocess.Popen([hawk] + argv, stdout=out, stderr=err, cwd=SCRATCH.name,
                              env=dict(ENV, HAWK_NOTIFY_ATTACHED="1"))
@@ -112,7 +117,7 @@ def readme_cases(path):
     return cases
 
 
-def man_cases(path, scripts):
+def man_cases(path, scripts, hawk_run):
     lines = open(path).read().splitlines()
     page = os.path.basename(path)
     cases, i = [], 0
@@ -134,13 +139,22 @@ def man_cases(path, scripts):
         if not m2:
             raise ValueError("%s:%d: an example starts with `# hawk ARGS`" % (path, i))
         prog, args = m2.group(1), shlex.split(m2.group(2) or "")
-        if prog != "hawk":
+        if prog == "hawk-run":
+            if not hawk_run:
+                raise ValueError("%s: a hawk-run example needs --hawk-run" % path)
+            args = ["hawk-run", hawk_run] + args
+        elif prog != "hawk":
             if not scripts or not prog.endswith(".bt"):
                 raise ValueError("%s: example runs %s, not hawk" % (path, prog))
             args = [os.path.join(scripts, prog)] + args
         want = "".join(l + "\n" for l in body[1:])
         cases.append(("%s: %s" % (page, head[2:][:60]), mode, args, want))
     return cases
+
+
+def with_opt(argv, opt):
+    """argv with an option first (after a hawk-run example's path)."""
+    return argv[:2] + [opt] + argv[2:] if argv[:1] == ["hawk-run"] else [opt] + argv
 
 
 def check(hawk, mode, argv, want):
@@ -156,10 +170,10 @@ def check(hawk, mode, argv, want):
             all(l.rstrip() in lines for l in exact)
         return ok, rc, got
     if mode == "dry-run":
-        rc, got = run(hawk, ["--dry-run"] + argv)
+        rc, got = run(hawk, with_opt(argv, "--dry-run"))
         return rc == 0 and "ERROR" not in got, rc, got
     if mode == "unsupported":
-        rc, got = run(hawk, ["--check"] + argv)
+        rc, got = run(hawk, with_opt(argv, "--check"))
         return rc == 1 and re.search(r"^stdin:\d+:\d+(-\d+)?: ERROR: .*not supported", got, re.M), rc, got
     rc, got = run(hawk, argv)
     if mode == "ends":
@@ -171,11 +185,14 @@ def check(hawk, mode, argv, want):
 
 def main():
     args = sys.argv[1:]
-    hawk, docs, scripts = os.path.abspath(args[0]), [], None
+    hawk, docs, scripts, hawk_run = os.path.abspath(args[0]), [], None, None
     i = 1
     while i < len(args):
         if args[i] == "--scripts":
             scripts = os.path.abspath(args[i + 1])
+            i += 2
+        elif args[i] == "--hawk-run":
+            hawk_run = os.path.abspath(args[i + 1])
             i += 2
         else:
             docs.append(args[i])
@@ -183,7 +200,7 @@ def main():
     cases = []
     for d in docs:
         try:
-            found = readme_cases(d) if d.endswith(".md") else man_cases(d, scripts)
+            found = readme_cases(d) if d.endswith(".md") else man_cases(d, scripts, hawk_run)
         except ValueError as e:
             print("Bail out! %s" % e)
             return 1
