@@ -73,7 +73,7 @@ static size_t match_spec(const char *fmt, struct fmt_spec *sp)
 	case 's': sp->conv = FMT_CONV_STRING; break;
 	case 'p': sp->conv = FMT_CONV_POINTER; break;
 	case 'r': sp->conv = FMT_CONV_BUFFER; break;
-	case 'g': sp->conv = clen == 2 ? FMT_CONV_OTHER : FMT_CONV_FLOAT; break;
+	case 'g': sp->conv = clen == 2 ? FMT_CONV_GFP : FMT_CONV_FLOAT; break;
 	case 'n': case '%': sp->conv = FMT_CONV_OTHER; break;
 	default: sp->conv = FMT_CONV_FLOAT; break;
 	}
@@ -152,7 +152,7 @@ int fmt_check(const struct fmt *f, const struct ty *const *args, uint32_t nargs,
 		bool ok = false;
 		switch (sp->conv) {
 		case FMT_CONV_SIGNED: case FMT_CONV_UNSIGNED: case FMT_CONV_CHAR:
-		case FMT_CONV_POINTER:
+		case FMT_CONV_POINTER: case FMT_CONV_GFP:
 			ok = any_integer(t);
 			break;
 		case FMT_CONV_BUFFER:

@@ -22,7 +22,8 @@ enum fmt_conv {
 	FMT_CONV_POINTER,    /* p */
 	FMT_CONV_BUFFER,     /* r rx rh */
 	FMT_CONV_FLOAT,      /* e E f F g G a A: parsed, rejected by the checker */
-	FMT_CONV_OTHER,      /* n gr: parsed, rejected by the checker */
+	FMT_CONV_GFP,        /* gr: an integer as the kernel's GFP flag names */
+	FMT_CONV_OTHER,      /* n: parsed, rejected by the checker */
 };
 
 enum {

@@ -71,6 +71,12 @@ typedef bool (*out_ubuildid_fn)(void *ctx, uint32_t pid, uint64_t addr, const ch
 void out_sink_set_ubuildid(struct out_sink *s, out_ubuildid_fn fn, void *ctx);
 void out_set_debug_info(bool on);
 
+/* printf's %gr names GFP flags from the kernel's bit numbers (its
+ * ___GFP_NAME_BIT enumerators, which the runtime reads from BTF): the
+ * base flags' names, NULL past the last; set the bit of each one found. */
+const char *out_gfp_base(unsigned i);
+void out_gfp_set_bit(unsigned i, unsigned bit);
+
 /* --bench: bench `index` of `names` (all of them, for the column's width):
  * its average time per run and the runs it took; a table in text (its
  * head before the first row), an object a line in JSON. */

@@ -181,6 +181,15 @@ static void apply_spec(struct out_sink *s, struct out_buf *b, const struct fmt_s
 			put_c(b, spec, (int)(char)cast_signed(sp->length, (int64_t)bits));
 		}
 		return;
+	case FMT_CONV_GFP: {
+		if (!arg_number(t, v, &is_signed, &bits))
+			break;
+		struct out_buf tmp = { 0 };
+		out_put_gfp(&tmp, bits);
+		pad_text(b, sp, tmp.p ? tmp.p : "", tmp.len, false);
+		out_buf_fini(&tmp);
+		return;
+	}
 	case FMT_CONV_POINTER: {
 		if (!arg_number(t, v, &is_signed, &bits))
 			break;

@@ -87,6 +87,9 @@ void out_tseries_print(struct out_sink *s, struct out_buf *b, const struct desc_
 		       const uint8_t *const *keys, const uint8_t *const *values, size_t n,
 		       uint32_t nvalues, uint32_t stride);
 
+/* %gr: GFP flags as their names (output_gfp.c). */
+void out_put_gfp(struct out_buf *b, uint64_t flags);
+
 /* Writes b to the sink's output in one go and empties it. */
 void out_flush_buf(struct out_sink *s, struct out_buf *b);
 

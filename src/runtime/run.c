@@ -16,9 +16,12 @@
 #include <sys/syscall.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "common/arena.h"
+#include "common/fmt.h"
+#include "probes/btf.h"
 #include "runtime/attach.h"
 #include "output/output.h"
 #include "probes/provider.h"
@@ -223,6 +226,38 @@ static const char *find_usym(void *ctx, uint32_t pid, uint64_t addr, uint64_t *o
 			     const char **module)
 {
 	return rt_usyms_find(usyms(ctx), pid, addr, off, module);
+}
+
+/* printf's %gr names flags by this kernel's GFP bit numbers: its
+ * ___GFP_<NAME>_BIT enumerators, read from BTF when a format asks. */
+static void gfp_bits(const struct desc *d)
+{
+	bool used = false;
+	for (uint32_t i = 0; i < d->nevents && !used; i++) {
+		if (!d->events[i].fmt || !strstr(d->events[i].fmt, "gr"))
+			continue;
+		struct fmt f;
+		fmt_parse(d->events[i].fmt, &f);
+		for (uint32_t k = 0; k < f.nspecs; k++)
+			used |= f.specs[k].conv == FMT_CONV_GFP;
+		fmt_fini(&f);
+	}
+	if (!used || rt_btf_load(NULL) < 0)
+		return;
+	for (uint32_t id = 1, n = rt_btf_count(); id < n; id++) {
+		const struct btf_type *t = rt_btf_type(id);
+		if (btf_kind(t) != BTF_KIND_ENUM)
+			continue;
+		for (uint16_t e = 0; e < btf_vlen(t); e++) {
+			const char *name = rt_btf_str(btf_enum(t)[e].name_off);
+			size_t len = strlen(name);
+			if (strncmp(name, "___GFP_", 7) || len < 12 || strcmp(name + len - 4, "_BIT"))
+				continue;
+			for (unsigned b = 0; out_gfp_base(b); b++)
+				if (strlen(out_gfp_base(b)) == len - 11 && !strncmp(name + 7, out_gfp_base(b), len - 11))
+					out_gfp_set_bit(b, (unsigned)btf_enum(t)[e].val);
+		}
+	}
 }
 
 static bool find_ubuildid(void *ctx, uint32_t pid, uint64_t addr, const char **id, uint64_t *foff)
@@ -705,6 +740,7 @@ int rt_session_load(const struct desc *d, const struct rt_opts *o, struct rt_ses
 	out_sink_set_usym(s->sink, find_usym, s);
 	out_sink_set_usrc(s->sink, find_usrc, s);
 	out_sink_set_ubuildid(s->sink, find_ubuildid, s);
+	gfp_bits(d);
 	lp.out = diag_output(o->diag);
 	lp.all = o->dump_libbpf;
 	lp.info = o->verbose > 1;
