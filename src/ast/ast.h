@@ -95,6 +95,7 @@ struct ast {
 	struct span span;
 	struct ast *next;         /* sibling in the list this node belongs to */
 	void *type;               /* filled by type checking; NULL before it */
+	const struct span *expanded_from;  /* a macro body's copy: the call it replaced */
 	union {
 		struct { struct ast *items; } program;
 		struct { enum ast_cdef_kind kind; const char *name, *text; } cdef;

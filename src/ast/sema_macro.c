@@ -99,6 +99,20 @@ static void substitute(struct arena *a, struct ast *list, const struct binding *
 	}
 }
 
+/* The copy of a macro's body remembers the call it came from (errorf's
+ * "expanded from"); a call inside it, expanded later, is its own origin. */
+static void mark_expanded(struct ast *list, const struct span *from)
+{
+	for (struct ast *n = list; n; n = n->next) {
+		if (!n->expanded_from)
+			n->expanded_from = from;
+		struct ast *kids[AST_MAX_CHILDREN];
+		unsigned k = ast_children(n, kids);
+		for (unsigned i = 0; i < k; i++)
+			mark_expanded(kids[i], from);
+	}
+}
+
 struct expander {
 	struct checker *c;
 	struct ast *macros[256];
@@ -145,6 +159,9 @@ static struct ast *instantiate(struct expander *x, struct ast *n, struct ast *ma
 		return NULL;
 	}
 	struct ast *body = clone(c->a, mac->macro.body);
+	struct span *from = arena_alloc(c->a, sizeof(*from));
+	*from = n->span;
+	mark_expanded(body->block.stmts, from);
 	substitute(c->a, body->block.stmts, b, nb, arena_printf(c->a, "'m%u", x->expansions));
 	return body;
 }

@@ -97,6 +97,8 @@ static struct cg_val emit_values(struct cg *c, struct ast *n, enum desc_event_ki
 	uint32_t size = (off + 7) & ~7u;
 	struct desc_event *e = &c->desc->events[ev];
 	e->fmt = fmt;
+	if (n->expanded_from)
+		e->from = *n->expanded_from;
 	e->args = args;
 	e->nargs = nargs;
 	e->size = size;

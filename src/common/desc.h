@@ -139,6 +139,8 @@ struct desc_event {
 	uint64_t top, div;         /* PRINT_MAP */
 	uint32_t line, col;        /* where in the script, for runtime warnings */
 	struct span at;            /* the same, whole: WARNING's underline */
+	struct span from;          /* errorf/warnf in a macro: the call it was expanded
+	                            * from (line 0: none) */
 };
 
 /* tracepoint:syscalls:sys_enter_X/sys_exit_X served by one tp_btf program

@@ -11,7 +11,7 @@
  * AOT_VERSION bumped: these sizes (x86-64) make the build say so. */
 #if defined(__x86_64__)
 _Static_assert(sizeof(struct desc) == 120 && sizeof(struct desc_param) == 16 && sizeof(struct desc_map) == 64 &&
-	       sizeof(struct desc_event) == 96 && sizeof(struct desc_probe) == 136 &&
+	       sizeof(struct desc_event) == 120 && sizeof(struct desc_probe) == 136 &&
 	       sizeof(struct desc_arg) == 16 && sizeof(struct span) == 28,
 	       "struct desc changed: update runtime/aot.c and bump AOT_VERSION");
 _Static_assert(sizeof(struct ty) == 128 && sizeof(struct ty_field) == 24 &&
@@ -177,6 +177,7 @@ static void put_desc(struct wbuf *w, const struct desc *d)
 		put_u32(w, e->line);
 		put_u32(w, e->col);
 		put_span(w, e->at);
+		put_span(w, e->from);
 	}
 	put_u32(w, d->nprobes);
 	for (uint32_t i = 0; i < d->nprobes; i++) {
@@ -472,6 +473,7 @@ static struct desc *get_desc(struct rbuf *r)
 		e->line = get_u32(r);
 		e->col = get_u32(r);
 		e->at = get_span(r);
+		e->from = get_span(r);
 	}
 	d->nprobes = get_u32(r);
 	if (!count_ok(r, d->nprobes))

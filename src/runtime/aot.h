@@ -25,7 +25,7 @@
  * too (desc.params: the compile's, and how the code reads each).
  * Version 2: desc.params. */
 #define AOT_MAGIC "HAWKAOT\x01"
-#define AOT_VERSION 3u
+#define AOT_VERSION 4u
 #define AOT_HEADER_SIZE 32u
 
 /* Writes d (with the sources registered in dg) to path. ncpus: the possible

@@ -436,6 +436,11 @@ static int emit_event(struct rt_session *s, const struct desc_event *ev, const v
 			diag_error(s->o.diag, ev->at, "%s", msg);
 		else
 			diag_warning(s->o.diag, ev->at, "%s", msg);
+		/* inside a macro: where it was called, as current bpftrace says */
+		if (ev->from.line && ev->kind == DESC_EV_ERRORF)
+			diag_error(s->o.diag, ev->from, "expanded from");
+		else if (ev->from.line)
+			diag_warning(s->o.diag, ev->from, "expanded from");
 		free(msg);
 		break;
 	}
