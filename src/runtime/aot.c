@@ -1,5 +1,6 @@
 /* aot: the artifact's writer and reader (aot.h has the layout). */
 #include "runtime/aot.h"
+#include "runtime/settings.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -215,23 +216,18 @@ static void put_desc(struct wbuf *w, const struct desc *d)
 	put_blob(w, d->elf, d->elf_size);
 }
 
-/* The settings the runtime reads (driver.c's apply_limits and rt_opts). */
-static const enum cfg_key run_keys[] = {
-	CFG_MAX_CAT_BYTES, CFG_LOG_SIZE, CFG_PERF_RB_PAGES, CFG_MAX_BPF_PROGS,
-	CFG_PRINT_MAPS_ON_EXIT, CFG_STR_TRUNC_TRAILER, CFG_MISSING_PROBES,
-};
-#define NRUN_KEYS (sizeof(run_keys) / sizeof(run_keys[0]))
 
 int aot_write(const char *path, const struct desc *d, struct diag *dg, uint32_t ncpus,
 	      const struct cfg *c, enum arch arch)
 {
 	struct wbuf body = { 0 }, w = { 0 };
 	put_u32(&body, ncpus);
-	put_u32(&body, (uint32_t)NRUN_KEYS);
-	for (size_t i = 0; i < NRUN_KEYS; i++) {
-		put_u32(&body, (uint32_t)run_keys[i]);
-		put_u64(&body, c->v[run_keys[i]]);
-		put_str(&body, c->s[run_keys[i]]);
+	/* the run's settings (runtime/settings.c's list) as the compile had them */
+	put_u32(&body, (uint32_t)rt_nsettings_keys);
+	for (size_t i = 0; i < rt_nsettings_keys; i++) {
+		put_u32(&body, (uint32_t)rt_settings_keys[i]);
+		put_u64(&body, c->v[rt_settings_keys[i]]);
+		put_str(&body, c->s[rt_settings_keys[i]]);
 	}
 	uint16_t nsrc = 0;
 	while (diag_source(dg, nsrc))

@@ -34,6 +34,15 @@ static uint64_t rb_pages(const struct desc *d, const struct cfg *c)
 	return EXIT_ONLY_RB_PAGES;
 }
 
+/* Every setting rt_apply_settings reads: an artifact carries their values
+ * from its compile (aot.c), so a key read here and missing there would take
+ * its default through hawk-run (show_debug_info did). */
+const enum cfg_key rt_settings_keys[] = {
+	CFG_MAX_CAT_BYTES, CFG_LOG_SIZE, CFG_PERF_RB_PAGES, CFG_MAX_BPF_PROGS,
+	CFG_PRINT_MAPS_ON_EXIT, CFG_STR_TRUNC_TRAILER, CFG_MISSING_PROBES, CFG_SHOW_DEBUG_INFO,
+};
+const size_t rt_nsettings_keys = sizeof(rt_settings_keys) / sizeof(rt_settings_keys[0]);
+
 int rt_apply_settings(const struct desc *d, const struct cfg *c, struct rt_opts *ro)
 {
 	/* max_probes is checked at expansion (sema), before code is made. */

@@ -11,4 +11,8 @@
  * truncation trailer. Returns 0, or 1 after an error. */
 int rt_apply_settings(const struct desc *d, const struct cfg *c, struct rt_opts *ro);
 
+/* The settings it reads, which an artifact carries (runtime/aot.c). */
+extern const enum cfg_key rt_settings_keys[];
+extern const size_t rt_nsettings_keys;
+
 #endif

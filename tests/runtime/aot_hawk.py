@@ -20,7 +20,7 @@ import tempfile
 SHORT_ARG = set("epcofBdI")
 SHORT_FLAG = set("lvqkVhnb")
 LONG_ARG = {"pid", "cmd", "output", "include", "emit-elf", "emit-llvm", "debuginfo",
-            "flamegraph", "aot", "probe-filter"}
+            "flamegraph", "aot", "probe-filter", "mode", "target-arch"}
 # What hawk-run takes: the run's options (src/hawk_run.c).
 RUN_SHORT_ARG = set("pcofB")
 RUN_SHORT_FLAG = set("qv")
