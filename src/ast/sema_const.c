@@ -37,6 +37,16 @@ const struct ty *sema_ident(struct checker *c, struct ast *n)
 		n->ident.name += 10;
 		return sema_builtin(c, n);
 	}
+	enum bi_id fn = strncmp(n->ident.name, "__builtin_", 10) ? BI_NONE : bi_lookup_call(n->ident.name + 10);
+	if (fn != BI_NONE && bi_info(fn)->min == 0 && bi_info(fn)->form == BI_FORM_CALL) {
+		/* __builtin_config: a function without arguments named bare */
+		const char *name = n->ident.name + 10;
+		n->kind = AST_CALL;
+		n->call.name = name;
+		n->call.args = NULL;
+		n->call.bi = 0;
+		return sema_expr(c, n);
+	}
 	const char *name = n->ident.name, *s = NULL;
 	int64_t v = 0;
 	uint32_t len = 0;

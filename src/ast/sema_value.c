@@ -229,6 +229,44 @@ const struct ty *sema_check_pton(struct checker *c, struct ast *n, struct ast **
 	return ty_none();
 }
 
+/* config(): current bpftrace's record of the run's settings, each as the
+ * config block, the environment or the default leaves it (max_strlen an
+ * integer, cpp_demangle a bool, stack_mode its name); constant here. */
+const struct ty *sema_check_config(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
+				   struct ast *map)
+{
+	(void)n, (void)args, (void)nargs, (void)map;
+	struct cfg defaults;
+	const struct cfg *cfg = c->ctx->cfg;
+	if (!cfg) {
+		cfg_init(&defaults);
+		cfg = &defaults;
+	}
+	const struct ty *el[CFG__COUNT];
+	const char *names[CFG__COUNT];
+	unsigned n_el = 0;
+	for (int k = 0; k < CFG__COUNT; k++) {
+		enum cfg_val kind = cfg_val_kind((enum cfg_key)k);
+		if (kind == CFG_VAL_NONE)
+			continue;
+		const char *s = cfg_str(cfg, (enum cfg_key)k);
+		el[n_el] = kind == CFG_VAL_INT ? ty_int(8, false) : kind == CFG_VAL_BOOL ? ty_bool()
+			   : ty_string(c->a, (uint32_t)(s ? strlen(s) : 0) + 1);
+		names[n_el++] = cfg_name((enum cfg_key)k);
+	}
+	const struct ty *tu = ty_tuple(c->a, el, n_el);
+	struct ty *r = ty_new(c->a, TY_RECORD);
+	*r = *tu;
+	r->kind = TY_RECORD;
+	r->name = NULL;
+	r->fields = arena_alloc(c->a, n_el * sizeof(*r->fields));
+	for (unsigned i = 0; i < n_el; i++) {
+		r->fields[i] = tu->fields[i];
+		r->fields[i].name = names[i];
+	}
+	return r;
+}
+
 /* probetype: the provider's class ("special" for begin and end). */
 const struct ty *sema_check_probetype(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
 				      struct ast *map)

@@ -123,6 +123,38 @@ struct cg_val cg_emit_numaid(struct cg *c, struct ast *n)
 	return cg_val_scalar(LLVMBuildZExt(c->b, cg_helper(c, H_NUMA_NODE, c->i32, NULL, 0), c->i64, ""));
 }
 
+/* config(): the record sema laid out, filled with the settings' values. */
+struct cg_val cg_emit_config(struct cg *c, struct ast *n)
+{
+	const struct ty *t = cg_type(n);
+	struct cfg defaults;
+	const struct cfg *cfg = c->pc->cfg;
+	if (!cfg) {
+		cfg_init(&defaults);
+		cfg = &defaults;
+	}
+	LLVMValueRef buf = cg_tmp(c, ty_size(t));
+	cg_memset(c, buf, 8, ty_size(t));
+	for (uint32_t i = 0; i < t->count; i++) {
+		const struct ty_field *f = &t->fields[i];
+		for (int k = 0; k < CFG__COUNT; k++) {
+			if (strcmp(cfg_name((enum cfg_key)k), f->name))
+				continue;
+			LLVMValueRef at = cg_gep(c, buf, f->offset);
+			if (f->type->kind == TY_STRING) {
+				const char *s = cfg_str(cfg, (enum cfg_key)k);
+				cg_store_value(c, at, cg_align_of(f->offset, 8), f->type,
+					       cg_const_string(c, s ? s : "", f->type), f->type);
+			} else {
+				cg_store_int(c, at, cg_const(c, cfg_u(cfg, (enum cfg_key)k)),
+					     f->type->kind == TY_BOOL ? 1 : 8);
+			}
+			break;
+		}
+	}
+	return cg_val_mem(buf);
+}
+
 struct cg_val cg_emit_probetype(struct cg *c, struct ast *n)
 {
 	return cg_const_string(c, probetype_class(c->exp->type), cg_type(n));

@@ -83,6 +83,19 @@ const char *cfg_name(enum cfg_key k)
 	return defs[k].key;
 }
 
+enum cfg_val cfg_val_kind(enum cfg_key k)
+{
+	if (defs[k].env_only)
+		return CFG_VAL_NONE;
+	switch (defs[k].type) {
+	case T_UINT: return CFG_VAL_INT;
+	case T_BOOL: return CFG_VAL_BOOL;
+	case T_ENUM: case T_STRING: return CFG_VAL_STRING;
+	case T_FILE: break;
+	}
+	return CFG_VAL_NONE;
+}
+
 void cfg_init(struct cfg *c)
 {
 	memset(c, 0, sizeof(*c));

@@ -86,4 +86,9 @@ static inline const char *cfg_str(const struct cfg *c, enum cfg_key k)
 /* Current bpftrace's config key of k ("max_strlen"). */
 const char *cfg_name(enum cfg_key k);
 
+/* How config() reads a setting: an integer, a bool, or a string (an enum's
+ * name or a string's text); NONE for those read from the environment only. */
+enum cfg_val { CFG_VAL_NONE, CFG_VAL_INT, CFG_VAL_BOOL, CFG_VAL_STRING };
+enum cfg_val cfg_val_kind(enum cfg_key k);
+
 #endif

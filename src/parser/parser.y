@@ -445,6 +445,7 @@ primary
 	| BUILTIN '(' args ')'      { $$ = ast_call(A, @$, $1, $3.head); }
 	| '(' expr ')'              { $$ = $2; }
 	| '(' block_value ')'       { $$ = $2; }
+	| CONFIG '(' ')'            { $$ = ast_call(A, @$, "config", NULL); }
 	| paren_ident %prec IDENT_ALONE { $$ = $1; }
 	| '(' ')'                   { $$ = ast_tuple(A, @$, NULL); }
 	| '(' expr ',' ')'          { $$ = ast_tuple(A, @$, $2); }
