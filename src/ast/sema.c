@@ -1003,8 +1003,14 @@ static void stmt(struct checker *c, struct ast *n)
 		if (n->jump.kind != AST_JUMP_RETURN && c->loop_depth == 0)
 			sema_err(c, n->span, "%s used outside of a loop",
 				 n->jump.kind == AST_JUMP_BREAK ? "break" : "continue");
-		if (n->jump.value)
-			sema_err(c, n->jump.value->span, "return takes no value in a probe");
+		if (n->jump.value) {
+			/* current bpftrace takes an integer, the program's return value;
+			 * hawk computes it and returns as a plain return does */
+			const struct ty *t = sema_expr(c, n->jump.value);
+			if (!sema_poisoned(t) && !ty_is_int(t))
+				sema_err(c, n->jump.value->span, "return takes an integer value, got '%s'",
+					 sema_tname(c, t));
+		}
 
 		break;
 	case AST_PROGRAM: case AST_C_DEF: case AST_CONFIG: case AST_IMPORT: case AST_MACRO:

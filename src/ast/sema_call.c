@@ -355,7 +355,7 @@ const struct ty *sema_check_has_key(struct checker *c, struct ast *n, struct ast
 		return ty_none();
 	}
 	if (!sm->key) {
-		sema_err(c, m->span, "has_key() needs a map with keys; %s is a scalar map", m->map.name);
+		sema_err(c, m->span, "call to has_key() expects a map with explicit keys (non-scalar map)");
 		return ty_none();
 	}
 	if (!sema_map_keys(c, m, args[1]))

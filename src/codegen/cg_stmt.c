@@ -253,6 +253,10 @@ static void stmt(struct cg *c, struct ast *n)
 		break;
 	case AST_JUMP:
 		if (n->jump.kind == AST_JUMP_RETURN) {
+			/* `return expr;`: the value is computed (its side effects
+			 * happen) and the program returns as a plain return does */
+			if (n->jump.value)
+				(void)cg_expr(c, n->jump.value);
 			cg_return(c);
 		} else if (c->nloops) {
 			struct cg_loop *l = &c->loops[c->nloops - 1];

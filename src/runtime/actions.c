@@ -55,7 +55,7 @@ void rt_act_cat(const struct rt_act_ctx *c, const char *path)
 	if (fd < 0) {
 		int e = errno;
 		fflush(c->out);
-		diag_plain(c->diag, DIAG_ERROR, "failed to open file '%s': %s", path, strerror(e));
+		diag_plain(c->diag, DIAG_ERROR, "failed to open file '%s' (%s)", path, strerror(e));   /* current bpftrace's form */
 		return;
 	}
 	/* O_NONBLOCK only kept open() of a FIFO without a writer from waiting */
