@@ -24,6 +24,8 @@ static const struct {
 	{ "long", 8, true },
 };
 
+static const struct ty *type_or_value(struct checker *c, struct ast *a);
+
 const struct ty *sema_typespec(struct checker *c, struct ast *t)
 {
 	const struct ty *base = NULL;
@@ -49,10 +51,7 @@ const struct ty *sema_typespec(struct checker *c, struct ast *t)
 		}
 		break;
 	case AST_TY_TYPEOF:
-		if (t->tspec.of->kind == AST_TYPE)
-			base = sema_typespec(c, t->tspec.of);
-		else
-			base = sema_expr(c, t->tspec.of);
+		base = type_or_value(c, t->tspec.of);
 		if (sema_poisoned(base))
 			return ty_none();
 		break;
@@ -197,22 +196,28 @@ const struct ty *sema_offsetof(struct checker *c, struct ast *n)
 	return ty_int(8, false);
 }
 
-const struct ty *sema_sizeof(struct checker *c, struct ast *n)
+/* The operand of sizeof(...) and typeof(...): a written type, a bare name
+ * that is a type (size_t, a script's or BTF's typedef), else a value. */
+static const struct ty *type_or_value(struct checker *c, struct ast *a)
 {
-	struct ast *a = n->sizeof_.arg;
-	const struct ty *t;
 	if (a->kind == AST_TYPE)
-		t = sema_typespec(c, a);
-	else if (a->kind == AST_IDENT && !type_name(c, a->ident.name)) {
-		t = sema_expr(c, a);   /* sizeof(ENUM_CONSTANT), sizeof(MACRO) */
-	} else if (a->kind == AST_IDENT) {
+		return sema_typespec(c, a);
+	if (a->kind == AST_IDENT && !type_name(c, a->ident.name))
+		return sema_expr(c, a);   /* sizeof(ENUM_CONSTANT), sizeof(MACRO) */
+	if (a->kind == AST_IDENT) {
 		struct ast ty = { .kind = AST_TYPE, .span = a->span };
 		ty.tspec.kind = AST_TY_NAMED;
 		ty.tspec.name = a->ident.name;
 		ty.tspec.array = -1;
-		t = sema_typespec(c, &ty);
-	} else
-		t = sema_expr(c, a);
+		return sema_typespec(c, &ty);
+	}
+	return sema_expr(c, a);
+}
+
+const struct ty *sema_sizeof(struct checker *c, struct ast *n)
+{
+	struct ast *a = n->sizeof_.arg;
+	const struct ty *t = type_or_value(c, a);
 	if (sema_poisoned(t))
 		return ty_none();
 	/* The size is a constant, folded now. */

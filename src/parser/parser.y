@@ -535,6 +535,7 @@ type_base_kw
 	| ENUM IDENT                { $$ = ast_type(A, @$, AST_TY_ENUM, $2, NULL); }
 	| TYPEOF '(' expr ')'       { $$ = ast_type(A, @$, AST_TY_TYPEOF, NULL, $3); }
 	| TYPEOF '(' typespec_kw ')' { $$ = ast_type(A, @$, AST_TY_TYPEOF, NULL, $3); }
+	| TYPEOF CAST_LPAREN typespec ')' { $$ = ast_type(A, @$, AST_TY_TYPEOF, NULL, $3); }
 	;
 
 /* Pointer stars then an optional array: "int32*[4]" is four pointers. The
