@@ -438,6 +438,65 @@ const struct ty *sema_check_strerror(struct checker *c, struct ast *n, struct as
 	return ty_new(c->a, TY_ERRNO);
 }
 
+/* container_of(p, typeof(T), member): the T that holds *p as its member,
+ * a T* (current bpftrace's stdlib). The call becomes
+ * (T *)((uint64)p - offsetof(T, member)), checked as written so. */
+const struct ty *sema_check_container_of(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
+					 struct ast *map)
+{
+	(void)nargs, (void)map;
+	struct ast *p = args[0], *t = args[1], *m = args[2];
+	if (t->kind != AST_TYPE) {
+		sema_err(c, t->span, "container_of() expects a type as its second argument (typeof(struct T))");
+		return ty_none();
+	}
+	if (m->kind != AST_IDENT && m->kind != AST_BUILTIN && m->kind != AST_FIELD) {
+		sema_err(c, m->span, "container_of() expects a member name as its third argument");
+		return ty_none();
+	}
+	/* the member path as written: f, or f.g through nested records */
+	const char *path = NULL;
+	for (struct ast *f = m; f; f = f->kind == AST_FIELD ? f->field.e : NULL) {
+		const char *name = f->kind == AST_FIELD ? f->field.name : f->ident.name;
+		path = path ? arena_printf(c->a, "%s.%s", name, path) : name;
+		if (f->kind != AST_FIELD)
+			break;
+	}
+	struct ast *inner = t->tspec.kind == AST_TY_TYPEOF && t->tspec.of && t->tspec.of->kind == AST_TYPE ?
+			    t->tspec.of : t;
+	struct ast *target = arena_alloc(c->a, sizeof(*target));
+	*target = *inner;
+	target->next = NULL;
+	target->tspec.ptr++;
+	struct ast *off = ast_offsetof(c->a, m->span, inner, path);
+	p->next = NULL;
+	struct ast *addr = ast_cast(c->a, p->span, ast_type(c->a, p->span, AST_TY_NAMED, "uint64", NULL), p);
+	struct ast *next = n->next;
+	*n = *ast_cast(c->a, n->span, target, ast_binary(c->a, n->span, AST_OP_SUB, addr, off));
+	n->next = next;
+	return sema_expr(c, n);
+}
+
+/* is_err(p): whether a kernel pointer is an error code (-4095..-1), the
+ * kernel's IS_ERR; the call becomes the comparison, checked as written. */
+const struct ty *sema_check_is_err(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,
+				   struct ast *map)
+{
+	(void)nargs, (void)map;
+	struct ast *p = args[0];
+	p->next = NULL;
+	struct ast *lo = ast_cast(c->a, p->span, ast_type(c->a, p->span, AST_TY_NAMED, "int64", NULL), p);
+	struct ast *hi = arena_alloc(c->a, sizeof(*hi));
+	*hi = *lo;
+	struct ast *below = ast_binary(c->a, n->span, AST_OP_LT, lo, ast_int(c->a, n->span, 0, AST_INT_DEC, "0"));
+	struct ast *from = ast_binary(c->a, n->span, AST_OP_GE, hi,
+				      ast_unary(c->a, n->span, AST_OP_NEG, ast_int(c->a, n->span, 4095, AST_INT_DEC, "4095")));
+	struct ast *next = n->next;
+	*n = *ast_binary(c->a, n->span, AST_OP_LAND, below, from);
+	n->next = next;
+	return sema_expr(c, n);
+}
+
 /* signal_name(sig): a string made in the probe (so it can be a key or be
  * compared), the C library's name for signals 0 to 64, "N/A" past them. */
 const struct ty *sema_check_signal_name(struct checker *c, struct ast *n, struct ast **args, unsigned nargs,

@@ -502,10 +502,12 @@ arg_list
 	| arg_list ',' arg          { $$ = list_add($1, $3); }
 	;
 
+/* A type as an argument: container_of(p, typeof(struct Foo), f) */
 arg
 	: expr
 	| block_value
 	| if_value
+	| TYPEOF '(' typespec_kw ')' { $$ = ast_type(A, @$, AST_TY_TYPEOF, NULL, $3); }
 	;
 
 /* `if (c) { a } else { b }` as a value: c ? a : b, each branch a block value. */
