@@ -157,7 +157,8 @@ void rt_map_clear(const struct rt_map_op *op, bool zero)
 bool rt_map_full(const struct rt_map_op *op)
 {
 	const struct desc_map *m = op->m;
-	if (m->role != DESC_MAP_USER || !m->key_size || m->max_entries <= 1 ||
+	/* a keyed map declared hash(1) can fill too; a scalar one cannot */
+	if (m->role != DESC_MAP_USER || !m->key_size || m->scalar || !m->max_entries ||
 	    (m->bpf_type != BPF_MAP_TYPE_HASH && m->bpf_type != BPF_MAP_TYPE_PERCPU_HASH))
 		return false;
 	uint8_t *key = xmalloc(m->key_size);

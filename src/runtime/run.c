@@ -1246,9 +1246,10 @@ static void check_lost(struct rt_session *s)
 			continue;
 		s->full_told[i] = true;
 		fflush(s->out);
-		diag_plain(s->o.diag, DIAG_WARNING, "map %s is full (%u keys): updates that add a "
-			   "key are dropped; raise the limit with BPFTRACE_MAP_KEYS_MAX=N "
-			   "(or HAWK_MAP_KEYS_MAX), or in a declaration: let %s = hash(N)",
+		/* once a map, not once an update (current bpftrace's words lead) */
+		diag_plain(s->o.diag, DIAG_WARNING, "Map full; can't update element: map %s is full "
+			   "(%u keys): updates that add a key are dropped; raise the limit with "
+			   "BPFTRACE_MAP_KEYS_MAX=N (or HAWK_MAP_KEYS_MAX), or in a declaration: let %s = hash(N)",
 			   m->name, m->max_entries, m->name);
 	}
 }
