@@ -135,7 +135,8 @@ const struct ty *sema_cast(struct checker *c, struct ast *n)
 		return to;
 	if (to->kind == TY_PTR && from_scalar)
 		return to;
-	if (to->kind == TY_ARRAY && ty_is_int(from) && to->size == 8)
+	/* an integer's bytes as an array: of its own size ((bool[2])(uint16)1), or of 8 */
+	if (to->kind == TY_ARRAY && ty_is_int(from) && (to->size == 8 || to->size == ty_size(from)))
 		return to;
 	if (to->kind == TY_ARRAY && (from->kind == TY_ARRAY || from->kind == TY_STRING) && to->size == from->size)
 		return to;
