@@ -28,11 +28,16 @@ enum { H_GET_CURRENT_TASK_BTF = 158 };
 static const uint32_t arg_reg[6] = { 112, 104, 96, 56, 72, 64 };
 #define REG_ORIG_AX 120
 
-/* Auto: the dispatch from this many syscall probes on. Below it, each
- * probe's own perf event: the dispatch adds its cost to every syscall of
- * the machine, the untraced ones too (bench/README.md, "Syscall
- * tracepoints"). */
-#define SYSDISP_AUTO_MIN 2
+/* Auto: the dispatch from this many syscall probes on, one perf event each
+ * below. Measured (bench/sysdisp.py; bench/README.md, "Syscall
+ * tracepoints"): start to exit, the dispatch's fixed cost (libbpf parses
+ * vmlinux BTF for tp_btf, ~10-25 ms) is even with the perf events' at about
+ * 8 syscall probes and ahead from 16 (0.10 against 0.15 s; at 360, 0.08
+ * against 0.6-2.2 s, and each perf event then takes ~50 ms more to tear
+ * down in the background); while it runs, the dispatch adds ~10-55 ns to
+ * every syscall of the machine, the untraced ones too (the perf events add
+ * nothing to those), and ~35 ns more than a perf event to a traced one. */
+#define SYSDISP_AUTO_MIN 16
 
 /* The syscall a probe traces: 1 enter or 2 exit, and its number. */
 static unsigned syscall_of(const struct sema_expansion *e, int *nr)

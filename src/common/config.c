@@ -56,7 +56,7 @@ static const struct def defs[CFG__COUNT] = {
 	[CFG_USE_BLAZESYM] = { "use_blazesym", NULL, T_BOOL, 0, 0, 1, NULL, NULL, false, false },
 	/* hawk's own (not bpftrace's): syscall tracepoints served by one program on the raw
 	 * syscall tracepoints ("always" where the blocks allow it), one perf event each
-	 * ("never"), or chosen by how many there are ("auto"; bench/README.md) */
+	 * ("never"), or chosen by how many there are ("auto": from 16 on; bench/README.md) */
 	[CFG_SYSCALL_DISPATCH] = { "syscall_dispatch", NULL, T_ENUM, CFG_SYSDISP_AUTO, 0, 0, NULL, sysdisp, false, false },
 	[CFG_BTF] = { "btf", NULL, T_FILE, 0, 0, 0, NULL, NULL, false, true },
 	[CFG_VMLINUX] = { "vmlinux", NULL, T_FILE, 0, 0, 0, NULL, NULL, false, true },
