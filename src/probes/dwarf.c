@@ -10,6 +10,7 @@
 
 #include "common/arena.h"
 #include "probes/binary.h"
+#include "probes/dwp.h"
 
 /* A DIE by its offset in the Dwarf holding it: the main file, or a split
  * unit's .dwo (-gsplit-dwarf), which libdw opens on its own. */
@@ -35,6 +36,9 @@ struct rt_dwarf {
 	bool indexed;
 	struct { const char *rel; char *abs; } *paths;  /* source files made absolute */
 	size_t npaths, cappaths;
+	char *dwp_at[2];        /* where a DWARF package may be: beside the binary, its debug file */
+	struct rt_dwp *dwp;     /* the one found, opened on the first unit libdw could not */
+	bool dwp_tried;
 };
 
 static bool has_debug_info(Elf *elf)
@@ -42,31 +46,45 @@ static bool has_debug_info(Elf *elf)
 	return rt_elf_section(elf, ".debug_info") != NULL;
 }
 
+static char *with_dwp(const char *path)
+{
+	size_t n = strlen(path) + sizeof(".dwp");
+	char *s = xmalloc(n);
+	snprintf(s, n, "%s.dwp", path);
+	return s;
+}
+
 struct rt_dwarf *rt_dwarf_open(const char *path)
 {
 	struct rt_elf e;
 	if (rt_elf_open(path, &e))
 		return NULL;
+	char *dbg = NULL;
 	if (!has_debug_info(e.elf)) {
-		char *dbg = rt_bin_debug_file(e.elf, path);
+		dbg = rt_bin_debug_file(e.elf, path);
 		rt_elf_close(&e);
 		int err = dbg ? rt_elf_open(dbg, &e) : -ENOENT;
-		free(dbg);
-		if (err)
-			return NULL;
-		if (!has_debug_info(e.elf)) {
+		if (!err && !has_debug_info(e.elf)) {
 			rt_elf_close(&e);
+			err = -ENOENT;
+		}
+		if (err) {
+			free(dbg);
 			return NULL;
 		}
 	}
 	Dwarf *dw = dwarf_begin_elf(e.elf, DWARF_C_READ, NULL);
 	if (!dw) {
+		free(dbg);
 		rt_elf_close(&e);
 		return NULL;
 	}
 	struct rt_dwarf *d = xcalloc(1, sizeof(*d));
 	d->elf = e;
 	d->dw = dw;
+	d->dwp_at[0] = with_dwp(path);
+	d->dwp_at[1] = dbg ? with_dwp(dbg) : NULL;
+	free(dbg);
 	return d;
 }
 
@@ -81,6 +99,9 @@ void rt_dwarf_free(struct rt_dwarf *dw)
 	for (size_t i = 0; i < dw->npaths; i++)
 		free(dw->paths[i].abs);
 	free(dw->paths);
+	free(dw->dwp_at[0]);
+	free(dw->dwp_at[1]);
+	rt_dwp_free(dw->dwp);
 	free(dw);
 }
 
@@ -147,7 +168,10 @@ static int index_func(Dwarf_Die *fn, void *arg)
 	struct rt_dwarf *d = arg;
 	Dwarf_Addr lo;
 	bool has_lo = dwarf_lowpc(fn, &lo) == 0;
-	if (!has_lo && !dwarf_hasattr(fn, DW_AT_ranges) && !dwarf_hasattr(fn, DW_AT_entry_pc))
+	/* a unit from a DWARF package has low_pc, which only its skeleton
+	 * could turn into an address */
+	if (!has_lo && !dwarf_hasattr(fn, DW_AT_low_pc) && !dwarf_hasattr(fn, DW_AT_ranges) &&
+	    !dwarf_hasattr(fn, DW_AT_entry_pc))
 		return DWARF_CB_OK;
 	const char *name = dwarf_diename(fn);
 	Dwarf *dw = dwarf_cu_getdwarf(fn->cu);
@@ -158,18 +182,63 @@ static int index_func(Dwarf_Die *fn, void *arg)
 	return DWARF_CB_OK;
 }
 
-static void build_index(struct rt_dwarf *d)
+/* The split unit of a skeleton that libdw found no .dwo for: from the
+ * program's DWARF package (PROGRAM.dwp, gdb's and lldb's convention). */
+static Dwarf *packaged_unit(struct rt_dwarf *d, Dwarf_CU *cu)
 {
-	d->indexed = true;
+	uint64_t id;
+	if (dwarf_cu_info(cu, NULL, NULL, NULL, NULL, &id, NULL, NULL))
+		return NULL;
+	if (!d->dwp_tried) {
+		d->dwp_tried = true;
+		for (int i = 0; i < 2 && !d->dwp; i++)
+			if (d->dwp_at[i])
+				d->dwp = rt_dwp_open(d->dwp_at[i]);
+	}
+	return rt_dwp_unit(d->dwp, id);
+}
+
+/* fn(cu die) for each unit that holds code and types: a skeleton's split
+ * unit in its place, whether from a .dwo or a package. Stops when fn
+ * returns true. */
+static bool each_unit(struct rt_dwarf *d, bool (*fn)(Dwarf_Die *cu, void *arg), void *arg)
+{
 	Dwarf_CU *cu = NULL;
 	Dwarf_Die cudie, subdie;
 	uint8_t unit_type;
 	while (!dwarf_get_units(d->dw, cu, &cu, NULL, &unit_type, &cudie, &subdie)) {
-		if (unit_type == DW_UT_skeleton)
-			dwarf_getfuncs(&subdie, index_func, d, 0);
-		else if (unit_type == DW_UT_compile || unit_type == DW_UT_partial)
-			dwarf_getfuncs(&cudie, index_func, d, 0);
+		if (unit_type == DW_UT_compile || unit_type == DW_UT_partial) {
+			if (fn(&cudie, arg))
+				return true;
+			continue;
+		}
+		if (unit_type != DW_UT_skeleton)
+			continue;
+		if (subdie.cu) {
+			if (fn(&subdie, arg))
+				return true;
+			continue;
+		}
+		Dwarf *pk = packaged_unit(d, cu);
+		Dwarf_CU *pcu = NULL;
+		uint8_t pt;
+		while (pk && !dwarf_get_units(pk, pcu, &pcu, NULL, &pt, &cudie, NULL))
+			if ((pt == DW_UT_split_compile || pt == DW_UT_compile) && fn(&cudie, arg))
+				return true;
 	}
+	return false;
+}
+
+static bool index_unit(Dwarf_Die *cu, void *arg)
+{
+	dwarf_getfuncs(cu, index_func, arg, 0);
+	return false;
+}
+
+static void build_index(struct rt_dwarf *d)
+{
+	d->indexed = true;
+	each_unit(d, index_unit, d);
 }
 
 /* Type spelling, written into a small string builder. */
@@ -386,29 +455,37 @@ int rt_dwarf_func(struct rt_dwarf *d, const char *func, uint64_t addr, Dwarf_Die
 	return 0;
 }
 
+struct record_find {
+	const char *name;
+	bool is_union;
+	Dwarf_Die *out;
+};
+
+static bool record_in_unit(Dwarf_Die *cu, void *arg)
+{
+	struct record_find *f = arg;
+	int want = f->is_union ? DW_TAG_union_type : DW_TAG_structure_type;
+	Dwarf_Die c;
+	if (dwarf_child(cu, &c) != 0)
+		return false;
+	do {
+		int tag = dwarf_tag(&c);
+		const char *n = dwarf_diename(&c);
+		if ((tag == want || (!f->is_union && tag == DW_TAG_class_type)) && n &&
+		    !strcmp(n, f->name) && !dwarf_hasattr(&c, DW_AT_declaration)) {
+			*f->out = c;
+			return true;
+		}
+	} while (dwarf_siblingof(&c, &c) == 0);
+	return false;
+}
+
 /* A walk of every compilation unit's top-level DIEs: types are declared
  * there in C (C++ namespaces are not searched). */
 int rt_dwarf_record(struct rt_dwarf *d, const char *name, bool is_union, Dwarf_Die *out)
 {
-	int want = is_union ? DW_TAG_union_type : DW_TAG_structure_type;
-	Dwarf_Off off = 0, next;
-	size_t hsize;
-	while (dwarf_nextcu(d->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
-		Dwarf_Die cu, c;
-		if (dwarf_offdie(d->dw, off + hsize, &cu) && dwarf_child(&cu, &c) == 0) {
-			do {
-				int tag = dwarf_tag(&c);
-				const char *n = dwarf_diename(&c);
-				if ((tag == want || (!is_union && tag == DW_TAG_class_type)) && n &&
-				    !strcmp(n, name) && !dwarf_hasattr(&c, DW_AT_declaration)) {
-					*out = c;
-					return 0;
-				}
-			} while (dwarf_siblingof(&c, &c) == 0);
-		}
-		off = next;
-	}
-	return -ENOENT;
+	struct record_find f = { name, is_union, out };
+	return each_unit(d, record_in_unit, &f) ? 0 : -ENOENT;
 }
 
 static int addr_cmp(const void *a, const void *b)
