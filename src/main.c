@@ -195,9 +195,18 @@ static const char *help_for_script(int argc, char *argv[])
 				script = a;
 			continue;
 		}
-		if (!strcmp(a, "-e") || (!strncmp(a, "-e", 2) && a[1] != '-'))
-			return NULL;
-		if (script && (!strcmp(a, "-h") || !strcmp(a, "--help")))
+		/* a short cluster (-qh, -eBEGIN...) up to an option that takes the rest: -e is
+		 * a program text (no script), -h a help */
+		for (const char *c = a + 1; a[1] != '-' && *c; c++) {
+			if (*c == 'e')
+				return NULL;
+			if (*c == 'h' && script)
+				help = a;
+			const char *o = strchr(short_opts + 1, *c);
+			if (o && o[1] == ':')
+				break;
+		}
+		if (script && !strcmp(a, "--help"))
 			help = a;
 		if (takes_next(a))
 			i++;

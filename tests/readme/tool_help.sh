@@ -9,7 +9,7 @@ shift 2
 dir=$(cd "$(dirname "$hawk")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-echo "1..$(($# + 6))"
+echo "1..$(($# + 8))"
 i=0
 ok() { i=$((i + 1)); echo "ok $i - $1"; }
 notok() { i=$((i + 1)); echo "not ok $i - $1"; sed 's/^/# /' "$tmp/out"; }
@@ -37,7 +37,10 @@ for f in "$@"; do
 	grep -q "^| $(basename "$f") |" "$(dirname "$f")/README.md" || missing="$missing $(basename "$f")"
 done
 if [ -z "$missing" ]; then ok "every tool has a row in scripts/README.md"; else echo "no row:$missing" >"$tmp/out"; notok "every tool has a row in scripts/README.md"; fi
-# -h before the script, or with -e, is hawk's own help.
+# -h in a cluster after the script (-qh) is the script's too; -h before it, or with -e (also
+# in a cluster, -qe), is hawk's own help.
+if "$hawk" "$1" -qh >"$tmp/out" 2>&1 && grep -q "^Usage: $(basename "$1")" "$tmp/out"; then ok "FILE -qh: the script's usage"; else notok "FILE -qh"; fi
+if "$hawk" -qe 'BEGIN { exit(); }' -h >"$tmp/out" 2>&1 && grep -q '^USAGE:' "$tmp/out"; then ok "hawk -qe PROG -h: hawk's help"; else notok "hawk -qe PROG -h"; fi
 if "$hawk" -h "$1" >"$tmp/out" 2>&1 && grep -q '^USAGE:' "$tmp/out"; then ok "hawk -h FILE: hawk's help"; else notok "hawk -h FILE"; fi
 if "$hawk" -e 'BEGIN { exit(); }' -h >"$tmp/out" 2>&1 && grep -q '^USAGE:' "$tmp/out"; then ok "hawk -e PROG -h: hawk's help"; else notok "hawk -e PROG -h"; fi
 # A bpftrace-style header, a /* */ block, is a usage too; a script with none gets a line.
