@@ -157,8 +157,10 @@ void rt_map_clear(const struct rt_map_op *op, bool zero)
 bool rt_map_full(const struct rt_map_op *op)
 {
 	const struct desc_map *m = op->m;
-	/* a keyed map declared hash(1) can fill too; a scalar one cannot */
-	if (m->role != DESC_MAP_USER || !m->key_size || m->scalar || !m->max_entries ||
+	/* a map of one entry (a scalar, or declared hash(1)) is "full" with its
+	 * one key: only a refused update would tell, and the probes do not
+	 * count those (cg_map_update) */
+	if (m->role != DESC_MAP_USER || !m->key_size || m->max_entries <= 1 ||
 	    (m->bpf_type != BPF_MAP_TYPE_HASH && m->bpf_type != BPF_MAP_TYPE_PERCPU_HASH))
 		return false;
 	uint8_t *key = xmalloc(m->key_size);
