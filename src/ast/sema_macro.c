@@ -294,6 +294,22 @@ static void expand_expr(struct expander *x, struct ast *n)
 }
 
 /* Statements: a macro called as a statement becomes its body, a block. */
+/* assert(cond, msg), current bpftrace's stdlib macro, as the statement it
+ * stands for: if (!cond) { errorf("assert failed: %s", msg); exit(1); },
+ * located at the call. */
+static void lower_assert(struct arena *a, struct ast *s, struct ast *e)
+{
+	struct ast *cond = e->call.args, *msg = cond->next;
+	cond->next = msg->next = NULL;
+	struct ast *fmt = ast_string(a, e->span, "assert failed: %s", 17);
+	fmt->next = msg;
+	struct ast *err = ast_expr_stmt(a, e->span, ast_call(a, e->span, "errorf", fmt));
+	err->next = ast_expr_stmt(a, e->span, ast_call(a, e->span, "exit", ast_int(a, e->span, 1, AST_INT_DEC, "1")));
+	struct ast *next = s->next;
+	*s = *ast_if(a, s->span, ast_unary(a, cond->span, AST_OP_NOT, cond), ast_block(a, e->span, err, false), NULL);
+	s->next = next;
+}
+
 static void expand_list(struct expander *x, struct ast *list)
 {
 	struct ast *saved = x->hoist, **saved_tail = x->hoist_tail;
@@ -304,6 +320,9 @@ static void expand_list(struct expander *x, struct ast *list)
 		struct ast *mac = e && e->kind == AST_CALL ? find_macro(x, e->call.name) : NULL;
 		if (mac && ast_list_len(mac->macro.params) != ast_list_len(e->call.args) && bi_lookup_call(e->call.name))
 			mac = NULL;
+		if (!mac && e && e->kind == AST_CALL && !strcmp(e->call.name, "assert") &&
+		    ast_list_len(e->call.args) == 2)
+			lower_assert(x->c->a, s, e);
 		if (mac) {
 			struct ast *body = instantiate(x, e, mac);
 			if (!body)
