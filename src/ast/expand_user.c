@@ -108,6 +108,15 @@ static void uprobe_at(struct expander *x, struct ast *probe, struct ast *ap, con
 	struct probe_point *at = ap->ap;
 	struct arena *a = x->ctx->arena;
 	struct diag *d = x->ctx->diag;
+	if (!size && !at->wildcard && !x->ctx->unsafe) {
+		/* no size: nothing says the address starts an instruction
+		 * (current bpftrace's words, unlocated as it prints them) */
+		diag_plain(d, DIAG_ERROR, "Could not determine boundary for %s (symbol has size 0).\n"
+			   "       Use --unsafe to force attachment. WARNING: This option could lead to "
+			   "data corruption in the target process.", func);
+		x->errors++;
+		return;
+	}
 	if (at->has_offset && size && at->offset >= size) {
 		/* bpftrace's words; the kernel alone would say only EINVAL */
 		diag_error(d, ap->span, "%s: Offset outside the function bounds ('%s' size is %llu)",
