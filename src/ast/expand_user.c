@@ -108,7 +108,7 @@ static void uprobe_at(struct expander *x, struct ast *probe, struct ast *ap, con
 	struct probe_point *at = ap->ap;
 	struct arena *a = x->ctx->arena;
 	struct diag *d = x->ctx->diag;
-	if (!size && !at->wildcard && !x->ctx->unsafe) {
+	if (!size && at->func && !at->wildcard && !x->ctx->unsafe) {
 		/* no size: nothing says the address starts an instruction
 		 * (current bpftrace's words, unlocated as it prints them) */
 		diag_plain(d, DIAG_ERROR, "Could not determine boundary for %s (symbol has size 0).\n"
@@ -167,9 +167,13 @@ static void address(struct expander *x, struct ast *probe, struct ast *ap, const
 			diag_error(x->ctx->diag, ap->span, "%s: address 0x%llx is inside %s+%llu, not at a "
 				   "function's start (--unsafe allows it)", at->raw, (unsigned long long)at->addr,
 				   in->name, (unsigned long long)(at->addr - in->addr));
-		else
-			diag_error(x->ctx->diag, ap->span, "Could not resolve address: %s:0x%llx (no function "
-				   "holds it; --unsafe allows any address)", path, (unsigned long long)at->addr);
+		else {
+			/* current bpftrace's line, unlocated as it prints it, then why */
+			diag_plain(x->ctx->diag, DIAG_ERROR, "Could not resolve address: %s:0x%llx", path,
+				   (unsigned long long)at->addr);
+			diag_plain(x->ctx->diag, DIAG_NOTE, "no function of %s starts there; --unsafe "
+				   "allows any address", path);
+		}
 		x->errors++;
 		return;
 	}
