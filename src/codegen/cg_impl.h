@@ -52,6 +52,8 @@ struct cg_var {
 	const char *name;
 	LLVMValueRef slot;       /* scalars: an i64 alloca; others: the address of the bytes */
 	const struct ty *type;
+	struct ast *loop;        /* for ($kv : @m) named nowhere else: its storage is taken
+	                          * at the loop (cg_for_map), not for the whole probe */
 };
 
 struct cg_loop {

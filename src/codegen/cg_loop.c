@@ -66,8 +66,9 @@ static void cb_begin(struct cg *c, struct ast *n, struct cb *cb, const char *bas
 		LLVMBuildStore(c->b, c->tp_rec ? c->tp_rec : LLVMConstNull(c->ptr), cg_gep(c, cb->pass, 8 * (nv + 3)));
 		LLVMBuildStore(c->b, c->name_idx ? c->name_idx : cg_const(c, 0), cg_gep(c, cb->pass, 8 * (nv + 4)));
 	}
-	for (unsigned i = 0; i < nv; i++)
-		LLVMBuildStore(c->b, c->vars[i].slot, cg_gep(c, cb->pass, 8 * (i + 1)));
+	for (unsigned i = 0; i < nv; i++)   /* another map loop's own variable: no room yet */
+		LLVMBuildStore(c->b, c->vars[i].slot ? c->vars[i].slot : LLVMConstNull(c->ptr),
+			       cg_gep(c, cb->pass, 8 * (i + 1)));
 
 	cb->caller_fn = c->fn;
 	cb->ctxarg = c->ctxarg;
@@ -125,7 +126,7 @@ static void cb_begin(struct cg *c, struct ast *n, struct cb *cb, const char *bas
 	LLVMValueRef in = LLVMGetParam(cb->fn, nparams - 1);
 	c->ctxarg = LLVMBuildLoad2(c->b, c->ptr, in, "");
 	for (unsigned i = 0; i < nv; i++)
-		c->vars[i].slot = LLVMBuildLoad2(c->b, c->ptr, cg_gep(c, in, 8 * (i + 1)), "");
+		c->vars[i].slot = cb->slots[i] ? LLVMBuildLoad2(c->b, c->ptr, cg_gep(c, in, 8 * (i + 1)), "") : NULL;
 	c->ret_flag = LLVMBuildLoad2(c->b, c->ptr, cg_gep(c, in, 8 * (nv + 1)), "");
 	cb->extra_in = LLVMBuildLoad2(c->b, c->i64, cg_gep(c, in, 8 * (nv + 2)), "");
 	if (c->tp_rec)
@@ -205,6 +206,13 @@ void cg_for_map(struct cg *c, struct ast *n)
 	static const char *const pnames[4] = { "map", "key", "value", "ctx" };
 	int dm = cg_user_map(c, n->for_.iter->map.name);
 	const struct ty *kvt = n->for_.var->type;
+	struct cg_var *own = cg_var_find(c, n->for_.var->ident.name);
+	if (own && own->loop == n && !own->slot) {
+		/* the loop's own variable: room from here, which the statements
+		 * after this one reuse */
+		own->slot = cg_tmp(c, ty_size(kvt));
+		cg_memset(c, own->slot, 8, ty_size(kvt));
+	}
 	struct cb cb;
 	cb_begin(c, n, &cb, "for_each", 4, pnames, false, NULL);
 	struct cg_var *kv = cg_var_find(c, n->for_.var->ident.name);

@@ -19,7 +19,7 @@ static void var_types(struct cg *c, struct ast *n)
 			struct cg_var *old = cg_var_find(c, v->ident.name);
 			if (!old) {
 				c->vars = arena_grow(c->a, c->vars, c->nvars, &c->capvars, sizeof(*c->vars));
-				c->vars[c->nvars++] = (struct cg_var){ v->ident.name, NULL, t };
+				c->vars[c->nvars++] = (struct cg_var){ .name = v->ident.name, .type = t };
 			} else if (ty_size(t) > ty_size(old->type) && t->kind == old->type->kind) {
 				old->type = t;
 			}
@@ -37,7 +37,8 @@ static void var_types(struct cg *c, struct ast *n)
 			struct ast *v = n->for_.var;
 			if (v->type && !cg_var_find(c, v->ident.name)) {
 				c->vars = arena_grow(c->a, c->vars, c->nvars, &c->capvars, sizeof(*c->vars));
-				c->vars[c->nvars++] = (struct cg_var){ v->ident.name, NULL, v->type };
+				c->vars[c->nvars++] = (struct cg_var){ v->ident.name, NULL, v->type,
+								       n->for_.iter->kind == AST_MAP ? n : NULL };
 			}
 			var_types(c, n->for_.body->block.stmts);
 			break;
@@ -61,6 +62,24 @@ static void var_types(struct cg *c, struct ast *n)
 	}
 }
 
+/* Whether $name appears in the tree list outside the for statement `loop`
+ * (its own variable and body excluded). */
+static bool named_outside(struct ast *list, const char *name, const struct ast *loop)
+{
+	for (struct ast *n = list; n; n = n->next) {
+		if (n == loop)
+			continue;
+		if (n->kind == AST_VAR && !strcmp(n->ident.name, name))
+			return true;
+		struct ast *kids[AST_MAX_CHILDREN];
+		unsigned k = ast_children(n, kids);
+		for (unsigned i = 0; i < k; i++)
+			if (named_outside(kids[i], name, loop))
+				return true;
+	}
+	return false;
+}
+
 /* A range bound the verifier follows through a plain loop: literals,
  * variables and parameters, and arithmetic on them. */
 static bool simple_bound(const struct ast *e)
@@ -78,6 +97,10 @@ static void var_storage(struct cg *c)
 {
 	for (unsigned i = 0; i < c->nvars; i++) {
 		const struct ty *t = c->vars[i].type;
+		if (c->vars[i].loop) {
+			c->vars[i].slot = NULL;   /* taken at its loop */
+			continue;
+		}
 		c->vars[i].slot = cg_is_mem(t) ? cg_tmp(c, ty_size(t)) : cg_alloca(c, 8);
 		if (cg_is_mem(t))
 			cg_memset(c, c->vars[i].slot, 8, ty_size(t));
@@ -418,6 +441,11 @@ void cg_probe(struct cg *c, struct sema_expansion *e)
 	if (e->sysdisp_args)
 		c->tp_rec = cg_sysdisp_record(c, e);
 	var_types(c, p->probe.body->block.stmts);
+	/* a map loop's variable used nowhere else lives only while its loop
+	 * runs: its (key, value) room is not kept from the other statements */
+	for (unsigned i = 0; i < c->nvars; i++)
+		if (c->vars[i].loop && named_outside(p->probe.body->block.stmts, c->vars[i].name, c->vars[i].loop))
+			c->vars[i].loop = NULL;
 	var_storage(c);
 	if (rt_provider_of(e->type)->args == RT_ARGS_ITER) {
 		/* The kernel calls an iterator once more with a NULL object when
