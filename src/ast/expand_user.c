@@ -1,5 +1,6 @@
 /* expand_user: uprobe/uretprobe and usdt attach points into probes, from the objects' symbols and SDT notes. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -240,6 +241,30 @@ static void source_line(struct expander *x, struct ast *probe, struct ast *ap)
 /* uprobe:BINARY:FUNCTION[+OFFSET], uprobe:BINARY:ADDRESS: every function
  * the glob matches in every object the target names, sorted by object then
  * name, each once (aliases of one address keep their own names). */
+/* uprobe:FILE:ADDRESS with --unsafe on a file that is no ELF object (code
+ * a program maps and runs itself): ADDRESS is the file offset, as current
+ * bpftrace takes it. True when it was one. */
+static bool flat_binary(struct expander *x, struct ast *probe, struct ast *ap)
+{
+	struct probe_point *at = ap->ap;
+	if (!x->ctx->unsafe || !at->has_addr || at->func || !at->target || !strchr(at->target, '/') ||
+	    at->ptype != PROBE_UPROBE)
+		return false;
+	FILE *f = fopen(at->target, "rb");
+	unsigned char magic[4] = { 0 };
+	size_t got = f ? fread(magic, 1, sizeof magic, f) : 0;
+	if (f)
+		fclose(f);
+	if (!f || (got == 4 && !memcmp(magic, "\177ELF", 4)))
+		return false;
+	struct sema_expansion *e = expand_add(x, probe, ap);
+	e->target = at->target;
+	e->func = arena_printf(x->ctx->arena, "0x%llx", (unsigned long long)at->addr);
+	e->offset = at->addr;
+	e->name = arena_printf(x->ctx->arena, "uprobe:%s:%s", at->target, e->func);
+	return true;
+}
+
 void expand_uprobe(struct expander *x, struct ast *probe, struct ast *ap)
 {
 	struct probe_point *at = ap->ap;
@@ -255,6 +280,8 @@ void expand_uprobe(struct expander *x, struct ast *probe, struct ast *ap)
 		x->errors++;
 		return;
 	}
+	if (flat_binary(x, probe, ap))
+		return;
 	struct rt_bins bins = { 0 };
 	if (!objects(x, ap, what, &bins))
 		return;

@@ -418,8 +418,8 @@ int rt_attach_uprobe(const struct rt_attach_ctx *c, const struct desc_probe *p,
 		    .ref_ctr_offset = (size_t)p->ref_ctr);
 	/* A description made elsewhere (no file offset) names the function:
 	 * libbpf resolves it in the ELF. */
-	if (!p->offset && p->func && *p->func && p->type != PROBE_USDT)
-		opts.func_name = p->func;
+	if (!p->offset && p->func && *p->func && p->type != PROBE_USDT && strncmp(p->func, "0x", 2))
+		opts.func_name = p->func;   /* "0x0": an address (offset 0 of a flat binary), no name */
 	struct bpf_link *link = bpf_program__attach_uprobe_opts(prog, c->pid ? c->pid : -1,
 								p->target, (size_t)p->offset, &opts);
 	if (!link) {
