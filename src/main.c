@@ -346,10 +346,18 @@ static int parse_args(int argc, char *argv[], struct drv_opts *o, int *exit_now)
 		case 'n': o->check = true; break;
 		case OPT_SYNTAX_ONLY: o->check = o->syntax_only = true; break;
 		case 'b': o->btf = true; break;
-		case 'V':
-			printf("hawk v%s (the bpftrace v0.26 language)\n", drv_version);
+		case 'V': {
+			/* Run as `bpftrace` (a drop-in, a symlink of that name), the
+			 * version scripts and test engines parse comes first. */
+			const char *base = strrchr(argv[0], '/');
+			base = base ? base + 1 : argv[0];
+			if (!strcmp(base, "bpftrace"))
+				printf("bpftrace v0.26.0 (hawk v%s)\n", drv_version);
+			else
+				printf("hawk v%s (the bpftrace v0.26 language)\n", drv_version);
 			*exit_now = 1;
 			return 0;
+		}
 		case 'h':
 			*exit_now = 1;
 			if (script_help)
