@@ -149,9 +149,9 @@ static const struct ty *load_args(struct expander *x, enum rt_args how, const ch
 	*skip = false;
 	switch (how) {
 	case RT_ARGS_TRACEPOINT:
-		t = tp_format_load(a, target, func, x->ctx->diag);
-		*skip = !t;
-		return t;
+		/* read when a block reads args (sema_check_args): the catalogue
+		 * listed the event's directory already */
+		return NULL;
 	case RT_ARGS_RAWTP:
 		/* __probestub_EVENT (6.4+) or __traceiter_EVENT: (void *__data, args...) */
 		snprintf(name, sizeof name, "__probestub_%s", func);
@@ -403,18 +403,34 @@ static void probe_filter(struct expander *x)
 	s->nexp = n;
 }
 
-/* Field `name` of BTF struct `rec` (a whole byte, not a bitfield), or NULL;
- * *out the record. */
+/* Field `name` of BTF struct `rec`, of type ft, as a record of that one
+ * field (all a CO-RE relocation needs: the names, cg_core.c); NULL when
+ * BTF has no such whole-byte member. task_struct's ~250 members are never
+ * typed one by one (sema_btf_fields took ~10 ms). */
 static const struct ty_field *btf_field(struct arena *a, const char *rec, const char *name,
-					const struct ty **out)
+					const struct ty *ft, const struct ty **out)
 {
-	const struct ty *t = sema_btf_record(a, rec, false, NULL);
+	const struct ty *stub = sema_btf_record(a, rec, false, NULL);
+	const struct btf_type *t = stub ? rt_btf_type(stub->btf_id) : NULL;
 	if (!t)
 		return NULL;
-	sema_btf_fields(a, (struct ty *)t);
-	const struct ty_field *f = ty_field(t, name);
-	*out = t;
-	return f && !f->bits && !f->bit_offset ? f : NULL;
+	const struct btf_member *m = (const struct btf_member *)(t + 1);
+	for (unsigned i = 0; i < BTF_INFO_VLEN(t->info); i++, m++) {
+		if (strcmp(rt_btf_str(m->name_off), name))
+			continue;
+		uint32_t bits = BTF_INFO_KFLAG(t->info) ? BTF_MEMBER_BIT_OFFSET(m->offset) : m->offset;
+		if (bits % 8 || (BTF_INFO_KFLAG(t->info) && BTF_MEMBER_BITFIELD_SIZE(m->offset)))
+			return NULL;
+		struct ty *r = arena_alloc(a, sizeof(*r));
+		*r = *stub;
+		struct ty_field *f = arena_alloc(a, sizeof(*f));
+		*f = (struct ty_field){ .name = name, .offset = bits / 8, .type = (struct ty *)ft };
+		r->fields = f;
+		r->count = 1;
+		*out = r;
+		return f;
+	}
+	return NULL;
 }
 
 /* Whether syscall tracepoints may be served by one tp_btf program on the
@@ -438,9 +454,12 @@ static void sysdisp_check(struct pass_ctx *ctx)
 	    rt_btf_find("btf_trace_sys_exit", BTF_KIND_TYPEDEF) < 0)
 		return;
 	/* read through CO-RE relocations (cg_core.c): an artifact finds them on its kernel */
-	const struct ty_field *ti = btf_field(ctx->arena, "task_struct", "thread_info", &s->sysdisp_task);
-	const struct ty_field *st = btf_field(ctx->arena, "thread_info", "status", &s->sysdisp_ti);
-	if (ti && st && ty_size(st->type) == 4) {
+	const struct ty *tinfo = sema_btf_record(ctx->arena, "thread_info", false, NULL);
+	const struct ty_field *ti = tinfo ? btf_field(ctx->arena, "task_struct", "thread_info", tinfo,
+						      &s->sysdisp_task) : NULL;
+	const struct ty_field *st = btf_field(ctx->arena, "thread_info", "status", ty_int(4, false),
+					      &s->sysdisp_ti);
+	if (ti && st) {
 		s->sysdisp_ti_field = ti;
 		s->sysdisp_status_field = st;
 		s->sysdisp_status_off = (int)(ti->offset + st->offset);

@@ -230,6 +230,22 @@ const struct ty *sema_check_args(struct checker *c, struct ast *n, struct ast **
 				 struct ast *map)
 {
 	(void)args, (void)nargs, (void)map;
+	if (!c->exp->args && c->ptype == PROBE_TRACEPOINT) {
+		/* the format files, read only for a block that reads args
+		 * (expand.c): a wildcard's other blocks read none, and each
+		 * read waits for the kernel's event_mutex, which another run's
+		 * perf-event teardown can hold for seconds */
+		for (unsigned i = c->exp_lo; i < c->exp_hi; i++) {
+			struct sema_expansion *e = &c->s->exp[i];
+			if (!e->args && e->type == PROBE_TRACEPOINT && e->target && e->func)
+				e->args = tp_format_load(c->a, e->target, e->func, c->d);
+		}
+		if (!c->exp->args) {
+			sema_err(c, n->span, "args: cannot read the format of tracepoint %s:%s",
+				 c->exp->target ? c->exp->target : "", c->exp->func ? c->exp->func : "");
+			return ty_none();
+		}
+	}
 	if (!c->exp->args && c->ptype == PROBE_UPROBE) {
 		/* from DWARF, for every function the probe attaches to */
 		for (unsigned i = c->exp_lo; i < c->exp_hi; i++) {

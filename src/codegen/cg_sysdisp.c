@@ -44,7 +44,7 @@ static unsigned syscall_of(const struct sema_expansion *e, int *nr)
 {
 	const char *name;
 	if (e->type != PROBE_TRACEPOINT || !e->target || !e->func || strcmp(e->target, "syscalls") ||
-	    e->multi_lead || !e->args)
+	    e->multi_lead)
 		return 0;
 	unsigned dir = (unsigned)rt_syscall_event(e->func, &name);
 	if (!dir || (*nr = rt_syscall_nr(name)) < 0)
