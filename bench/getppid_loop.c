@@ -1,5 +1,8 @@
 /* getppid-loop: calls getppid() in a tight or paced loop and reports ns per call (bench/run.sh's workload). */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,7 +29,9 @@ static void usage(void)
 		"  The run is cut into %d slices, each pinned in turn to one of the allowed CPUs (so a\n"
 		"  tracer that costs more on one CPU is charged evenly); cpuK_med is the median ns per\n"
 		"  call of CPU K's slices, deaf to the slices that other work preempted, and M their mean.\n"
-		"generate prints: calls=N ns=ELAPSED rate=CALLS_PER_SECOND\n", SLICES);
+		"generate prints: calls=N ns=ELAPSED rate=CALLS_PER_SECOND\n"
+		"       getppid-loop -x CMD [ARGS...]   run CMD (output to /dev/null), print\n"
+		"  wall_ns=SPAWN_TO_REAP maxrss_kib=PEAK status=EXIT\n", SLICES);
 	exit(2);
 }
 
@@ -129,8 +134,35 @@ static int measure(uint64_t calls)
 	return 0;
 }
 
+/* -x: spawn to reap of one command, from this small process. A peak RSS read by
+ * Python's wait4 included Python's own (~17 MiB): the kernel keeps the larger of a
+ * process's peaks before and after exec, and the child of fork or vfork starts with the
+ * parent's pages. */
+static int spawn_reap(char **argv)
+{
+	uint64_t t0 = now_ns();
+	pid_t pid = fork();
+	if (pid < 0)
+		return perror("fork"), 1;
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		dup2(null, 0), dup2(null, 1), dup2(null, 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	int status;
+	struct rusage ru;
+	if (wait4(pid, &status, 0, &ru) < 0)
+		return perror("wait4"), 1;
+	printf("wall_ns=%llu maxrss_kib=%ld status=%d\n", (unsigned long long)(now_ns() - t0),
+	       ru.ru_maxrss, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 2 && !strcmp(argv[1], "-x"))
+		return spawn_reap(argv + 2);
 	uint64_t calls = 0, limit_ns = 0;
 	double rate = 0;
 	int opt;
