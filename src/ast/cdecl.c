@@ -42,7 +42,7 @@ static char *name_of(struct cp *p, const struct cpp_tok *t)
 static void fail(struct cp *p, const struct cpp_tok *t, const char *fmt, const char *arg)
 {
 	if (!p->bad && !t->sys && !p->reported) {
-		diag_error(p->c->d, t->at, fmt, arg);
+		diag_clang(p->c->d, "error", t->at, fmt, arg);
 		p->errors++;
 		p->reported = true;
 	}

@@ -19,7 +19,8 @@ void cpp_err(struct cpp *p, bool sys, struct span at, const char *fmt, const cha
 	if (sys)
 		return;
 	p->errors++;
-	diag_error(p->d, at, fmt, arg);
+	/* clang's word for what stops it (bpftrace's C parser) */
+	diag_clang(p->d, strstr(fmt, "file not found") ? "fatal error" : "error", at, fmt, arg);
 }
 
 /* defined X, defined(X) and __has_include(...) answered before expansion. */
@@ -195,15 +196,21 @@ static void directive(struct cpp *p, const struct cpp_tok *t, size_t n, struct s
 		}
 		char name[1024];
 		bool angled;
+		/* the name as written is where clang points when it is not found */
+		struct span name_at = at;
 		if (n >= 1 && t[0].kind == CPP_STR) {
 			snprintf(name, sizeof(name), "%.*s", (int)t[0].len - 2, t[0].s + 1);
 			angled = false;
+			if (!x.n)
+				name_at = t[0].at;
 		} else if (n >= 3 && cpp_is(&t[0], "<")) {
-			size_t w = 0;
+			size_t w = 0, i;
 			name[0] = '\0';
-			for (size_t i = 1; i < n && !cpp_is(&t[i], ">") && w < sizeof(name); i++)
+			for (i = 1; i < n && !cpp_is(&t[i], ">") && w < sizeof(name); i++)
 				w += (size_t)snprintf(name + w, sizeof(name) - w, "%.*s", (int)t[i].len, t[i].s);
 			angled = true;
+			if (!x.n)
+				name_at = span_join(t[0].at, t[i < n ? i : n - 1].at);
 		} else {
 			cpp_err(p, sys, at, "#include expects \"FILENAME\" or <FILENAME>%s", "");
 			return;
@@ -212,7 +219,7 @@ static void directive(struct cpp *p, const struct cpp_tok *t, size_t n, struct s
 		char *path = resolve(p, name, angled, cur_dir, after);
 		if (!path) {
 			if (!sys && !(angled && kernel_header(name)))
-				cpp_err(p, false, at, "'%s' file not found", name);
+				cpp_err(p, false, name_at, "'%s' file not found", name);
 			return;
 		}
 		if (p->depth >= MAX_INCLUDE_DEPTH) {
@@ -380,7 +387,7 @@ unsigned cpp_finish(struct cpp *p)
 	unsigned errors = 0;
 	while (p->ncond > 0) {
 		struct cond *c = &p->cond[--p->ncond];
-		diag_error(p->d, c->at, "unterminated conditional directive");
+		diag_clang(p->d, "error", c->at, "unterminated conditional directive");
 		errors++;
 	}
 	p->errors += errors;

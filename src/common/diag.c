@@ -183,6 +183,30 @@ DIAG_FN(diag_error, DIAG_ERROR)
 DIAG_FN(diag_warning, DIAG_WARNING)
 DIAG_FN(diag_note, DIAG_NOTE)
 
+void diag_clang(struct diag *d, const char *what, struct span at, const char *fmt, ...)
+{
+	const struct diag_source *s = diag_source(d, at.file);
+	d->errors++;
+	if (over_limit(d, DIAG_ERROR))
+		return;
+	if (d->color)
+		fputs("\033[1m", d->out);
+	fprintf(d->out, "%s:%u:%u: ", s ? s->name : "hawk", at.line, at.col);
+	if (d->color)
+		fprintf(d->out, "%s%s:\033[0m\033[1m ", level_color[DIAG_ERROR], what);
+	else
+		fprintf(d->out, "%s: ", what);
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(d->out, fmt, ap);
+	va_end(ap);
+	if (d->color)
+		fputs("\033[0m", d->out);
+	fputc('\n', d->out);
+	if (s)
+		show_line(d, s, at);
+}
+
 void diag_plain(struct diag *d, enum diag_level lvl, const char *fmt, ...)
 {
 	va_list ap;

@@ -55,6 +55,13 @@ void diag_note(struct diag *d, struct span at, const char *fmt, ...)
 void diag_report(struct diag *d, enum diag_level lvl, struct span at,
 		 const char *fmt, va_list ap);
 
+/* An error in the script's C definitions or its preprocessor lines, in the
+ * form bpftrace's C parser (clang) gives them, which scripts grep for:
+ * FILE:LINE:COL: error: message (`what` is clang's word: "error", "fatal
+ * error"), then the source line and underline. Counted as an error. */
+void diag_clang(struct diag *d, const char *what, struct span at, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* A message with no place in the source: "ERROR: message". */
 void diag_plain(struct diag *d, enum diag_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
