@@ -44,6 +44,9 @@ struct sema_expansion {
 	const struct rt_usdt_site *usdt; /* usdt: the site, its operands for arg0..argN */
 	uint64_t offset;         /* uprobe/usdt: the file offset to attach at */
 	uint64_t ref_ctr;        /* usdt: the semaphore's file offset, 0 for none */
+	uint64_t pie_vaddr;      /* uaddr() in a position-independent binary: the probed
+	                          * instruction's link-time address (the load bias is the
+	                          * address the probe fires at less this); 0: none */
 	/* watchpoint:FUNC+argN: the watch itself is attached at run time
 	 * (deferred), by the hidden uprobe on FUNC that reports argN's value;
 	 * that uprobe's expansion has watch_setup = 1 + the watch's index. */

@@ -110,9 +110,15 @@ const struct ty *sema_check_uaddr(struct checker *c, struct ast *n, struct ast *
 				return ty_none();
 			}
 			if (pie) {
-				sema_err(c, n->span, "uaddr(): %s is position-independent: its symbols' addresses are known only in the process (not supported yet)",
-					 target);
-				return ty_none();
+				/* the load bias comes from where the probe fires: an entry
+				 * or a usdt site, not a return address */
+				struct sema_expansion *e = &c->s->exp[i];
+				if (c->ptype == PROBE_URETPROBE ||
+				    rt_bin_offset_vaddr(target, e->offset, &e->pie_vaddr) || !e->pie_vaddr) {
+					sema_err(c, n->span, "uaddr(): %s is position-independent: its symbols' addresses "
+						 "are known in a uprobe or usdt probe on it, not here", target);
+					return ty_none();
+				}
 			}
 			if (i > c->exp_lo && addr != first) {
 				sema_err(c, n->span, "uaddr(): \"%s\" is at different addresses in the probe's binaries", name);

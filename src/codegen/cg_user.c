@@ -108,7 +108,7 @@ struct cg_val cg_emit_unwatch(struct cg *c, struct ast *n)
 static bool multi_eligible(const struct sema_expansion *e)
 {
 	return (e->type == PROBE_UPROBE || e->type == PROBE_URETPROBE) && !e->usdt &&
-	       !e->watch_setup && !e->args && e->target && e->offset;
+	       !e->watch_setup && !e->args && e->target && e->offset && !e->pie_vaddr;
 }
 
 /* One program per binary for a wildcard's functions when the kernel has
@@ -183,6 +183,19 @@ struct cg_val cg_multi_name(struct cg *c, bool func, const struct ty *t)
 }
 
 /* reg("name"): the register's slot in struct pt_regs (checked by sema). */
+/* uaddr("sym"): sema made the argument the symbol's link-time address; in
+ * a position-independent binary the load bias is added, the instruction
+ * pointer the probe fired at less that instruction's link-time address. */
+struct cg_val cg_emit_uaddr(struct cg *c, struct ast *n)
+{
+	LLVMValueRef v = cg_scalar(c, n->call.args);
+	if (!c->exp->pie_vaddr)
+		return cg_val_scalar(v);
+	int off = arch_reg_offset(arch_info(c->pc->arch), "ip");
+	LLVMValueRef bias = LLVMBuildSub(c->b, reg(c, off < 0 ? 0 : (uint32_t)off), cg_const(c, c->exp->pie_vaddr), "");
+	return cg_val_scalar(LLVMBuildAdd(c->b, v, bias, ""));
+}
+
 struct cg_val cg_emit_reg(struct cg *c, struct ast *n)
 {
 	int off = arch_reg_offset(arch_info(c->pc->arch), n->call.args->str.s);

@@ -588,6 +588,29 @@ int rt_bin_vaddr_offset(const char *path, uint64_t va, uint64_t *off)
 	return err;
 }
 
+int rt_bin_offset_vaddr(const char *path, uint64_t off, uint64_t *va)
+{
+	struct rt_elf e;
+	int err = rt_elf_open(path, &e);
+	if (err)
+		return err;
+	size_t n;
+	err = -ERANGE;
+	if (!elf_getphdrnum(e.elf, &n)) {
+		for (size_t i = 0; i < n; i++) {
+			GElf_Phdr ph;
+			if (gelf_getphdr(e.elf, (int)i, &ph) && ph.p_type == PT_LOAD &&
+			    off >= ph.p_offset && off < ph.p_offset + ph.p_filesz) {
+				*va = off - ph.p_offset + ph.p_vaddr;
+				err = 0;
+				break;
+			}
+		}
+	}
+	rt_elf_close(&e);
+	return err;
+}
+
 /* Any defined symbol named `name` in one ELF's tables; 1 when found. */
 static int find_sym_in(Elf *elf, const char *name, uint64_t *addr, uint64_t *size)
 {

@@ -81,6 +81,8 @@ int rt_bin_find_sym(const char *path, const char *name, uint64_t *addr, uint64_t
 /* The file offset of ELF address va (what a uprobe takes), through the
  * PT_LOAD segment holding it: 0, -ERANGE when none does, or a negative errno. */
 int rt_bin_vaddr_offset(const char *path, uint64_t va, uint64_t *off);
+/* The reverse: the link-time address of file offset off. 0, or -ERANGE. */
+int rt_bin_offset_vaddr(const char *path, uint64_t off, uint64_t *va);
 
 /* The ELF machine (e_machine) of the object at path, or a negative errno. */
 int rt_bin_machine(const char *path);
