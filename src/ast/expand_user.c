@@ -113,7 +113,7 @@ static void uprobe_at(struct expander *x, struct ast *probe, struct ast *ap, con
 		/* no size: nothing says the address starts an instruction
 		 * (current bpftrace's words, unlocated as it prints them) */
 		diag_plain(d, DIAG_ERROR, "Could not determine boundary for %s (symbol has size 0).\n"
-			   "       Use --unsafe to force attachment. WARNING: This option could lead to "
+			   "Use --unsafe to force attachment. WARNING: This option could lead to "
 			   "data corruption in the target process.", func);
 		x->errors++;
 		return;
