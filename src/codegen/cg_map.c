@@ -59,20 +59,22 @@ int cg_map_add(struct cg *c, const char *name, const char *bpf_name, enum desc_m
 }
 
 /* The count of events the ring buffer had no room for, then the stop flag
- * the runtime sets when the run stops (cg_probe): a global in .bss, which
+ * the runtime sets when the run stops (cg_probe), then one word per map
+ * before it (cg_map_update's refused-update flag): a global in .bss, which
  * libbpf turns into a one-entry array map. Bumping the count is one atomic
  * add, where a map lookup would add seven instructions to every printf. */
 static int lost_counter(struct cg *c)
 {
-	LLVMTypeRef t = LLVMArrayType(c->i64, 2);
+	unsigned words = 2 + c->desc->nmaps;
+	LLVMTypeRef t = LLVMArrayType(c->i64, words);
 	LLVMValueRef g = LLVMAddGlobal(c->mod, t, "hawk_lost");
 	LLVMSetInitializer(g, LLVMConstNull(t));
 	LLVMSetSection(g, ".bss");
 	LLVMSetAlignment(g, 8);
 	LLVMSetLinkage(g, LLVMExternalLinkage);
 	LLVMMetadataRef lng = LLVMDIBuilderCreateBasicType(c->di, "long", 4, 64, 5, 0);
-	LLVMMetadataRef sub = LLVMDIBuilderGetOrCreateSubrange(c->di, 0, 2);
-	LLVMMetadataRef arr = LLVMDIBuilderCreateArrayType(c->di, 128, 64, lng, &sub, 1);
+	LLVMMetadataRef sub = LLVMDIBuilderGetOrCreateSubrange(c->di, 0, words);
+	LLVMMetadataRef arr = LLVMDIBuilderCreateArrayType(c->di, 64 * words, 64, lng, &sub, 1);
 	LLVMMetadataRef gve = LLVMDIBuilderCreateGlobalVariableExpression(
 		c->di, c->dicu, "hawk_lost", 9, "", 0, c->difile, 0, arr, false,
 		LLVMDIBuilderCreateExpression(c->di, NULL, 0), NULL, 64);
@@ -80,7 +82,7 @@ static int lost_counter(struct cg *c)
 	/* libbpf keeps ".bss" as the map's real name, so the runtime finds it by it. */
 	return map_push(c, (struct desc_map){
 		.name = "lost", .bpf_name = ".bss", .role = DESC_MAP_LOST, .bpf_type = 2 /* ARRAY */,
-		.key_size = 4, .value_size = 16, .max_entries = 1,
+		.key_size = 4, .value_size = 8 * words, .max_entries = 1,
 	}, g);
 }
 
@@ -91,7 +93,17 @@ static int lost_counter(struct cg *c)
 void cg_map_update(struct cg *c, int dm, LLVMValueRef key, LLVMValueRef val)
 {
 	LLVMValueRef args[4] = { cg_map_ptr(c, dm), key, val, cg_const(c, 0) };
-	cg_helper(c, H_MAP_UPDATE, c->i64, args, 4);
+	LLVMValueRef r = cg_helper(c, H_MAP_UPDATE, c->i64, args, 4);
+	const struct desc_map *m = &c->desc->maps[dm];
+	/* A keyed map of one entry (let @a = hash(1)) is at capacity with its
+	 * one key, so the runtime cannot tell from the map whether an update
+	 * was refused: these sites (only) flag a refusal (-E2BIG) in .bss. */
+	if (m->role == DESC_MAP_USER && !m->scalar && m->max_entries == 1 && c->desc->lost_map >= 0) {
+		LLVMValueRef full = LLVMBuildICmp(c->b, LLVMIntEQ, r, cg_const(c, (uint64_t)-7 /* -E2BIG */), "");
+		LLVMValueRef at = cg_gep(c, cg_map_ptr(c, c->desc->lost_map), 16 + 8 * (uint32_t)dm);
+		LLVMValueRef old = LLVMBuildLoad2(c->b, c->i64, at, "");
+		LLVMBuildStore(c->b, LLVMBuildSelect(c->b, full, cg_const(c, 1), old, ""), at);
+	}
 }
 
 /* The user maps (@name), the ring buffer and the lost-event counter. */

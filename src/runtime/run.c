@@ -1228,6 +1228,19 @@ static int64_t lost_total(struct rt_session *s)
 	return (int64_t)total;
 }
 
+/* A keyed map of one entry flags a refused update in .bss, after the lost
+ * count and the stop flag (cg_map_update): from the map alone, full with
+ * its one key, no refusal shows. */
+static bool refused_update(const struct rt_session *s, uint32_t i)
+{
+	const struct desc_map *m = &s->d->maps[i];
+	if (m->role != DESC_MAP_USER || m->scalar || m->max_entries != 1 || !s->stop_map ||
+	    s->d->lost_map < 0 || s->d->maps[s->d->lost_map].value_size < 16 + 8 * (i + 1) ||
+	    16 + 8 * (size_t)(i + 1) > s->stop_map_len)
+		return false;
+	return *(volatile uint64_t *)((char *)s->stop_map + 16 + 8 * (size_t)i) != 0;
+}
+
 static void check_lost(struct rt_session *s)
 {
 	const struct desc *d = s->d;
@@ -1242,7 +1255,7 @@ static void check_lost(struct rt_session *s)
 	}
 	for (uint32_t i = 0; i < d->nmaps; i++) {
 		const struct desc_map *m = &d->maps[i];
-		if (s->full_told[i] || !map_is_full(s, m))
+		if (s->full_told[i] || !(map_is_full(s, m) || refused_update(s, i)))
 			continue;
 		s->full_told[i] = true;
 		fflush(s->out);
