@@ -246,6 +246,27 @@ void expand_missing(struct expander *x, struct ast *ap, const char *kind, const 
 	x->errors++;
 }
 
+void expand_unattachable(struct expander *x, struct ast *ap, const char *name, const char *why,
+			 const char *hint)
+{
+	struct diag *d = x->ctx->diag;
+	uint64_t m = x->ctx->cfg ? cfg_u(x->ctx->cfg, CFG_MISSING_PROBES) : CFG_MISSING_ERROR;
+	if (m != CFG_MISSING_ERROR)
+		x->skipped++;
+	if (m == CFG_MISSING_IGNORE)
+		return;
+	diag_plain(d, m == CFG_MISSING_WARN ? DIAG_WARNING : DIAG_ERROR, "%s", why);
+	if (hint)
+		diag_plain(d, DIAG_NOTE, "%s", hint);
+	if (m == CFG_MISSING_WARN) {
+		diag_warning(d, ap->span, "Unable to attach probe: %s. Skipping.", name);
+		return;
+	}
+	diag_error(d, ap->span, "Unable to attach probe: %s. If this is expected, set the "
+		   "'missing_probes' config variable to 'warn'.", name);
+	x->errors++;
+}
+
 /* A probe all of whose attach points matched nothing and were skipped: an
  * error, or with missing_probes = "warn" or "ignore" the probe is left out
  * (current bpftrace's words). */

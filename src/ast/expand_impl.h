@@ -8,6 +8,7 @@ struct expander {
 	struct pass_ctx *ctx;
 	struct sema *s;
 	unsigned errors;
+	unsigned skipped;    /* probes left out by missing_probes (expand_unattachable) */
 	const char *hint;    /* "did you mean" for the probe whose only attach point matched nothing */
 	/* matches counted but not expanded: once a program is past the probe
 	 * limit it is refused, so the rest need no format files read
@@ -39,6 +40,15 @@ struct sema_expansion *expand_add(struct expander *x, struct ast *probe, struct 
  * skipped silently. hint: a close name, or NULL. */
 void expand_missing(struct expander *x, struct ast *ap, const char *kind, const char *what,
 		    const char *hint);
+
+/* Attach point ap names a probe (`name`, as bpftrace names it) that exists
+ * but cannot be attached safely. `why` is bpftrace's words (a line or two),
+ * printed unlocated as bpftrace prints its attach errors, then `hint` (or
+ * NULL) as a HINT line, then bpftrace's located "Unable to attach probe".
+ * missing_probes decides as for expand_missing: an error (the default), a
+ * warning and the probe skipped, or skipped silently. */
+void expand_unattachable(struct expander *x, struct ast *ap, const char *name, const char *why,
+			 const char *hint);
 
 /* expand_user.c: uprobe/uretprobe and usdt, from the objects' symbols and notes. */
 void expand_uprobe(struct expander *x, struct ast *probe, struct ast *ap);

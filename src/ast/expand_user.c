@@ -111,11 +111,11 @@ static void uprobe_at(struct expander *x, struct ast *probe, struct ast *ap, con
 	struct diag *d = x->ctx->diag;
 	if (!size && at->func && !at->wildcard && !x->ctx->unsafe) {
 		/* no size: nothing says the address starts an instruction
-		 * (current bpftrace's words, unlocated as it prints them) */
-		diag_plain(d, DIAG_ERROR, "Could not determine boundary for %s (symbol has size 0).\n"
-			   "Use --unsafe to force attachment. WARNING: This option could lead to "
-			   "data corruption in the target process.", func);
-		x->errors++;
+		 * (current bpftrace's two lines) */
+		expand_unattachable(x, ap, arena_printf(a, "%s:%s:%s", probetype_name(at->ptype), path, func),
+				    arena_printf(a, "Could not determine boundary for %s (symbol has size 0).\n"
+						 "Use --unsafe to force attachment. WARNING: This option could "
+						 "lead to data corruption in the target process.", func), NULL);
 		return;
 	}
 	if (at->has_offset && size && at->offset >= size) {
@@ -168,14 +168,13 @@ static void address(struct expander *x, struct ast *probe, struct ast *ap, const
 			diag_error(x->ctx->diag, ap->span, "%s: address 0x%llx is inside %s+%llu, not at a "
 				   "function's start (--unsafe allows it)", at->raw, (unsigned long long)at->addr,
 				   in->name, (unsigned long long)(at->addr - in->addr));
-		else {
-			/* current bpftrace's line, unlocated as it prints it, then why */
-			diag_plain(x->ctx->diag, DIAG_ERROR, "Could not resolve address: %s:0x%llx", path,
-				   (unsigned long long)at->addr);
-			diag_plain(x->ctx->diag, DIAG_NOTE, "no function of %s starts there; --unsafe "
-				   "allows any address", path);
-		}
-		x->errors++;
+		else   /* current bpftrace's line, then why */
+			expand_unattachable(x, ap, at->raw, arena_printf(x->ctx->arena, "Could not resolve "
+					    "address: %s:0x%llx", path, (unsigned long long)at->addr),
+					    arena_printf(x->ctx->arena, "no function of %s starts there; "
+							 "--unsafe allows any address", path));
+		if (in)
+			x->errors++;
 		return;
 	}
 	uprobe_at(x, probe, ap, path, arena_printf(x->ctx->arena, "0x%llx", (unsigned long long)at->addr),
@@ -285,7 +284,7 @@ void expand_uprobe(struct expander *x, struct ast *probe, struct ast *ap)
 	struct rt_bins bins = { 0 };
 	if (!objects(x, ap, what, &bins))
 		return;
-	unsigned before = x->s->nexp, errors = x->errors;
+	unsigned before = x->s->nexp, errors = x->errors, skipped = x->skipped;
 	for (size_t i = 0; i < bins.n; i++) {
 		const char *path = arena_strdup(a, bins.path[i]);
 		struct fsyms f = { .a = a, .pat = at->func ? at->func : "*",
@@ -310,7 +309,7 @@ void expand_uprobe(struct expander *x, struct ast *probe, struct ast *ap)
 			uprobe_at(x, probe, ap, path, f.v[j].name, f.v[j].addr, f.v[j].size);
 		}
 	}
-	if (x->s->nexp == before && x->errors == errors) {
+	if (x->s->nexp == before && x->errors == errors && x->skipped == skipped) {
 		/* config missing_probes = "warn" or "ignore": the run goes on
 		 * without it (a tool's function absent from this library version) */
 		expand_missing(x, ap, what, arena_printf(x->ctx->arena, "%s:%s", at->target,
