@@ -1453,6 +1453,12 @@ int rt_session_finish(struct rt_session *s)
 	if (out_failed(s))
 		status = 1;
 	rt_child_end(&s->child, CHILD_GRACE_MS);
+	/* The output is done: unmap the ring buffer before the detached
+	 * process is forked, or it inherits the mapping and keeps the map
+	 * alive (an mmap holds no fd, so nothing would show who) until the
+	 * kernel has finished detaching, seconds after hawk's exit. */
+	ring_buffer__free(s->rb);
+	s->rb = NULL;
 	double t1 = now_ms();
 	rt_links_release(&s->links);
 	s->t.detach += now_ms() - t1;
