@@ -565,7 +565,9 @@ int rt_bin_machine(const char *path)
 	return m;
 }
 
-int rt_bin_vaddr_offset(const char *path, uint64_t va, uint64_t *off)
+/* x as the other coordinate of the PT_LOAD segment holding it: a virtual
+ * address as a file offset (from_vaddr), or a file offset as an address. */
+static int segment_map(const char *path, uint64_t x, bool from_vaddr, uint64_t *out)
 {
 	struct rt_elf e;
 	int err = rt_elf_open(path, &e);
@@ -576,9 +578,12 @@ int rt_bin_vaddr_offset(const char *path, uint64_t va, uint64_t *off)
 	if (!elf_getphdrnum(e.elf, &n)) {
 		for (size_t i = 0; i < n; i++) {
 			GElf_Phdr ph;
-			if (gelf_getphdr(e.elf, (int)i, &ph) && ph.p_type == PT_LOAD &&
-			    va >= ph.p_vaddr && va < ph.p_vaddr + ph.p_filesz) {
-				*off = va - ph.p_vaddr + ph.p_offset;
+			if (!gelf_getphdr(e.elf, (int)i, &ph) || ph.p_type != PT_LOAD)
+				continue;
+			uint64_t from = from_vaddr ? ph.p_vaddr : ph.p_offset;
+			uint64_t to = from_vaddr ? ph.p_offset : ph.p_vaddr;
+			if (x >= from && x < from + ph.p_filesz) {
+				*out = x - from + to;
 				err = 0;
 				break;
 			}
@@ -588,27 +593,14 @@ int rt_bin_vaddr_offset(const char *path, uint64_t va, uint64_t *off)
 	return err;
 }
 
+int rt_bin_vaddr_offset(const char *path, uint64_t va, uint64_t *off)
+{
+	return segment_map(path, va, true, off);
+}
+
 int rt_bin_offset_vaddr(const char *path, uint64_t off, uint64_t *va)
 {
-	struct rt_elf e;
-	int err = rt_elf_open(path, &e);
-	if (err)
-		return err;
-	size_t n;
-	err = -ERANGE;
-	if (!elf_getphdrnum(e.elf, &n)) {
-		for (size_t i = 0; i < n; i++) {
-			GElf_Phdr ph;
-			if (gelf_getphdr(e.elf, (int)i, &ph) && ph.p_type == PT_LOAD &&
-			    off >= ph.p_offset && off < ph.p_offset + ph.p_filesz) {
-				*va = off - ph.p_offset + ph.p_vaddr;
-				err = 0;
-				break;
-			}
-		}
-	}
-	rt_elf_close(&e);
-	return err;
+	return segment_map(path, off, false, va);
 }
 
 /* Any defined symbol named `name` in one ELF's tables; 1 when found. */
