@@ -238,7 +238,8 @@ static void format_into(struct out_sink *s, const struct fmt *f, const struct de
 {
 	uint32_t n = ev->nargs < f->nspecs ? ev->nargs : f->nspecs;
 	for (uint32_t i = 0; i < n; i++) {
-		out_buf_puts(b, f->text + f->frag[i]);
+		/* fragments are consecutive and NUL-terminated: a length without strlen */
+		out_buf_put(b, f->text + f->frag[i], f->frag[i + 1] - f->frag[i] - 1);
 		apply_spec(s, b, &f->specs[i], ev->args[i].type,
 			   (const uint8_t *)record + ev->args[i].offset);
 	}
