@@ -564,12 +564,20 @@ int rt_dwarf_src_frames(struct rt_dwarf *d, uint64_t va, struct rt_src_frame *ou
 		file = dwarf_linesrc(l, NULL, NULL);
 		dwarf_lineno(l, &line);
 	}
+	/* a skeleton unit's functions are in its split unit (-gsplit-dwarf);
+	 * one from a DWARF package cannot place addresses (dwp.h), and only
+	 * the line table speaks for it */
+	Dwarf_Die scu = cu, sub;
+	uint8_t ut;
+	if (!dwarf_cu_info(cu.cu, NULL, &ut, NULL, &sub, NULL, NULL, NULL) && ut == DW_UT_skeleton &&
+	    sub.cu)
+		scu = sub;
 	Dwarf_Files *files = NULL;
 	size_t nfiles = 0;
-	if (dwarf_getsrcfiles(&cu, &files, &nfiles))
+	if (dwarf_getsrcfiles(&scu, &files, &nfiles))
 		files = NULL;
 	Dwarf_Die *scopes = NULL;
-	int ns = dwarf_getscopes(&cu, va, &scopes), n = 0;
+	int ns = dwarf_getscopes(&scu, va, &scopes), n = 0;
 	if (ns > 0) {
 		/* past an inlined copy dwarf_getscopes goes on through the
 		 * inlined function's own definition; the chain of what holds the
@@ -598,5 +606,7 @@ int rt_dwarf_src_frames(struct rt_dwarf *d, uint64_t va, struct rt_src_frame *ou
 			line = (int)w;
 	}
 	free(scopes);
+	if (!n && file && max > 0)
+		out[n++] = (struct rt_src_frame){ NULL, abs_path(d, &cu, file), line > 0 ? (uint32_t)line : 0, false };
 	return n;
 }
