@@ -245,6 +245,13 @@ void cg_pid_filter(struct cg *c);
  * relocation when rec comes from BTF (cg_core.c), else a constant */
 LLVMValueRef cg_core_field_addr(struct cg *c, LLVMValueRef base, const struct ty *rec,
 				const struct ty_field *f);
+/* A constant global in .rodata with its BTF (cg_proc.c): libbpf lays .rodata
+ * out from its DATASEC. di is its debug type; cg_di_array makes one for an
+ * array of n basic elements (DW_ATE encoding). */
+LLVMValueRef cg_rodata_global(struct cg *c, const char *name, LLVMTypeRef ty, LLVMValueRef init,
+			      LLVMMetadataRef di);
+LLVMMetadataRef cg_di_array(struct cg *c, const char *elem, unsigned bits, unsigned encoding, uint64_t n);
+
 /* --aot: positional parameters read at load (cg_proc.c) */
 #define CG_AOT_PARAMS_MAX 64u
 struct cg_val cg_param(struct cg *c, uint32_t n, const struct ty *t);

@@ -9,24 +9,37 @@
  * the value is not known here, since the child is forked by the runtime.
  * The kernel freezes .rodata, so the verifier knows the value and prunes
  * the branches it decides. One global per name, made on first use. */
+LLVMValueRef cg_rodata_global(struct cg *c, const char *name, LLVMTypeRef ty, LLVMValueRef init,
+			      LLVMMetadataRef di)
+{
+	LLVMValueRef g = LLVMAddGlobal(c->mod, ty, name);
+	LLVMSetInitializer(g, init);
+	LLVMSetGlobalConstant(g, true);
+	LLVMSetSection(g, ".rodata");
+	LLVMSetAlignment(g, 8);
+	LLVMSetLinkage(g, LLVMExternalLinkage);
+	/* BTF for the variable: libbpf lays .rodata out from its DATASEC, and
+	 * the runtime finds a variable it fills in there by name */
+	LLVMMetadataRef gve = LLVMDIBuilderCreateGlobalVariableExpression(
+		c->di, c->dicu, name, strlen(name), "", 0, c->difile, 0, di, false,
+		LLVMDIBuilderCreateExpression(c->di, NULL, 0), NULL, 64);
+	LLVMGlobalSetMetadata(g, LLVMGetMDKindIDInContext(c->ctx, "dbg", 3), gve);
+	return g;
+}
+
+LLVMMetadataRef cg_di_array(struct cg *c, const char *elem, unsigned bits, unsigned encoding, uint64_t n)
+{
+	LLVMMetadataRef et = LLVMDIBuilderCreateBasicType(c->di, elem, strlen(elem), bits, encoding, 0);
+	LLVMMetadataRef sub = LLVMDIBuilderGetOrCreateSubrange(c->di, 0, (int64_t)n);
+	return LLVMDIBuilderCreateArrayType(c->di, n * bits, bits, et, &sub, 1);
+}
+
 static LLVMValueRef rodata_u64(struct cg *c, const char *name)
 {
 	LLVMValueRef g = LLVMGetNamedGlobal(c->mod, name);
-	if (!g) {
-		g = LLVMAddGlobal(c->mod, c->i64, name);
-		LLVMSetInitializer(g, LLVMConstInt(c->i64, 0, false));
-		LLVMSetGlobalConstant(g, true);
-		LLVMSetSection(g, ".rodata");
-		LLVMSetAlignment(g, 8);
-		LLVMSetLinkage(g, LLVMExternalLinkage);
-		/* BTF for the variable: libbpf and the runtime find it by name in
-		 * the .rodata DATASEC. */
-		LLVMMetadataRef lng = LLVMDIBuilderCreateBasicType(c->di, "long", 4, 64, 5, 0);
-		LLVMMetadataRef gve = LLVMDIBuilderCreateGlobalVariableExpression(
-			c->di, c->dicu, name, strlen(name), "", 0, c->difile, 0, lng, false,
-			LLVMDIBuilderCreateExpression(c->di, NULL, 0), NULL, 64);
-		LLVMGlobalSetMetadata(g, LLVMGetMDKindIDInContext(c->ctx, "dbg", 3), gve);
-	}
+	if (!g)
+		g = cg_rodata_global(c, name, c->i64, LLVMConstInt(c->i64, 0, false),
+				     LLVMDIBuilderCreateBasicType(c->di, "long", 4, 64, 5, 0));
 	/* volatile: the initializer 0 is a placeholder the backend must not fold */
 	LLVMValueRef v = LLVMBuildLoad2(c->b, c->i64, g, "");
 	LLVMSetVolatile(v, true);

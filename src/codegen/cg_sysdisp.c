@@ -283,20 +283,9 @@ static LLVMValueRef table(struct cg *c, const char *name, const struct unit *u, 
 	for (size_t i = 0; i < (size_t)rows * cols; i++)
 		vals[i] = LLVMConstInt(c->i32, v[i], false);
 	const char *gname = arena_printf(c->a, "%s_table", name);
-	LLVMValueRef gv = LLVMAddGlobal(c->mod, LLVMArrayType(c->i32, rows * cols), gname);
-	LLVMSetInitializer(gv, LLVMConstArray(c->i32, vals, rows * cols));
-	LLVMSetGlobalConstant(gv, true);
-	LLVMSetSection(gv, ".rodata");
-	LLVMSetAlignment(gv, 8);
-	LLVMSetLinkage(gv, LLVMExternalLinkage);
-	/* BTF for the variable: libbpf lays .rodata out from its DATASEC */
-	LLVMMetadataRef u32 = LLVMDIBuilderCreateBasicType(c->di, "unsigned int", 12, 32, 7, 0);
-	LLVMMetadataRef sub = LLVMDIBuilderGetOrCreateSubrange(c->di, 0, rows * cols);
-	LLVMMetadataRef arr = LLVMDIBuilderCreateArrayType(c->di, (uint64_t)rows * cols * 32, 32, u32, &sub, 1);
-	LLVMMetadataRef gve = LLVMDIBuilderCreateGlobalVariableExpression(
-		c->di, c->dicu, gname, strlen(gname), "", 0, c->difile, 0, arr, false,
-		LLVMDIBuilderCreateExpression(c->di, NULL, 0), NULL, 64);
-	LLVMGlobalSetMetadata(gv, LLVMGetMDKindIDInContext(c->ctx, "dbg", 3), gve);
+	LLVMValueRef gv = cg_rodata_global(c, gname, LLVMArrayType(c->i32, rows * cols),
+					   LLVMConstArray(c->i32, vals, rows * cols),
+					   cg_di_array(c, "unsigned int", 32, 7, (uint64_t)rows * cols));
 	return gv;
 }
 

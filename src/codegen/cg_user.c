@@ -148,21 +148,9 @@ struct cg_val cg_multi_name(struct cg *c, bool func, const struct ty *t)
 		memcpy(bytes + (size_t)k * size, sname ? sname : "", l < size ? l : size - 1);
 	}
 	const char *gname = arena_printf(c->a, "hawk_names_%u_%s", e->index, func ? "func" : "probe");
-	LLVMTypeRef at = LLVMArrayType(c->i8, n * size);
-	LLVMValueRef g = LLVMAddGlobal(c->mod, at, gname);
-	LLVMSetInitializer(g, LLVMConstStringInContext(c->ctx, bytes, n * size, true));
-	LLVMSetGlobalConstant(g, true);
-	LLVMSetSection(g, ".rodata");
-	LLVMSetAlignment(g, 8);
-	LLVMSetLinkage(g, LLVMExternalLinkage);
-	/* BTF for the variable: libbpf lays .rodata out from its DATASEC */
-	LLVMMetadataRef chr = LLVMDIBuilderCreateBasicType(c->di, "char", 4, 8, 6, 0);
-	LLVMMetadataRef sub = LLVMDIBuilderGetOrCreateSubrange(c->di, 0, n * size);
-	LLVMMetadataRef arr = LLVMDIBuilderCreateArrayType(c->di, (uint64_t)n * size * 8, 8, chr, &sub, 1);
-	LLVMMetadataRef gve = LLVMDIBuilderCreateGlobalVariableExpression(
-		c->di, c->dicu, gname, strlen(gname), "", 0, c->difile, 0, arr, false,
-		LLVMDIBuilderCreateExpression(c->di, NULL, 0), NULL, 64);
-	LLVMGlobalSetMetadata(g, LLVMGetMDKindIDInContext(c->ctx, "dbg", 3), gve);
+	LLVMValueRef g = cg_rodata_global(c, gname, LLVMArrayType(c->i8, n * size),
+					  LLVMConstStringInContext(c->ctx, bytes, n * size, true),
+					  cg_di_array(c, "char", 8, 6, (uint64_t)n * size));
 
 	/* the cookie is the function's index in the group (a dispatched
 	 * syscall body's is its argument); bounded for the verifier */
